@@ -1,0 +1,73 @@
+// The `linuxkit` command tree (LinuxKit's, lk:src/cmd/linuxkit/cmd.go). Each command lives in
+// a file of its own and is thin: it parses flags and calls the library (src/index.ts).
+import { Command, CommanderError, Option } from 'commander';
+import { UserError } from '../util/errors.js';
+import { log, setLogLevel } from '../util/log.js';
+import { buildCommand } from './build.js';
+import { collect, defaultCacheDir, ENV_CACHE_DIR, ENV_MIRROR } from './context.js';
+import { cacheCommand, metadataCommand, pkgCommand, pushCommand, runCommand, serveCommand } from './stubs.js';
+import { versionCommand } from './version.js';
+
+export function program(): Command {
+  const root = new Command('linuxkit')
+    .description('Build and run minimal, immutable Linux systems made of containers (linuxkit-ts)')
+    .option('--cache <dir>', `directory for caching and finding cached images (env ${ENV_CACHE_DIR})`, defaultCacheDir())
+    .option('--mirror <mirror>', `registry mirror, <registry>=<url> or <url> for all (repeatable; env ${ENV_MIRROR})`, collect, [])
+    .option('--cert-file <file>', 'extra CA certificate for registries (repeatable)', collect, [])
+    .option('-q, --quiet', 'quiet execution', false)
+    .addOption(
+      new Option('-v, --verbose <level>', 'verbosity: 0 = quiet, 1 = info, 2 = debug, 3 = trace')
+        .default(1)
+        .argParser(parseVerbosity),
+    )
+    .showHelpAfterError()
+    .hook('preAction', (thisCommand) => {
+      const o = thisCommand.opts<{ quiet: boolean; verbose: number }>();
+      setLogLevel(o.quiet, o.verbose);
+    });
+  for (const cmd of [
+    buildCommand(),
+    cacheCommand(),
+    metadataCommand(),
+    pkgCommand(),
+    pushCommand(),
+    runCommand(),
+    serveCommand(),
+    versionCommand(),
+  ]) {
+    root.addCommand(cmd);
+  }
+  exitOverrideEverywhere(root);
+  return root;
+}
+
+function parseVerbosity(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 0 || n > 3) throw new UserError(`-v/--verbose takes 0, 1, 2 or 3, not "${value}"`);
+  return n;
+}
+
+/** Commander calls process.exit by default; throwing instead lets main() decide the exit code. */
+function exitOverrideEverywhere(cmd: Command): void {
+  cmd.exitOverride();
+  for (const sub of cmd.commands) exitOverrideEverywhere(sub);
+}
+
+/** Runs the CLI; resolves to the process exit code. */
+export async function main(argv: string[]): Promise<number> {
+  try {
+    await program().parseAsync(argv);
+    return 0;
+  } catch (err) {
+    if (err instanceof CommanderError) {
+      // Commander has already printed help or the usage error.
+      return err.exitCode;
+    }
+    if (err instanceof UserError) {
+      log.error(err.message);
+      return 1;
+    }
+    log.error(err instanceof Error ? (err.stack ?? err.message) : String(err));
+    return 1;
+  }
+}

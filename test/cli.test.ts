@@ -1,0 +1,45 @@
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, it } from 'node:test';
+import { ROOT, runCli } from './helpers.js';
+
+describe('linuxkit CLI', () => {
+  it('lists LinuxKit\'s command tree in --help', () => {
+    const r = runCli(['--help']);
+    assert.equal(r.status, 0);
+    for (const cmd of ['build', 'cache', 'metadata', 'pkg', 'push', 'run', 'serve', 'version']) {
+      assert.match(r.stdout, new RegExp(`^  ${cmd}\\b`, 'm'), `missing command ${cmd}`);
+    }
+    for (const flag of ['--cache', '--mirror', '--cert-file', '--quiet', '--verbose']) {
+      assert.ok(r.stdout.includes(flag), `missing global flag ${flag}`);
+    }
+  });
+
+  it('prints the package version', () => {
+    const pkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { version: string };
+    const r = runCli(['version', '--short']);
+    assert.equal(r.status, 0);
+    assert.equal(r.stdout.trim(), pkg.version);
+  });
+
+  it('has --help on every subcommand', () => {
+    for (const args of [['build'], ['run', 'qemu'], ['pkg', 'build'], ['cache', 'ls'], ['metadata', 'create']]) {
+      const r = runCli([...args, '--help']);
+      assert.equal(r.status, 0, `${args.join(' ')} --help: ${r.stderr}`);
+      assert.match(r.stdout, /^Usage: linuxkit /m);
+    }
+  });
+
+  it('rejects a bad verbosity with a clear error', () => {
+    const r = runCli(['-v', '9', 'version']);
+    assert.equal(r.status, 1);
+    assert.match(r.stderr, /-v\/--verbose takes 0, 1, 2 or 3, not "9"/);
+  });
+
+  it('rejects an unknown command', () => {
+    const r = runCli(['frobnicate']);
+    assert.notEqual(r.status, 0);
+    assert.match(r.stderr, /unknown command 'frobnicate'/);
+  });
+});
