@@ -1,0 +1,30 @@
+// The contract between the registry client (pull/push) and the image cache (an OCI image
+// layout at ~/.linuxkit/cache). The cache implements ImageStore; pull writes into one and
+// push reads from one, so either side can be tested against the real other.
+import type { Readable } from 'node:stream';
+import type { Descriptor } from './types.js';
+
+export interface BlobStore {
+  hasBlob(digest: string): Promise<boolean>;
+  /**
+   * Streams a blob in. The digest (and size, when given) is verified while writing to a temp
+   * file; only a verified blob is renamed into place. On mismatch it throws and the store is
+   * unchanged. Writing a blob that is already present is a no-op that still drains `source`.
+   */
+  putBlob(digest: string, source: Readable | AsyncIterable<Uint8Array>, size?: number): Promise<void>;
+  /** A stream of a stored blob; throws a UserError naming the digest if it is missing. */
+  openBlob(digest: string): Readable;
+  /** A small blob (manifest, index, config) read whole. */
+  readBlob(digest: string): Promise<Buffer>;
+}
+
+export interface ImageStore extends BlobStore {
+  /** The root descriptor (index or manifest) stored for a fully qualified reference, if any. */
+  resolve(ref: string): Promise<Descriptor | undefined>;
+  /** Points `ref` at `desc` in index.json (replaced whole, atomically, under the cache lock). */
+  tag(ref: string, desc: Descriptor): Promise<void>;
+  /** Removes `ref` from index.json; blobs stay until `cache clean`/garbage collection. */
+  untag(ref: string): Promise<void>;
+  /** Every reference in the cache with its root descriptor. */
+  list(): Promise<Array<{ ref: string; descriptor: Descriptor }>>;
+}
