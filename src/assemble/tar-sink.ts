@@ -1,0 +1,126 @@
+// The output side of assembly: one tar stream, written entry by entry with backpressure.
+// Every entry carries LinuxKit's PAX records saying where it came from (LINUXKIT.source,
+// LINUXKIT.location), which `--input-tar` uses to reuse parts of an earlier build.
+import { Readable } from 'node:stream';
+import tar from 'tar-stream';
+import type { EntryBody } from './image-source.js';
+
+/** PAX record naming the image (or "linuxkit.files", …) an entry came from (lk:moby/const.go). */
+export const PAX_SOURCE = 'LINUXKIT.source';
+/** PAX record naming where in the YAML the entry came from: "kernel", "init[0]", "services[2]". */
+export const PAX_LOCATION = 'LINUXKIT.location';
+
+/**
+ * mtime of entries the build makes itself (directories, config.json, files…): SOURCE_DATE_EPOCH
+ * when set, else LinuxKit's fixed date (2017-04-18T16:30:00Z, lk:moby/build/dir.go), so that
+ * outputs are byte-identical run after run and match LinuxKit's.
+ */
+export function generatedMtime(): Date {
+  const epoch = process.env.SOURCE_DATE_EPOCH;
+  if (epoch && /^\d+$/.test(epoch)) return new Date(Number(epoch) * 1000);
+  return new Date(Date.UTC(2017, 3, 18, 16, 30, 0));
+}
+
+export type EntryType = 'file' | 'link' | 'symlink' | 'directory' | 'character-device' | 'block-device' | 'fifo';
+
+export interface EntryHeader {
+  name: string;
+  type: EntryType;
+  mode: number;
+  uid: number;
+  gid: number;
+  size: number;
+  mtime: Date;
+  linkname?: string;
+  uname?: string;
+  gname?: string;
+  devmajor?: number;
+  devminor?: number;
+  /** PAX records (xattrs as SCHILY.xattr.*, LinuxKit's source/location). */
+  pax?: Record<string, string>;
+}
+
+/** Fills in what a generated entry leaves out: root-owned, generated mtime, no size. */
+export function generated(h: Partial<EntryHeader> & Pick<EntryHeader, 'name' | 'type'>): EntryHeader {
+  return {
+    mode: h.type === 'directory' ? 0o755 : 0o644,
+    uid: 0,
+    gid: 0,
+    size: 0,
+    mtime: generatedMtime(),
+    ...h,
+  };
+}
+
+export class TarSink {
+  private readonly pack = tar.pack();
+  /** The tar stream as a Node stream; it must be consumed while entries are added. */
+  readonly stream: Readable = Readable.from(this.pack, { objectMode: false });
+
+  /** Adds one entry; resolves when its body has been taken in (so callers keep the order). */
+  async add(header: EntryHeader, body?: Buffer | string | EntryBody): Promise<void> {
+    const h: tar.Header = {
+      name: header.name,
+      type: header.type,
+      mode: header.mode,
+      uid: header.uid,
+      gid: header.gid,
+      size: header.type === 'file' ? header.size : 0,
+      mtime: header.mtime,
+      linkname: header.linkname ?? '',
+      uname: header.uname ?? '',
+      gname: header.gname ?? '',
+      devmajor: header.devmajor ?? 0,
+      devminor: header.devminor ?? 0,
+    };
+    if (header.pax && Object.keys(header.pax).length > 0) h.pax = header.pax;
+    if (body === undefined || typeof body === 'string' || Buffer.isBuffer(body)) {
+      const buf = body === undefined ? undefined : Buffer.from(body);
+      if (buf && header.type === 'file' && buf.length !== header.size) {
+        throw new Error(`tar entry ${header.name}: header size ${header.size} but body ${buf.length}`);
+      }
+      await new Promise<void>((resolve, reject) => {
+        const cb = (err?: Error | null) => (err ? reject(err) : resolve());
+        if (buf) this.pack.entry(h, buf, cb);
+        else this.pack.entry(h, cb);
+      });
+      return;
+    }
+    if (header.type !== 'file') {
+      // Bodies of non-files are empty; drain so the source can move on.
+      body.resume();
+      await new Promise<void>((resolve, reject) => {
+        this.pack.entry(h, (err) => (err ? reject(err) : resolve()));
+      });
+      return;
+    }
+    // tar-stream's entry is a streamx Writable: feed it by hand, honouring write()'s
+    // backpressure, rather than through Node's pipeline().
+    let entry!: ReturnType<tar.Pack['entry']>;
+    const entryDone = new Promise<void>((resolve, reject) => {
+      entry = this.pack.entry(h, (err) => (err ? reject(err) : resolve()));
+    });
+    let written = 0;
+    for await (const chunk of body) {
+      written += (chunk as Buffer).length;
+      if (!entry.write(chunk as Buffer)) await new Promise<void>((r) => entry.once('drain', () => r()));
+    }
+    if (written !== header.size) {
+      const err = new Error(`tar entry ${header.name}: header size ${header.size} but body ${written}`);
+      this.pack.destroy(err);
+      throw err;
+    }
+    entry.end(undefined as never);
+    await entryDone;
+  }
+
+  /** Ends the tar stream (two zero blocks). */
+  finish(): void {
+    this.pack.finalize();
+  }
+
+  /** Aborts the stream: consumers see an error instead of a truncated but valid tar. */
+  abort(err: Error): void {
+    this.pack.destroy(err);
+  }
+}
