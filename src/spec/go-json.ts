@@ -87,14 +87,14 @@ function encode(v: unknown, t: GoType, depth: number, indent: string, at: string
 
 /** Go's omitempty rule: false, 0, "", nil pointer, and nil or empty slice or map. Never a struct. */
 function isEmpty(v: unknown, t: GoType): boolean {
+  if (typeof t === 'object' && 'struct' in t) return false;
   if (v === undefined || v === null) return true;
   if (t === 'string') return v === '';
   if (t === 'bool') return v === false;
   if (t === 'int') return v === 0 || v === 0n;
   if ('ptr' in t) return false;
   if ('slice' in t) return Array.isArray(v) && v.length === 0;
-  if ('map' in t) return Object.keys(v as object).length === 0;
-  return false;
+  return Object.keys(v as object).length === 0; // map
 }
 
 function asObject(v: unknown, at: string): Record<string, unknown> {
