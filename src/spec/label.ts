@@ -125,7 +125,8 @@ export function imageConfigFromLabel(label: string, what = 'image'): ImageConfig
   };
   let doc: unknown;
   try {
-    doc = parse(label);
+    // errors throw; warnings are not printed (the label is checked below)
+    doc = parse(label, { logLevel: 'error' });
   } catch (e) {
     return fail((e as Error).message);
   }
