@@ -69,3 +69,18 @@ for (const c of cases) {
     assert.equal(runtimeToJson(withRootfsMounts(runtime, layout.rootfsMounts)), c.runtime);
   });
 }
+
+// The same bytes as plain files, for three representative bundles (readable on their own):
+// test/fixtures/spec/<dir>/{config.json,runtime.json}, case.txt naming the golden case.
+for (const dir of ['getty-service', 'onboot-binds-capabilities-all', 'readonly-devices-rlimits']) {
+  test(`golden files: ${dir}`, () => {
+    const base = join(ROOT, 'test/fixtures/spec', dir);
+    const name = readFileSync(join(base, 'case.txt'), 'utf8').trim();
+    const c = cases.find((x) => x.name === name);
+    assert.ok(c, name);
+    const { spec, runtime } = toOCISpec(c.entry, c.image, new Map(Object.entries(c.ids)));
+    assert.equal(specToJson(spec), readFileSync(join(base, 'config.json'), 'utf8'));
+    const layout = bundleLayout(c.path, spec.root?.readonly ?? false, c.sharedRoot);
+    assert.equal(runtimeToJson(withRootfsMounts(runtime, layout.rootfsMounts)), readFileSync(join(base, 'runtime.json'), 'utf8'));
+  });
+}
