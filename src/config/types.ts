@@ -91,7 +91,7 @@ export interface ImageConfig {
   cgroupsPath?: string;
   resources?: LinuxResources;
   sysctl?: Record<string, string>;
-  /** "NAME,soft,hard" or "NAME,limit", NAME like RLIMIT_NOFILE or nofile. */
+  /** "NAME,soft,hard", NAME like RLIMIT_NOFILE or nofile; a value may be "unlimited". */
   rlimits?: string[];
   uidMappings?: IdMapping[];
   gidMappings?: IdMapping[];
@@ -101,7 +101,8 @@ export interface ImageConfig {
 
 /** OCI runtime-spec Mount, as written in YAML. */
 export interface Mount {
-  destination: string;
+  /** May be omitted when the type implies it (proc, devpts, sysfs, cgroup, mqueue). */
+  destination?: string;
   type?: string;
   source?: string;
   options?: string[];
@@ -110,10 +111,11 @@ export interface Mount {
 }
 
 export interface Device {
+  /** A device node path, or "all" to allow every device of `type` (then major/minor are unused). */
   path: string;
   type: string;
-  major: number;
-  minor: number;
+  major?: number;
+  minor?: number;
   /** Octal string, e.g. "0666". */
   mode?: string;
 }

@@ -1,0 +1,83 @@
+// Label defaults + YAML: which value each field takes (LinuxKit's assign* helpers,
+// lk:src/cmd/linuxkit/moby/config.go:533-783, as used by ConfigToOCI).
+//
+// A field given in YAML replaces the label's value, even when it is an empty list or map (that is
+// how YAML removes a label default). The namespace, cwd and hostname strings are the exception:
+// LinuxKit cannot tell "" from absent for them, so "" leaves the label's value in place.
+// `capabilities.add` and `binds.add` add to whatever list is in force.
+import type { ImageConfig, Runtime } from '../config/types.js';
+
+/** ImageConfig with the `.add` fields folded in. */
+export type MergedConfig = Omit<ImageConfig, 'capabilities.add' | 'binds.add'>;
+
+/** String fields that LinuxKit holds as plain Go strings: "" means "not set". */
+const EMPTY_MEANS_UNSET = new Set<keyof ImageConfig>(['cwd', 'net', 'pid', 'ipc', 'uts', 'userns', 'hostname']);
+
+/** Fields with their own merge rule below. */
+const SPECIAL = new Set<keyof ImageConfig>(['capabilities', 'capabilities.add', 'binds', 'binds.add', 'runtime']);
+
+/**
+ * The settings in force for one container: `yaml` (the YAML entry, or any ImageConfig) over
+ * `label` (the image's org.mobyproject.config). Fields set in neither stay undefined.
+ */
+export function mergeLabelDefaults(label: ImageConfig, yaml: ImageConfig): MergedConfig {
+  const out: Record<string, unknown> = {};
+  const keys = new Set([...Object.keys(label), ...Object.keys(yaml)] as Array<keyof ImageConfig>);
+  for (const k of keys) {
+    if (SPECIAL.has(k)) continue;
+    const y = yaml[k];
+    const l = label[k];
+    const unset = (v: unknown) => v === undefined || (EMPTY_MEANS_UNSET.has(k) && v === '');
+    const v = unset(y) ? l : y;
+    if (!unset(v)) out[k] = v;
+  }
+  // `name` and `image` of a YAML entry are not settings
+  delete out.name;
+  delete out.image;
+
+  // a label's own `.add` fields extend the label's list (LinuxKit ignores them)
+  const labelCaps = withAdditions(label.capabilities, label['capabilities.add']);
+  const capabilities = withAdditions(yaml.capabilities ?? labelCaps, yaml['capabilities.add']);
+  if (capabilities !== undefined) out.capabilities = capabilities;
+  const labelBinds = withAdditions(label.binds, label['binds.add']);
+  const binds = withAdditions(yaml.binds ?? labelBinds, yaml['binds.add']);
+  if (binds !== undefined) out.binds = binds;
+
+  const runtime = mergeRuntime(label.runtime, yaml.runtime);
+  if (runtime !== undefined) out.runtime = runtime;
+  return out as MergedConfig;
+}
+
+/**
+ * `base` followed by the entries of `add` it does not already have. LinuxKit's mergeStrings
+ * means to do this but never records what it has seen, so it keeps duplicates; and it ignores
+ * `.add` entirely when the plain field is also set in YAML (docs/compatibility/spec.md).
+ */
+function withAdditions(base: string[] | undefined, add: string[] | undefined): string[] | undefined {
+  if (add === undefined) return base;
+  const out: string[] = [];
+  const seen = new Set<string>();
+  for (const s of [...(base ?? []), ...add]) {
+    if (seen.has(s)) continue;
+    seen.add(s);
+    out.push(s);
+  }
+  return out;
+}
+
+/** The runtime block, field by field, and bindNS namespace by namespace (assignRuntime). */
+function mergeRuntime(label: Runtime | undefined, yaml: Runtime | undefined): Runtime | undefined {
+  if (label === undefined) return yaml;
+  if (yaml === undefined) return label;
+  const out: Runtime = {};
+  for (const k of ['cgroups', 'mounts', 'mkdir', 'interfaces', 'namespace'] as const) {
+    const v = yaml[k] ?? label[k];
+    if (v !== undefined) (out as Record<string, unknown>)[k] = v;
+  }
+  if (label.bindNS || yaml.bindNS) out.bindNS = { ...label.bindNS, ...definedOnly(yaml.bindNS ?? {}) };
+  return out;
+}
+
+function definedOnly<T extends object>(o: T): Partial<T> {
+  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as Partial<T>;
+}
