@@ -6,6 +6,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { gzipSync } from 'node:zlib';
+import type { Config } from '../config/types.js';
+import { containerBundles } from '../spec/index.js';
 import { writeBundle } from './bundle.js';
 import { writeFiles } from './files.js';
 import { writeImageTree } from './image-tree.js';
@@ -179,43 +181,42 @@ describe('files section (filesystem)', () => {
   });
 });
 
-describe('bundles (ImageBundle)', () => {
+describe('bundles (ImageBundle, planned by spec containerBundles)', () => {
   const image = memImage('docker.io/library/alpine:3', [{ name: 'bin/sh', contents: 'sh' }]);
-  const render = (mounts: unknown) => JSON.stringify(mounts);
+  const config: Config = {
+    onboot: [{ name: 'r', image: 'alpine:3', readonly: true }],
+    services: [
+      { name: 'a', image: 'alpine:3' },
+      { name: 'b', image: 'alpine:3' },
+    ],
+  };
+  const bundles = containerBundles(config, () => ({ ref: image.ref, config: {} }));
 
-  it('lays out a writable container as lower/ + tmp/ + overlay rootfs, sharing a second copy', async () => {
-    const unpacked = new Map<string, string>();
+  it('unpacks once, lays out read-only and writable containers as LinuxKit does', async () => {
     const out = await collect(async (s) => {
-      await writeBundle(s, { dir: 'containers/services/a', location: 'services[0]', image, configJson: '{}', readonly: false, runtimeJson: render }, unpacked);
-      await writeBundle(s, { dir: 'containers/services/b', location: 'services[1]', image, configJson: '{}', readonly: false, runtimeJson: render }, unpacked);
+      for (const b of bundles) await writeBundle(s, b, image);
     });
     const m = byName(out);
-    assert.ok(m.has('containers/services/a/lower/bin/sh'));
-    assert.ok(!m.has('containers/services/b/lower/bin/sh'), 'second copy not unpacked again');
+    assert.ok(m.has('containers/onboot/000-r/rootfs/bin/sh'), 'read-only: unpacked in rootfs/');
+    assert.ok(!m.has('containers/services/a/lower/bin/sh'), 'already unpacked by onboot r');
     for (const d of ['a/tmp', 'a/rootfs', 'b/tmp', 'b/rootfs']) assert.equal(m.get('containers/services/' + d)?.type, 'directory');
-    const rtB = JSON.parse(m.get('containers/services/b/runtime.json')!.contents!);
-    assert.deepEqual(rtB, [
-      { source: 'tmpfs', type: 'tmpfs', destination: '/containers/services/b/tmp' },
+    const rt = JSON.parse(m.get('containers/services/b/runtime.json')!.contents!) as { mounts: unknown[] };
+    assert.deepEqual(rt.mounts.slice(0, 3), [
+      { destination: '/containers/services/b/tmp', type: 'tmpfs', source: 'tmpfs' },
       { destination: '/containers/services/b/tmp', options: ['remount', 'private'] },
       {
-        source: 'overlay',
-        type: 'overlay',
         destination: '/containers/services/b/rootfs',
-        options: ['lowerdir=/containers/services/a/lower', 'upperdir=/containers/services/b/tmp/upper', 'workdir=/containers/services/b/tmp/work'],
+        type: 'overlay',
+        source: 'overlay',
+        options: ['lowerdir=/containers/onboot/000-r/rootfs', 'upperdir=/containers/services/b/tmp/upper', 'workdir=/containers/services/b/tmp/work'],
       },
     ]);
-    assert.equal(m.get('containers/services/a/config.json')?.mode, 0o644);
-  });
-
-  it('unpacks a read-only container straight into rootfs/ and binds it onto itself', async () => {
-    const out = await collect((s) =>
-      writeBundle(s, { dir: 'containers/onboot/000-r', location: 'onboot[0]', image, configJson: '{}', readonly: true, runtimeJson: render }, new Map()),
-    );
-    const m = byName(out);
-    assert.ok(m.has('containers/onboot/000-r/rootfs/bin/sh'));
-    assert.ok(!m.has('containers/onboot/000-r/tmp'));
-    assert.deepEqual(JSON.parse(m.get('containers/onboot/000-r/runtime.json')!.contents!), [
-      { source: '/containers/onboot/000-r/rootfs', destination: '/containers/onboot/000-r/rootfs', options: ['bind'] },
-    ]);
+    const cfg = m.get('containers/services/a/config.json')!;
+    assert.equal(cfg.mode, 0o644);
+    assert.equal(cfg.contents, bundles[1]!.configJson);
+    assert.equal(cfg.pax['LINUXKIT.location'], 'services[0]');
+    // order inside a bundle: config.json, mountpoints, runtime.json
+    const names = out.map((e) => e.name).filter((n) => n.startsWith('containers/services/b/'));
+    assert.deepEqual(names, ['containers/services/b/config.json', 'containers/services/b/tmp', 'containers/services/b/rootfs', 'containers/services/b/runtime.json']);
   });
 });

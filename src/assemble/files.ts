@@ -5,6 +5,7 @@ import { stat } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { posix } from 'node:path';
 import type { FileEntry } from '../config/types.js';
+import { idNumeric } from '../spec/index.js';
 import { UserError, type SourcePos } from '../util/errors.js';
 import { log } from '../util/log.js';
 import { PAX_LOCATION, PAX_SOURCE, generated, type TarSink } from './tar-sink.js';
@@ -18,13 +19,6 @@ export interface FilesContext {
   metadata(kind: string): string;
   /** Where entry i was written in the YAML, for errors. */
   position?(i: number): SourcePos | undefined;
-}
-
-/** A uid/gid given as a number, "root"/"" (0) or a container name (its allocated id). */
-export function numericId(v: number | string | undefined, ids: ReadonlyMap<string, number>): number | undefined {
-  if (v === undefined || typeof v === 'number') return v ?? 0;
-  if (v === '' || v === 'root') return 0;
-  return ids.get(v);
 }
 
 /** A directory gets x wherever the file mode has r or w, so a 0600 file's parents are 0700. */
@@ -47,10 +41,15 @@ export async function writeFiles(sink: TarSink, files: FileEntry[], ctx: FilesCo
       if (!/^[0-7]+$/.test(f.mode)) throw fail(`mode "${f.mode}" is not an octal number`);
       mode = parseInt(f.mode, 8);
     }
-    const uid = numericId(f.uid, ctx.ids);
-    const gid = numericId(f.gid, ctx.ids);
-    if (uid === undefined) throw fail(`uid "${f.uid}" names no container`);
-    if (gid === undefined) throw fail(`gid "${f.gid}" names no container`);
+    const id = (v: number | string | undefined, what: string) => {
+      try {
+        return idNumeric(v, ctx.ids);
+      } catch (err) {
+        throw fail(`${what}: ${(err as Error).message}`);
+      }
+    };
+    const uid = id(f.uid, 'uid');
+    const gid = id(f.gid, 'gid');
 
     let contents: Buffer | undefined;
     let sourcePath: string | undefined;

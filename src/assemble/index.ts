@@ -2,12 +2,11 @@
 // whole root filesystem, laid out as LinuxKit lays it out (lk:moby/build/build.go Build):
 // kernel, init images, volumes, onboot, onshutdown, services, files, then the merged SBOM.
 // Output formats (kernel+initrd, squashfs, …) are made from this stream by src/formats.
-import { posix } from 'node:path';
-import type { Config, ImageEntry, VolumeEntry } from '../config/types.js';
+import { CONTAINER_SECTIONS, type Config, type VolumeEntry } from '../config/types.js';
+import { allocateIds, containerBundles, volumeDirs } from '../spec/index.js';
 import { UserError } from '../util/errors.js';
 import { log } from '../util/log.js';
-import { writeBundle, type UnpackedImages } from './bundle.js';
-import { containerConfig, type ContainerSpecFns } from './container.js';
+import { writeBundle } from './bundle.js';
 import { writeFiles, type FilesContext } from './files.js';
 import type { ImageResolver, ResolvedImage } from './image-source.js';
 import { sourcePax, writeImageTree } from './image-tree.js';
@@ -17,12 +16,9 @@ import { generated, generatedMtime, type TarSink } from './tar-sink.js';
 
 /** Init images' /etc/resolv.conf points here, somewhere writable at run time. */
 export const RESOLV_CONF_SYMLINK = '/run/resolvconf/resolv.conf';
-/** Where volumes live in the root (lk:moby/const.go). */
-export const VOLUMES_DIR = 'containers/volumes';
 
 export interface AssembleOptions {
   resolver: ImageResolver;
-  spec: ContainerSpecFns;
   decompressKernel?: boolean;
   /** Undefined: no SBOM (--no-sbom). */
   sbom?: { filename?: string; currentTime?: boolean };
@@ -32,12 +28,12 @@ export interface AssembleOptions {
 /** Writes the whole root filesystem to `sink` and finishes it. */
 export async function assemble(config: Config, sink: TarSink, opts: AssembleOptions): Promise<void> {
   const sboms = opts.sbom ? new SbomCollector() : undefined;
+  /** Resolves an image written under `prefix`, gathering its SBOMs as LinuxKit does. */
   const resolve = async (ref: string, prefix: string): Promise<ResolvedImage> => {
     const image = await opts.resolver.resolve(ref);
     if (sboms) for (const doc of await image.sboms()) sboms.add(prefix, doc, image.ref);
     return image;
   };
-  const ids = opts.spec.allocateIds(config);
 
   if (config.kernel?.image) {
     log.info(`Extract kernel image: ${config.kernel.image}`);
@@ -51,27 +47,29 @@ export async function assemble(config: Config, sink: TarSink, opts: AssembleOpti
 
   for (const [i, vol] of (config.volumes ?? []).entries()) {
     log.info(`Add volume: ${vol.name}`);
-    await writeVolume(sink, vol, i, (ref, prefix) => resolve(ref, prefix));
+    await writeVolume(sink, vol, i, resolve);
   }
 
-  const unpacked: UnpackedImages = new Map();
-  const sections: Array<[string, ImageEntry[] | undefined, boolean]> = [
-    ['onboot', config.onboot, true],
-    ['onshutdown', config.onshutdown, true],
-    ['services', config.services, false],
-  ];
-  for (const [section, entries, numbered] of sections) {
-    for (const [i, entry] of (entries ?? []).entries()) {
-      const dir = posix.join('containers', section, (numbered ? `${String(i).padStart(3, '0')}-` : '') + entry.name);
-      log.info(`Add ${section} container: ${entry.name} (${entry.image})`);
-      const image = await resolve(entry.image, '');
-      const c = containerConfig(opts.spec, entry, image, config, ids);
-      await writeBundle(sink, { dir, location: `${section}[${i}]`, image, ...c }, unpacked);
+  // The containers' images first (their configs shape the specs), then the bundles in order.
+  const images = new Map<string, ResolvedImage>();
+  for (const section of CONTAINER_SECTIONS) {
+    for (const entry of config[section] ?? []) {
+      if (!images.has(entry.image)) images.set(entry.image, await opts.resolver.resolve(entry.image));
     }
+  }
+  const bundles = containerBundles(config, (entry) => {
+    const image = images.get(entry.image)!;
+    return { ref: image.ref, config: image.config.config };
+  });
+  for (const b of bundles) {
+    log.info(`Add ${b.section} container: ${b.entry.name} (${b.entry.image})`);
+    const image = images.get(b.entry.image)!;
+    if (sboms && b.layout.extractTo !== undefined) for (const doc of await image.sboms()) sboms.add(b.layout.extractTo + '/', doc, image.ref);
+    await writeBundle(sink, b, image);
   }
 
   if (config.files?.length) log.info('Add files');
-  await writeFiles(sink, config.files ?? [], { ...opts.files, ids });
+  await writeFiles(sink, config.files ?? [], { ...opts.files, ids: allocateIds(config) });
 
   if (sboms && opts.sbom) {
     const json = sboms.render(opts.sbom.currentTime ? new Date() : generatedMtime());
@@ -91,14 +89,13 @@ async function writeVolume(
   resolve: (ref: string, prefix: string) => Promise<ResolvedImage>,
 ): Promise<void> {
   const location = `volume[${i}]`;
-  const base = posix.join(VOLUMES_DIR, vol.name);
-  const lower = `${base}/lower/`;
+  const dirs = volumeDirs(vol.name);
+  const lower = dirs.lower.replace(/^\//, '') + '/';
   if (vol.image && vol.format === 'oci') {
     throw new UserError(`volumes[${i}] (${vol.name}): format "oci" is not supported yet`);
   }
   const image = vol.image ? await resolve(vol.image, lower) : undefined;
   await writeImageTree(sink, image, { location, prefix: lower, resolvSymlink: RESOLV_CONF_SYMLINK });
   const pax = sourcePax('linuxkit.volumes', location);
-  await sink.add(generated({ name: `${base}/tmp`, type: 'directory', pax }));
-  await sink.add(generated({ name: `${base}/merged`, type: 'directory', pax }));
+  for (const dir of [dirs.tmp, dirs.merged]) await sink.add(generated({ name: dir.replace(/^\//, ''), type: 'directory', pax }));
 }
