@@ -137,7 +137,9 @@ export async function extractToDirectory(entries: AsyncIterable<TarEntry>, root:
     }
     count++;
     if (Object.keys(entry.xattrs).length) skippedXattrs++;
-    if (entry.type === 'directory') continue;
+    // A hard link shares its target's inode: its own header's metadata must not overwrite it.
+    if (entry.type === 'directory' || entry.type === 'link') continue;
+    // Owner before mode: chown clears setuid/setgid bits.
     if (chown) await lchown(target, entry.uid, entry.gid).catch(() => undefined);
     if (entry.type !== 'symlink') await chmod(target, entry.mode);
     await lutimes(target, entry.mtime, entry.mtime).catch(() => undefined);

@@ -94,18 +94,18 @@ export async function* flattenLayers(layers: LayerSource[]): AsyncGenerator<Flat
   for (let i = 1; i < layers.length; i++) {
     for await (const entry of layerEntries(layers[i]!)) shadows.record(entry, i);
   }
-  // Regular files emitted so far, so a hard link to something that did not survive is caught.
-  const files = new Set<string>();
+  // Non-directories emitted so far, so a hard link to something that did not survive is caught.
+  const linkable = new Set<string>();
   for (let i = 0; i < layers.length; i++) {
     for await (const entry of layerEntries(layers[i]!)) {
       if (whiteoutOf(entry.path)) continue;
       if (shadows.hidden(entry.path, i)) continue;
-      if (entry.type === 'link' && !files.has(entry.linkname!)) {
+      if (entry.type === 'link' && !linkable.has(entry.linkname!)) {
         log.warn(`layer ${layers[i]!.name}: hard link ${entry.path} points at ${entry.linkname}, which is not in the image; skipping it`);
         continue;
       }
-      if (entry.type === 'file' || entry.type === 'link') files.add(entry.path);
-      else files.delete(entry.path);
+      if (entry.type === 'directory') linkable.delete(entry.path);
+      else linkable.add(entry.path);
       yield { ...entry, layer: i };
     }
   }
