@@ -231,7 +231,7 @@ export class LayoutStore implements ImageStore {
   }
 
   /** index.json, read by a caller that holds the cache lock. */
-  private async readIndexLocked(): Promise<ImageIndex> {
+  async readIndexLocked(): Promise<ImageIndex> {
     try {
       return await this.parseIndexFile();
     } catch (err) {
@@ -258,8 +258,13 @@ export class LayoutStore implements ImageStore {
     await withCacheLock(this.dir, async () => {
       const index = await this.readIndexLocked();
       mutate(index);
-      await writeFileAtomic(join(this.dir, INDEX_FILE), serializeIndex(index), this.tempDir);
+      await this.writeIndexLocked(index);
     });
+  }
+
+  /** Replaces index.json whole; the caller holds the cache lock (withCacheLock). */
+  async writeIndexLocked(index: ImageIndex): Promise<void> {
+    await writeFileAtomic(join(this.dir, INDEX_FILE), serializeIndex(index), this.tempDir);
   }
 
   async resolve(ref: string): Promise<Descriptor | undefined> {
