@@ -17,8 +17,8 @@ export async function writeBundle(sink: TarSink, b: ContainerBundle, image: Reso
     await writePrefixDirs(sink, path + '/', b.ref, b.location);
   }
   const file = (name: string, contents: string) =>
-    sink.add(generated({ name: posix.join(path, name), type: 'file', size: Buffer.byteLength(contents), pax }), contents);
+    sink.add(generated({ path: posix.join(path, name), type: 'file', size: Buffer.byteLength(contents), pax }), contents);
   await file('config.json', b.configJson);
-  for (const dir of mountpoints) await sink.add(generated({ name: dir, type: 'directory', pax }));
+  for (const dir of mountpoints) await sink.add(generated({ path: dir, type: 'directory', pax }));
   await file('runtime.json', b.runtimeJson);
 }

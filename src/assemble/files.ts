@@ -80,10 +80,10 @@ export async function writeFiles(sink: TarSink, files: FileEntry[], ctx: FilesCo
       const dir = parents.slice(0, d).join('/');
       if (made.has(dir)) continue;
       made.add(dir);
-      await sink.add(generated({ name: dir, type: 'directory', mode: parentDirMode(mode), uid, gid, pax }));
+      await sink.add(generated({ path: dir, type: 'directory', mode: parentDirMode(mode), uid, gid, pax }));
     }
     made.add(path);
-    const h = generated({ name: path, type: 'file', mode, uid, gid, pax });
+    const h = generated({ path: path, type: 'file', mode, uid, gid, pax });
     if (f.directory) {
       await sink.add({ ...h, type: 'directory' });
     } else if (f.symlink) {

@@ -1,7 +1,7 @@
 // An image's filesystem written under a prefix of the output, with LinuxKit's adjustments
 // (lk:moby/build/image.go ImageTar): a few files Docker would inject are dropped, /etc/hosts
 // and /etc/resolv.conf get fixed contents, and the files every root needs are made if absent.
-import { PAX_LOCATION, PAX_SOURCE, generated, generatedMtime, type EntryHeader, type TarSink } from './tar-sink.js';
+import { PAX_LOCATION, PAX_SOURCE, generated, generatedMtime, type OutEntry, type TarSink } from './tar-sink.js';
 import type { ResolvedImage } from './image-source.js';
 
 /** Files Docker adds to exported containers; never part of an image's content. */
@@ -18,18 +18,18 @@ const NO_RESOLV = '\n# no resolv.conf configured\n';
 const REPLACED: Record<string, string> = { 'etc/hosts': HOSTS, 'etc/resolv.conf': NO_RESOLV };
 
 /** Paths that must exist in every unpacked image, in the (sorted) order they are added. */
-const REQUIRED: Array<Pick<EntryHeader, 'name' | 'type' | 'mode'> & { linkname?: string }> = [
-  { name: 'dev', type: 'directory', mode: 0o755 },
-  { name: 'dev/pts', type: 'directory', mode: 0o755 },
-  { name: 'dev/shm', type: 'directory', mode: 0o755 },
-  { name: 'etc', type: 'directory', mode: 0o755 },
-  { name: 'etc/hosts', type: 'file', mode: 0o644 },
-  { name: 'etc/mtab', type: 'symlink', mode: 0o755, linkname: '/proc/mounts' },
-  { name: 'etc/resolv.conf', type: 'file', mode: 0o644 },
-  { name: 'proc', type: 'directory', mode: 0o755 },
-  { name: 'sys', type: 'directory', mode: 0o755 },
+const REQUIRED: Array<Pick<OutEntry, 'path' | 'type' | 'mode'> & { linkname?: string }> = [
+  { path: 'dev', type: 'directory', mode: 0o755 },
+  { path: 'dev/pts', type: 'directory', mode: 0o755 },
+  { path: 'dev/shm', type: 'directory', mode: 0o755 },
+  { path: 'etc', type: 'directory', mode: 0o755 },
+  { path: 'etc/hosts', type: 'file', mode: 0o644 },
+  { path: 'etc/mtab', type: 'symlink', mode: 0o755, linkname: '/proc/mounts' },
+  { path: 'etc/resolv.conf', type: 'file', mode: 0o644 },
+  { path: 'proc', type: 'directory', mode: 0o755 },
+  { path: 'sys', type: 'directory', mode: 0o755 },
 ];
-const REQUIRED_NAMES = new Set(REQUIRED.map((r) => r.name));
+const REQUIRED_NAMES = new Set(REQUIRED.map((r) => r.path));
 
 export interface TreeOptions {
   /** Where in the YAML this image is: "init[0]", "onboot[1]", "volume[0]"… */
@@ -41,8 +41,8 @@ export interface TreeOptions {
 }
 
 /** The PAX records every entry of one image carries. */
-export function sourcePax(source: string, location: string, existing?: Record<string, string>): Record<string, string> {
-  return { ...existing, [PAX_SOURCE]: source, [PAX_LOCATION]: location };
+export function sourcePax(source: string, location: string): Record<string, string> {
+  return { [PAX_SOURCE]: source, [PAX_LOCATION]: location };
 }
 
 /** The directories of `prefix` ("a/b/" → "a", "a/b"), each made as a plain 0755 directory. */
@@ -51,7 +51,7 @@ export async function writePrefixDirs(sink: TarSink, prefix: string, source: str
   if (!prefix.endsWith('/') || prefix.startsWith('/')) throw new Error(`bad output prefix "${prefix}"`);
   const parts = prefix.slice(0, -1).split('/');
   for (let i = 1; i <= parts.length; i++) {
-    await sink.add(generated({ name: parts.slice(0, i).join('/'), type: 'directory', pax: sourcePax(source, location) }));
+    await sink.add(generated({ path: parts.slice(0, i).join('/'), type: 'directory', pax: sourcePax(source, location) }));
   }
 }
 
@@ -62,36 +62,33 @@ export async function writeImageTree(sink: TarSink, image: ResolvedImage | undef
   const source = image?.ref ?? 'empty';
   await writePrefixDirs(sink, opts.prefix, source, opts.location);
   if (!image) return;
-  const pax = (existing?: Record<string, string>) => sourcePax(source, opts.location, existing);
+  const pax = () => sourcePax(source, opts.location);
   const found = new Set<string>();
-  for await (const { header, body } of image.entries()) {
-    const name = header.name;
-    if (EXCLUDED.has(name)) {
-      body?.resume();
+  for await (const { body, ...entry } of image.entries()) {
+    const name = entry.path;
+    if (EXCLUDED.has(name) || REPLACED[name] !== undefined) {
+      // Replaced files: LinuxKit writes its own version here and then, because it does not
+      // count it as found, a second time with the required files; the second one wins on
+      // unpacking. We write only that one (docs/compatibility/assemble.md).
+      body.resume();
       continue;
     }
-    if (REPLACED[name] !== undefined) {
-      // LinuxKit writes its own version here and then, because it does not count it as
-      // found, a second time with the required files; the second one wins on unpacking.
-      // We write only that one (see docs/compatibility/assemble.md).
-      body?.resume();
-      continue;
-    }
-    const out: EntryHeader = { ...header, name: opts.prefix + name, pax: pax(header.pax) };
+    const out: OutEntry = { ...entry, path: opts.prefix + name, pax: pax() };
     if (REQUIRED_NAMES.has(name)) {
       out.mtime = generatedMtime();
       found.add(name);
     }
-    if (header.type === 'link' && header.linkname) out.linkname = opts.prefix + header.linkname;
-    await sink.add(out, body);
+    if (entry.type === 'link' && entry.linkname) out.linkname = opts.prefix + entry.linkname;
+    await sink.add(out, entry.type === 'file' ? body : undefined);
+    if (entry.type !== 'file') body.resume();
   }
   for (const req of REQUIRED) {
-    if (found.has(req.name)) continue;
-    const h = generated({ ...req, name: opts.prefix + req.name, pax: pax() });
-    if (req.name === 'etc/resolv.conf' && opts.resolvSymlink) {
+    if (found.has(req.path)) continue;
+    const h = generated({ ...req, path: opts.prefix + req.path, pax: pax() });
+    if (req.path === 'etc/resolv.conf' && opts.resolvSymlink) {
       await sink.add({ ...h, type: 'symlink', linkname: opts.resolvSymlink });
-    } else if (REPLACED[req.name] !== undefined) {
-      const contents = REPLACED[req.name]!;
+    } else if (REPLACED[req.path] !== undefined) {
+      const contents = REPLACED[req.path]!;
       await sink.add({ ...h, size: Buffer.byteLength(contents) }, contents);
     } else {
       await sink.add(h);

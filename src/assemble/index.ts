@@ -73,7 +73,7 @@ export async function assemble(config: Config, sink: TarSink, opts: AssembleOpti
 
   if (sboms && opts.sbom) {
     const json = sboms.render(opts.sbom.currentTime ? new Date() : generatedMtime());
-    await sink.add(generated({ name: opts.sbom.filename ?? DEFAULT_SBOM_FILENAME, type: 'file', size: Buffer.byteLength(json) }), json);
+    await sink.add(generated({ path: opts.sbom.filename ?? DEFAULT_SBOM_FILENAME, type: 'file', size: Buffer.byteLength(json) }), json);
   }
   sink.finish();
 }
@@ -97,5 +97,5 @@ async function writeVolume(
   const image = vol.image ? await resolve(vol.image, lower) : undefined;
   await writeImageTree(sink, image, { location, prefix: lower, resolvSymlink: RESOLV_CONF_SYMLINK });
   const pax = sourcePax('linuxkit.volumes', location);
-  for (const dir of [dirs.tmp, dirs.merged]) await sink.add(generated({ name: dir.replace(/^\//, ''), type: 'directory', pax }));
+  for (const dir of [dirs.tmp, dirs.merged]) await sink.add(generated({ path: dir.replace(/^\//, ''), type: 'directory', pax }));
 }

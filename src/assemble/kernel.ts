@@ -5,10 +5,11 @@
 import { gunzipSync } from 'node:zlib';
 import type { KernelConfig } from '../config/types.js';
 import { UserError } from '../util/errors.js';
-import type { EntryBody, ResolvedImage } from './image-source.js';
+import { Readable } from 'node:stream';
+import { readTar } from '../oci/layer/tar.js';
+import type { ResolvedImage } from './image-source.js';
 import { sourcePax } from './image-tree.js';
-import { tarEntries } from './tar-entries.js';
-import { generated, generatedMtime, type TarSink } from './tar-sink.js';
+import { generated, type TarSink } from './tar-sink.js';
 
 const LOCATION = 'kernel';
 
@@ -32,33 +33,34 @@ export async function writeKernel(sink: TarSink, k: KernelConfig, image: Resolve
   let foundKernel = false;
   let foundTar = false;
   const makeBoot = async () => {
-    if (!bootMade) await sink.add(generated({ name: 'boot', type: 'directory', pax }));
+    if (!bootMade) await sink.add(generated({ path: 'boot', type: 'directory', pax }));
     bootMade = true;
   };
-  for await (const { header, body } of image.entries()) {
-    if (header.type === 'file' && header.name === names.binary) {
+  for await (const { body, ...entry } of image.entries()) {
+    const isFile = entry.type === 'file';
+    if (isFile && entry.path === names.binary) {
       if (foundKernel) throw new UserError(`kernel image ${image.ref}: more than one kernel binary "${names.binary}"`);
       foundKernel = true;
       await makeBoot();
       const cmdline = k.cmdline ?? '';
-      await sink.add(generated({ name: 'boot/cmdline', type: 'file', size: Buffer.byteLength(cmdline), pax }), cmdline);
-      const kh = { ...header, name: 'boot/kernel', mtime: generatedMtime(), uid: 0, gid: 0, uname: '', gname: '', pax };
+      await sink.add(generated({ path: 'boot/cmdline', type: 'file', size: Buffer.byteLength(cmdline), pax }), cmdline);
+      const kernel = generated({ path: 'boot/kernel', type: 'file', mode: entry.mode, size: entry.size, pax });
       if (opts.decompressKernel) {
-        const plain = decompressKernel(await readAll(body!), image.ref);
-        await sink.add({ ...kh, size: plain.length }, plain);
+        const plain = decompressKernel(await readAll(body), image.ref);
+        await sink.add({ ...kernel, size: plain.length }, plain);
       } else {
-        await sink.add(kh, body);
+        await sink.add(kernel, body);
       }
-    } else if (header.type === 'file' && names.tar && header.name === names.tar) {
+    } else if (isFile && names.tar && entry.path === names.tar) {
       foundTar = true;
-      for await (const inner of tarEntries(body!)) {
-        await sink.add({ ...inner.header, pax: { ...inner.header.pax, ...pax } }, inner.body);
+      for await (const { body: inner, ...modEntry } of readTar(body, `${image.ref} ${names.tar}`)) {
+        await sink.add({ ...modEntry, pax }, modEntry.type === 'file' ? inner : undefined);
       }
-    } else if (header.type === 'file' && names.ucode && header.name === names.ucode) {
+    } else if (isFile && names.ucode && entry.path === names.ucode) {
       await makeBoot();
-      await sink.add({ ...header, name: 'boot/ucode.cpio', mtime: generatedMtime(), uid: 0, gid: 0, uname: '', gname: '', pax }, body);
+      await sink.add(generated({ path: 'boot/ucode.cpio', type: 'file', mode: entry.mode, size: entry.size, pax }), body);
     } else {
-      body?.resume();
+      body.resume();
     }
   }
   if (!foundKernel) throw new UserError(`kernel image ${image.ref} has no kernel file "${names.binary}"`);
@@ -67,7 +69,7 @@ export async function writeKernel(sink: TarSink, k: KernelConfig, image: Resolve
   }
 }
 
-async function readAll(body: EntryBody): Promise<Buffer> {
+async function readAll(body: Readable): Promise<Buffer> {
   const chunks: Buffer[] = [];
   for await (const c of body) chunks.push(Buffer.from(c));
   return Buffer.concat(chunks);

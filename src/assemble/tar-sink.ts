@@ -3,7 +3,14 @@
 // LINUXKIT.location), which `--input-tar` uses to reuse parts of an earlier build.
 import { Readable } from 'node:stream';
 import tar from 'tar-stream';
-import type { EntryBody } from './image-source.js';
+import type { TarEntry } from '../oci/layer/entry.js';
+import { installBinaryPax, xattrsToPax } from '../oci/layer/pax.js';
+
+// xattr values are raw bytes: keep them so through tar-stream's PAX codec.
+installBinaryPax();
+
+/** A file's contents: a Node Readable or a streamx one, both async-iterable. */
+export type EntryBody = AsyncIterable<Uint8Array> & { resume(): unknown };
 
 /** PAX record naming the image (or "linuxkit.files", …) an entry came from (lk:moby/const.go). */
 export const PAX_SOURCE = 'LINUXKIT.source';
@@ -21,27 +28,17 @@ export function generatedMtime(): Date {
   return new Date(Date.UTC(2017, 3, 18, 16, 30, 0));
 }
 
-export type EntryType = 'file' | 'link' | 'symlink' | 'directory' | 'character-device' | 'block-device' | 'fifo';
-
-export interface EntryHeader {
-  name: string;
-  type: EntryType;
-  mode: number;
-  uid: number;
-  gid: number;
-  size: number;
-  mtime: Date;
-  linkname?: string;
-  uname?: string;
-  gname?: string;
-  devmajor?: number;
-  devminor?: number;
-  /** PAX records (xattrs as SCHILY.xattr.*, LinuxKit's source/location). */
+/**
+ * An entry as written to the output: a layer entry (src/oci/layer/entry.ts) without its body,
+ * plus LinuxKit's PAX records. Extended attributes become SCHILY.xattr.* records.
+ */
+export type OutEntry = Omit<TarEntry, 'body' | 'xattrs'> & {
+  xattrs?: Record<string, Buffer>;
   pax?: Record<string, string>;
-}
+};
 
 /** Fills in what a generated entry leaves out: root-owned, generated mtime, no size. */
-export function generated(h: Partial<EntryHeader> & Pick<EntryHeader, 'name' | 'type'>): EntryHeader {
+export function generated(h: Partial<OutEntry> & Pick<OutEntry, 'path' | 'type'>): OutEntry {
   return {
     mode: h.type === 'directory' ? 0o755 : 0o644,
     uid: 0,
@@ -58,9 +55,9 @@ export class TarSink {
   readonly stream: Readable = Readable.from(this.pack, { objectMode: false });
 
   /** Adds one entry; resolves when its body has been taken in (so callers keep the order). */
-  async add(header: EntryHeader, body?: Buffer | string | EntryBody): Promise<void> {
+  async add(header: OutEntry, body?: Buffer | string | EntryBody): Promise<void> {
     const h: tar.Header = {
-      name: header.name,
+      name: header.path,
       type: header.type,
       mode: header.mode,
       uid: header.uid,
@@ -73,11 +70,12 @@ export class TarSink {
       devmajor: header.devmajor ?? 0,
       devminor: header.devminor ?? 0,
     };
-    if (header.pax && Object.keys(header.pax).length > 0) h.pax = header.pax;
+    const pax = { ...(header.xattrs && xattrsToPax(header.xattrs)), ...header.pax };
+    if (Object.keys(pax).length > 0) h.pax = pax;
     if (body === undefined || typeof body === 'string' || Buffer.isBuffer(body)) {
       const buf = body === undefined ? undefined : Buffer.from(body);
       if (buf && header.type === 'file' && buf.length !== header.size) {
-        throw new Error(`tar entry ${header.name}: header size ${header.size} but body ${buf.length}`);
+        throw new Error(`tar entry ${header.path}: header size ${header.size} but body ${buf.length}`);
       }
       await new Promise<void>((resolve, reject) => {
         const cb = (err?: Error | null) => (err ? reject(err) : resolve());
@@ -106,7 +104,7 @@ export class TarSink {
       if (!entry.write(chunk as Buffer)) await new Promise<void>((r) => entry.once('drain', () => r()));
     }
     if (written !== header.size) {
-      const err = new Error(`tar entry ${header.name}: header size ${header.size} but body ${written}`);
+      const err = new Error(`tar entry ${header.path}: header size ${header.size} but body ${written}`);
       this.pack.destroy(err);
       throw err;
     }

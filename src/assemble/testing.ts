@@ -2,12 +2,12 @@
 import { Readable } from 'node:stream';
 import tar from 'tar-stream';
 import type { ImageConfigFile } from '../oci/types.js';
-import type { FsEntry, ResolvedImage } from './image-source.js';
-import type { EntryHeader } from './tar-sink.js';
+import type { TarEntry } from '../oci/layer/entry.js';
+import type { ResolvedImage } from './image-source.js';
 
 export interface MemEntry {
   name: string;
-  type?: EntryHeader['type'];
+  type?: TarEntry['type'];
   mode?: number;
   contents?: string | Buffer;
   linkname?: string;
@@ -20,21 +20,22 @@ export function memImage(ref: string, entries: MemEntry[], config: ImageConfigFi
   return {
     ref,
     config: { architecture: 'amd64', os: 'linux', config, rootfs: { type: 'layers', diff_ids: [] } },
-    async *entries(): AsyncGenerator<FsEntry> {
+    async *entries(): AsyncGenerator<TarEntry> {
       for (const e of entries) {
-        const body = e.contents === undefined ? undefined : Buffer.from(e.contents);
-        const type = e.type ?? (body ? 'file' : 'directory');
-        const header: EntryHeader = {
-          name: e.name,
+        const contents = e.contents === undefined ? undefined : Buffer.from(e.contents);
+        const type = e.type ?? (contents ? 'file' : 'directory');
+        yield {
+          path: e.name,
           type,
           mode: e.mode ?? (type === 'directory' ? 0o755 : 0o644),
           uid: e.uid ?? 0,
           gid: e.gid ?? 0,
-          size: body?.length ?? 0,
+          size: contents?.length ?? 0,
           mtime: new Date(1000),
-          linkname: e.linkname,
+          ...(e.linkname !== undefined && { linkname: e.linkname }),
+          xattrs: {},
+          body: Readable.from(contents ? [contents] : []),
         };
-        yield body ? { header, body: Readable.from([body]) } : { header };
       }
     },
     async sboms() {
