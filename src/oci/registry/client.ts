@@ -143,6 +143,10 @@ export class RegistryClient {
     if (opts.verify === false && !opts.onBytes) return res.body;
     const verifier = new VerifyStream(desc, `blob ${desc.digest} of ${repo.domain}/${repo.path}`, opts.verify !== false, opts.onBytes);
     res.body.on('error', (e) => verifier.destroy(e));
+    // A small body can end (and fail verification) before the consumer starts reading; the
+    // error then stays on the stream (`errored`) and reaches the consumer when it reads, so
+    // it must not also surface as an uncaught 'error' event.
+    verifier.on('error', () => {});
     // If the consumer gives up, stop the download too.
     verifier.on('close', () => res.body.destroy());
     return res.body.pipe(verifier);

@@ -229,3 +229,85 @@ export function skopeo(args: string[], opts: { env?: NodeJS.ProcessEnv } = {}): 
   if (r.status !== 0) throw new Error(`skopeo ${args.join(' ')} failed: ${r.stderr || r.error}`);
   return r.stdout;
 }
+
+// ---- a fault-injecting HTTP proxy in front of a test registry ----
+
+/** What to do to one request: answer with a status, reset the connection mid-body, or pass. */
+export type Fault = { status: number; headers?: Record<string, string> } | { resetAfterBytes: number };
+
+export interface FaultProxyOptions {
+  /** Faults applied, in order, to requests whose method and path match. */
+  faults?: Array<{ method?: string; path: RegExp; fault: Fault; times?: number }>;
+  /** Throttle response bodies to this many bytes per second. */
+  bytesPerSecond?: number;
+}
+
+export interface FaultProxy {
+  host: string;
+  /** Requests seen, as "METHOD path". */
+  seen: string[];
+  stop(): Promise<void>;
+}
+
+/** An HTTP proxy on 127.0.0.1 forwarding to `target` (host:port), injecting faults. */
+export async function startFaultProxy(target: string, opts: FaultProxyOptions = {}): Promise<FaultProxy> {
+  const [thost, tport] = target.split(':');
+  const rules = (opts.faults ?? []).map((f) => ({ ...f, left: f.times ?? 1 }));
+  const seen: string[] = [];
+  const server = createServer((req, res) => {
+    const path = req.url ?? '/';
+    seen.push(`${req.method} ${path}`);
+    const rule = rules.find((r) => r.left > 0 && (!r.method || r.method === req.method) && r.path.test(path));
+    if (rule) rule.left--;
+    const fault = rule?.fault;
+    if (fault && 'status' in fault) {
+      req.resume();
+      res.writeHead(fault.status, { 'content-type': 'application/json', ...fault.headers });
+      res.end(JSON.stringify({ errors: [{ code: 'INJECTED', message: `injected HTTP ${fault.status}` }] }));
+      return;
+    }
+    const up = request(
+      { host: thost, port: Number(tport), method: req.method, path, headers: req.headers },
+      (ures) => {
+        res.writeHead(ures.statusCode ?? 502, ures.headers);
+        let sent = 0;
+        const started = Date.now();
+        ures.on('data', (chunk: Buffer) => {
+          if (fault && 'resetAfterBytes' in fault && sent + chunk.length > fault.resetAfterBytes) {
+            res.write(chunk.subarray(0, Math.max(0, fault.resetAfterBytes - sent)));
+            ures.destroy();
+            res.socket?.destroy();
+            return;
+          }
+          sent += chunk.length;
+          const ok = res.write(chunk);
+          if (opts.bytesPerSecond) {
+            const due = started + (sent / opts.bytesPerSecond) * 1000 - Date.now();
+            if (due > 0) {
+              ures.pause();
+              setTimeout(() => ures.resume(), due);
+            }
+          } else if (!ok) {
+            ures.pause();
+            res.once('drain', () => ures.resume());
+          }
+        });
+        ures.on('end', () => res.end());
+      },
+    );
+    up.on('error', () => res.destroy());
+    req.pipe(up);
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  const addr = server.address();
+  const port = typeof addr === 'object' && addr ? addr.port : 0;
+  return {
+    host: `127.0.0.1:${port}`,
+    seen,
+    stop: () =>
+      new Promise<void>((r) => {
+        server.closeAllConnections();
+        server.close(() => r());
+      }),
+  };
+}
