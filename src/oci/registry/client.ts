@@ -270,6 +270,12 @@ export class RegistryClient {
       try {
         const res = await this.transport.send({ method: 'GET', url });
         res.body.resume();
+        // Over plain HTTP, only a registry's answers count: a TLS server's "400: client sent
+        // an HTTP request to an HTTPS server" must not hide the HTTPS error before it.
+        if (scheme === 'http' && res.status !== 200 && res.status !== 401) {
+          failures.push(`http: answered HTTP ${res.status}`);
+          continue;
+        }
         ep.scheme = scheme;
         if (res.status === 401) ep.challenge = parseChallenge(header(res, 'www-authenticate'));
         log.debug(`registry ${ep.host}: ${scheme}, /v2/ answered ${res.status}`);
@@ -280,7 +286,10 @@ export class RegistryClient {
       }
     }
     const via = ep.mirror ? ` (mirror ${ep.host} for ${ep.domain})` : ep.host !== ep.domain ? ` (${ep.host})` : '';
-    throw new UserError(`cannot reach registry ${ep.domain}${via}: ${failures.join('; ')}`);
+    // "https: refused; http: refused" says no more than "refused".
+    const reasons = failures.map((f) => f.replace(/^\w+: /, ''));
+    const said = reasons.every((r) => r === reasons[0]) ? reasons[0] : failures.join('; ');
+    throw new UserError(`cannot reach registry ${ep.domain}${via}: ${said}`);
   }
 
   private url(ep: EndpointState, repo: Repo, path: string): URL {
@@ -444,6 +453,13 @@ function describeNetworkError(e: NetworkError): string {
       return 'timed out';
     case 'ECONNRESET':
       return 'connection reset';
+    case 'DEPTH_ZERO_SELF_SIGNED_CERT':
+    case 'SELF_SIGNED_CERT_IN_CHAIN':
+    case 'UNABLE_TO_VERIFY_LEAF_SIGNATURE':
+    case 'UNABLE_TO_GET_ISSUER_CERT_LOCALLY':
+    case 'CERT_HAS_EXPIRED':
+    case 'ERR_TLS_CERT_ALTNAME_INVALID':
+      return `${e.message.replace(/^\w+ \S+: /, '')} (to trust its CA, pass it with --cert-file)`;
     default:
       return e.message.replace(/^\w+ \S+: /, '');
   }

@@ -4,6 +4,7 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, openSync, rmSync, writeFileSync, closeSync } from 'node:fs';
 import { createServer, request } from 'node:http';
+import { request as httpsRequest } from 'node:https';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createHash, randomBytes } from 'node:crypto';
@@ -17,6 +18,8 @@ export const REGISTRY_BINARY = '/usr/bin/docker-registry';
 export interface TestRegistryOptions {
   /** Require basic auth with this user and password (htpasswd, bcrypt). */
   auth?: { username: string; password: string };
+  /** Serve HTTPS with a self-signed certificate for 127.0.0.1 (made with openssl). */
+  tls?: boolean;
 }
 
 export interface TestRegistry {
@@ -27,6 +30,8 @@ export interface TestRegistry {
   storageDir: string;
   /** The temp dir holding config, storage and the registry's log. */
   dir: string;
+  /** With `tls`: the PEM certificate clients must trust. */
+  certFile?: string;
   stop(): Promise<void>;
 }
 
@@ -65,6 +70,19 @@ export async function startTestRegistry(opts: TestRegistryOptions = {}): Promise
     `  addr: 127.0.0.1:${port}`,
     '  secret: linuxkit-ts-test-secret',
   ];
+  let certFile: string | undefined;
+  if (opts.tls) {
+    certFile = join(dir, 'cert.pem');
+    const keyFile = join(dir, 'key.pem');
+    const r = spawnSync(
+      'openssl',
+      ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-days', '2', '-subj', '/CN=127.0.0.1',
+        '-addext', 'subjectAltName=IP:127.0.0.1', '-keyout', keyFile, '-out', certFile],
+      { encoding: 'utf8' },
+    );
+    if (r.status !== 0) throw new Error(`openssl failed: ${r.stderr || r.error}`);
+    lines.push('  tls:', `    certificate: ${certFile}`, `    key: ${keyFile}`);
+  }
   if (opts.auth) {
     const htpasswd = join(dir, 'htpasswd');
     const r = spawnSync('htpasswd', ['-Bbn', opts.auth.username, opts.auth.password], { encoding: 'utf8' });
@@ -82,7 +100,7 @@ export async function startTestRegistry(opts: TestRegistryOptions = {}): Promise
     exited = true;
   });
   const deadline = Date.now() + 15_000;
-  while (!(await answers(port))) {
+  while (!(await answers(port, Boolean(opts.tls)))) {
     if (exited || Date.now() > deadline) {
       child.kill('SIGKILL');
       throw new Error(`docker-registry did not start on port ${port}; see ${join(dir, 'registry.log')}`);
@@ -94,6 +112,7 @@ export async function startTestRegistry(opts: TestRegistryOptions = {}): Promise
     port,
     storageDir,
     dir,
+    ...(certFile ? { certFile } : {}),
     async stop() {
       if (!exited) {
         const done = new Promise((r) => child.once('exit', r));
@@ -105,9 +124,10 @@ export async function startTestRegistry(opts: TestRegistryOptions = {}): Promise
   };
 }
 
-function answers(port: number): Promise<boolean> {
+function answers(port: number, tls: boolean): Promise<boolean> {
   return new Promise((resolve) => {
-    const req = request({ host: '127.0.0.1', port, path: '/v2/', method: 'GET', timeout: 1000 }, (res) => {
+    const opts = { host: '127.0.0.1', port, path: '/v2/', method: 'GET', timeout: 1000, rejectUnauthorized: false };
+    const req = (tls ? httpsRequest : request)(opts, (res) => {
       res.resume();
       resolve(true);
     });
