@@ -1,8 +1,8 @@
 // kernel+squashfs: NAME-kernel, NAME-squashfs.img and NAME-cmdline. The root filesystem (the
 // stream minus boot/*) is piped straight into `sqfstar` (squashfs-tools ≥ 4.5.1 reads a tar on
 // stdin), so nothing is unpacked to disk: owners, modes, devices and hard links come from the
-// tar headers, not from the host. Reproducible: fixed creation and root-directory times, the
-// file times of the tar, single-order output (-reproducible).
+// tar headers, not from the host. Reproducible: creation time SOURCE_DATE_EPOCH and every inode
+// time clamped to it (the only way sqfstar 4.5.1 fixes the root directory's time), -reproducible.
 import { spawn } from 'node:child_process';
 import { writeFile } from 'node:fs/promises';
 import { once } from 'node:events';
@@ -12,7 +12,7 @@ import type { Readable, Writable } from 'node:stream';
 import tar from 'tar-stream';
 import { AtomicOutputs } from './atomic.js';
 import { bootPart, saveBody } from './boot.js';
-import { clampEpoch, sourceDateEpoch } from './defaults.js';
+import { sourceDateEpoch } from './defaults.js';
 import { readAll, readTar } from './tar-input.js';
 import type { FormatOptions, OutputFormat, OutputTarget } from './types.js';
 import { UserError } from '../util/errors.js';
@@ -31,7 +31,6 @@ export const kernelSquashfs: OutputFormat = {
       const image = await out.temp(`${base}-squashfs.img`);
       const cmdlinePath = await out.temp(`${base}-cmdline`);
       const epoch = sourceDateEpoch(options.sourceDateEpoch);
-      const clamp = clampEpoch(options.sourceDateEpoch);
       const sqfs = startSqfstar(image, epoch, options.threads ?? availableParallelism());
       let hasKernel = false;
       let cmdline = '';
@@ -49,11 +48,8 @@ export const kernelSquashfs: OutputFormat = {
             case 'other':
               await entry.skip();
               break;
-            default: {
-              const h = { ...entry.header };
-              if (clamp !== undefined && h.mtime.getTime() > clamp * 1000) h.mtime = new Date(clamp * 1000);
-              await sqfs.add(h, entry.body);
-            }
+            default:
+              await sqfs.add(entry.header, entry.body);
           }
         }
         await sqfs.end();
@@ -80,8 +76,6 @@ interface SqfstarJob {
 function startSqfstar(image: string, epoch: number, threads: number): SqfstarJob {
   const args = [
     '-reproducible',
-    '-mkfs-time', String(epoch),
-    '-root-time', String(epoch),
     '-root-mode', '755',
     '-root-uid', '0',
     '-root-gid', '0',
@@ -91,9 +85,10 @@ function startSqfstar(image: string, epoch: number, threads: number): SqfstarJob
     '-exit-on-error',
     image,
   ];
-  // SOURCE_DATE_EPOCH would conflict with the explicit times above.
-  const env = { ...process.env };
-  delete env.SOURCE_DATE_EPOCH;
+  // sqfstar 4.5.1 ignores -root-time in tar mode and stamps the root directory with the current
+  // time; SOURCE_DATE_EPOCH is the one knob it honours there: creation time = epoch, and every
+  // inode time (the root's included) clamped to at most the epoch.
+  const env = { ...process.env, SOURCE_DATE_EPOCH: String(epoch) };
   const child = spawn('sqfstar', args, { stdio: ['pipe', 'ignore', 'pipe'], env });
   let stderr = '';
   child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
