@@ -3,8 +3,7 @@
 // boot/kernel, boot/cmdline and boot/ucode.cpio, and nothing else under boot/ goes to the
 // root filesystem (the "boot" directory entry itself does, as in LinuxKit).
 import { createWriteStream } from 'node:fs';
-import { finished } from 'node:stream/promises';
-import { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
 
 export type BootPart = 'kernel' | 'cmdline' | 'ucode' | 'other';
 
@@ -23,17 +22,15 @@ export function bootPart(normalName: string): BootPart | undefined {
 
 /** Streams an entry's data into a new file (kernels are 10–50 MB: never held in memory). */
 export async function saveBody(body: AsyncIterable<Buffer>, path: string): Promise<number> {
-  const out = createWriteStream(path, { mode: 0o644 });
   let size = 0;
-  const counted = Readable.from(
+  await pipeline(
     (async function* () {
       for await (const b of body) {
         size += b.length;
         yield b;
       }
     })(),
+    createWriteStream(path, { mode: 0o644 }),
   );
-  counted.pipe(out);
-  await finished(out);
   return size;
 }

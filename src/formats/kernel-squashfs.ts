@@ -104,6 +104,7 @@ function startSqfstar(image: string, epoch: number, threads: number): SqfstarJob
   exited.catch(() => undefined);
 
   const pack = tar.pack();
+  pack.on('error', () => undefined); // only ever destroyed by kill(), after a failure reported elsewhere
   pack.pipe(child.stdin as Writable);
 
   return {
@@ -124,7 +125,7 @@ function startSqfstar(image: string, epoch: number, threads: number): SqfstarJob
       await exited;
     },
     kill() {
-      pack.destroy(new Error("aborted"));
+      pack.destroy(undefined as unknown as Error);
       child.kill('SIGKILL');
     },
   };
