@@ -18,7 +18,7 @@ export function parseYaml(text: string, file: string): ParsedFile {
     const { line, col } = lineCounter.linePos(offset);
     return { file, line, col };
   };
-  if (!Array.isArray(docs)) {
+  if (!Array.isArray(docs) || docs.length === 0) {
     // An empty stream: treat as an empty config (see docs/compatibility/config.md).
     return { file, value: {} };
   }

@@ -62,7 +62,7 @@ function image(e: ImageEntry): Ordered {
   ifDefined(o, 'oomScoreAdj', e.oomScoreAdj);
   ifDefined(o, 'rootfsPropagation', e.rootfsPropagation);
   ifDefined(o, 'cgroupsPath', e.cgroupsPath);
-  ifDefined(o, 'resources', e.resources);
+  ifDefined(o, 'resources', e.resources && inOrder(e.resources, RESOURCE_ORDER));
   ifDefined(o, 'sysctl', e.sysctl && sortedMap(e.sysctl));
   ifDefined(o, 'rlimits', e.rlimits);
   ifDefined(o, 'uidMappings', e.uidMappings?.map(idMapping));
@@ -70,6 +70,14 @@ function image(e: ImageEntry): Ordered {
   ifDefined(o, 'annotations', e.annotations && sortedMap(e.annotations));
   ifDefined(o, 'runtime', e.runtime && runtime(e.runtime));
   return new Ordered(o);
+}
+
+/** LinuxKit's (OCI's) struct order of resources fields; the schema knows no others. */
+const RESOURCE_ORDER = ['devices', 'memory', 'cpu', 'pids', 'blockio', 'hugepageLimits', 'network'];
+
+function inOrder(obj: object, order: string[]): Ordered {
+  const rec = obj as Record<string, unknown>;
+  return new Ordered(order.filter((k) => rec[k] !== undefined).map((k) => [k, rec[k]]));
 }
 
 function mount(m: Mount): Ordered {
