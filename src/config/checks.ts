@@ -158,9 +158,8 @@ function checkContainer(p: Problems, e: ImageEntry): void {
 }
 
 function checkMount(p: Problems, m: Mount): void {
-  if (m.destination !== undefined && m.destination !== '' && !m.destination.startsWith('/')) {
-    p.add(m, 'destination', `mount destination "${m.destination}" must be an absolute path`);
-  }
+  // A relative destination is allowed: runc and LinuxKit's init take it relative to the rootfs
+  // (LinuxKit's own examples use one), so only the defaults LinuxKit fills in are checked.
   const defaultsType = m.type || ['mqueue', 'devpts', 'proc', 'sysfs', 'cgroup'].includes(m.source ?? '') || m.destination === '/dev';
   if (!defaultsType) p.add(m, undefined, 'mount has no type (give type:, e.g. bind or tmpfs)');
   const hasDest = m.destination || ['proc', 'devpts', 'sysfs', 'cgroup', 'mqueue'].includes(m.type || m.source || '');

@@ -233,7 +233,8 @@ describe('config: validation errors (message, line, column)', () => {
     ['read-write bind of a read-only volume', 'volumes: [{name: d, readonly: true}]\nservices:\n  - name: a\n    image: a:1\n    binds: ["d:/d"]\n', ['5:13: services[0].binds[0]: volume "d" is read-only: bind it with the option ro ("d:/d:ro")']],
     ['bind mount of a missing volume', 'onboot:\n  - name: a\n    image: a:1\n    mounts:\n      - {type: bind, source: vol, destination: /v}\n', ['5:30: onboot[0].mounts[0].source: bind mount source "vol" is not an absolute path, so it names a volume, but there is no volume "vol"']],
     ['bind with too many colons', 'services:\n  - {name: a, image: a:1, binds: ["/a:/b:ro:x"]}\n', ['2:35: services[0].binds[0]: cannot parse bind "/a:/b:ro:x": too many \':\'']],
-    ['relative mount destination', 'services:\n  - name: a\n    image: a:1\n    mounts:\n      - {type: tmpfs, destination: tmp}\n', ['5:36: services[0].mounts[0].destination: mount destination "tmp" must be an absolute path']],
+    ['mount without a type', 'services:\n  - name: a\n    image: a:1\n    mounts:\n      - {source: /x, destination: /y}\n', ['5:9: services[0].mounts[0]: mount has no type (give type:, e.g. bind or tmpfs)']],
+    ['relative bind source that is not a volume', 'services:\n  - {name: a, image: a:1, binds: [":/b"]}\n', ['2:35: services[0].binds[0]: bind "' + ':/b" has an empty source (an absolute path, or a volume name)']],
     ['uid naming no container', 'services:\n  - {name: a, image: a:1, uid: nobody}\nfiles:\n  - {path: x, contents: y, gid: ghost}\n', [
       '2:32: services[0].uid: "nobody" names no container (a uid/gid name means the id allocated to the onboot, onshutdown or service of that name)',
       '4:33: files[0].gid: "ghost" names no container (a uid/gid name means the id allocated to the onboot, onshutdown or service of that name)',

@@ -21,8 +21,7 @@ export function loadSchema(): object {
 }
 
 function validator(): ValidateFunction {
-  // strict: false lets the schema carry editor-only keywords (deprecated, examples).
-  compiled ??= new Ajv({ allErrors: true, verbose: true, strict: false }).compile(loadSchema());
+  compiled ??= new Ajv({ allErrors: true, verbose: true, strict: true }).compile(loadSchema());
   return compiled;
 }
 
