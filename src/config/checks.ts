@@ -67,7 +67,8 @@ export function checkMerged(c: Config): UserError[] {
     if (typeof id === 'number') {
       if (!Number.isInteger(id) || id < 0 || id > 0xffffffff) p.add(obj, key, `id ${id} is out of range (0 to 4294967295)`);
     } else if (typeof id === 'string' && id !== '' && id !== 'root' && !containerNames.has(id)) {
-      p.add(obj, key, `"${id}" names no container (a uid/gid name means the id allocated to the onboot, onshutdown or service of that name)`);
+      const hint = /^[0-9]+$/.test(id) ? '; for a numeric id write it without quotes' : '';
+      p.add(obj, key, `"${id}" names no container (a uid/gid name means the id allocated to the onboot, onshutdown or service of that name${hint})`);
     }
   };
   for (const section of CONTAINER_SECTIONS) {
@@ -101,11 +102,20 @@ function refCheck(p: Problems, obj: object, key: string | number): void {
   if (problem) p.add(obj, key, problem);
 }
 
+/** Checks on the container settings of an image's org.mobyproject.config label. */
+export function checkLabel(label: ImageEntry): UserError[] {
+  const p = new Problems();
+  checkContainer(p, label);
+  return p.list;
+}
+
 function checkContainer(p: Problems, e: ImageEntry): void {
-  if (e.name.includes('/') || e.name === '.' || e.name === '..' || e.name.includes('\0')) {
+  if (e.name === undefined) {
+    // an image label: no name or image of its own
+  } else if (e.name.includes('/') || e.name === '.' || e.name === '..' || e.name.includes('\0')) {
     p.add(e, 'name', `"${e.name}" cannot be a container name: it becomes a directory name under containers/`);
   }
-  refCheck(p, e, 'image');
+  if (e.image !== undefined) refCheck(p, e, 'image');
   const capList = (key: 'capabilities' | 'capabilities.add' | 'ambient'): void => {
     const caps = e[key];
     if (!caps) return;

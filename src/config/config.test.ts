@@ -332,3 +332,24 @@ describe('config: dry-run YAML', () => {
     assert.deepEqual(keys.sort(compareKeys), ['_', '1', '9', '10', 'A', 'a-b', 'a.b', 'a_b', 'a2', 'a10', 'aB', 'ab', 'b']);
   });
 });
+
+describe('config: image labels (org.mobyproject.config)', () => {
+  it('parses a valid label', async () => {
+    const { parseImageLabel } = await import('./index.js');
+    const l = parseImageLabel('{"capabilities":["CAP_SYS_ADMIN"],"binds":["/dev:/dev"],"net":"host"}', 'linuxkit/x:1');
+    assert.deepEqual(l.capabilities, ['CAP_SYS_ADMIN']);
+  });
+  const bad: Array<[string, string]> = [
+    ['[1]', 'linuxkit/x:1: invalid org.mobyproject.config label: expected a mapping (JSON object) of container settings'],
+    ['{"name":"x"}', 'linuxkit/x:1: invalid org.mobyproject.config label: name cannot be set in a label'],
+    ['{"capabilities":[1]}', 'linuxkit/x:1: invalid org.mobyproject.config label: capabilities[0]: expected a string, got 1'],
+    ['{"foo":1}', 'linuxkit/x:1: invalid org.mobyproject.config label: unknown field "foo"'],
+    ['{"capabilities":["CAP_NOPE"]}', 'linuxkit/x:1: invalid org.mobyproject.config label: capabilities[0]: unknown capability "CAP_NOPE"'],
+  ];
+  for (const [text, message] of bad) {
+    it(`rejects ${text}`, async () => {
+      const { parseImageLabel } = await import('./index.js');
+      assert.throws(() => parseImageLabel(text, 'linuxkit/x:1'), (e: Error) => e.message.startsWith(message));
+    });
+  }
+});

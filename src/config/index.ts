@@ -117,3 +117,4 @@ export async function loadConfigText(text: string, file: string, opts: LoadOptio
   if (errors.length > 1) throw new UserErrors(errors);
   return config;
 }
+export { LABEL_CONFIG, parseImageLabel } from './label.js';

@@ -5,8 +5,8 @@
 import type { SourcePos } from '../util/errors.js';
 
 interface NodePositions {
-  /** Where the mapping or list itself starts. */
-  self: SourcePos;
+  /** Where the mapping or list itself starts (undefined for data not from a file, e.g. a label). */
+  self: SourcePos | undefined;
   /** Its path in its own file, e.g. "services[1]" (indexes are per file, not merged). */
   path: string;
   /** For a mapping: where each key is written. */
@@ -17,7 +17,7 @@ interface NodePositions {
 
 const table = new WeakMap<object, NodePositions>();
 
-export function recordPositions(obj: object, self: SourcePos, path: string): NodePositions {
+export function recordPositions(obj: object, self: SourcePos | undefined, path: string): NodePositions {
   let np = table.get(obj);
   if (!np) {
     np = { self, path, keys: new Map(), values: new Map() };
@@ -78,4 +78,12 @@ export function recordConcatPositions(merged: unknown[], parts: unknown[][], pat
       if (pos) np.values.set(i, pos);
     }
   }
+}
+
+/** Records only paths (no positions) for data that did not come from a file, such as a label. */
+export function recordPaths(value: unknown, path = ''): void {
+  if (value === null || typeof value !== 'object') return;
+  recordPositions(value, undefined, path);
+  const entries: Array<[string | number, unknown]> = Array.isArray(value) ? value.map((v, i) => [i, v]) : Object.entries(value);
+  for (const [k, v] of entries) recordPaths(v, joinPath(path, k));
 }

@@ -32,7 +32,7 @@ export function schemaErrors(value: unknown, file: string): UserError[] {
   return toUserErrors(validate.errors ?? [], value, file);
 }
 
-function toUserErrors(errors: ErrorObject[], root: unknown, file: string): UserError[] {
+function toUserErrors(errors: ErrorObject[], root: unknown, file: string, positions = true): UserError[] {
   // An anyOf (uid: string or integer) also reports each branch's failure; keep only the anyOf.
   const anyOfPaths = new Set(errors.filter((e) => e.keyword === 'anyOf').map((e) => e.instancePath));
   const out: UserError[] = [];
@@ -85,9 +85,9 @@ function toUserErrors(errors: ErrorObject[], root: unknown, file: string): UserE
     const id = `${pos.line}:${pos.col}:${full}`;
     if (seen.has(id)) continue;
     seen.add(id);
-    out.push(new UserError(full, pos));
+    out.push(positions ? new UserError(full, pos) : new UserError(full));
   }
-  return out.sort((a, b) => (a.pos!.line - b.pos!.line) || (a.pos!.col - b.pos!.col));
+  return positions ? out.sort((a, b) => (a.pos!.line - b.pos!.line) || (a.pos!.col - b.pos!.col)) : out;
 }
 
 function rootPos(root: unknown, file: string): SourcePos {
@@ -171,4 +171,21 @@ function editDistance(a: string, b: string): number {
     }
   }
   return row[b.length]!;
+}
+
+/**
+ * Validates an image's container settings (its org.mobyproject.config label, already parsed) as
+ * LinuxKit's NewImage does: as the only entry of `services`, with a placeholder name and image.
+ * Messages name the field inside the label ("capabilities[0]: expected a string").
+ */
+export function labelSchemaErrors(label: unknown): UserError[] {
+  const validate = validator();
+  if (label === null || typeof label !== 'object' || Array.isArray(label)) {
+    return [new UserError('expected a mapping (JSON object) of container settings')];
+  }
+  const probe = { services: [{ name: 'label', image: 'label', ...label }] };
+  if (validate(probe)) return [];
+  return toUserErrors(validate.errors ?? [], probe, '', false).map(
+    (e) => new UserError(e.message.replace(/^services\[0\]\.?/, '').replace(/^: /, '')),
+  );
 }
