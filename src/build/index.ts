@@ -111,9 +111,9 @@ export async function buildFromConfig(config: Config, plan: BuildPlan, o: BuildO
   }
 }
 
-/** `--dry-run`: the merged config as LinuxKit prints it. */
+/** `--dry-run`: the merged config as LinuxKit prints it (Println: the document, then an empty line). */
 export async function dryRun(configs: string[]): Promise<string> {
-  return configToYaml(await loadConfigs(configs));
+  return configToYaml(await loadConfigs(configs)) + '\n';
 }
 
 export type { Readable };

@@ -84,7 +84,7 @@ export function completeMount(m: Mount): OciMount {
 
 /** A mount's id mappings, in either spelling (LinuxKit's schema says uidmappings). */
 export function mountIdMappings(m: Mount): Pick<OciMount, 'uidMappings' | 'gidMappings'> {
-  const raw = m as Mount & { uidmappings?: IdMapping[]; gidmappings?: IdMapping[] };
+  const raw = m as Mount & { uidMappings?: IdMapping[]; gidMappings?: IdMapping[] };
   const out: Pick<OciMount, 'uidMappings' | 'gidMappings'> = {};
   const uid = raw.uidMappings ?? raw.uidmappings;
   const gid = raw.gidMappings ?? raw.gidmappings;
@@ -94,7 +94,7 @@ export function mountIdMappings(m: Mount): Pick<OciMount, 'uidMappings' | 'gidMa
 }
 
 export function idMapping(m: IdMapping): OciIdMapping {
-  return { containerID: m.containerID, hostID: m.hostID, size: m.size };
+  return { containerID: m.containerID ?? 0, hostID: m.hostID ?? 0, size: m.size ?? 0 };
 }
 
 /** All the container's mounts, one per destination, sorted by destination. */
