@@ -182,3 +182,16 @@ test('entries that would land outside the root are contained or refused', async 
   assert.equal(await readFile(join(root, 'sl'), 'utf8'), 'replaces the link, not its target');
   assert.ok((await lstat(join(root, 'hl2'))).isSymbolicLink(), 'a hard link to a symlink is a link to the symlink itself');
 });
+
+test('a consumer that stops early closes the layer streams', async () => {
+  const opened: Readable[] = [];
+  const data = gzipSync(await makeTar([{ name: 'a', content: 'a' }, { name: 'b', content: 'b' }]));
+  const layers = [0, 1].map((i) => ({ name: `L${i}`, open: () => { const s = Readable.from([data]); opened.push(s); return s; } }));
+  for await (const e of flattenLayers(layers)) {
+    assert.equal(e.path, 'a');
+    break;
+  }
+  assert.equal(opened.length, 2, 'pass 1 read the upper layer, pass 2 opened the bottom one');
+  await new Promise((r) => setImmediate(r));
+  assert.ok(opened.every((s) => s.destroyed), 'every opened layer stream was closed');
+});
