@@ -187,11 +187,14 @@ test('a consumer that stops early closes the layer streams', async () => {
   const opened: Readable[] = [];
   const data = gzipSync(await makeTar([{ name: 'a', content: 'a' }, { name: 'b', content: 'b' }]));
   const layers = [0, 1].map((i) => ({ name: `L${i}`, open: () => { const s = Readable.from([data]); opened.push(s); return s; } }));
+  let e0layer = -1;
   for await (const e of flattenLayers(layers)) {
     assert.equal(e.path, 'a');
+    e0layer = e.layer;
     break;
   }
-  assert.equal(opened.length, 2, 'pass 1 read the upper layer, pass 2 opened the bottom one');
+  assert.equal(opened.length, 3, 'pass 1 read L1; pass 2 read L0 (all hidden by L1) and opened L1');
+  assert.equal(e0layer, 1);
   await new Promise((r) => setImmediate(r));
   assert.ok(opened.every((s) => s.destroyed), 'every opened layer stream was closed');
 });
