@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { test } from 'node:test';
 import { Readable } from 'node:stream';
 import { LayoutStore } from '../../src/oci/cache/store.js';
+import { REF_NAME_ANNOTATION } from '../../src/oci/types.js';
 import { resolveImage } from '../../src/oci/cache/resolve.js';
 import { validateCache } from '../../src/oci/cache/validate.js';
 import { imageRootfs } from '../../src/oci/layer/image.js';
@@ -53,7 +54,10 @@ async function tarNames(file: string): Promise<string[]> {
 test('cache ls lists images as LinuxKit does and reports broken ones on stderr', async (t) => {
   const dir = await tempDir(t);
   const store = await sampleCache(dir);
-  await store.tag('docker.io/library/broken:1', { mediaType: 'application/vnd.oci.image.index.v1+json', digest: `sha256:${'b'.repeat(64)}`, size: 3 });
+  await store.updateIndex((index) => {
+    const broken = { mediaType: 'application/vnd.oci.image.index.v1+json', digest: `sha256:${'b'.repeat(64)}`, size: 3 };
+    index.manifests.push({ ...broken, annotations: { [REF_NAME_ANNOTATION]: 'docker.io/library/broken:1' } }, broken);
+  });
   const r = runCli(['--cache', dir, 'cache', 'ls']);
   assert.equal(r.status, 0, r.stderr);
   const lines = r.stdout.trimEnd().split('\n');
