@@ -87,7 +87,14 @@ interface ExportFlags {
 /** Writes `stream` to `outfile` whole or not at all: a temp file next to it, renamed at the end. */
 async function writeOutput(stream: Readable, outfile: string): Promise<void> {
   if (outfile === '-') {
-    await pipeline(stream, process.stdout);
+    try {
+      await pipeline(stream, process.stdout);
+    } catch (err) {
+      // The reader went away (`… | head`): nothing more to say, as for any Unix filter.
+      if ((err as NodeJS.ErrnoException).code !== 'EPIPE') throw err;
+      log.debug('stdout closed before the export was complete');
+      stream.destroy();
+    }
     return;
   }
   const tmp = await tempName(dirname(outfile), '.linuxkit-export');
