@@ -105,7 +105,7 @@ async function specialLayer(): Promise<Buffer> {
   ]);
 }
 
-test('entries keep types, modes, owners, times, devices and binary xattrs through flatten and repack', async () => {
+test('entries keep types, modes, owners, times, devices and binary xattrs through flatten and repack', async (t) => {
   const fs = await flat([await specialLayer()]);
   assert.equal(fs.get('bin/tool')!.mode, 0o4755);
   assert.equal(fs.get('bin/tool')!.uid, 1000);
@@ -123,11 +123,14 @@ test('entries keep types, modes, owners, times, devices and binary xattrs throug
   assert.equal(again.get('bin/tool')!.mode, 0o4755);
   assert.equal(again.get('bin/hl')!.linkname, 'bin/tool');
   // GNU tar reads the xattr too.
-  const dir = join(process.env.TMPDIR ?? '/tmp', `lkts-xattr-${process.pid}.tar`);
-  await writeFile(dir, repacked);
-  const listing = spawnSync('tar', ['--xattrs', '--xattrs-include=*', '-tvvf', dir], { encoding: 'utf8' });
+  const tarFile = join(await tempDir(t), 'repacked.tar');
+  await writeFile(tarFile, repacked);
+  const listing = spawnSync('tar', ['--xattrs', '--xattrs-include=*', '-tvvf', tarFile], { encoding: 'utf8' });
   assert.equal(listing.status, 0, listing.stderr);
-  assert.match(listing.stdout, /bin\/tool/);
+  assert.match(listing.stdout, /-rwsr-xr-x\s+1000\/1001 .* bin\/tool\n/);
+  assert.match(listing.stdout, /bin\/hl link to bin\/tool\n/);
+  assert.match(listing.stdout, /crw-rw-rw-\s+0\/0\s+1,3 .* dev\/null\n/);
+  assert.match(listing.stdout, / cap\n\s+x: 20 security\.capability\n/, 'GNU tar sees the 20-byte capability');
 });
 
 test('unpacking to a directory recreates files, links, modes and times', async (t) => {
