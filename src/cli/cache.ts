@@ -13,7 +13,7 @@ import { hostArch, parsePlatform } from '../oci/cache/platform.js';
 import { expandReference } from '../oci/cache/refname.js';
 import { removeImages } from '../oci/cache/remove.js';
 import { resolveImage } from '../oci/cache/resolve.js';
-import { LayoutStore } from '../oci/cache/store.js';
+import { LayoutStore, refName } from '../oci/cache/store.js';
 import { validateCache } from '../oci/cache/validate.js';
 import { extractToDirectory } from '../oci/layer/extract.js';
 import { imageRootfs } from '../oci/layer/image.js';
@@ -31,7 +31,8 @@ function lsCommand(): Command {
     .description('list images in the linuxkit cache')
     .action(async (_opts: object, cmd: Command) => {
       const store = await LayoutStore.open(cacheDir(cmd));
-      const reports = (await validateCache(store)).sort((a, b) => a.ref.localeCompare(b.ref));
+      // Unnamed entries are not images to LinuxKit (cache/image.go List); they are not listed.
+      const reports = (await validateCache(store)).filter((r) => refName(r.descriptor) !== undefined).sort((a, b) => a.ref.localeCompare(b.ref));
       // LinuxKit's format (cache_ls.go): name padded to 80, then the root digest.
       const lines = [`${'image name'.padEnd(80)} root manifest hash`];
       for (const r of reports) lines.push(`${r.ref.padEnd(80)} ${r.descriptor.digest}`);
@@ -86,7 +87,14 @@ interface ExportFlags {
 /** Writes `stream` to `outfile` whole or not at all: a temp file next to it, renamed at the end. */
 async function writeOutput(stream: Readable, outfile: string): Promise<void> {
   if (outfile === '-') {
-    await pipeline(stream, process.stdout);
+    try {
+      await pipeline(stream, process.stdout);
+    } catch (err) {
+      // The reader went away (`… | head`): nothing more to say, as for any Unix filter.
+      if ((err as NodeJS.ErrnoException).code !== 'EPIPE') throw err;
+      log.debug('stdout closed before the export was complete');
+      stream.destroy();
+    }
     return;
   }
   const tmp = await tempName(dirname(outfile), '.linuxkit-export');

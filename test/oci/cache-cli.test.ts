@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { test } from 'node:test';
 import { Readable } from 'node:stream';
 import { LayoutStore } from '../../src/oci/cache/store.js';
+import { REF_NAME_ANNOTATION } from '../../src/oci/types.js';
 import { resolveImage } from '../../src/oci/cache/resolve.js';
 import { validateCache } from '../../src/oci/cache/validate.js';
 import { imageRootfs } from '../../src/oci/layer/image.js';
@@ -53,7 +54,10 @@ async function tarNames(file: string): Promise<string[]> {
 test('cache ls lists images as LinuxKit does and reports broken ones on stderr', async (t) => {
   const dir = await tempDir(t);
   const store = await sampleCache(dir);
-  await store.tag('docker.io/library/broken:1', { mediaType: 'application/vnd.oci.image.index.v1+json', digest: `sha256:${'b'.repeat(64)}`, size: 3 });
+  await store.updateIndex((index) => {
+    const broken = { mediaType: 'application/vnd.oci.image.index.v1+json', digest: `sha256:${'b'.repeat(64)}`, size: 3 };
+    index.manifests.push({ ...broken, annotations: { [REF_NAME_ANNOTATION]: 'docker.io/library/broken:1' } }, broken);
+  });
   const r = runCli(['--cache', dir, 'cache', 'ls']);
   assert.equal(r.status, 0, r.stderr);
   const lines = r.stdout.trimEnd().split('\n');
@@ -196,4 +200,35 @@ test('reads a cache written the way LinuxKit writes it (bench/make-images.sh)', 
   for (const r of reports) assert.deepEqual(r.problems, [], r.ref);
   const small = await rootfsListing(store, 'docker.io/bench/small:1');
   assert.ok(small.some((l) => l.startsWith('bin/busybox file 755')));
+});
+
+test('cache import takes the OCI tars LinuxKit exports, whose index entry calls a manifest an index', async (t) => {
+  const src = await tempDir(t);
+  const work = await tempDir(t);
+  const store = await sampleCache(src);
+  const img = await resolveImage(store, 'docker.io/library/app:1', amd64);
+  const blob = async (d: { digest: string }) => ({ name: `blobs/sha256/${d.digest.slice(7)}`, content: await store.readBlob(d.digest) });
+  // As lk:src/cmd/linuxkit/cache/layout.go and imagesource.go OCITarReader write it.
+  const index = {
+    schemaVersion: 2,
+    mediaType: 'application/vnd.oci.image.index.v1+json',
+    manifests: [{ mediaType: 'application/vnd.oci.image.index.v1+json', size: img.manifestDescriptor.size, digest: img.manifestDescriptor.digest, annotations: { [REF_NAME_ANNOTATION]: 'docker.io/lk/exported:1' } }],
+  };
+  const tarBytes = await makeTar([
+    { name: 'oci-layout', content: '{\n\t\t"imageLayoutVersion": "1.0.0"\n\t}' },
+    { name: 'blobs/', type: 'directory' },
+    { name: 'blobs/sha256/', type: 'directory' },
+    await blob(img.manifest.config),
+    ...(await Promise.all(img.layers.map(blob))),
+    await blob(img.manifestDescriptor),
+    { name: 'index.json', content: JSON.stringify(index, null, '   ') },
+  ]);
+  await writeFile(join(work, 'lk.tar'), tarBytes);
+  const cache = join(work, 'cache');
+  const r = runCli(['--cache', cache, 'cache', 'import', join(work, 'lk.tar')]);
+  assert.equal(r.status, 0, r.stderr);
+  const imported = await LayoutStore.open(cache);
+  const entry = await imported.resolve('docker.io/lk/exported:1');
+  assert.equal(entry?.mediaType, 'application/vnd.oci.image.manifest.v1+json');
+  assert.deepEqual(await rootfsListing(imported, 'docker.io/lk/exported:1'), await rootfsListing(store, 'docker.io/library/app:1'));
 });

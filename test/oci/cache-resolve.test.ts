@@ -7,7 +7,7 @@ import { resolveImage } from '../../src/oci/cache/resolve.js';
 import { LayoutStore } from '../../src/oci/cache/store.js';
 import { validateCache } from '../../src/oci/cache/validate.js';
 import { parsePlatform } from '../../src/oci/cache/platform.js';
-import { MediaType } from '../../src/oci/types.js';
+import { MediaType, REF_NAME_ANNOTATION } from '../../src/oci/types.js';
 import { UserError } from '../../src/util/errors.js';
 import { makeTar, putBytes, putImage, putIndex, tempDir } from './fixtures.js';
 
@@ -73,7 +73,11 @@ test('validation reports broken entries instead of failing', async (t) => {
   const manifest = JSON.parse((await store.readBlob(m1.digest)).toString());
   const arm = (await resolveImage(store, 'docker.io/library/multi:1', arm64)).manifestDescriptor;
   await rm(join(store.dir, 'blobs', 'sha256', arm.digest.slice(7)));
-  await store.tag('docker.io/library/gone:1', { mediaType: MediaType.ociIndex, digest: `sha256:${'a'.repeat(64)}`, size: 10 });
+  await assert.rejects(store.tag('docker.io/library/gone:1', { mediaType: MediaType.ociIndex, digest: `sha256:${'a'.repeat(64)}`, size: 10 }), /root blob sha256:a{64} is not in the cache/);
+  // As another tool may leave it: an entry whose root blob is gone.
+  await store.updateIndex((index) => {
+    index.manifests.push({ mediaType: MediaType.ociIndex, digest: `sha256:${'a'.repeat(64)}`, size: 10, annotations: { [REF_NAME_ANNOTATION]: 'docker.io/library/gone:1' } });
+  });
   const bare = await putImage(store, [await makeTar([{ name: 'b', content: 'bb' }])], amd64);
   await store.tag('docker.io/library/trunc:1', bare);
   const layer = JSON.parse((await store.readBlob(bare.digest)).toString()).layers[0];

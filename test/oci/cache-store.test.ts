@@ -175,10 +175,11 @@ test('the lock is the fcntl lock LinuxKit takes on <cache>/.lock', { skip: !hasP
   const d = await putBytes(store, '{}', MediaType.ociIndex);
   // python's lockf is fcntl(F_SETLKW), as Go's unix.FcntlFlock in LinuxKit.
   const holder = spawn('python3', ['-c', `import fcntl,sys,time\nf=open(${JSON.stringify(join(dir, '.lock'))},'a')\nfcntl.lockf(f,fcntl.LOCK_EX)\nprint('held',flush=True)\ntime.sleep(0.8)`], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const closed = new Promise((r) => holder.on('close', r));
   await new Promise<void>((resolve) => holder.stdout.on('data', () => resolve()));
   const started = Date.now();
   await store.tag('docker.io/library/waited:1', d);
   const waited = Date.now() - started;
   assert.ok(waited >= 400, `tag did not wait for the other process's lock (${waited} ms)`);
-  await new Promise((r) => holder.on('close', r));
+  await closed;
 });

@@ -26,6 +26,9 @@ async function flat(layers: Buffer[]): Promise<Map<string, FlatEntry & { content
   return out;
 }
 
+// A valid VFS_CAP_REVISION_2 value (the kernel checks): effective, permitted cap_net_raw.
+const CAP_NET_RAW = Buffer.from([1, 0, 0, 2, 0, 0x20, 0, 0, ...Array(12).fill(0)]);
+
 const hasZstd = spawnSync('zstd', ['--version'], { stdio: 'ignore' }).status === 0;
 
 test('layers are decoded by their magic bytes: plain, gzip, zstd', { skip: !hasZstd && 'zstd not installed' }, async () => {
@@ -98,11 +101,11 @@ async function specialLayer(): Promise<Buffer> {
     { name: 'dev/null', type: 'character-device', devmajor: 1, devminor: 3, mode: 0o666 },
     { name: 'dev/loop0', type: 'block-device', devmajor: 7, devminor: 0, mode: 0o660 },
     { name: 'run/fifo', type: 'fifo', mode: 0o600 },
-    { name: 'cap', content: 'x', pax: { 'SCHILY.xattr.security.capability': Buffer.from([1, 0, 0, 2, 0x20, 0, 0, 0, 0xff, 0xfe]).toString('latin1') } },
+    { name: 'cap', content: 'x', pax: { 'SCHILY.xattr.security.capability': CAP_NET_RAW.toString('latin1') } },
   ]);
 }
 
-test('entries keep types, modes, owners, times, devices and binary xattrs through flatten and repack', async () => {
+test('entries keep types, modes, owners, times, devices and binary xattrs through flatten and repack', async (t) => {
   const fs = await flat([await specialLayer()]);
   assert.equal(fs.get('bin/tool')!.mode, 0o4755);
   assert.equal(fs.get('bin/tool')!.uid, 1000);
@@ -111,7 +114,7 @@ test('entries keep types, modes, owners, times, devices and binary xattrs throug
   assert.deepEqual([fs.get('dev/null')!.type, fs.get('dev/null')!.devmajor, fs.get('dev/null')!.devminor], ['character-device', 1, 3]);
   assert.equal(fs.get('dev/loop0')!.type, 'block-device');
   assert.equal(fs.get('run/fifo')!.type, 'fifo');
-  const cap = Buffer.from([1, 0, 0, 2, 0x20, 0, 0, 0, 0xff, 0xfe]);
+  const cap = CAP_NET_RAW;
   assert.deepEqual(fs.get('cap')!.xattrs['security.capability'], cap);
   // Through packEntries and back: nothing lost.
   const repacked = await collect(packEntries(flattenLayers([source('L0', await specialLayer())])));
@@ -120,11 +123,14 @@ test('entries keep types, modes, owners, times, devices and binary xattrs throug
   assert.equal(again.get('bin/tool')!.mode, 0o4755);
   assert.equal(again.get('bin/hl')!.linkname, 'bin/tool');
   // GNU tar reads the xattr too.
-  const dir = join(process.env.TMPDIR ?? '/tmp', `lkts-xattr-${process.pid}.tar`);
-  await writeFile(dir, repacked);
-  const listing = spawnSync('tar', ['--xattrs', '--xattrs-include=*', '-tvvf', dir], { encoding: 'utf8' });
+  const tarFile = join(await tempDir(t), 'repacked.tar');
+  await writeFile(tarFile, repacked);
+  const listing = spawnSync('tar', ['--xattrs', '--xattrs-include=*', '-tvvf', tarFile], { encoding: 'utf8' });
   assert.equal(listing.status, 0, listing.stderr);
-  assert.match(listing.stdout, /bin\/tool/);
+  assert.match(listing.stdout, /-rwsr-xr-x\s+1000\/1001 .* bin\/tool\n/);
+  assert.match(listing.stdout, /bin\/hl link to bin\/tool\n/);
+  assert.match(listing.stdout, /crw-rw-rw-\s+0\/0\s+1,3 .* dev\/null\n/);
+  assert.match(listing.stdout, / cap\n\s+x: 20 security\.capability\n/, 'GNU tar sees the 20-byte capability');
 });
 
 test('unpacking to a directory recreates files, links, modes and times', async (t) => {
@@ -139,6 +145,10 @@ test('unpacking to a directory recreates files, links, modes and times', async (
   assert.ok((await lstat(join(fsRoot, 'run/fifo'))).isFIFO());
   if (process.getuid?.() === 0) {
     assert.equal(st.uid, 1000);
+    if (spawnSync('getfattr', ['--version'], { stdio: 'ignore' }).status === 0) {
+      const attrs = spawnSync('getfattr', ['-h', '-d', '-m', '-', '-e', 'hex', join(fsRoot, 'cap')], { encoding: 'utf8' });
+      assert.match(attrs.stdout, /security\.capability=0x0100000200200000000000000000000000000000/);
+    }
     const dev = await lstat(join(fsRoot, 'dev/null'));
     assert.ok(dev.isCharacterDevice());
     assert.equal(dev.rdev, (1 << 8) | 3);
@@ -181,4 +191,31 @@ test('entries that would land outside the root are contained or refused', async 
   assert.ok(existsSync(join(root, outside.slice(1), 'evil3')));
   assert.equal(await readFile(join(root, 'sl'), 'utf8'), 'replaces the link, not its target');
   assert.ok((await lstat(join(root, 'hl2'))).isSymbolicLink(), 'a hard link to a symlink is a link to the symlink itself');
+});
+
+test('a consumer that stops early closes the layer streams', async () => {
+  const opened: Readable[] = [];
+  const data = gzipSync(await makeTar([{ name: 'a', content: 'a' }, { name: 'b', content: 'b' }]));
+  const layers = [0, 1].map((i) => ({ name: `L${i}`, open: () => { const s = Readable.from([data]); opened.push(s); return s; } }));
+  let e0layer = -1;
+  for await (const e of flattenLayers(layers)) {
+    assert.equal(e.path, 'a');
+    e0layer = e.layer;
+    break;
+  }
+  assert.equal(opened.length, 3, 'pass 1 read L1; pass 2 read L0 (all hidden by L1) and opened L1');
+  assert.equal(e0layer, 1);
+  await new Promise((r) => setImmediate(r));
+  assert.ok(opened.every((s) => s.destroyed), 'every opened layer stream was closed');
+});
+
+test('bodies left unread are drained, and later bodies still read right', async () => {
+  const big = Buffer.alloc(300_000, 0x61);
+  const layer = await makeTar([{ name: 'big', content: big }, { name: 'small', content: 'tail' }]);
+  const seen: string[] = [];
+  for await (const e of flattenLayers([source('L0', gzipSync(layer))])) {
+    seen.push(e.path);
+    if (e.path === 'small') assert.equal((await collect(e.body)).toString(), 'tail');
+  }
+  assert.deepEqual(seen, ['big', 'small']);
 });

@@ -17,7 +17,9 @@ import { log } from '../../util/log.js';
 import { decompressed, detectCompression } from '../layer/decompress.js';
 import { readTar } from '../layer/tar.js';
 import { CONTAINERD_IMAGE_NAME_ANNOTATION } from './layout.js';
+import { isIndexMediaType, isManifestMediaType } from './media.js';
 import { expandReference } from './refname.js';
+import { kindOf } from './resolve.js';
 import type { IngestedBlob, LayoutStore } from './store.js';
 
 export interface ImportOptions {
@@ -119,10 +121,20 @@ async function importOciIndex(store: LayoutStore, index: ImageIndex, opts: Impor
       throw new UserError(`index.json of the tar names ${desc.digest}, which is not among its blobs`);
     }
     const ref = nameOf(desc) ?? (opts.name ? expandReference(opts.name) : undefined);
-    if (ref) await store.tag(ref, desc);
-    out.push({ ...(ref ? { ref } : {}), descriptor: desc });
+    const fixed = await withTrueMediaType(store, desc);
+    if (ref) await store.tag(ref, fixed);
+    out.push({ ...(ref ? { ref } : {}), descriptor: fixed });
   }
   return out;
+}
+
+/** LinuxKit's `cache export --format oci` labels a manifest as an index; label it by its content. */
+async function withTrueMediaType(store: LayoutStore, desc: Descriptor): Promise<Descriptor> {
+  const body = await store.readJsonBlob<{ mediaType?: string; manifests?: unknown; layers?: unknown }>(desc.digest);
+  const kind = kindOf(desc, body);
+  if (kind === 'manifest' && !isManifestMediaType(desc.mediaType)) return { ...desc, mediaType: body.mediaType ?? MediaType.ociManifest };
+  if (kind === 'index' && !isIndexMediaType(desc.mediaType)) return { ...desc, mediaType: body.mediaType ?? MediaType.ociIndex };
+  return desc;
 }
 
 function layerMediaType(head: Buffer): string {

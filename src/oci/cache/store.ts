@@ -273,7 +273,8 @@ export class LayoutStore implements ImageStore {
 
   async tag(ref: string, desc: Descriptor): Promise<void> {
     if (!ref) throw new UserError('cannot tag an image in the cache without a reference name');
-    digestHex(desc.digest);
+    // An entry must never point at nothing: store the blobs first, then name them.
+    if (!(await this.hasBlob(desc.digest))) throw new UserError(`cannot tag ${ref}: its root blob ${desc.digest} is not in the cache ${this.dir}`);
     const entry: Descriptor = { ...desc, annotations: { ...desc.annotations, [REF_NAME_ANNOTATION]: ref } };
     await this.updateIndex((index) => {
       index.manifests = index.manifests.filter((m) => refName(m) !== ref);

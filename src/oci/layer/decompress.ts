@@ -55,6 +55,8 @@ export async function decompressed(source: Readable): Promise<{ stream: Readable
     case 'gzip': {
       const gunzip = createGunzip();
       source.on('error', (err) => gunzip.destroy(err));
+      // A consumer that stops early closes the file (or socket) underneath too.
+      gunzip.on('close', () => source.destroy());
       return { stream: source.pipe(gunzip), compression };
     }
     case 'zstd':
@@ -88,6 +90,7 @@ function zstdDecompress(source: Readable): Readable {
   // A consumer that stops early should not leave zstd running.
   out.on('close', () => {
     if (child.exitCode === null) child.kill();
+    source.destroy();
   });
   return out;
 }

@@ -86,6 +86,24 @@ function run(cmd: string, args: string[]): Promise<void> {
   });
 }
 
+/**
+ * Sets xattrs with `setfattr` (Node has no setxattr): values in hex so binary ones such as
+ * security.capability survive; `-h` so a symlink itself is labelled, never its target.
+ * Returns false when any could not be set.
+ */
+async function setXattrs(target: string, xattrs: Record<string, Buffer>): Promise<boolean> {
+  let ok = true;
+  for (const [name, value] of Object.entries(xattrs)) {
+    try {
+      await run('setfattr', ['-h', '-n', name, '-v', `0x${value.toString('hex')}`, target]);
+    } catch (err) {
+      log.debug(`cannot set xattr ${name} on ${target}: ${(err as Error).message}`);
+      ok = false;
+    }
+  }
+  return ok;
+}
+
 /** Writes `entries` under `root` (created if missing). Returns the number of entries written. */
 export async function extractToDirectory(entries: AsyncIterable<TarEntry>, root: string, opts: ExtractOptions = {}): Promise<number> {
   await mkdir(root, { recursive: true });
@@ -136,21 +154,23 @@ export async function extractToDirectory(entries: AsyncIterable<TarEntry>, root:
         break;
     }
     count++;
-    if (Object.keys(entry.xattrs).length) skippedXattrs++;
     // A hard link shares its target's inode: its own header's metadata must not overwrite it.
     if (entry.type === 'directory' || entry.type === 'link') continue;
     // Owner before mode: chown clears setuid/setgid bits.
     if (chown) await lchown(target, entry.uid, entry.gid).catch(() => undefined);
     if (entry.type !== 'symlink') await chmod(target, entry.mode);
+    // After chown, which would clear security.capability.
+    if (Object.keys(entry.xattrs).length && !(await setXattrs(target, entry.xattrs))) skippedXattrs++;
     await lutimes(target, entry.mtime, entry.mtime).catch(() => undefined);
   }
   // Deepest first, so setting a parent's time is not undone by work on its children.
   for (const { path, entry } of dirs.reverse()) {
     if (chown) await lchown(path, entry.uid, entry.gid).catch(() => undefined);
     await chmod(path, entry.mode);
+    if (Object.keys(entry.xattrs).length && !(await setXattrs(path, entry.xattrs))) skippedXattrs++;
     await utimes(path, entry.mtime, entry.mtime);
   }
   if (skippedSpecial) log.warn(`${skippedSpecial} device node(s)/fifo(s) could not be created (not root?); they were skipped`);
-  if (skippedXattrs) log.warn(`${skippedXattrs} entries carry extended attributes, which are not set when unpacking to a directory`);
+  if (skippedXattrs) log.warn(`extended attributes of ${skippedXattrs} entries could not be set (is "setfattr" from Debian's attr installed? root for security.*?)`);
   return count;
 }

@@ -76,7 +76,9 @@ export async function* readTar(source: Readable, what = 'layer'): AsyncGenerator
     if (err instanceof UserError) throw err;
     throw new UserError(`cannot read ${what} as a tar archive: ${(err as Error).message}`);
   } finally {
+    source.unpipe(extract as unknown as NodeJS.WritableStream);
     extract.destroy();
-    source.unpipe?.(extract as unknown as NodeJS.WritableStream);
+    // Stopping early (a consumer's `break`, an error) must not leave the source open.
+    source.destroy();
   }
 }
