@@ -1,6 +1,6 @@
 // Images for a build come from the cache; a missing one (or any, with --pull) is pulled first.
 import { resolveImage, type LayoutStore } from '../oci/cache/index.js';
-import { flattenLayers } from '../oci/layer/flatten.js';
+import { imageRootfs } from '../oci/layer/index.js';
 import { pullImage } from '../oci/pull.js';
 import { parseNormalizedNamed, referenceString } from '../oci/reference.js';
 import { RegistryClient, type RegistryClientOptions } from '../oci/registry/client.js';
@@ -42,12 +42,11 @@ export class CacheResolver implements ImageResolver {
     this.client ??= new RegistryClient(this.opts.registry);
     const { ref } = await pullImage(text, store, { arch, alwaysPull: this.opts.pull, client: this.client });
     const img = await resolveImage(store, ref, { os: 'linux', architecture: arch });
-    const layers = img.layers.map((d) => ({ name: `${ref} layer ${d.digest}`, open: () => store.openBlob(d.digest) }));
     return {
       // LinuxKit names images in its output as containerd prints them: expanded, no :latest added.
       ref: referenceString(parseNormalizedNamed(text)),
       config: img.config,
-      entries: () => flattenLayers(layers),
+      entries: () => imageRootfs(store, img),
       sboms: () => readSboms(store, img.index, img.manifestDescriptor.digest),
     };
   }
