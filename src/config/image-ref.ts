@@ -22,10 +22,26 @@ export function imageRefProblem(ref: string): string | undefined {
   if (ref.includes('://')) return `"${ref}" is a URL, not an image reference (write host/path:tag)`;
   const m = referenceRe.exec(ref);
   if (!m) {
-    if (/[A-Z]/.test(ref.split(/[:@]/)[0]!.split('/').slice(1).join('/') || (ref.includes('/') ? '' : ref.split(/[:@]/)[0]!)))
-      return `"${ref}" is not a valid image reference: repository names must be lower case`;
+    if (referenceRe.test(lowerCasePath(ref))) return `"${ref}" is not a valid image reference: repository names must be lower case`;
     return `"${ref}" is not a valid image reference ([registry/]path[:tag][@sha256:digest])`;
   }
   if (m[1]!.length > 255) return `"${ref}" is not a valid image reference: the name is longer than 255 characters`;
   return undefined;
+}
+
+/** The reference with its repository path (not the registry, tag or digest) in lower case. */
+function lowerCasePath(ref: string): string {
+  const at = ref.indexOf('@');
+  const digestPart = at >= 0 ? ref.slice(at) : '';
+  let rest = at >= 0 ? ref.slice(0, at) : ref;
+  const colon = rest.lastIndexOf(':');
+  let tagPart = '';
+  if (colon > rest.lastIndexOf('/')) {
+    tagPart = rest.slice(colon);
+    rest = rest.slice(0, colon);
+  }
+  const parts = rest.split('/');
+  const hasDomain = parts.length > 1 && /[.:]|^localhost$/.test(parts[0]!);
+  const lowered = parts.map((p, i) => (hasDomain && i === 0 ? p : p.toLowerCase()));
+  return lowered.join('/') + tagPart + digestPart;
 }
