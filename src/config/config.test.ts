@@ -254,6 +254,8 @@ describe('config: validation errors (message, line, column)', () => {
     ['container name with a slash', 'onboot:\n  - {name: ../x, image: a:1}\n', ['2:12: onboot[0].name: "../x" cannot be a container name: it becomes a directory name under containers/']],
     ['YAML syntax error', 'services:\n  - name: a\n   image: b\n', ['3:1: Sequence item without - indicator']],
     ['duplicate key', 'kernel:\n  image: a:1\n  image: b:1\n', ['3:3: Map keys must be unique']],
+    ['an alias with no anchor', 'init: [a:1]\nonboot: *nope\n', ['2:9: unknown alias *nope: no anchor &nope before it']],
+    ['a list at the top level', '- a\n', ['1:1: expected a mapping (key: value), got a list']],
     ['a second document', 'init: []\n---\ninit: []\n', ['2:1: a configuration file holds one YAML document; this is a second one (LinuxKit would silently ignore it)']],
   ];
   for (const [name, text, expected] of cases) {
