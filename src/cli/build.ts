@@ -49,7 +49,8 @@ export function buildCommand(): Command {
     .action(async (files: string[], flags: BuildFlags) => {
       const config = await loadConfigs(files);
       if (flags.dryRun) {
-        process.stdout.write(configToYaml(config));
+        // LinuxKit prints the marshalled YAML with Println: the document, then an empty line.
+        process.stdout.write(configToYaml(config) + '\n');
         return;
       }
       throw new NotImplementedError("'linuxkit build' (only --dry-run so far)");

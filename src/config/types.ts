@@ -3,7 +3,11 @@
 // parsed document can be used as it is. `undefined` means "not given": that difference matters,
 // because an image's org.mobyproject.config label supplies defaults only for fields not given.
 
-/** The whole config: the result of parsing and merging one or more YAML files. */
+/**
+ * The whole config: the result of parsing and merging one or more YAML files. Every object in it
+ * (entries, nested mappings, lists) has its source positions: see sourcePos() in positions.ts.
+ * (The obsolete top-level `trust:` is accepted and dropped, as LinuxKit does.)
+ */
 export interface Config {
   kernel?: KernelConfig;
   init?: string[];
@@ -32,9 +36,9 @@ export interface FileEntry {
   contents?: string;
   source?: string;
   /** "yaml" writes the resolved config as YAML here; "json" as JSON. */
-  metadata?: string;
+  metadata?: 'yaml' | 'json';
   optional?: boolean;
-  /** Octal string, e.g. "0600" (default 0600 for files, 0755 for directories). */
+  /** Octal string, e.g. "0600" (default 0600 for files, 0700 for directories, as LinuxKit's build). */
   mode?: string;
   /** A number, or the name of a container whose allocated uid is meant. */
   uid?: number | string;
@@ -43,6 +47,7 @@ export interface FileEntry {
 
 export interface VolumeEntry {
   name: string;
+  /** "" or absent: an empty directory. */
   image?: string;
   readonly?: boolean;
   format?: 'oci' | 'filesystem';
@@ -91,7 +96,7 @@ export interface ImageConfig {
   cgroupsPath?: string;
   resources?: LinuxResources;
   sysctl?: Record<string, string>;
-  /** "NAME,soft,hard", NAME like RLIMIT_NOFILE or nofile; a value may be "unlimited". */
+  /** "NAME,soft,hard" (only this form), NAME like RLIMIT_NOFILE or nofile; soft/hard may be "unlimited". */
   rlimits?: string[];
   uidMappings?: IdMapping[];
   gidMappings?: IdMapping[];
@@ -99,44 +104,79 @@ export interface ImageConfig {
   runtime?: Runtime;
 }
 
-/** OCI runtime-spec Mount, as written in YAML. */
+/**
+ * OCI runtime-spec Mount, as written in YAML. Every field is optional (LinuxKit fills defaults
+ * from the type). The id-mapping keys are lower case, as LinuxKit's schema and Go decoder spell
+ * them (the OCI JSON name is uidMappings): see docs/compatibility/config.md.
+ */
 export interface Mount {
-  /** May be omitted when the type implies it (proc, devpts, sysfs, cgroup, mqueue). */
   destination?: string;
   type?: string;
   source?: string;
   options?: string[];
-  uidMappings?: IdMapping[];
-  gidMappings?: IdMapping[];
+  uidmappings?: IdMapping[];
+  gidmappings?: IdMapping[];
 }
 
+/** Fields LinuxKit's Go struct always has (zero when absent in YAML) are optional here. */
 export interface Device {
-  /** A device node path, or "all" to allow every device of `type` (then major/minor are unused). */
-  path: string;
-  type: string;
+  path?: string;
+  type?: string;
   major?: number;
   minor?: number;
-  /** Octal string, e.g. "0666". */
+  /** Octal string, e.g. "0666"; required unless path is "all". */
   mode?: string;
 }
 
 export interface IdMapping {
-  containerID: number;
-  hostID: number;
-  size: number;
+  containerID?: number;
+  hostID?: number;
+  size?: number;
 }
 
-/** OCI runtime-spec LinuxResources (only the shape is checked here; it is passed through). */
+/**
+ * OCI runtime-spec LinuxResources with LinuxKit's schema's key names (note `blockio`, lower
+ * case; OCI JSON says blockIO). The spec step maps these to OCI names.
+ */
 export interface LinuxResources {
-  devices?: Array<{ allow: boolean; type?: string; major?: number; minor?: number; access?: string }>;
-  memory?: Record<string, number | boolean>;
-  cpu?: Record<string, number | string>;
-  pids?: { limit: number };
-  blockIO?: Record<string, unknown>;
-  hugepageLimits?: Array<{ pageSize: string; limit: number }>;
-  network?: Record<string, unknown>;
-  rdma?: Record<string, unknown>;
-  unified?: Record<string, string>;
+  devices?: Array<{ allow?: boolean; type?: string; major?: number; minor?: number; access?: string }>;
+  memory?: {
+    limit?: number;
+    reservation?: number;
+    swap?: number;
+    kernel?: number;
+    kernelTCP?: number;
+    swappiness?: number;
+    disableOOMKiller?: boolean;
+  };
+  cpu?: {
+    shares?: number;
+    quota?: number;
+    period?: number;
+    realtimeRuntime?: number;
+    realtimePeriod?: number;
+    cpus?: string;
+    mems?: string;
+  };
+  pids?: { limit?: number };
+  blockio?: {
+    weight?: number;
+    leafWeight?: number;
+    weightDevice?: Array<{ major?: number; minor?: number; weight?: number; leafWeight?: number }>;
+    throttleReadBpsDevice?: ThrottleDevice[];
+    throttleWriteBpsDevice?: ThrottleDevice[];
+    throttleReadIOPSDevice?: ThrottleDevice[];
+    throttleWriteIOPSDevice?: ThrottleDevice[];
+  };
+  /** pageSize is a string such as "2MB", as in OCI (LinuxKit's schema says integer; see compat). */
+  hugepageLimits?: Array<{ pageSize?: string; limit?: number }>;
+  network?: { classID?: number; priorities?: Array<{ name?: string; priority?: number }> };
+}
+
+export interface ThrottleDevice {
+  major?: number;
+  minor?: number;
+  rate?: number;
 }
 
 /** Settings applied by the in-VM init around `runc create`, written to runtime.json. */

@@ -26,10 +26,10 @@ export function containerDevices(devices: readonly Device[]): { nodes: OciDevice
   const rules: OciDeviceCgroup[] = [];
   for (const d of devices) {
     if (d.path === 'all') {
-      rules.push({ allow: true, type: d.type, access: 'rwm' });
+      rules.push({ allow: true, type: d.type ?? '', access: 'rwm' });
       continue;
     }
-    const node: OciDevice = { path: d.path, type: d.type, major: d.major ?? 0, minor: d.minor ?? 0, fileMode: parseDeviceMode(d.mode) };
+    const node: OciDevice = { path: d.path ?? '', type: d.type ?? '', major: d.major ?? 0, minor: d.minor ?? 0, fileMode: parseDeviceMode(d.mode) };
     nodes.push(node);
     rules.push(deviceCgroupRule(node));
   }

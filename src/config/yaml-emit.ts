@@ -1,0 +1,193 @@
+// A small YAML emitter that writes plain data the way Go's gopkg.in/yaml.v3 Marshal does with
+// its defaults (4-space indent, sequences indented under their key, literal blocks for multi-line
+// strings, double quotes for strings that would read back as another type, single quotes where
+// a plain scalar is not allowed, map keys in yaml.v3's "natural" order). Used for --dry-run and
+// metadata: yaml, so the output looks like LinuxKit's. Field order comes from the caller.
+
+/** A mapping whose key order is already decided. */
+export class Ordered {
+  constructor(readonly entries: Array<[string, unknown]>) {}
+}
+
+/** A string map (sysctl, annotations): keys sorted as yaml.v3 sorts Go map keys. */
+export function sortedMap(m: Record<string, unknown>): Ordered {
+  return new Ordered(Object.keys(m).sort(compareKeys).map((k) => [k, m[k]]));
+}
+
+export function emitDocument(value: Ordered): string {
+  const lines: string[] = [];
+  writeMapping(lines, value.entries, 0, false);
+  return lines.join('\n') + '\n';
+}
+
+const sp = (n: number): string => ' '.repeat(n);
+
+function entriesOf(v: unknown): Array<[string, unknown]> | undefined {
+  if (v instanceof Ordered) return v.entries;
+  if (v !== null && typeof v === 'object' && !Array.isArray(v)) return Object.entries(v as object);
+  return undefined;
+}
+
+function writeMapping(lines: string[], entries: Array<[string, unknown]>, indent: number, firstInSeq: boolean): void {
+  entries.forEach(([k, v], i) => {
+    const head = firstInSeq ? (i === 0 ? `${sp(indent)}- ` : sp(indent + 2)) : sp(indent);
+    writeValue(lines, `${head}${scalar(k)}:`, v, indent, indent + 4);
+  });
+}
+
+/** Writes `head` followed by the value, nested blocks at `nested`, literal text at `nested`. */
+function writeValue(lines: string[], head: string, v: unknown, _indent: number, nested: number): void {
+  if (Array.isArray(v)) {
+    if (v.length === 0) return void lines.push(`${head} []`);
+    lines.push(head);
+    writeSequence(lines, v, nested);
+    return;
+  }
+  const entries = entriesOf(v);
+  if (entries) {
+    if (entries.length === 0) return void lines.push(`${head} {}`);
+    lines.push(head);
+    writeMapping(lines, entries, nested, false);
+    return;
+  }
+  if (typeof v === 'string' && literalAllowed(v)) {
+    lines.push(`${head} ${literalHeader(v)}`);
+    for (const l of literalLines(v)) lines.push(l === '' ? '' : sp(nested) + l);
+    return;
+  }
+  lines.push(`${head} ${scalar(v)}`);
+}
+
+function writeSequence(lines: string[], items: unknown[], indent: number): void {
+  for (const item of items) {
+    const entries = entriesOf(item);
+    if (entries && entries.length > 0) {
+      writeMapping(lines, entries, indent, true);
+    } else if (Array.isArray(item) && item.length > 0) {
+      lines.push(`${sp(indent)}-`);
+      writeSequence(lines, item, indent + 2);
+    } else if (typeof item === 'string' && literalAllowed(item)) {
+      lines.push(`${sp(indent)}- ${literalHeader(item)}`);
+      for (const l of literalLines(item)) lines.push(l === '' ? '' : sp(indent + 2) + l);
+    } else {
+      lines.push(`${sp(indent)}- ${Array.isArray(item) ? '[]' : entries ? '{}' : scalar(item)}`);
+    }
+  }
+}
+
+function literalAllowed(s: string): boolean {
+  if (!s.includes('\n')) return false;
+  if (s.startsWith(' ') || s.startsWith('\t') || /^\n*$/.test(s)) return false; // would need an indentation indicator
+  if (/[ \t]\n/.test(s) || /[ \t]$/.test(s)) return false; // trailing blanks do not survive a literal block
+  return !hasSpecial(s.replace(/[\n\t]/g, ''));
+}
+
+function literalHeader(s: string): string {
+  if (!s.endsWith('\n')) return '|-';
+  return s.endsWith('\n\n') ? '|+' : '|';
+}
+
+function literalLines(s: string): string[] {
+  return (s.endsWith('\n') ? s.slice(0, -1) : s).split('\n');
+}
+
+export function scalar(v: unknown): string {
+  if (v === null || v === undefined) return 'null';
+  if (typeof v === 'boolean' || typeof v === 'number' || typeof v === 'bigint') return String(v);
+  const s = String(v);
+  if (s === '' || readsAsOtherType(s) || hasSpecial(s) || s.includes('\n')) return doubleQuoted(s);
+  if (!plainAllowed(s)) return `'${s.replace(/'/g, "''")}'`;
+  return s;
+}
+
+const OLD_BOOLS = new Set(['y', 'Y', 'yes', 'Yes', 'YES', 'n', 'N', 'no', 'No', 'NO', 'on', 'On', 'ON', 'off', 'Off', 'OFF']);
+const RESERVED = new Set([
+  '~', 'null', 'Null', 'NULL', 'true', 'True', 'TRUE', 'false', 'False', 'FALSE',
+  '.inf', '.Inf', '.INF', '+.inf', '+.Inf', '+.INF', '-.inf', '-.Inf', '-.INF', '.nan', '.NaN', '.NAN', '<<',
+]);
+
+/** True when yaml.v3 would read the plain text back as null, a bool, a number or a timestamp. */
+function readsAsOtherType(s: string): boolean {
+  if (OLD_BOOLS.has(s)) return true;
+  if (RESERVED.has(s)) return s !== '<<';
+  if (!/^[-+.0-9]/.test(s)) return false;
+  const plain = s.replace(/_/g, '');
+  if (/^[-+]?(0[xX][0-9a-fA-F]+|0[bB][01]+|0[oO][0-7]+|0[0-7]*|[1-9][0-9]*)$/.test(plain)) return true;
+  if (/^[-+]?(\.[0-9]+|[0-9]+(\.[0-9]*)?)([eE][-+]?[0-9]+)?$/.test(plain)) return true;
+  if (/^[-+]?[0-9][0-9_]*(:[0-5]?[0-9])+(\.[0-9_]*)?$/.test(s)) return true; // YAML 1.1 base 60
+  return /^[0-9]{4}-[0-9]{1,2}-[0-9]{1,2}([Tt ][0-9]{1,2}:[0-9]{1,2}:[0-9]{1,2}(\.[0-9]*)?(Z|[-+][0-9]{1,2}(:[0-9]{2})?)?)?$/.test(s);
+}
+
+function hasSpecial(s: string): boolean {
+  // Control characters (tab included) and BOM force double quotes, as in libyaml's emitter.
+  return /[\u0000-\u001f\u007f\ufeff]/.test(s);
+}
+
+/** libyaml's rule for plain scalars in block context. */
+function plainAllowed(s: string): boolean {
+  if (s.startsWith('---') || s.startsWith('...')) return false;
+  if (s.startsWith(' ') || s.endsWith(' ')) return false;
+  const c = s[0]!;
+  if ('#,[]{}&*!|>\'"%@`'.includes(c)) return false;
+  if ((c === '?' || c === ':' || c === '-') && (s.length === 1 || s[1] === ' ')) return false;
+  if (/: |:$/.test(s)) return false;
+  if (s.includes(' #')) return false;
+  return true;
+}
+
+function doubleQuoted(s: string): string {
+  let out = '"';
+  for (const ch of s) {
+    const code = ch.codePointAt(0)!;
+    if (ch === '"') out += '\\"';
+    else if (ch === '\\') out += '\\\\';
+    else if (ch === '\n') out += '\\n';
+    else if (ch === '\t') out += '\\t';
+    else if (ch === '\r') out += '\\r';
+    else if (code === 0) out += '\\0';
+    else if (code < 0x20 || code === 0x7f) out += '\\x' + code.toString(16).padStart(2, '0').toUpperCase();
+    else if (code === 0xfeff) out += '\\uFEFF';
+    else out += ch;
+  }
+  return out + '"';
+}
+
+/** yaml.v3's ordering of string map keys: letters by code point, digit runs by value. */
+export function compareKeys(a: string, b: string): number {
+  const ar = [...a];
+  const br = [...b];
+  const isLetter = (c: string): boolean => /\p{L}/u.test(c);
+  const isDigit = (c: string | undefined): boolean => c !== undefined && c >= '0' && c <= '9';
+  let digits = false;
+  for (let i = 0; i < ar.length && i < br.length; i++) {
+    const x = ar[i]!;
+    const y = br[i]!;
+    if (x === y) {
+      digits = isDigit(x);
+      continue;
+    }
+    const xl = isLetter(x);
+    const yl = isLetter(y);
+    if (xl && yl) return x < y ? -1 : 1;
+    if (xl || yl) return (digits ? xl : yl) ? -1 : 1;
+    let an = 0;
+    let bn = 0;
+    if (x === '0' || y === '0') {
+      for (let j = i - 1; j >= 0 && isDigit(ar[j]); j--) {
+        if (ar[j] !== '0') {
+          an = 1;
+          bn = 1;
+          break;
+        }
+      }
+    }
+    let ai = i;
+    let bi = i;
+    for (; ai < ar.length && isDigit(ar[ai]); ai++) an = an * 10 + Number(ar[ai]);
+    for (; bi < br.length && isDigit(br[bi]); bi++) bn = bn * 10 + Number(br[bi]);
+    if (an !== bn) return an < bn ? -1 : 1;
+    if (ai !== bi) return ai < bi ? -1 : 1;
+    return x < y ? -1 : 1;
+  }
+  return ar.length - br.length;
+}
