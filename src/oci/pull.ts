@@ -119,7 +119,17 @@ async function pullWith(
   for (const b of blobs.values()) if (!(await store.hasBlob(b.digest))) missing.push(b);
 
   const bytes = missing.reduce((n, b) => n + b.size, 0);
-  const bar = showProgress() && missing.length ? new SingleBar({ format: `${name} [{bar}] {percentage}% {value}/{total} bytes`, hideCursor: true }, Presets.shades_classic) : undefined;
+  const bar =
+    showProgress() && missing.length
+      ? new SingleBar(
+          {
+            format: `${name} [{bar}] {percentage}% {value}/{total} MiB`,
+            hideCursor: true,
+            formatValue: (v, _o, type) => (type === 'value' || type === 'total' ? (v / 2 ** 20).toFixed(1) : String(v)),
+          },
+          Presets.shades_classic,
+        )
+      : undefined;
   bar?.start(bytes, 0);
   try {
     await runLimited(missing, concurrency, (b) => fetchBlob(client, ref, name, store, b, (n) => bar?.increment(n)));

@@ -189,3 +189,18 @@ test('two processes pulling the same image into one cache both succeed', async (
   assert.deepEqual(img.layers.map((l) => l.digest), manifest.layers.map((l) => l.digest));
   assert.deepEqual(cacheFiles(store.dir).temps, []);
 });
+
+test('403 from the registry: access denied, with the registry\'s message', async () => {
+  await pushTestImage('denied/img', [1_000]);
+  const proxy = await startFaultProxy(reg.host, { faults: [{ path: /\/manifests\//, fault: { status: 403 }, times: 10 }] });
+  try {
+    const store = await freshStore();
+    await assert.rejects(
+      pullImage(`${proxy.host}/denied/img:v1`, store),
+      new RegExp(`cannot get manifest of ${proxy.host}/denied/img:v1: access denied by ${proxy.host}: INJECTED injected HTTP 403`),
+    );
+    assert.equal(proxy.seen.filter((s) => s.includes('/manifests/')).length, 1, '403 is not retried');
+  } finally {
+    await proxy.stop();
+  }
+});
