@@ -170,3 +170,18 @@ test('a mirror serves pulls for the registry it stands in for', async () => {
   });
   assert.equal(r2.descriptor.digest, singleRoot.digest);
 });
+
+test('Docker schema 2 manifests and manifest lists (what Docker Hub mostly serves)', async () => {
+  const layout = join(work, 'docker-v2s2');
+  await writeTestLayout(layout, 'v1', [
+    { architecture: 'amd64', layers: [1_000] },
+    { architecture: 'arm64', layers: [2_000] },
+  ]);
+  skopeo(['copy', '--all', '--format', 'v2s2', '--dest-tls-verify=false', `oci:${layout}:v1`, `docker://${reg.host}/test/docker:v1`]);
+  const store = await freshStore();
+  const r = await pullImage(`${reg.host}/test/docker:v1`, store, { arch: 'arm64' });
+  assert.equal(r.descriptor.mediaType, MediaType.dockerManifestList);
+  const img = await resolveImage(store, r.ref, { os: 'linux', architecture: 'arm64' });
+  assert.equal(img.manifestDescriptor.mediaType, MediaType.dockerManifest);
+  assert.equal(img.layers[0]!.mediaType, MediaType.dockerLayerGzip);
+});

@@ -8,7 +8,6 @@
 //  - blobs are written before the manifests that name them and the tag comes last, so a pull
 //    killed at any point leaves the cache as it was, plus some verified blobs.
 import { Readable } from 'node:stream';
-import { SingleBar, Presets } from 'cli-progress';
 import type { ImageStore } from './store.js';
 import { REF_NAME_ANNOTATION, type Descriptor, type ImageConfigFile, type ImageIndex, type ImageManifest, type Platform } from './types.js';
 import { normalizeReference, parseReference, referenceString, type Reference } from './reference.js';
@@ -17,7 +16,8 @@ import { platformlessManifests, selectManifests } from './registry/platform.js';
 import { formatPlatform, hostArch, parsePlatform, platformMatches } from './cache/platform.js';
 import { isManifestMediaType } from './cache/media.js';
 import { UserError } from '../util/errors.js';
-import { log, showProgress } from '../util/log.js';
+import { log } from '../util/log.js';
+import { byteProgress } from './progress.js';
 
 export interface PullOptions {
   /** The architecture to pull (`amd64`, `arm64`, …; os linux). Default: this machine's. */
@@ -119,22 +119,11 @@ async function pullWith(
   for (const b of blobs.values()) if (!(await store.hasBlob(b.digest))) missing.push(b);
 
   const bytes = missing.reduce((n, b) => n + b.size, 0);
-  const bar =
-    showProgress() && missing.length
-      ? new SingleBar(
-          {
-            format: `${name} [{bar}] {percentage}% {value}/{total} MiB`,
-            hideCursor: true,
-            formatValue: (v, _o, type) => (type === 'value' || type === 'total' ? (v / 2 ** 20).toFixed(1) : String(v)),
-          },
-          Presets.shades_classic,
-        )
-      : undefined;
-  bar?.start(bytes, 0);
+  const progress = byteProgress(name, bytes);
   try {
-    await runLimited(missing, concurrency, (b) => fetchBlob(client, ref, name, store, b, (n) => bar?.increment(n)));
+    await runLimited(missing, concurrency, (b) => fetchBlob(client, ref, name, store, b, (n) => progress.add(n)));
   } finally {
-    bar?.stop();
+    progress.stop();
   }
 
   // A single-platform image: say so if it is not what was asked for (LinuxKit uses it anyway).

@@ -9,6 +9,7 @@ import { runLimited } from './pull.js';
 import { formatPlatform } from './cache/platform.js';
 import { UserError } from '../util/errors.js';
 import { log } from '../util/log.js';
+import { byteProgress } from './progress.js';
 
 export interface PushOptions {
   /** Push even if the registry already has this exact root under the tag. */
@@ -91,6 +92,7 @@ async function pushWith(
   const mountFrom = source.domain === target.domain && source.path !== target.path ? source : undefined;
   const blobs = new Map<string, Descriptor>();
   for (const { manifest } of images) for (const b of [manifest.config, ...manifest.layers]) blobs.set(b.digest, b);
+  const progress = byteProgress(`push ${targetName}`, [...blobs.values()].reduce((n, b) => n + b.size, 0));
   await runLimited([...blobs.values()], opts.concurrency ?? 3, async (b) => {
     const how = await client.pushBlob(target, b, () => store.openBlob(b.digest), {
       ...(mountFrom ? { mountFrom } : {}),
@@ -99,7 +101,8 @@ async function pushWith(
     if (how === 'uploaded') result.blobs.uploaded++;
     else if (how === 'mounted') result.blobs.mounted++;
     else result.blobs.existing++;
-  });
+    progress.add(b.size);
+  }).finally(() => progress.stop());
 
   if (isIndex) {
     for (const { desc, body } of images) {

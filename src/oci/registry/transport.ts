@@ -90,7 +90,7 @@ export class Transport {
       maxSockets: 16,
       ...(extra.length ? { ca: [...rootCertificates, ...extra] } : {}),
     });
-    this.attempts = opts.attempts ?? Number(process.env.LINUXKIT_REGISTRY_ATTEMPTS ?? 5);
+    this.attempts = opts.attempts ?? 5;
     this.backoffMs = opts.backoffMs ?? 250;
     this.timeoutMs = opts.timeoutMs ?? 60_000;
   }
