@@ -4,8 +4,9 @@ import { Command, CommanderError, Option } from 'commander';
 import { UserError } from '../util/errors.js';
 import { log, setLogLevel } from '../util/log.js';
 import { buildCommand } from './build.js';
+import { cacheCommand } from './cache.js';
 import { collect, defaultCacheDir, ENV_CACHE_DIR, ENV_MIRROR } from './context.js';
-import { cacheCommand, metadataCommand, pkgCommand, pushCommand, runCommand, serveCommand } from './stubs.js';
+import { metadataCommand, pkgCommand, pushCommand, runCommand, serveCommand } from './stubs.js';
 import { versionCommand } from './version.js';
 
 export function program(): Command {

@@ -14,12 +14,16 @@ import { UserError } from '../../util/errors.js';
 import { log } from '../../util/log.js';
 import { LOCK_FILE } from './layout.js';
 
-// struct flock on 64-bit Linux (x86_64, arm64, riscv64, s390x, ppc64le):
-// short l_type; short l_whence; [pad 4]; off_t l_start; off_t l_len; pid_t l_pid; [pad 4]
+// struct flock differs by OS: Linux (64-bit: x86_64, arm64, riscv64, s390x, ppc64le) has
+//   short l_type; short l_whence; [pad 4]; off_t l_start; off_t l_len; pid_t l_pid; [pad 4]
+// macOS has off_t l_start; off_t l_len; pid_t l_pid; short l_type; short l_whence;
+// FreeBSD adds int l_sysid after l_whence.
 const PERL_LOCKER = `
 use strict; use Fcntl;
 open(my $fh, '>>', $ARGV[0]) or die "open $ARGV[0]: $!\\n";
-my $req = pack('s s x4 q q i x4', F_WRLCK, 0, 0, 0, 0);
+my $req = $^O eq 'darwin'  ? pack('q q l s s', 0, 0, 0, F_WRLCK, 0)
+        : $^O eq 'freebsd' ? pack('q q l s s l', 0, 0, 0, F_WRLCK, 0, 0)
+        :                    pack('s s x4 q q i x4', F_WRLCK, 0, 0, 0, 0);
 fcntl($fh, F_SETLKW, $req) or die "lock $ARGV[0]: $!\\n";
 $| = 1; print "locked\\n";
 while (<STDIN>) {}

@@ -34,10 +34,15 @@ async function readJson<T>(store: LayoutStore, ref: string, what: string, desc: 
   }
 }
 
-/** The kind of a root blob whose descriptor has no (known) media type: look inside. */
-function kindOf(desc: Descriptor, body: { mediaType?: string; manifests?: unknown; layers?: unknown }): 'index' | 'manifest' {
-  if (isIndexMediaType(desc.mediaType) || isIndexMediaType(body.mediaType) || Array.isArray(body.manifests)) return 'index';
-  if (isManifestMediaType(desc.mediaType) || isManifestMediaType(body.mediaType) || Array.isArray(body.layers)) return 'manifest';
+/**
+ * Whether a root blob is an index or a manifest. Its content decides, not the descriptor: the
+ * OCI tars LinuxKit's `cache export` writes call a manifest an index.
+ */
+export function kindOf(desc: Descriptor, body: { mediaType?: string; manifests?: unknown; layers?: unknown }): 'index' | 'manifest' {
+  if (Array.isArray(body.manifests)) return 'index';
+  if (Array.isArray(body.layers)) return 'manifest';
+  if (isIndexMediaType(body.mediaType) || isIndexMediaType(desc.mediaType)) return 'index';
+  if (isManifestMediaType(body.mediaType) || isManifestMediaType(desc.mediaType)) return 'manifest';
   throw new UserError(`${desc.digest} is neither an image index nor an image manifest (media type ${desc.mediaType})`);
 }
 

@@ -34,7 +34,7 @@ export async function validateEntry(store: LayoutStore, ref: string, desc: Descr
   const report: EntryReport = { ref, descriptor: desc, platforms: [], problems: [], blobs: new Set() };
   const root = await readJsonIfPresent<ImageIndex & ImageManifest>(store, desc, 'root', report);
   if (!root) return report;
-  if (isIndexMediaType(desc.mediaType) || Array.isArray(root.manifests)) {
+  if (Array.isArray(root.manifests) || (!Array.isArray(root.layers) && isIndexMediaType(desc.mediaType))) {
     for (const child of root.manifests ?? []) {
       if (!(await store.hasBlob(child.digest))) continue; // a platform that was not pulled
       const manifest = await readJsonIfPresent<ImageManifest>(store, child, `manifest ${formatPlatform(child.platform)}`, report);
