@@ -185,3 +185,17 @@ test('Docker schema 2 manifests and manifest lists (what Docker Hub mostly serve
   assert.equal(img.manifestDescriptor.mediaType, MediaType.dockerManifest);
   assert.equal(img.layers[0]!.mediaType, MediaType.dockerLayerGzip);
 });
+
+test('every platform, with arch references (what linuxkit cache pull does)', async () => {
+  const store = await freshStore();
+  const name = `${reg.host}/test/multi:v1`;
+  const r = await pullImage(name, store, { allPlatforms: true, withArchReferences: true, alwaysPull: true });
+  assert.equal(r.blobsFetched, 7, 'amd64: 2 layers + config; arm64: layer + config; attestation: layer + config');
+  const refs = Object.fromEntries((await store.list()).map((e) => [e.ref, e.descriptor]));
+  assert.deepEqual(Object.keys(refs).sort(), [name, `${name}-amd64`, `${name}-arm64`]);
+  assert.equal(refs[`${name}-arm64`]!.mediaType, MediaType.ociManifest);
+  const img = await resolveImage(store, `${name}-arm64`, { os: 'linux', architecture: 'arm64' });
+  assert.equal(img.config.architecture, 'arm64');
+  // Complete for every platform now: nothing to fetch.
+  assert.equal((await pullImage(name, store, { allPlatforms: true })).cached, true);
+});
