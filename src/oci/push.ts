@@ -7,6 +7,7 @@ import { normalizeReference, parseReference, referenceString, type Reference } f
 import { RegistryClient, isIndexMediaType, type RegistryClientOptions } from './registry/client.js';
 import { runLimited } from './pull.js';
 import { formatPlatform } from './cache/platform.js';
+import { isAttestation } from './cache/media.js';
 import { UserError } from '../util/errors.js';
 import { log } from '../util/log.js';
 import { byteProgress } from './progress.js';
@@ -14,6 +15,8 @@ import { byteProgress } from './progress.js';
 export interface PushOptions {
   /** Push even if the registry already has this exact root under the tag. */
   override?: boolean;
+  /** Also tag each platform's image as `TAG-ARCH` (LinuxKit's `cache push --with-arch-tags`). */
+  withArchTags?: boolean;
   /** Upload blobs in PATCH chunks of this many bytes instead of one PUT. */
   chunkSize?: number;
   concurrency?: number;
@@ -114,5 +117,13 @@ async function pushWith(
   if (digest !== root.digest) throw new UserError(`registry stored ${targetName} as ${digest}, expected ${root.digest}`);
   result.pushed = true;
   log.info(`pushed ${local} as ${targetName} (${root.digest})`);
+  if (opts.withArchTags && isIndex && target.tag) {
+    for (const { desc, body } of images) {
+      if (!desc.platform || isAttestation(desc)) continue;
+      const archTag = `${target.tag}-${desc.platform.architecture}`;
+      await client.putManifest({ domain: target.domain, path: target.path, tag: archTag }, desc.mediaType, body);
+      log.info(`pushed ${targetName}-${desc.platform.architecture}`);
+    }
+  }
   return result;
 }
