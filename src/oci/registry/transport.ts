@@ -171,6 +171,8 @@ export class Transport {
         r.destroy(Object.assign(new Error(`no answer in ${this.timeoutMs / 1000} s`), { code: 'ETIMEDOUT' }));
       });
       r.on('error', (e: NodeJS.ErrnoException) => {
+        // A streamed body (an open blob file) must not outlive a failed request.
+        if (body !== undefined && !Buffer.isBuffer(body)) body.destroy();
         reject(new NetworkError(`${req.method} ${req.url.href}: ${e.message}`, e.code));
       });
       if (body === undefined) r.end();
