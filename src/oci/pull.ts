@@ -164,7 +164,10 @@ async function fetchBlob(
   for (let attempt = 1; ; attempt++) {
     let counted = 0;
     try {
+      // The store verifies digest and size before a blob takes its name (the ImageStore
+      // contract), so the client does not hash it a second time.
       const stream = await client.getBlob(ref, desc, {
+        verify: false,
         onBytes: (n) => {
           counted += n;
           progress(n);
@@ -175,7 +178,9 @@ async function fetchBlob(
     } catch (e) {
       progress(-counted);
       // A wrong digest or size will not get better; a dropped connection may.
-      if (e instanceof UserError) throw e;
+      if (e instanceof UserError) {
+        throw e.message.includes(name) ? e : new UserError(`${name} from ${ref.domain}: ${e.message}`);
+      }
       if (attempt >= BLOB_ATTEMPTS) {
         throw new UserError(`download of blob ${desc.digest} of ${name} failed: ${(e as Error).message}`);
       }

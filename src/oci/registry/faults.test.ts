@@ -9,6 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { pullImage } from '../pull.js';
+import { RegistryClient } from './client.js';
 import { LayoutStore, resolveImage } from '../cache/index.js';
 import { startFaultProxy, startTestRegistry, skopeo, writeTestLayout, type TestRegistry } from './testing.js';
 import type { ImageManifest } from '../types.js';
@@ -64,7 +65,7 @@ test('a blob corrupted in the registry: digest error, store unchanged', async ()
   const before = cacheFiles(store.dir);
   await assert.rejects(pullImage(`${reg.host}/bad/corrupt:v1`, store, { arch: 'amd64' }), (e: unknown) => {
     assert.ok(e instanceof UserError);
-    assert.match(e.message, new RegExp(`blob ${layer.digest}.*digest mismatch`));
+    assert.match(e.message, new RegExp(`^${reg.host}/bad/corrupt:v1 from ${reg.host}: blob ${layer.digest}: content does not match its digest`));
     return true;
   });
   assert.deepEqual(await store.list(), [], 'not tagged');
@@ -76,10 +77,21 @@ test('a blob corrupted in the registry: digest error, store unchanged', async ()
     assert.ok([manifest.config.digest, manifest.layers[0]!.digest].includes(`sha256:${b}`));
   }
 
+  // The client's own check, for callers that stream a blob elsewhere than into the cache.
+  const client = new RegistryClient();
+  try {
+    const stream = await client.getBlob({ domain: reg.host, path: 'bad/corrupt' }, layer);
+    await assert.rejects(async () => {
+      for await (const _ of stream) void _;
+    }, new RegExp(`blob ${layer.digest} of ${reg.host}/bad/corrupt: digest mismatch, content has sha256:`));
+  } finally {
+    client.close();
+  }
+
   // Truncated: the size check fires.
   writeFileSync(file, data.subarray(0, 100));
   const store2 = await freshStore();
-  await assert.rejects(pullImage(`${reg.host}/bad/corrupt:v1`, store2, { arch: 'amd64' }), /100 bytes, expected|digest mismatch/);
+  await assert.rejects(pullImage(`${reg.host}/bad/corrupt:v1`, store2, { arch: 'amd64' }), /expected \d+ bytes, got 100|does not match its digest/);
   assert.deepEqual(await store2.list(), []);
 });
 
