@@ -96,3 +96,13 @@ test('an image not in the cache', async () => {
   const store = await LayoutStore.open(mkdtempSync(join(work, 'cache-')));
   await assert.rejects(pushImage('nothere:v1', store, `${other.host}/x:v1`), /docker\.io\/library\/nothere:v1 is not in the cache/);
 });
+
+test('mirrors are for pulls: a push goes to the registry named even with a mirror for all', async () => {
+  const store = await LayoutStore.open(mkdtempSync(join(work, 'cache-')));
+  await pullImage(`${reg.host}/src/single:v1`, store, { arch: 'amd64' });
+  // Port 1 on loopback: nothing listens, so any request sent to the mirror would fail.
+  const registry = { mirrors: ['http://127.0.0.1:1'] };
+  const r = await pushImage(`${reg.host}/src/single:v1`, store, `${other.host}/mirrored/single:v1`, { registry });
+  assert.equal(r.pushed, true);
+  assert.equal(remoteDigest(`${other.host}/mirrored/single:v1`), singleDigest);
+});

@@ -62,7 +62,7 @@ async function pushWith(
 ): Promise<PushResult> {
   const result: PushResult = { ref: targetName, digest: root.digest, pushed: false, blobs: { uploaded: 0, mounted: 0, existing: 0 } };
   if (!opts.override) {
-    const remote = await client.headManifest(target);
+    const remote = await client.headManifest(target, true);
     if (remote?.digest === root.digest) {
       log.info(`${targetName} is already in the registry with digest ${root.digest}, not pushing`);
       return result;
@@ -79,7 +79,7 @@ async function pushWith(
       if (await store.hasBlob(d.digest)) {
         const body = await store.readBlob(d.digest);
         images.push({ desc: d, body, manifest: JSON.parse(body.toString('utf8')) as ImageManifest });
-      } else if (!(await client.headManifest({ domain: target.domain, path: target.path, digest: d.digest }))) {
+      } else if (!(await client.headManifest({ domain: target.domain, path: target.path, digest: d.digest }, true))) {
         const what = d.platform ? formatPlatform(d.platform) : 'no platform';
         throw new UserError(
           `cannot push ${local} as ${targetName}: its index lists manifest ${d.digest} (${what}), which is neither in the cache nor in ${target.domain}/${target.path}; pull the image for every platform first`,
