@@ -18,6 +18,7 @@ import { isAttestation, isManifestMediaType } from './cache/media.js';
 import { UserError } from '../util/errors.js';
 import { log } from '../util/log.js';
 import { byteProgress } from './progress.js';
+import { runLimited } from './limit.js';
 
 export interface PullOptions {
   /** The architecture to pull (`amd64`, `arm64`, …; os linux). Default: this machine's. */
@@ -64,6 +65,10 @@ export function wantedPlatforms(opts: Pick<PullOptions, 'arch' | 'platforms'>): 
   return [parsePlatform(opts.arch ?? hostArch())];
 }
 
+/**
+ * Pulls `ref` (any form Docker accepts; stored under its fully qualified name) into `store`
+ * for the platforms asked for, and tags it. Throws UserError for anything a user can fix.
+ */
 export async function pullImage(ref: string | Reference, store: ImageStore, opts: PullOptions = {}): Promise<PullResult> {
   const name = normalizeReference(typeof ref === 'string' ? ref : referenceString(ref));
   const parsed = parseReference(name);
@@ -243,24 +248,6 @@ async function tagArchReferences(store: ImageStore, ref: Reference, name: string
     }
     await store.tag(archRef, { ...m, annotations: { ...m.annotations, [REF_NAME_ANNOTATION]: archRef } });
   }
-}
-
-/** Runs `fn` over `items`, at most `limit` at once; the first failure stops new starts. */
-export async function runLimited<T>(items: T[], limit: number, fn: (item: T) => Promise<void>): Promise<void> {
-  let next = 0;
-  let failed: unknown;
-  const worker = async (): Promise<void> => {
-    while (failed === undefined && next < items.length) {
-      const item = items[next++]!;
-      try {
-        await fn(item);
-      } catch (e) {
-        failed ??= e;
-      }
-    }
-  };
-  await Promise.all(Array.from({ length: Math.max(1, Math.min(limit, items.length)) }, worker));
-  if (failed !== undefined) throw failed;
 }
 
 function parseJson<T>(body: Buffer, what: string): T {

@@ -5,7 +5,7 @@ import type { ImageStore } from './store.js';
 import type { Descriptor, ImageIndex, ImageManifest } from './types.js';
 import { normalizeReference, parseReference, referenceString, type Reference } from './reference.js';
 import { RegistryClient, isIndexMediaType, type RegistryClientOptions } from './registry/client.js';
-import { runLimited } from './pull.js';
+import { runLimited } from './limit.js';
 import { formatPlatform } from './cache/platform.js';
 import { isAttestation } from './cache/media.js';
 import { UserError } from '../util/errors.js';
