@@ -243,9 +243,9 @@ describe('config: validation errors (message, line, column)', () => {
     ['file with two kinds of content', 'files:\n  - path: a\n    contents: x\n    source: /etc/hosts\n', ['4:13: files[0].source: give only one of contents, source, symlink, directory, metadata (this entry has contents and source)']],
     ['file with nothing to write', 'files:\n  - path: a\n    mode: "0600"\n', ['2:5: files[0]: nothing to write at "a": give one of contents, source, symlink, directory: true, metadata']],
     ['bad image references', 'kernel:\n  image: "linuxkit/Kernel:6"\ninit:\n  - "foo bar"\nonboot:\n  - {name: a, image: "a:b:c"}\n', [
-      '2:10: kernel.image: "linuxkit/Kernel:6" is not a valid image reference: repository names must be lower case',
-      '4:5: init[0]: "foo bar" is not a valid image reference ([registry/]path[:tag][@sha256:digest])',
-      '6:22: onboot[0].image: "a:b:c" is not a valid image reference ([registry/]path[:tag][@sha256:digest])',
+      '2:10: kernel.image: invalid reference "linuxkit/Kernel:6": repository name must be lowercase ([registry/]path[:tag][@sha256:digest])',
+      '4:5: init[0]: invalid reference "foo bar": invalid reference format ([registry/]path[:tag][@sha256:digest])',
+      '6:22: onboot[0].image: invalid reference "a:b:c": invalid reference format ([registry/]path[:tag][@sha256:digest])',
     ]],
     ['bad rlimit', 'services:\n  - {name: a, image: a:1, rlimits: ["nofile,10", "bogus,1,2"]}\n', [
       '2:37: services[0].rlimits[0]: cannot parse rlimit "nofile,10": expected name,soft,hard (e.g. nofile,1024,4096)',
