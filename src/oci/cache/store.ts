@@ -1,0 +1,334 @@
+// The image cache: an OCI image layout that LinuxKit reads and writes too (see docs/cache.md).
+//
+// Safety rules, each answering a LinuxKit failure mode:
+// - a blob is streamed into <cache>/.tmp, hashed and counted on the way, and renamed to
+//   blobs/sha256/<hex> only when digest and size match, so a bad or interrupted download never
+//   sits under a digest's name;
+// - index.json is replaced whole (temp file + rename), under the cache lock (lock.ts), so readers
+//   never see half of it and concurrent writers never lose each other's entries.
+import { createHash } from 'node:crypto';
+import { createReadStream, statSync } from 'node:fs';
+import { mkdir, open, readdir, readFile, rename, rm, stat } from 'node:fs/promises';
+import { join } from 'node:path';
+import { Readable } from 'node:stream';
+import type { ImageStore } from '../store.js';
+import { MediaType, REF_NAME_ANNOTATION, type Descriptor, type ImageIndex } from '../types.js';
+import { UserError } from '../../util/errors.js';
+import { log } from '../../util/log.js';
+import { tempName, writeFileAtomic } from './atomic.js';
+import { blobPath, blobsDir, digestHex, INDEX_FILE, OCI_LAYOUT_FILE, OCI_LAYOUT_VERSION, TEMP_DIR } from './layout.js';
+import { withCacheLock } from './lock.js';
+import { isIndexMediaType, isManifestMediaType } from './media.js';
+
+/** Temp files older than this are left by killed writers and are swept on open. */
+const STALE_TEMP_MS = 24 * 3600 * 1000;
+
+export interface IngestedBlob {
+  digest: string;
+  size: number;
+  /** The first bytes of the blob, for sniffing its compression. */
+  head: Buffer;
+}
+
+export class LayoutStore implements ImageStore {
+  private constructor(readonly dir: string) {}
+
+  /** Opens the cache at `dir`, creating an empty layout there if there is none (as LinuxKit does). */
+  static async open(dir: string): Promise<LayoutStore> {
+    const store = new LayoutStore(dir);
+    await store.init();
+    return store;
+  }
+
+  private get tempDir(): string {
+    return join(this.dir, TEMP_DIR);
+  }
+
+  private async init(): Promise<void> {
+    try {
+      await mkdir(blobsDir(this.dir), { recursive: true });
+    } catch (err) {
+      throw new UserError(`unable to create cache directory ${this.dir}: ${(err as Error).message}`);
+    }
+    const missing = async (name: string): Promise<boolean> => !(await exists(join(this.dir, name)));
+    if ((await missing(OCI_LAYOUT_FILE)) || (await missing(INDEX_FILE))) {
+      await withCacheLock(this.dir, async () => {
+        if (await missing(OCI_LAYOUT_FILE)) {
+          await writeFileAtomic(join(this.dir, OCI_LAYOUT_FILE), JSON.stringify({ imageLayoutVersion: OCI_LAYOUT_VERSION }), this.tempDir);
+        }
+        if (await missing(INDEX_FILE)) {
+          await writeFileAtomic(join(this.dir, INDEX_FILE), serializeIndex(emptyIndex()), this.tempDir);
+        }
+      });
+    }
+    await this.sweepStaleTemps();
+  }
+
+  private async sweepStaleTemps(): Promise<void> {
+    let names: string[];
+    try {
+      names = await readdir(this.tempDir);
+    } catch {
+      return;
+    }
+    const now = Date.now();
+    for (const name of names) {
+      const p = join(this.tempDir, name);
+      try {
+        if (now - (await stat(p)).mtimeMs > STALE_TEMP_MS) await rm(p, { force: true });
+      } catch {
+        /* another process got there first */
+      }
+    }
+  }
+
+  // ---------------------------------------------------------------- blobs
+
+  async hasBlob(digest: string): Promise<boolean> {
+    try {
+      return (await stat(blobPath(this.dir, digest))).isFile();
+    } catch {
+      return false;
+    }
+  }
+
+  /** Size of a stored blob, or undefined when it is missing. */
+  async blobSize(digest: string): Promise<number | undefined> {
+    try {
+      const s = await stat(blobPath(this.dir, digest));
+      return s.isFile() ? s.size : undefined;
+    } catch {
+      return undefined;
+    }
+  }
+
+  async putBlob(digest: string, source: Readable | AsyncIterable<Uint8Array>, size?: number): Promise<void> {
+    const target = blobPath(this.dir, digest);
+    const have = await this.blobSize(digest);
+    // A present blob of the right size is kept. One of the wrong size (a truncated file left by
+    // an older tool) is replaced by the verified new copy.
+    if (have !== undefined && (size === undefined || have === size)) {
+      for await (const _ of source) void _;
+      return;
+    }
+    const got = await this.streamToTemp(source, size, digest);
+    try {
+      if (got.digest !== digest) {
+        throw new UserError(`blob ${digest}: content does not match its digest (got ${got.digest}, ${got.size} bytes); nothing was stored`);
+      }
+      if (size !== undefined && got.size !== size) {
+        throw new UserError(`blob ${digest}: expected ${size} bytes, got ${got.size}; nothing was stored`);
+      }
+      await rename(got.tmp, target);
+    } catch (err) {
+      await rm(got.tmp, { force: true });
+      throw err;
+    }
+  }
+
+  /** Stores a blob whose digest is not known in advance (e.g. from a `docker save` tar). */
+  async ingestBlob(source: Readable | AsyncIterable<Uint8Array>): Promise<IngestedBlob> {
+    const got = await this.streamToTemp(source);
+    try {
+      const target = blobPath(this.dir, got.digest);
+      if ((await this.blobSize(got.digest)) === got.size) await rm(got.tmp, { force: true });
+      else await rename(got.tmp, target);
+    } catch (err) {
+      await rm(got.tmp, { force: true });
+      throw err;
+    }
+    return { digest: got.digest, size: got.size, head: got.head };
+  }
+
+  /** Streams into a new temp file, hashing as it goes; the caller renames or removes it. */
+  private async streamToTemp(
+    source: Readable | AsyncIterable<Uint8Array>,
+    limit?: number,
+    forDigest?: string,
+  ): Promise<{ tmp: string; digest: string; size: number; head: Buffer }> {
+    const tmp = await tempName(this.tempDir, 'blob');
+    const hash = createHash('sha256');
+    let size = 0;
+    let head = Buffer.alloc(0);
+    const fh = await open(tmp, 'wx', 0o644);
+    try {
+      for await (const chunk of source) {
+        const buf = Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk);
+        size += buf.length;
+        if (limit !== undefined && size > limit) {
+          throw new UserError(`blob ${forDigest}: more than the expected ${limit} bytes; nothing was stored`);
+        }
+        if (head.length < 16) head = Buffer.concat([head, buf.subarray(0, 16 - head.length)]);
+        hash.update(buf);
+        let off = 0;
+        while (off < buf.length) off += (await fh.write(buf, off)).bytesWritten;
+      }
+      await fh.sync();
+    } catch (err) {
+      await fh.close();
+      await rm(tmp, { force: true });
+      if (source instanceof Readable) source.destroy();
+      throw err;
+    }
+    await fh.close();
+    return { tmp, digest: `sha256:${hash.digest('hex')}`, size, head };
+  }
+
+  openBlob(digest: string): Readable {
+    const p = blobPath(this.dir, digest);
+    try {
+      if (!statSync(p).isFile()) throw new Error('not a file');
+    } catch {
+      throw new UserError(`blob ${digest} is missing from the cache ${this.dir}`);
+    }
+    return createReadStream(p);
+  }
+
+  /** Reads a small blob whole and checks it against its digest (manifests, indexes, configs). */
+  async readBlob(digest: string): Promise<Buffer> {
+    let data: Buffer;
+    try {
+      data = await readFile(blobPath(this.dir, digest));
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT') throw new UserError(`blob ${digest} is missing from the cache ${this.dir}`);
+      throw err;
+    }
+    const got = `sha256:${createHash('sha256').update(data).digest('hex')}`;
+    if (got !== digest) throw new UserError(`blob ${digest} in the cache ${this.dir} is corrupt (its content hashes to ${got}); remove the image and pull it again`);
+    return data;
+  }
+
+  async readJsonBlob<T>(digest: string): Promise<T> {
+    const data = await this.readBlob(digest);
+    try {
+      return JSON.parse(data.toString('utf8')) as T;
+    } catch (err) {
+      throw new UserError(`blob ${digest} in the cache ${this.dir} is not valid JSON: ${(err as Error).message}`);
+    }
+  }
+
+  /** Every blob digest present in blobs/sha256. */
+  async listBlobs(): Promise<string[]> {
+    const names = await readdir(blobsDir(this.dir)).catch(() => [] as string[]);
+    return names.filter((n) => /^[0-9a-f]{64}$/.test(n)).map((n) => `sha256:${n}`);
+  }
+
+  async removeBlob(digest: string): Promise<void> {
+    await rm(blobPath(this.dir, digest), { force: true });
+  }
+
+  // ---------------------------------------------------------------- index.json
+
+  /** The top-level index.json. Readers take no lock: we only ever replace it whole. */
+  async readIndex(): Promise<ImageIndex> {
+    try {
+      return await this.parseIndexFile();
+    } catch {
+      // LinuxKit rewrites index.json in place (under the lock), so a reader racing it can see a
+      // partial file: read again while holding the lock before calling the cache broken.
+      return withCacheLock(this.dir, () => this.readIndexLocked());
+    }
+  }
+
+  /** index.json, read by a caller that holds the cache lock. */
+  private async readIndexLocked(): Promise<ImageIndex> {
+    try {
+      return await this.parseIndexFile();
+    } catch (err) {
+      throw new UserError(`invalid image cache ${this.dir}: ${INDEX_FILE} cannot be read: ${(err as Error).message}`);
+    }
+  }
+
+  private async parseIndexFile(): Promise<ImageIndex> {
+    let text: string;
+    try {
+      text = await readFile(join(this.dir, INDEX_FILE), 'utf8');
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return emptyIndex();
+      throw err;
+    }
+    const parsed = JSON.parse(text) as ImageIndex;
+    if (!parsed || typeof parsed !== 'object' || Array.isArray(parsed)) throw new Error('not a JSON object');
+    if (!Array.isArray(parsed.manifests)) parsed.manifests = [];
+    return parsed;
+  }
+
+  /** Read-modify-write of index.json under the cache lock; the file is replaced whole. */
+  async updateIndex(mutate: (index: ImageIndex) => void): Promise<void> {
+    await withCacheLock(this.dir, async () => {
+      const index = await this.readIndexLocked();
+      mutate(index);
+      await writeFileAtomic(join(this.dir, INDEX_FILE), serializeIndex(index), this.tempDir);
+    });
+  }
+
+  async resolve(ref: string): Promise<Descriptor | undefined> {
+    return pickRoot((await this.readIndex()).manifests, ref);
+  }
+
+  async tag(ref: string, desc: Descriptor): Promise<void> {
+    if (!ref) throw new UserError('cannot tag an image in the cache without a reference name');
+    digestHex(desc.digest);
+    const entry: Descriptor = { ...desc, annotations: { ...desc.annotations, [REF_NAME_ANNOTATION]: ref } };
+    await this.updateIndex((index) => {
+      index.manifests = index.manifests.filter((m) => refName(m) !== ref);
+      index.manifests.push(entry);
+    });
+    log.debug(`cache: ${ref} -> ${desc.digest}`);
+  }
+
+  async untag(ref: string): Promise<void> {
+    await this.updateIndex((index) => {
+      index.manifests = index.manifests.filter((m) => refName(m) !== ref);
+    });
+  }
+
+  async list(): Promise<Array<{ ref: string; descriptor: Descriptor }>> {
+    const out: Array<{ ref: string; descriptor: Descriptor }> = [];
+    for (const m of (await this.readIndex()).manifests) {
+      const ref = refName(m);
+      if (ref !== undefined) out.push({ ref, descriptor: m });
+    }
+    return out;
+  }
+}
+
+/** The reference an index.json entry is annotated with, if any. */
+export function refName(desc: Descriptor): string | undefined {
+  return desc.annotations?.[REF_NAME_ANNOTATION];
+}
+
+/**
+ * The entry LinuxKit would use for `ref` (lk:cache/resolvabledescriptor.go FindRoot): the first
+ * entry of that name that is an image manifest, else the first that is an index. A reference
+ * with a digest (`name@sha256:…`) that has no entry of its own falls back to any entry with
+ * that digest, as LinuxKit's FindDescriptor does.
+ */
+export function pickRoot(entries: Descriptor[], ref: string): Descriptor | undefined {
+  const named = entries.filter((m) => refName(m) === ref);
+  const found = named.find((m) => isManifestMediaType(m.mediaType)) ?? named.find((m) => isIndexMediaType(m.mediaType)) ?? named[0];
+  if (found) return found;
+  const at = ref.lastIndexOf('@');
+  if (at > 0) {
+    const digest = ref.slice(at + 1);
+    return entries.find((m) => m.digest === digest);
+  }
+  return undefined;
+}
+
+function emptyIndex(): ImageIndex {
+  return { schemaVersion: 2, mediaType: MediaType.ociIndex, manifests: [] };
+}
+
+function serializeIndex(index: ImageIndex): string {
+  return JSON.stringify(index, null, 2) + '\n';
+}
+
+async function exists(p: string): Promise<boolean> {
+  try {
+    await stat(p);
+    return true;
+  } catch {
+    return false;
+  }
+}

@@ -1,0 +1,501 @@
+// A client for the OCI distribution API (/v2/): manifests and blobs, both ways, with
+// authentication, mirrors, plain-HTTP rules and clear errors. One client per command; it
+// keeps connections, the scheme each registry answered on, and tokens per scope.
+import { createHash } from 'node:crypto';
+import { Readable, Transform, type TransformCallback } from 'node:stream';
+import { UserError } from '../../util/errors.js';
+import { log } from '../../util/log.js';
+import { MediaType, type Descriptor } from '../types.js';
+import { manifestSelector, referenceString, type Reference } from '../reference.js';
+import { parseChallenge, repoScope, tokenURL, type Challenge } from './auth.js';
+import { dockerCredentials, type CredentialSource, type Credentials } from './credentials.js';
+import { Hosts, insecureFromEnv, parseMirrors, type Endpoint } from './hosts.js';
+import { NetworkError, readBody, Transport, type Body, type HttpResponse, type TransportOptions } from './transport.js';
+
+/** Manifest media types we read, best first (sent as Accept). */
+export const MANIFEST_ACCEPT = [
+  MediaType.ociIndex,
+  MediaType.ociManifest,
+  MediaType.dockerManifestList,
+  MediaType.dockerManifest,
+];
+const SCHEMA1 = /application\/vnd\.docker\.distribution\.manifest\.v1/;
+const INDEX_TYPES = new Set<string>([MediaType.ociIndex, MediaType.dockerManifestList]);
+const MAX_MANIFEST_BYTES = 4 * 1024 * 1024;
+
+export function isIndexMediaType(mt: string): boolean {
+  return INDEX_TYPES.has(mt);
+}
+
+export interface RegistryClientOptions extends TransportOptions {
+  /** Mirror settings as given to `--mirror` ($LINUXKIT_MIRROR is read too). */
+  mirrors?: string[];
+  /** Registries (host[:port]) allowed over plain HTTP, besides loopback ones and $LINUXKIT_INSECURE_REGISTRIES. */
+  insecureRegistries?: string[];
+  /** Where credentials come from; Docker's config.json by default. */
+  credentials?: CredentialSource;
+  env?: NodeJS.ProcessEnv;
+}
+
+/** A repository on a registry: a reference without tag/digest is enough. */
+export type Repo = Pick<Reference, 'domain' | 'path'>;
+
+export interface FetchedManifest {
+  descriptor: Descriptor;
+  body: Buffer;
+}
+
+interface EndpointState extends Endpoint {
+  scheme?: 'https' | 'http';
+  challenge?: Challenge;
+  /** Checked once; undefined = not looked up yet, null = none. */
+  credentials?: Credentials | null;
+  tokens: Map<string, string>;
+}
+
+interface ApiRequest {
+  method: string;
+  /** Path after /v2/<prefix+repo>/, e.g. `manifests/latest`; or an absolute URL (upload locations). */
+  path: string | URL;
+  repo: Repo;
+  push?: boolean;
+  /** Extra scopes (cross-repository mount needs pull on the source). */
+  extraScopes?: string[];
+  headers?: Record<string, string>;
+  body?: Body;
+}
+
+export class RegistryClient {
+  private readonly transport: Transport;
+  private readonly hosts: Hosts;
+  private readonly credentialSource: CredentialSource;
+  private readonly endpoints = new Map<string, EndpointState>();
+
+  constructor(opts: RegistryClientOptions = {}) {
+    const env = opts.env ?? process.env;
+    this.transport = new Transport(opts);
+    this.hosts = new Hosts(parseMirrors(opts.mirrors ?? [], env), [...(opts.insecureRegistries ?? []), ...insecureFromEnv(env)]);
+    this.credentialSource = opts.credentials ?? ((domain) => dockerCredentials(domain, env));
+  }
+
+  close(): void {
+    this.transport.close();
+  }
+
+  /** GETs a manifest or index by tag or digest; verifies the digest of what came back. */
+  async getManifest(ref: Reference): Promise<FetchedManifest> {
+    const name = referenceString(ref);
+    const res = await this.api({
+      method: 'GET',
+      path: `manifests/${manifestSelector(ref)}`,
+      repo: ref,
+      headers: { accept: MANIFEST_ACCEPT.join(', ') },
+    });
+    if (res.status !== 200) throw await this.httpError(res, `cannot get manifest of ${name}`, ref);
+    const body = await readBody(res, MAX_MANIFEST_BYTES);
+    const mediaType = manifestMediaType(res, body, name);
+    const digest = `sha256:${createHash('sha256').update(body).digest('hex')}`;
+    const expected = ref.digest ?? headerDigest(res);
+    if (expected && expected.startsWith('sha256:') && expected !== digest) {
+      throw new UserError(`manifest of ${name} from ${ref.domain} has digest ${digest}, expected ${expected}`);
+    }
+    return { descriptor: { mediaType, digest: ref.digest ?? digest, size: body.length }, body };
+  }
+
+  /** GETs a manifest named by a descriptor (from an index) and checks its digest and size. */
+  async getManifestByDescriptor(repo: Repo, desc: Descriptor): Promise<Buffer> {
+    const got = await this.getManifest({ ...repo, digest: desc.digest });
+    if (got.body.length !== desc.size) {
+      throw new UserError(`manifest ${desc.digest} of ${repo.domain}/${repo.path} is ${got.body.length} bytes, expected ${desc.size}`);
+    }
+    return got.body;
+  }
+
+  /** HEADs a manifest: its descriptor, or undefined if the registry does not have it. */
+  async headManifest(ref: Reference): Promise<Descriptor | undefined> {
+    const res = await this.api({
+      method: 'HEAD',
+      path: `manifests/${manifestSelector(ref)}`,
+      repo: ref,
+      headers: { accept: MANIFEST_ACCEPT.join(', ') },
+    });
+    res.body.resume();
+    if (res.status === 404) return undefined;
+    if (res.status !== 200) throw await this.httpError(res, `cannot check manifest of ${referenceString(ref)}`, ref);
+    const digest = headerDigest(res);
+    if (!digest) return undefined;
+    const ct = String(res.headers['content-type'] ?? '').split(';')[0]!.trim();
+    return { mediaType: ct, digest, size: Number(res.headers['content-length'] ?? 0) };
+  }
+
+  /**
+   * A stream of a blob's bytes. With `verify` (the default) it fails at the end if the size
+   * or digest differ from `desc`, so nothing downstream can keep a corrupt blob.
+   */
+  async getBlob(repo: Repo, desc: Pick<Descriptor, 'digest' | 'size'>, opts: { verify?: boolean } = {}): Promise<Readable> {
+    const res = await this.api({ method: 'GET', path: `blobs/${desc.digest}`, repo });
+    if (res.status !== 200) throw await this.httpError(res, `cannot get blob ${desc.digest} of ${repo.domain}/${repo.path}`, repo);
+    if (opts.verify === false) return res.body;
+    const verifier = new VerifyStream(desc, `blob ${desc.digest} of ${repo.domain}/${repo.path}`);
+    res.body.on('error', (e) => verifier.destroy(e));
+    return res.body.pipe(verifier);
+  }
+
+  async hasBlob(repo: Repo, digest: string, push = false): Promise<boolean> {
+    const res = await this.api({ method: 'HEAD', path: `blobs/${digest}`, repo, push });
+    res.body.resume();
+    if (res.status === 200) return true;
+    if (res.status === 404) return false;
+    throw await this.httpError(res, `cannot check blob ${digest} in ${repo.domain}/${repo.path}`, repo);
+  }
+
+  /**
+   * Uploads a blob unless the registry has it: tries a cross-repository mount from
+   * `mountFrom` (same registry) first, then a monolithic PUT, or PATCH chunks of `chunkSize`.
+   * `open` is called for each attempt, so a failed upload can start over.
+   */
+  async pushBlob(
+    repo: Repo,
+    desc: Pick<Descriptor, 'digest' | 'size'>,
+    open: () => Readable,
+    opts: { mountFrom?: Repo; chunkSize?: number } = {},
+  ): Promise<'exists' | 'mounted' | 'uploaded'> {
+    if (await this.hasBlob(repo, desc.digest, true)) return 'exists';
+    const where = `${repo.domain}/${repo.path}`;
+    const mountable = opts.mountFrom && opts.mountFrom.domain === repo.domain && opts.mountFrom.path !== repo.path;
+    const query = mountable
+      ? `?mount=${encodeURIComponent(desc.digest)}&from=${encodeURIComponent(opts.mountFrom!.path)}`
+      : '';
+    const start = await this.api({
+      method: 'POST',
+      path: `blobs/uploads/${query}`,
+      repo,
+      push: true,
+      ...(mountable ? { extraScopes: [repoScope(opts.mountFrom!.path, false)] } : {}),
+      headers: { 'content-length': '0' },
+    });
+    start.body.resume();
+    if (start.status === 201) return 'mounted';
+    if (start.status !== 202) throw await this.httpError(start, `cannot start upload of ${desc.digest} to ${where}`, repo);
+    let location = uploadLocation(start);
+
+    if (opts.chunkSize && desc.size > opts.chunkSize) {
+      let offset = 0;
+      for await (const chunk of chunked(open(), opts.chunkSize)) {
+        const res = await this.api({
+          method: 'PATCH',
+          path: location,
+          repo,
+          push: true,
+          headers: {
+            'content-type': 'application/octet-stream',
+            'content-range': `${offset}-${offset + chunk.length - 1}`,
+          },
+          body: chunk,
+        });
+        res.body.resume();
+        if (res.status !== 202) throw await this.httpError(res, `upload of ${desc.digest} to ${where} failed`, repo);
+        location = uploadLocation(res);
+        offset += chunk.length;
+      }
+      const done = await this.api({
+        method: 'PUT',
+        path: withDigest(location, desc.digest),
+        repo,
+        push: true,
+        headers: { 'content-length': '0' },
+      });
+      done.body.resume();
+      if (done.status !== 201) throw await this.httpError(done, `upload of ${desc.digest} to ${where} failed`, repo);
+      return 'uploaded';
+    }
+
+    const res = await this.api({
+      method: 'PUT',
+      path: withDigest(location, desc.digest),
+      repo,
+      push: true,
+      headers: { 'content-type': 'application/octet-stream', 'content-length': String(desc.size) },
+      body: open,
+    });
+    res.body.resume();
+    if (res.status !== 201) throw await this.httpError(res, `upload of ${desc.digest} to ${where} failed`, repo);
+    return 'uploaded';
+  }
+
+  /** PUTs a manifest or index under `ref`'s tag (or digest). Returns its digest. */
+  async putManifest(ref: Reference, mediaType: string, body: Buffer): Promise<string> {
+    const res = await this.api({
+      method: 'PUT',
+      path: `manifests/${ref.tag ?? ref.digest}`,
+      repo: ref,
+      push: true,
+      headers: { 'content-type': mediaType },
+      body,
+    });
+    res.body.resume();
+    if (res.status !== 201) throw await this.httpError(res, `cannot push manifest ${referenceString(ref)}`, ref);
+    return headerDigest(res) ?? `sha256:${createHash('sha256').update(body).digest('hex')}`;
+  }
+
+  // ---- plumbing ----
+
+  private endpoint(repo: Repo, push: boolean): EndpointState {
+    const key = `${push ? 'push' : 'pull'} ${repo.domain}`;
+    let ep = this.endpoints.get(key);
+    if (!ep) {
+      ep = { ...this.hosts.endpoint(repo.domain, push ? 'push' : 'pull'), tokens: new Map() };
+      this.endpoints.set(key, ep);
+    }
+    return ep;
+  }
+
+  /** Finds which scheme the registry answers on (GET /v2/) and its auth challenge. */
+  private async ping(ep: EndpointState): Promise<void> {
+    if (ep.scheme) return;
+    const failures: string[] = [];
+    for (const scheme of ep.schemes) {
+      const url = new URL(`${scheme}://${ep.host}/v2/`);
+      try {
+        const res = await this.transport.send({ method: 'GET', url });
+        res.body.resume();
+        ep.scheme = scheme;
+        if (res.status === 401) ep.challenge = parseChallenge(header(res, 'www-authenticate'));
+        log.debug(`registry ${ep.host}: ${scheme}, /v2/ answered ${res.status}`);
+        return;
+      } catch (e) {
+        if (!(e instanceof NetworkError)) throw e;
+        failures.push(`${scheme}: ${describeNetworkError(e)}`);
+      }
+    }
+    const via = ep.mirror ? ` (mirror ${ep.host} for ${ep.domain})` : ep.host !== ep.domain ? ` (${ep.host})` : '';
+    throw new UserError(`cannot reach registry ${ep.domain}${via}: ${failures.join('; ')}`);
+  }
+
+  private url(ep: EndpointState, repo: Repo, path: string): URL {
+    const full = [ep.prefix, repo.path].filter(Boolean).join('/');
+    return new URL(`${ep.scheme}://${ep.host}/v2/${full}/${path}`);
+  }
+
+  private async api(req: ApiRequest): Promise<HttpResponse> {
+    const ep = this.endpoint(req.repo, Boolean(req.push));
+    await this.ping(ep);
+    const repoPath = [ep.prefix, req.repo.path].filter(Boolean).join('/');
+    const scopes = [repoScope(repoPath, Boolean(req.push)), ...(req.extraScopes ?? [])];
+    const url = req.path instanceof URL ? req.path : this.url(ep, req.repo, req.path);
+    for (let attempt = 0; ; attempt++) {
+      const auth = await this.authorization(ep, scopes);
+      const headers = { ...req.headers, ...(auth ? { authorization: auth } : {}) };
+      let res: HttpResponse;
+      try {
+        res = await this.transport.send({ method: req.method, url, headers, ...(req.body ? { body: req.body } : {}) });
+      } catch (e) {
+        if (e instanceof NetworkError) {
+          throw new UserError(`cannot reach registry ${ep.domain}${ep.mirror ? ` (mirror ${ep.host})` : ''}: ${describeNetworkError(e)}`);
+        }
+        throw e;
+      }
+      if (res.status !== 401 || attempt > 0) return res;
+      // A new or wider challenge (e.g. insufficient_scope): take it and try once more.
+      const ch = parseChallenge(header(res, 'www-authenticate'));
+      if (!ch) return res;
+      res.body.resume();
+      ep.challenge = ch;
+      ep.tokens.delete(scopes.join(' '));
+    }
+  }
+
+  private async authorization(ep: EndpointState, scopes: string[]): Promise<string | undefined> {
+    const ch = ep.challenge;
+    if (!ch) return undefined;
+    if (ep.credentials === undefined) ep.credentials = (await this.credentialSource(ep.mirror ? ep.host : ep.domain)) ?? null;
+    const basic = ep.credentials
+      ? `Basic ${Buffer.from(`${ep.credentials.username}:${ep.credentials.password}`).toString('base64')}`
+      : undefined;
+    if (ch.scheme === 'basic') return basic;
+    const key = scopes.join(' ');
+    let token = ep.tokens.get(key);
+    if (!token) {
+      token = await this.fetchToken(ep, ch, scopes, basic);
+      ep.tokens.set(key, token);
+    }
+    return `Bearer ${token}`;
+  }
+
+  /** The token flow of Docker Hub and most registries: GET realm?service=…&scope=…. */
+  private async fetchToken(ep: EndpointState, ch: Challenge, scopes: string[], basic: string | undefined): Promise<string> {
+    const url = tokenURL(ch, scopes);
+    let res: HttpResponse;
+    try {
+      res = await this.transport.send({ method: 'GET', url, headers: basic ? { authorization: basic } : {} });
+    } catch (e) {
+      if (e instanceof NetworkError) throw new UserError(`cannot reach the token service of ${ep.domain} (${url.host}): ${describeNetworkError(e)}`);
+      throw e;
+    }
+    const body = await readBody(res, 1024 * 1024);
+    if (res.status !== 200) {
+      const what = res.status === 401 ? 'rejected the credentials' : `answered HTTP ${res.status}`;
+      throw new UserError(`token service of ${ep.domain} (${url.host}) ${what}${basic ? '' : ' (no credentials found in Docker config)'}: ${body.toString('utf8').slice(0, 300).trim()}`);
+    }
+    const json = JSON.parse(body.toString('utf8')) as { token?: string; access_token?: string };
+    const token = json.token ?? json.access_token;
+    if (!token) throw new UserError(`token service of ${ep.domain} (${url.host}) returned no token`);
+    return token;
+  }
+
+  /** A UserError for a failed registry call, naming what failed, the registry and its message. */
+  private async httpError(res: HttpResponse, what: string, repo: Repo): Promise<UserError> {
+    let detail = '';
+    if (res.body.readable && !res.body.readableEnded) {
+      try {
+        const body = await readBody(res, 64 * 1024);
+        detail = registryMessage(body);
+      } catch {
+        // The message is a courtesy; the status says enough.
+      }
+    }
+    const ep = this.endpoint(repo, false);
+    const reg = ep.mirror ? `${repo.domain} (mirror ${ep.host})` : repo.domain;
+    const msg = detail ? `: ${detail}` : '';
+    switch (res.status) {
+      case 401:
+        return new UserError(`${what}: ${reg} requires authentication${msg} (credentials are read from ~/.docker/config.json; run docker login or add them there)`);
+      case 403:
+        return new UserError(`${what}: access denied by ${reg}${msg}`);
+      case 404:
+        return new UserError(`${what}: not found in ${reg}${msg}`);
+      default:
+        return new UserError(`${what}: ${reg} answered HTTP ${res.status}${msg}`);
+    }
+  }
+}
+
+/** The registry's own words from an error body ({"errors":[{code,message,detail}]}). */
+export function registryMessage(body: Buffer): string {
+  const text = body.toString('utf8').trim();
+  try {
+    const json = JSON.parse(text) as { errors?: Array<{ code?: string; message?: string }> };
+    if (Array.isArray(json.errors) && json.errors.length) {
+      return json.errors.map((e) => [e.code, e.message].filter(Boolean).join(' ')).join('; ');
+    }
+  } catch {
+    // not JSON
+  }
+  return text.slice(0, 300);
+}
+
+function header(res: HttpResponse, name: string): string | undefined {
+  const v = res.headers[name];
+  return Array.isArray(v) ? v[0] : v;
+}
+
+function headerDigest(res: HttpResponse): string | undefined {
+  return header(res, 'docker-content-digest');
+}
+
+function manifestMediaType(res: HttpResponse, body: Buffer, name: string): string {
+  let ct = (header(res, 'content-type') ?? '').split(';')[0]!.trim();
+  if (SCHEMA1.test(ct)) throw new UserError(`${name} is a Docker schema 1 image, which is not supported; re-push it with a current client`);
+  if (!MANIFEST_ACCEPT.includes(ct as (typeof MANIFEST_ACCEPT)[number])) {
+    // Some registries answer application/json; the manifest names its own type.
+    try {
+      const parsed = JSON.parse(body.toString('utf8')) as { mediaType?: string; manifests?: unknown; schemaVersion?: number };
+      if (parsed.schemaVersion === 1) throw new UserError(`${name} is a Docker schema 1 image, which is not supported`);
+      ct = parsed.mediaType ?? (parsed.manifests ? MediaType.ociIndex : MediaType.ociManifest);
+    } catch (e) {
+      if (e instanceof UserError) throw e;
+      throw new UserError(`${name}: the registry returned something that is not a manifest (${ct || 'no content type'})`);
+    }
+  }
+  return ct;
+}
+
+function uploadLocation(res: HttpResponse): URL {
+  const loc = header(res, 'location');
+  if (!loc) throw new UserError(`registry ${res.url.host} started an upload without a Location`);
+  return new URL(loc, res.url);
+}
+
+function withDigest(location: URL, digest: string): URL {
+  const u = new URL(location);
+  u.searchParams.set('digest', digest);
+  return u;
+}
+
+function describeNetworkError(e: NetworkError): string {
+  switch (e.code) {
+    case 'ECONNREFUSED':
+      return 'connection refused (is it running?)';
+    case 'ENOTFOUND':
+    case 'EAI_AGAIN':
+      return 'host name not found';
+    case 'ETIMEDOUT':
+      return 'timed out';
+    case 'ECONNRESET':
+      return 'connection reset';
+    default:
+      return e.message.replace(/^\w+ \S+: /, '');
+  }
+}
+
+/** Re-chunks a stream into Buffers of exactly `size` bytes (the last may be shorter). */
+async function* chunked(src: Readable, size: number): AsyncGenerator<Buffer> {
+  let parts: Buffer[] = [];
+  let n = 0;
+  for await (const c of src) {
+    let buf = c as Buffer;
+    while (n + buf.length >= size) {
+      const take = size - n;
+      parts.push(buf.subarray(0, take));
+      yield Buffer.concat(parts);
+      parts = [];
+      n = 0;
+      buf = buf.subarray(take);
+    }
+    if (buf.length) {
+      parts.push(buf);
+      n += buf.length;
+    }
+  }
+  if (n) yield Buffer.concat(parts);
+}
+
+/** Passes bytes through, failing at the end if their size or digest is not the expected. */
+export class VerifyStream extends Transform {
+  private readonly hash;
+  private readonly algorithm: string;
+  private bytes = 0;
+
+  constructor(
+    private readonly expected: Pick<Descriptor, 'digest' | 'size'>,
+    private readonly what: string,
+  ) {
+    super();
+    this.algorithm = expected.digest.slice(0, expected.digest.indexOf(':'));
+    if (!['sha256', 'sha384', 'sha512'].includes(this.algorithm)) throw new UserError(`${what}: unsupported digest algorithm`);
+    this.hash = createHash(this.algorithm);
+  }
+
+  override _transform(chunk: Buffer, _enc: BufferEncoding, cb: TransformCallback): void {
+    this.bytes += chunk.length;
+    if (this.expected.size >= 0 && this.bytes > this.expected.size) {
+      cb(new UserError(`${this.what}: more than the expected ${this.expected.size} bytes`));
+      return;
+    }
+    this.hash.update(chunk);
+    cb(null, chunk);
+  }
+
+  override _flush(cb: TransformCallback): void {
+    if (this.expected.size >= 0 && this.bytes !== this.expected.size) {
+      cb(new UserError(`${this.what}: got ${this.bytes} bytes, expected ${this.expected.size}`));
+      return;
+    }
+    const got = `${this.algorithm}:${this.hash.digest('hex')}`;
+    if (got !== this.expected.digest) {
+      cb(new UserError(`${this.what}: digest mismatch, content has ${got}`));
+      return;
+    }
+    cb();
+  }
+}

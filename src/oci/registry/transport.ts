@@ -1,0 +1,208 @@
+// HTTP(S) requests to registries on node:http/https (not fetch: we need extra CAs per agent,
+// the socket error codes, and streamed bodies both ways). Retries transient failures with
+// exponential backoff; follows redirects (blob downloads often go to object storage).
+import { Agent as HttpAgent, request as httpRequest, type IncomingHttpHeaders, type IncomingMessage } from 'node:http';
+import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
+import { readFileSync } from 'node:fs';
+import { rootCertificates } from 'node:tls';
+import type { Readable } from 'node:stream';
+import { UserError } from '../../util/errors.js';
+import { log } from '../../util/log.js';
+import { VERSION } from '../../version.js';
+
+/** A request body: bytes, or a factory so a streamed body can be sent again on retry. */
+export type Body = Buffer | (() => Readable);
+
+export interface HttpRequest {
+  method: string;
+  url: URL;
+  headers?: Record<string, string>;
+  body?: Body;
+}
+
+export interface HttpResponse {
+  status: number;
+  headers: IncomingHttpHeaders;
+  /** The body stream; the caller must consume or `resume()` it. */
+  body: IncomingMessage;
+  /** The URL finally answered (after redirects). */
+  url: URL;
+}
+
+export interface TransportOptions {
+  /** PEM files with extra CA certificates, added to Node's bundled roots (LinuxKit's --cert-file). */
+  certFiles?: string[];
+  /** Attempts for transient failures (connection reset, 5xx, 429). */
+  attempts?: number;
+  /** First backoff delay in ms; doubles each retry. */
+  backoffMs?: number;
+  /** Socket inactivity timeout in ms. */
+  timeoutMs?: number;
+}
+
+/** Socket errors worth retrying: the registry may come back, or the path may clear. */
+const TRANSIENT_CODES = new Set([
+  'ECONNRESET',
+  'EPIPE',
+  'ETIMEDOUT',
+  'ECONNABORTED',
+  'EAI_AGAIN',
+  'ENETUNREACH',
+  'EHOSTUNREACH',
+  'UND_ERR_SOCKET',
+  'ERR_STREAM_PREMATURE_CLOSE',
+]);
+/** Connection refused is retried too, but less: a registry that is down is the common case. */
+const REFUSED_ATTEMPTS = 2;
+const MAX_REDIRECTS = 5;
+const MAX_RETRY_AFTER_MS = 10_000;
+
+export const USER_AGENT = `linuxkit-ts/${VERSION}`;
+
+/** A network-level failure (no HTTP answer), with the socket error code. */
+export class NetworkError extends Error {
+  constructor(
+    message: string,
+    readonly code: string | undefined,
+  ) {
+    super(message);
+    this.name = 'NetworkError';
+  }
+}
+
+export class Transport {
+  private readonly httpAgent = new HttpAgent({ keepAlive: true, maxSockets: 16 });
+  private readonly httpsAgent: HttpsAgent;
+  private readonly attempts: number;
+  private readonly backoffMs: number;
+  private readonly timeoutMs: number;
+
+  constructor(opts: TransportOptions = {}) {
+    const extra = (opts.certFiles ?? []).map((f) => {
+      try {
+        return readFileSync(f, 'utf8');
+      } catch (e) {
+        throw new UserError(`failed to read certificate file "${f}": ${(e as Error).message}`);
+      }
+    });
+    this.httpsAgent = new HttpsAgent({
+      keepAlive: true,
+      maxSockets: 16,
+      ...(extra.length ? { ca: [...rootCertificates, ...extra] } : {}),
+    });
+    this.attempts = opts.attempts ?? Number(process.env.LINUXKIT_REGISTRY_ATTEMPTS ?? 5);
+    this.backoffMs = opts.backoffMs ?? 250;
+    this.timeoutMs = opts.timeoutMs ?? 60_000;
+  }
+
+  /**
+   * Sends a request, retrying transient failures. A final 5xx/429 is returned (not thrown)
+   * so the caller can word the error; a final network failure throws NetworkError.
+   */
+  async send(req: HttpRequest): Promise<HttpResponse> {
+    let refused = 0;
+    for (let attempt = 1; ; attempt++) {
+      try {
+        const res = await this.sendFollowingRedirects(req);
+        const retryable = res.status >= 500 || res.status === 429;
+        if (!retryable || attempt >= this.attempts) return res;
+        const delay = this.delay(attempt, res.headers['retry-after']);
+        log.debug(`${req.method} ${req.url.host}${req.url.pathname}: HTTP ${res.status}, retrying in ${delay} ms`);
+        res.body.resume();
+        await sleep(delay);
+      } catch (e) {
+        if (!(e instanceof NetworkError)) throw e;
+        const refusedNow = e.code === 'ECONNREFUSED';
+        if (refusedNow) refused++;
+        const transient = TRANSIENT_CODES.has(e.code ?? '') || (refusedNow && refused < REFUSED_ATTEMPTS);
+        if (!transient || attempt >= this.attempts) throw e;
+        const delay = this.delay(attempt, undefined);
+        log.debug(`${req.method} ${req.url.host}${req.url.pathname}: ${e.message}, retrying in ${delay} ms`);
+        await sleep(delay);
+      }
+    }
+  }
+
+  /** Exponential backoff with jitter, or the server's Retry-After (capped). */
+  private delay(attempt: number, retryAfter: string | string[] | undefined): number {
+    const ra = Array.isArray(retryAfter) ? retryAfter[0] : retryAfter;
+    if (ra !== undefined) {
+      const secs = Number(ra);
+      const ms = Number.isFinite(secs) ? secs * 1000 : Date.parse(ra) - Date.now();
+      if (ms >= 0) return Math.min(ms, MAX_RETRY_AFTER_MS);
+    }
+    const base = this.backoffMs * 2 ** (attempt - 1);
+    return Math.round(base * (0.75 + Math.random() * 0.5));
+  }
+
+  private async sendFollowingRedirects(req: HttpRequest): Promise<HttpResponse> {
+    let url = req.url;
+    let headers = { ...req.headers };
+    for (let hop = 0; ; hop++) {
+      const res = await this.sendOnce({ ...req, url, headers });
+      const location = res.headers.location;
+      if (![301, 302, 303, 307, 308].includes(res.status) || !location || hop >= MAX_REDIRECTS) return res;
+      if (req.method !== 'GET' && req.method !== 'HEAD') return res;
+      res.body.resume();
+      const next = new URL(location, url);
+      // Credentials for the registry must not leak to object storage on another host.
+      if (next.host !== url.host) {
+        const { authorization: _dropped, Authorization: _dropped2, ...rest } = headers;
+        headers = rest;
+      }
+      url = next;
+    }
+  }
+
+  private sendOnce(req: HttpRequest): Promise<HttpResponse> {
+    return new Promise((resolve, reject) => {
+      const https = req.url.protocol === 'https:';
+      const headers: Record<string, string> = { 'user-agent': USER_AGENT, ...req.headers };
+      const body = typeof req.body === 'function' ? req.body() : req.body;
+      if (Buffer.isBuffer(body)) headers['content-length'] = String(body.length);
+      const r = (https ? httpsRequest : httpRequest)(
+        req.url,
+        { method: req.method, headers, agent: https ? this.httpsAgent : this.httpAgent },
+        (res) => {
+          resolve({ status: res.statusCode ?? 0, headers: res.headers, body: res, url: req.url });
+        },
+      );
+      r.setTimeout(this.timeoutMs, () => {
+        r.destroy(Object.assign(new Error(`no answer in ${this.timeoutMs / 1000} s`), { code: 'ETIMEDOUT' }));
+      });
+      r.on('error', (e: NodeJS.ErrnoException) => {
+        reject(new NetworkError(`${req.method} ${req.url.href}: ${e.message}`, e.code));
+      });
+      if (body === undefined) r.end();
+      else if (Buffer.isBuffer(body)) r.end(body);
+      else {
+        body.on('error', (e) => r.destroy(e));
+        body.pipe(r);
+      }
+    });
+  }
+
+  close(): void {
+    this.httpAgent.destroy();
+    this.httpsAgent.destroy();
+  }
+}
+
+/** Reads a (small) response body whole, refusing more than `limit` bytes. */
+export async function readBody(res: HttpResponse, limit = 8 * 1024 * 1024): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  let n = 0;
+  for await (const c of res.body) {
+    n += (c as Buffer).length;
+    if (n > limit) {
+      res.body.destroy();
+      throw new UserError(`${res.url.href}: response larger than ${limit} bytes`);
+    }
+    chunks.push(c as Buffer);
+  }
+  return Buffer.concat(chunks);
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((r) => setTimeout(r, ms));
+}
