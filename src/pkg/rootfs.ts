@@ -164,7 +164,7 @@ export class Rootfs {
     void (async () => {
       try {
         for (const e of entries) {
-          const header: tar.Headers = {
+          const header: tar.Header = {
             name: e.type === 'directory' ? `${e.path}/` : e.path,
             mode: e.mode,
             uid: e.uid,
@@ -174,8 +174,10 @@ export class Rootfs {
             mtime,
             type: e.type,
             size: e.type === 'file' ? e.size : 0,
+            linkname: e.linkname ?? '',
+            devmajor: 0,
+            devminor: 0,
           };
-          if (e.linkname !== undefined) header.linkname = e.linkname;
           if (e.type === 'file') {
             await new Promise<void>((resolveP, reject) => {
               const sink = pack.entry(header, (err) => (err ? reject(err) : resolveP()));
