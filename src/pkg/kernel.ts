@@ -3,11 +3,11 @@
 //   /kernel.tar   lib/modules/<ver>/… with only the requested modules and their dependencies
 //                 (closure over modules.dep), the index files regenerated for that set by
 //                 `depmod -b`, and boot/config-<ver> (the kernel's config)
-//   /System.map   as LinuxKit's kernel images carry it
+//   (no System.map: Debian's is an 83-byte placeholder; the real one is in the -dbg package)
 // LinuxKit's `build` copies /kernel to boot/kernel and unpacks kernel.tar at the root, so the
 // config lands in /boot/config-<ver> and modprobe finds the modules in the running system.
 import { spawnSync } from 'node:child_process';
-import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, linkSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { UserError, type SourcePos } from '../util/errors.js';
@@ -31,9 +31,11 @@ export interface ModuleDb {
   /** module name → names of the modules it needs (modules.dep lists them transitively). */
   deps: Map<string, string[]>;
   builtin: Set<string>;
+  /** Exact (wildcard-free) aliases from modules.alias: "iso9660" → "isofs". */
+  aliases: Map<string, string[]>;
 }
 
-export function parseModulesDep(depText: string, builtinText: string): ModuleDb {
+export function parseModulesDep(depText: string, builtinText: string, aliasText = ''): ModuleDb {
   const paths = new Map<string, string>();
   const deps = new Map<string, string[]>();
   for (const line of depText.split('\n')) {
@@ -45,7 +47,14 @@ export function parseModulesDep(depText: string, builtinText: string): ModuleDb 
     deps.set(name, line.slice(i + 1).trim().split(/\s+/).filter(Boolean).map(nameOfPath));
   }
   const builtin = new Set(builtinText.split('\n').filter(Boolean).map(nameOfPath));
-  return { paths, deps, builtin };
+  const aliases = new Map<string, string[]>();
+  for (const line of aliasText.split('\n')) {
+    const m = /^alias (\S+) (\S+)$/.exec(line);
+    if (!m || /[*?[]/.test(m[1]!)) continue;
+    const key = moduleName(m[1]!);
+    aliases.set(key, [...(aliases.get(key) ?? []), moduleName(m[2]!)]);
+  }
+  return { paths, deps, builtin, aliases };
 }
 
 /**
@@ -65,7 +74,13 @@ export function moduleClosure(db: ModuleDb, requested: string[], pos?: SourcePos
     const name = moduleName(r);
     if (db.paths.has(name)) visit(name);
     else if (db.builtin.has(name)) builtin.add(name);
-    else unknown.push(r);
+    else if (db.aliases.has(name)) {
+      // What modprobe would load for the alias (e.g. iso9660 → isofs, fs-overlay → overlay).
+      for (const target of db.aliases.get(name)!) {
+        if (db.paths.has(target)) visit(target);
+        else if (db.builtin.has(target)) builtin.add(target);
+      }
+    } else unknown.push(r);
   }
   if (unknown.length > 0) throw new UserError(`kernel.modules: no such module in this kernel: ${unknown.join(', ')}`, pos);
   return { modules: [...out].sort(), builtin: [...builtin].sort() };
@@ -84,6 +99,44 @@ function fileOf(fs: Rootfs, path: string): FsEntry {
   return e;
 }
 
+/** Hard-links (or copies, across filesystems) a staged file to `dest`. */
+function place(src: string, dest: string): void {
+  mkdirSync(dirname(dest), { recursive: true });
+  try {
+    linkSync(src, dest);
+  } catch {
+    copyFileSync(src, dest);
+  }
+}
+
+function runDepmod(base: string, version: string): void {
+  const r = spawnSync('depmod', ['-b', base, version], { encoding: 'utf8' });
+  if (r.error) throw new UserError(`cannot run depmod (Debian package kmod): ${r.error.message}`);
+  if (r.status !== 0) throw new UserError(`depmod -b ${base} ${version} failed: ${r.stderr.trim()}`);
+  if (r.stderr.trim()) log.warn(`depmod: ${r.stderr.trim()}`);
+}
+
+/**
+ * Lays out the given files of lib/modules/<ver> (paths relative to it) under `base`, plus the
+ * files depmod reads but does not write (modules.builtin*, and modules.order filtered to the
+ * set, which also fixes depmod's output order), then runs depmod there.
+ */
+function depmodTree(debs: Rootfs, base: string, version: string, modulePaths: string[]): void {
+  const modDir = `lib/modules/${version}`;
+  const target = join(base, modDir);
+  mkdirSync(target, { recursive: true });
+  for (const rel of modulePaths) place(fileOf(debs, `${modDir}/${rel}`).content!, join(target, rel));
+  for (const f of ['modules.builtin', 'modules.builtin.modinfo']) {
+    const e = debs.entries.get(`${modDir}/${f}`);
+    if (e?.content) copyFileSync(e.content, join(target, f));
+  }
+  const keep = new Set(modulePaths);
+  const orderEntry = debs.entries.get(`${modDir}/modules.order`);
+  const order = orderEntry?.content ? readFileSync(orderEntry.content, 'utf8').split('\n').filter((l) => keep.has(l)) : [];
+  writeFileSync(join(target, 'modules.order'), order.length ? order.join('\n') + '\n' : '');
+  runDepmod(base, version);
+}
+
 /** Builds the kernel image's tree from the unpacked Debian packages in `debs`. */
 export async function kernelImage(debs: Rootfs, requested: string[], pos?: SourcePos): Promise<KernelResult> {
   const kernels = [...debs.entries.keys()].filter((p) => /^boot\/vmlinuz-[^/]+$/.test(p)).sort();
@@ -92,41 +145,28 @@ export async function kernelImage(debs: Rootfs, requested: string[], pos?: Sourc
   }
   const version = kernels[0]!.slice('boot/vmlinuz-'.length);
   const modDir = `lib/modules/${version}`;
-  const text = (p: string): string => {
-    const e = debs.entries.get(`${modDir}/${p}`);
-    return e?.content ? readFileSync(e.content, 'utf8') : '';
-  };
-  const db = parseModulesDep(text('modules.dep'), text('modules.builtin'));
-  if (db.paths.size === 0) throw new UserError(`the kernel package has no /${modDir}/modules.dep`, pos);
-  const { modules, builtin } = moduleClosure(db, requested, pos);
-  log.info(`pkg: kernel ${version}: ${modules.length} modules (${requested.length} requested${builtin.length ? `, built in: ${builtin.join(' ')}` : ''})`);
+  const allModules = [...debs.entries.keys()]
+    .filter((p) => p.startsWith(modDir + '/') && /\.ko(\.(xz|gz|zst))?$/.test(p))
+    .map((p) => p.slice(modDir.length + 1))
+    .sort();
+  if (allModules.length === 0) throw new UserError(`the kernel package has no modules under /${modDir}`, pos);
 
-  // Lay the chosen modules out on disk and let depmod write the index files for exactly them.
   const work = mkdtempSync(join(tmpdir(), 'linuxkit-kernel-'));
   try {
+    // Debian ships no modules.dep (its postinst runs depmod): make one for the whole set first.
+    const full = join(work, 'full');
+    depmodTree(debs, full, version, allModules);
+    const db = parseModulesDep(
+      readFileSync(join(full, modDir, 'modules.dep'), 'utf8'),
+      existsSync(join(full, modDir, 'modules.builtin')) ? readFileSync(join(full, modDir, 'modules.builtin'), 'utf8') : '',
+      readFileSync(join(full, modDir, 'modules.alias'), 'utf8'),
+    );
+    const { modules, builtin } = moduleClosure(db, requested, pos);
+    log.info(`pkg: kernel ${version}: ${modules.length} of ${allModules.length} modules (${requested.length} requested${builtin.length ? `; built in: ${builtin.join(' ')}` : ''})`);
+
+    // Then the chosen modules alone, with index files that describe exactly them.
     const base = join(work, 'root');
-    const target = join(base, modDir);
-    mkdirSync(target, { recursive: true });
-    for (const m of modules) {
-      const rel = db.paths.get(m)!;
-      mkdirSync(dirname(join(target, rel)), { recursive: true });
-      copyFileSync(fileOf(debs, `${modDir}/${rel}`).content!, join(target, rel));
-    }
-    // Files depmod reads but does not write: which modules are built in, and the module order
-    // (filtered to our set; it makes depmod's output order deterministic).
-    for (const f of ['modules.builtin', 'modules.builtin.modinfo']) {
-      const e = debs.entries.get(`${modDir}/${f}`);
-      if (e?.content) copyFileSync(e.content, join(target, f));
-    }
-    const keep = new Set(modules.map((m) => db.paths.get(m)!));
-    const order = text('modules.order').split('\n').filter((l) => keep.has(l) || keep.has(l.replace(/\.o$/, '.ko')));
-    writeFileSync(join(target, 'modules.order'), order.length ? order.join('\n') + '\n' : '');
-    const sysmap = debs.entries.get(`boot/System.map-${version}`);
-    const args = ['-b', base, ...(sysmap?.content ? ['-F', sysmap.content] : []), version];
-    const r = spawnSync('depmod', args, { encoding: 'utf8' });
-    if (r.error) throw new UserError(`cannot run depmod (Debian package kmod): ${r.error.message}`);
-    if (r.status !== 0) throw new UserError(`depmod ${args.join(' ')} failed: ${r.stderr.trim()}`);
-    if (r.stderr.trim()) log.warn(`depmod: ${r.stderr.trim()}`);
+    depmodTree(debs, base, version, modules.map((m) => db.paths.get(m)!));
 
     const ktar = new Rootfs();
     try {
@@ -138,8 +178,7 @@ export async function kernelImage(debs: Rootfs, requested: string[], pos?: Sourc
       const kernelTar = image.stagingFile();
       await writeTarFile(ktar.tarStream(), kernelTar);
       image.addFile('kernel', fileOf(debs, kernels[0]!).content!, 0o644);
-      image.addFile('kernel.tar', kernelTar, 0o644);
-      if (sysmap?.content) image.addFile('System.map', sysmap.content, 0o644);
+      image.set({ path: 'kernel.tar', type: 'file', mode: 0o644, uid: 0, gid: 0, size: statSync(kernelTar).size, content: kernelTar });
       return { fs: image, version, modules, builtin };
     } finally {
       ktar.dispose();
