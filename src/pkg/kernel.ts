@@ -33,9 +33,11 @@ export interface ModuleDb {
   builtin: Set<string>;
   /** Exact (wildcard-free) aliases from modules.alias: "iso9660" → "isofs". */
   aliases: Map<string, string[]>;
+  /** module → the names (or aliases) modules.softdep says modprobe loads with it (pre: and post:). */
+  softdeps: Map<string, string[]>;
 }
 
-export function parseModulesDep(depText: string, builtinText: string, aliasText = ''): ModuleDb {
+export function parseModulesDep(depText: string, builtinText: string, aliasText = '', softdepText = ''): ModuleDb {
   const paths = new Map<string, string>();
   const deps = new Map<string, string[]>();
   for (const line of depText.split('\n')) {
@@ -54,7 +56,15 @@ export function parseModulesDep(depText: string, builtinText: string, aliasText 
     const key = moduleName(m[1]!);
     aliases.set(key, [...(aliases.get(key) ?? []), moduleName(m[2]!)]);
   }
-  return { paths, deps, builtin, aliases };
+  const softdeps = new Map<string, string[]>();
+  for (const line of softdepText.split('\n')) {
+    const words = line.trim().split(/\s+/);
+    if (words[0] !== 'softdep' || words.length < 3) continue;
+    const key = moduleName(words[1]!);
+    const names = words.slice(2).filter((w) => w !== 'pre:' && w !== 'post:').map(moduleName);
+    softdeps.set(key, [...(softdeps.get(key) ?? []), ...names]);
+  }
+  return { paths, deps, builtin, aliases, softdeps };
 }
 
 /**
@@ -69,19 +79,25 @@ export function moduleClosure(db: ModuleDb, requested: string[], pos?: SourcePos
     if (out.has(name)) return;
     out.add(name);
     for (const d of db.deps.get(name) ?? []) visit(d);
+    // modprobe also loads soft dependencies when they exist (e.g. libcrc32c → crc32c).
+    for (const s of db.softdeps.get(name) ?? []) lookup(s);
   };
-  for (const r of requested) {
-    const name = moduleName(r);
-    if (db.paths.has(name)) visit(name);
-    else if (db.builtin.has(name)) builtin.add(name);
-    else if (db.aliases.has(name)) {
-      // What modprobe would load for the alias (e.g. iso9660 → isofs, fs-overlay → overlay).
-      for (const target of db.aliases.get(name)!) {
-        if (db.paths.has(target)) visit(target);
-        else if (db.builtin.has(target)) builtin.add(target);
-      }
-    } else unknown.push(r);
-  }
+  /** A module name or alias → the modules modprobe would load for it; false if none. */
+  const lookup = (name: string): boolean => {
+    if (db.paths.has(name)) {
+      visit(name);
+      return true;
+    }
+    if (db.builtin.has(name)) {
+      builtin.add(name);
+      return true;
+    }
+    // What modprobe would load for an alias (e.g. iso9660 → isofs): every module it names.
+    const targets = (db.aliases.get(name) ?? []).filter((t) => db.paths.has(t) || db.builtin.has(t));
+    for (const t of targets) lookup(t);
+    return targets.length > 0;
+  };
+  for (const r of requested) if (!lookup(moduleName(r))) unknown.push(r);
   if (unknown.length > 0) throw new UserError(`kernel.modules: no such module in this kernel: ${unknown.join(', ')}`, pos);
   return { modules: [...out].sort(), builtin: [...builtin].sort() };
 }
@@ -160,6 +176,7 @@ export async function kernelImage(debs: Rootfs, requested: string[], pos?: Sourc
       readFileSync(join(full, modDir, 'modules.dep'), 'utf8'),
       existsSync(join(full, modDir, 'modules.builtin')) ? readFileSync(join(full, modDir, 'modules.builtin'), 'utf8') : '',
       readFileSync(join(full, modDir, 'modules.alias'), 'utf8'),
+      readFileSync(join(full, modDir, 'modules.softdep'), 'utf8'),
     );
     const { modules, builtin } = moduleClosure(db, requested, pos);
     log.info(`pkg: kernel ${version}: ${modules.length} of ${allModules.length} modules (${requested.length} requested${builtin.length ? `; built in: ${builtin.join(' ')}` : ''})`);
