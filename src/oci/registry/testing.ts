@@ -6,6 +6,11 @@ import { mkdtempSync, openSync, rmSync, writeFileSync, closeSync } from 'node:fs
 import { createServer, request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { createHash, randomBytes } from 'node:crypto';
+import { mkdir, writeFile } from 'node:fs/promises';
+import { gzipSync } from 'node:zlib';
+import tarStream from 'tar-stream';
+import { MediaType, REF_NAME_ANNOTATION, type Descriptor } from '../types.js';
 
 export const REGISTRY_BINARY = '/usr/bin/docker-registry';
 
@@ -113,4 +118,196 @@ function answers(port: number): Promise<boolean> {
     });
     req.end();
   });
+}
+
+// ---- test images, made on the spot (no network) ----
+
+export interface TestPlatformImage {
+  architecture: string;
+  variant?: string;
+  /** Sizes in bytes of each layer's one file of random (incompressible) bytes. */
+  layers: number[];
+}
+
+/**
+ * Writes an OCI image layout at `dir` holding one image tagged `tag`: a multi-platform index
+ * when several platforms are given (or `index` is set), else a single manifest. Layers are
+ * gzip tars of random bytes, so every image is distinct. Returns the root descriptor.
+ */
+export async function writeTestLayout(
+  dir: string,
+  tag: string,
+  platforms: TestPlatformImage[],
+  opts: { index?: boolean; attestation?: boolean } = {},
+): Promise<Descriptor> {
+  await mkdir(join(dir, 'blobs', 'sha256'), { recursive: true });
+  await writeFile(join(dir, 'oci-layout'), JSON.stringify({ imageLayoutVersion: '1.0.0' }));
+  const put = async (data: Buffer): Promise<string> => {
+    const digest = `sha256:${createHash('sha256').update(data).digest('hex')}`;
+    await writeFile(join(dir, 'blobs', 'sha256', digest.slice(7)), data);
+    return digest;
+  };
+  const manifests: Descriptor[] = [];
+  for (const p of platforms) {
+    const layers: Descriptor[] = [];
+    const diffIds: string[] = [];
+    for (const [i, size] of p.layers.entries()) {
+      const tar = await tarOf(`file-${p.architecture}-${i}`, randomBytes(size));
+      diffIds.push(`sha256:${createHash('sha256').update(tar).digest('hex')}`);
+      const gz = gzipSync(tar, { level: 1 });
+      layers.push({ mediaType: MediaType.ociLayerGzip, digest: await put(gz), size: gz.length });
+    }
+    const config = Buffer.from(
+      JSON.stringify({
+        architecture: p.architecture,
+        os: 'linux',
+        ...(p.variant ? { variant: p.variant } : {}),
+        config: { Cmd: ['/bin/true'] },
+        rootfs: { type: 'layers', diff_ids: diffIds },
+      }),
+    );
+    const manifest = Buffer.from(
+      JSON.stringify({
+        schemaVersion: 2,
+        mediaType: MediaType.ociManifest,
+        config: { mediaType: MediaType.ociConfig, digest: await put(config), size: config.length },
+        layers,
+      }),
+    );
+    manifests.push({
+      mediaType: MediaType.ociManifest,
+      digest: await put(manifest),
+      size: manifest.length,
+      platform: { architecture: p.architecture, os: 'linux', ...(p.variant ? { variant: p.variant } : {}) },
+    });
+  }
+  if (opts.attestation) {
+    // BuildKit-style: an unknown/unknown manifest describing the first image.
+    const body = Buffer.from('{"_type":"https://in-toto.io/Statement/v0.1"}');
+    const config = Buffer.from('{"architecture":"unknown","os":"unknown","rootfs":{"type":"layers","diff_ids":[]}}');
+    const m = Buffer.from(
+      JSON.stringify({
+        schemaVersion: 2,
+        mediaType: MediaType.ociManifest,
+        config: { mediaType: MediaType.ociConfig, digest: await put(config), size: config.length },
+        layers: [{ mediaType: 'application/vnd.in-toto+json', digest: await put(body), size: body.length }],
+      }),
+    );
+    manifests.push({
+      mediaType: MediaType.ociManifest,
+      digest: await put(m),
+      size: m.length,
+      platform: { architecture: 'unknown', os: 'unknown' },
+      annotations: { 'vnd.docker.reference.digest': manifests[0]!.digest, 'vnd.docker.reference.type': 'attestation-manifest' },
+    });
+  }
+  let root: Descriptor;
+  if (manifests.length === 1 && !opts.index) {
+    const { platform: _p, ...rest } = manifests[0]!;
+    root = rest;
+  } else {
+    const index = Buffer.from(JSON.stringify({ schemaVersion: 2, mediaType: MediaType.ociIndex, manifests }));
+    root = { mediaType: MediaType.ociIndex, digest: await put(index), size: index.length };
+  }
+  const entry = { ...root, annotations: { [REF_NAME_ANNOTATION]: tag } };
+  await writeFile(join(dir, 'index.json'), JSON.stringify({ schemaVersion: 2, manifests: [entry] }));
+  return root;
+}
+
+async function tarOf(name: string, content: Buffer): Promise<Buffer> {
+  const pack = tarStream.pack();
+  pack.entry({ name, size: content.length, mode: 0o644, mtime: new Date(0) }, content);
+  pack.finalize();
+  const chunks: Buffer[] = [];
+  for await (const c of pack) chunks.push(c as Buffer);
+  return Buffer.concat(chunks);
+}
+
+/** Runs skopeo with TLS verification off (the test registry is plain HTTP). */
+export function skopeo(args: string[], opts: { env?: NodeJS.ProcessEnv } = {}): string {
+  const r = spawnSync('skopeo', args, { encoding: 'utf8', env: { ...process.env, ...opts.env } });
+  if (r.status !== 0) throw new Error(`skopeo ${args.join(' ')} failed: ${r.stderr || r.error}`);
+  return r.stdout;
+}
+
+// ---- a fault-injecting HTTP proxy in front of a test registry ----
+
+/** What to do to one request: answer with a status, reset the connection mid-body, or pass. */
+export type Fault = { status: number; headers?: Record<string, string> } | { resetAfterBytes: number };
+
+export interface FaultProxyOptions {
+  /** Faults applied, in order, to requests whose method and path match. */
+  faults?: Array<{ method?: string; path: RegExp; fault: Fault; times?: number }>;
+  /** Throttle response bodies to this many bytes per second. */
+  bytesPerSecond?: number;
+}
+
+export interface FaultProxy {
+  host: string;
+  /** Requests seen, as "METHOD path". */
+  seen: string[];
+  stop(): Promise<void>;
+}
+
+/** An HTTP proxy on 127.0.0.1 forwarding to `target` (host:port), injecting faults. */
+export async function startFaultProxy(target: string, opts: FaultProxyOptions = {}): Promise<FaultProxy> {
+  const [thost, tport] = target.split(':');
+  const rules = (opts.faults ?? []).map((f) => ({ ...f, left: f.times ?? 1 }));
+  const seen: string[] = [];
+  const server = createServer((req, res) => {
+    const path = req.url ?? '/';
+    seen.push(`${req.method} ${path}`);
+    const rule = rules.find((r) => r.left > 0 && (!r.method || r.method === req.method) && r.path.test(path));
+    if (rule) rule.left--;
+    const fault = rule?.fault;
+    if (fault && 'status' in fault) {
+      req.resume();
+      res.writeHead(fault.status, { 'content-type': 'application/json', ...fault.headers });
+      res.end(JSON.stringify({ errors: [{ code: 'INJECTED', message: `injected HTTP ${fault.status}` }] }));
+      return;
+    }
+    const up = request(
+      { host: thost, port: Number(tport), method: req.method, path, headers: req.headers },
+      (ures) => {
+        res.writeHead(ures.statusCode ?? 502, ures.headers);
+        let sent = 0;
+        const started = Date.now();
+        ures.on('data', (chunk: Buffer) => {
+          if (fault && 'resetAfterBytes' in fault && sent + chunk.length > fault.resetAfterBytes) {
+            res.write(chunk.subarray(0, Math.max(0, fault.resetAfterBytes - sent)));
+            ures.destroy();
+            res.socket?.destroy();
+            return;
+          }
+          sent += chunk.length;
+          const ok = res.write(chunk);
+          if (opts.bytesPerSecond) {
+            const due = started + (sent / opts.bytesPerSecond) * 1000 - Date.now();
+            if (due > 0) {
+              ures.pause();
+              setTimeout(() => ures.resume(), due);
+            }
+          } else if (!ok) {
+            ures.pause();
+            res.once('drain', () => ures.resume());
+          }
+        });
+        ures.on('end', () => res.end());
+      },
+    );
+    up.on('error', () => res.destroy());
+    req.pipe(up);
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  const addr = server.address();
+  const port = typeof addr === 'object' && addr ? addr.port : 0;
+  return {
+    host: `127.0.0.1:${port}`,
+    seen,
+    stop: () =>
+      new Promise<void>((r) => {
+        server.closeAllConnections();
+        server.close(() => r());
+      }),
+  };
 }

@@ -1,0 +1,227 @@
+// Pulling an image from a registry into an ImageStore (the cache), the way LinuxKit's cache
+// holds it (lk:src/cmd/linuxkit/cache/write.go ImagePull, lk:docs/image-cache.md):
+//  - the root (index or manifest) is stored whole and index.json's entry for the fully
+//    qualified reference points at it, annotated org.opencontainers.image.ref.name;
+//  - of a multi-platform index, only the requested platforms' manifests, configs and layers
+//    are fetched, plus the platform-less manifests (attestations), which LinuxKit's validation
+//    needs;
+//  - blobs are written before the manifests that name them and the tag comes last, so a pull
+//    killed at any point leaves the cache as it was, plus some verified blobs.
+import { Readable } from 'node:stream';
+import { SingleBar, Presets } from 'cli-progress';
+import type { ImageStore } from './store.js';
+import { REF_NAME_ANNOTATION, type Descriptor, type ImageConfigFile, type ImageIndex, type ImageManifest, type Platform } from './types.js';
+import { normalizeReference, parseReference, referenceString, type Reference } from './reference.js';
+import { RegistryClient, isIndexMediaType, type RegistryClientOptions } from './registry/client.js';
+import { platformlessManifests, selectManifests } from './registry/platform.js';
+import { formatPlatform, hostArch, parsePlatform, platformMatches } from './cache/platform.js';
+import { isManifestMediaType } from './cache/media.js';
+import { UserError } from '../util/errors.js';
+import { log, showProgress } from '../util/log.js';
+
+export interface PullOptions {
+  /** The architecture to pull (`amd64`, `arm64`, …; os linux). Default: this machine's. */
+  arch?: string;
+  /** Several platforms (`linux/arm/v7`, `arm64`, or Platform objects); overrides `arch`. */
+  platforms?: Array<string | Platform>;
+  /**
+   * When false (the default), an image whose reference is in the store with every blob the
+   * platforms need is not fetched again: no network at all, as LinuxKit without --pull.
+   */
+  alwaysPull?: boolean;
+  /** Blobs downloaded at once. */
+  concurrency?: number;
+  /** A client to reuse (its connections, tokens); else one is made from `registry`. */
+  client?: RegistryClient;
+  registry?: RegistryClientOptions;
+}
+
+export interface PullResult {
+  /** The fully qualified reference, as tagged in the store. */
+  ref: string;
+  /** The root descriptor index.json points at. */
+  descriptor: Descriptor;
+  /** True when the store had it all and nothing was fetched. */
+  cached: boolean;
+  /** Blobs (configs and layers) downloaded, and their bytes. */
+  blobsFetched: number;
+  bytesFetched: number;
+}
+
+const DEFAULT_CONCURRENCY = 3;
+const BLOB_ATTEMPTS = 3;
+
+/** The platforms a pull asks for. */
+export function wantedPlatforms(opts: Pick<PullOptions, 'arch' | 'platforms'>): Platform[] {
+  if (opts.platforms?.length) return opts.platforms.map((p) => (typeof p === 'string' ? parsePlatform(p) : p));
+  return [parsePlatform(opts.arch ?? hostArch())];
+}
+
+export async function pullImage(ref: string | Reference, store: ImageStore, opts: PullOptions = {}): Promise<PullResult> {
+  const name = normalizeReference(typeof ref === 'string' ? ref : referenceString(ref));
+  const parsed = parseReference(name);
+  const wants = wantedPlatforms(opts);
+
+  if (!opts.alwaysPull) {
+    const have = await completeInStore(store, name, wants);
+    if (have) {
+      log.debug(`${name} (${wants.map(formatPlatform).join(', ')}) is in the cache, not pulling`);
+      return { ref: name, descriptor: have, cached: true, blobsFetched: 0, bytesFetched: 0 };
+    }
+  }
+
+  const client = opts.client ?? new RegistryClient(opts.registry);
+  try {
+    return await pullWith(client, parsed, name, store, wants, opts.concurrency ?? DEFAULT_CONCURRENCY);
+  } finally {
+    if (!opts.client) client.close();
+  }
+}
+
+async function pullWith(
+  client: RegistryClient,
+  ref: Reference,
+  name: string,
+  store: ImageStore,
+  wants: Platform[],
+  concurrency: number,
+): Promise<PullResult> {
+  log.debug(`pulling ${name} for ${wants.map(formatPlatform).join(', ')}`);
+  const root = await client.getManifest(ref);
+  const rootDoc = parseJson<ImageIndex & ImageManifest>(root.body, `manifest of ${name}`);
+
+  // Every manifest to store (besides the root) with its body, and every image manifest parsed.
+  const children: Array<{ desc: Descriptor; body: Buffer }> = [];
+  const images: Array<{ desc: Descriptor; manifest: ImageManifest }> = [];
+  if (isIndexMediaType(root.descriptor.mediaType) || Array.isArray(rootDoc.manifests)) {
+    const chosen = selectManifests(rootDoc, wants, name);
+    const wanted = [...chosen, ...platformlessManifests(rootDoc).filter((d) => !chosen.includes(d))];
+    const bodies = await Promise.all(wanted.map((d) => client.getManifestByDescriptor(ref, d)));
+    wanted.forEach((desc, i) => {
+      const body = bodies[i]!;
+      children.push({ desc, body });
+      images.push({ desc, manifest: parseJson<ImageManifest>(body, `manifest ${desc.digest} of ${name}`) });
+    });
+  } else {
+    if (!isManifestMediaType(root.descriptor.mediaType) && !Array.isArray(rootDoc.layers)) {
+      throw new UserError(`${name} is neither an image nor an image index (${root.descriptor.mediaType})`);
+    }
+    images.push({ desc: root.descriptor, manifest: rootDoc });
+  }
+
+  // Configs and layers, each once.
+  const blobs = new Map<string, Descriptor>();
+  for (const { desc, manifest } of images) {
+    if (!manifest.config || !Array.isArray(manifest.layers)) throw new UserError(`manifest ${desc.digest} of ${name} has no config or layers`);
+    for (const b of [manifest.config, ...manifest.layers]) blobs.set(b.digest, b);
+  }
+  const missing: Descriptor[] = [];
+  for (const b of blobs.values()) if (!(await store.hasBlob(b.digest))) missing.push(b);
+
+  const bytes = missing.reduce((n, b) => n + b.size, 0);
+  const bar = showProgress() && missing.length ? new SingleBar({ format: `${name} [{bar}] {percentage}% {value}/{total} bytes`, hideCursor: true }, Presets.shades_classic) : undefined;
+  bar?.start(bytes, 0);
+  try {
+    await runLimited(missing, concurrency, (b) => fetchBlob(client, ref, name, store, b, (n) => bar?.increment(n)));
+  } finally {
+    bar?.stop();
+  }
+
+  // A single-platform image: say so if it is not what was asked for (LinuxKit uses it anyway).
+  if (images.length === 1 && images[0]!.desc === root.descriptor) {
+    const config = parseJson<ImageConfigFile>(await store.readBlob(rootDoc.config.digest), `config of ${name}`);
+    const have: Platform = { os: config.os, architecture: config.architecture, ...(config.variant ? { variant: config.variant } : {}) };
+    if (config.architecture && !wants.some((w) => platformMatches(have, w))) {
+      log.warn(`${name} is a single-platform image for ${formatPlatform(have)}, not ${wants.map(formatPlatform).join(', ')}`);
+    }
+  }
+
+  for (const c of children) await store.putBlob(c.desc.digest, Readable.from([c.body]), c.desc.size);
+  await store.putBlob(root.descriptor.digest, Readable.from([root.body]), root.descriptor.size);
+  const descriptor: Descriptor = { ...root.descriptor, annotations: { [REF_NAME_ANNOTATION]: name } };
+  await store.tag(name, descriptor);
+  log.debug(`pulled ${name}: ${missing.length} blobs, ${bytes} bytes`);
+  return { ref: name, descriptor, cached: false, blobsFetched: missing.length, bytesFetched: bytes };
+}
+
+/** Downloads one blob into the store, retrying a connection that drops mid-way. */
+async function fetchBlob(
+  client: RegistryClient,
+  ref: Reference,
+  name: string,
+  store: ImageStore,
+  desc: Descriptor,
+  progress: (bytes: number) => void,
+): Promise<void> {
+  for (let attempt = 1; ; attempt++) {
+    let counted = 0;
+    try {
+      const stream = await client.getBlob(ref, desc, {
+        onBytes: (n) => {
+          counted += n;
+          progress(n);
+        },
+      });
+      await store.putBlob(desc.digest, stream, desc.size);
+      return;
+    } catch (e) {
+      progress(-counted);
+      // A wrong digest or size will not get better; a dropped connection may.
+      if (e instanceof UserError) throw e;
+      if (attempt >= BLOB_ATTEMPTS) {
+        throw new UserError(`download of blob ${desc.digest} of ${name} failed: ${(e as Error).message}`);
+      }
+      log.debug(`blob ${desc.digest} of ${name}: ${(e as Error).message}; retrying`);
+    }
+  }
+}
+
+/**
+ * The root descriptor of `name` if the store holds it with everything `wants` needs (the
+ * manifests, configs and layers), else undefined.
+ */
+export async function completeInStore(store: ImageStore, name: string, wants: Platform[]): Promise<Descriptor | undefined> {
+  const root = await store.resolve(name);
+  if (!root || !(await store.hasBlob(root.digest))) return undefined;
+  try {
+    const doc = parseJson<ImageIndex & ImageManifest>(await store.readBlob(root.digest), name);
+    let manifests: Descriptor[] = [root];
+    if (isIndexMediaType(root.mediaType) || Array.isArray(doc.manifests)) {
+      manifests = [...selectManifests(doc, wants, name), ...platformlessManifests(doc)];
+    }
+    for (const m of manifests) {
+      if (!(await store.hasBlob(m.digest))) return undefined;
+      const man = m === root ? doc : parseJson<ImageManifest>(await store.readBlob(m.digest), name);
+      for (const b of [man.config, ...man.layers]) if (!(await store.hasBlob(b.digest))) return undefined;
+    }
+    return root;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Runs `fn` over `items`, at most `limit` at once; the first failure stops new starts. */
+export async function runLimited<T>(items: T[], limit: number, fn: (item: T) => Promise<void>): Promise<void> {
+  let next = 0;
+  let failed: unknown;
+  const worker = async (): Promise<void> => {
+    while (failed === undefined && next < items.length) {
+      const item = items[next++]!;
+      try {
+        await fn(item);
+      } catch (e) {
+        failed ??= e;
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: Math.max(1, Math.min(limit, items.length)) }, worker));
+  if (failed !== undefined) throw failed;
+}
+
+function parseJson<T>(body: Buffer, what: string): T {
+  try {
+    return JSON.parse(body.toString('utf8')) as T;
+  } catch (e) {
+    throw new UserError(`${what} is not valid JSON: ${(e as Error).message}`);
+  }
+}

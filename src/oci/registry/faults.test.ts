@@ -1,0 +1,191 @@
+// Pulls that go wrong: a corrupt blob in the registry, transient failures, a pull killed
+// half-way, two processes pulling at once. The registry is real; faults are either made in its
+// storage directory or injected by an HTTP proxy in front of it.
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync, existsSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { pullImage } from '../pull.js';
+import { LayoutStore, resolveImage } from '../cache/index.js';
+import { startFaultProxy, startTestRegistry, skopeo, writeTestLayout, type TestRegistry } from './testing.js';
+import type { ImageManifest } from '../types.js';
+import { UserError } from '../../util/errors.js';
+
+let reg: TestRegistry;
+let work: string;
+const PULL_JS = fileURLToPath(new URL('../pull.js', import.meta.url));
+const CACHE_JS = fileURLToPath(new URL('../cache/index.js', import.meta.url));
+
+async function pushTestImage(repo: string, layers: number[]): Promise<ImageManifest> {
+  const dir = mkdtempSync(join(work, 'layout-'));
+  await writeTestLayout(dir, 'v1', [{ architecture: 'amd64', layers }]);
+  skopeo(['copy', '--dest-tls-verify=false', `oci:${dir}:v1`, `docker://${reg.host}/${repo}:v1`]);
+  return JSON.parse(skopeo(['inspect', '--raw', '--tls-verify=false', `docker://${reg.host}/${repo}:v1`])) as ImageManifest;
+}
+
+function registryBlobFile(digest: string): string {
+  const hex = digest.slice('sha256:'.length);
+  return join(reg.storageDir, 'docker/registry/v2/blobs/sha256', hex.slice(0, 2), hex, 'data');
+}
+
+async function freshStore(): Promise<LayoutStore> {
+  return LayoutStore.open(mkdtempSync(join(work, 'cache-')));
+}
+
+/** Blobs and temp files in a cache dir, to show nothing was left behind. */
+function cacheFiles(dir: string): { blobs: string[]; temps: string[] } {
+  const blobs = readdirSync(join(dir, 'blobs/sha256'));
+  const tmp = join(dir, '.tmp');
+  return { blobs, temps: existsSync(tmp) ? readdirSync(tmp) : [] };
+}
+
+before(async () => {
+  reg = await startTestRegistry();
+  work = mkdtempSync(join(tmpdir(), 'lkts-faults-'));
+});
+
+after(async () => {
+  await reg?.stop();
+  rmSync(work, { recursive: true, force: true });
+});
+
+test('a blob corrupted in the registry: digest error, store unchanged', async () => {
+  const manifest = await pushTestImage('bad/corrupt', [10_000, 20_000]);
+  const layer = manifest.layers[1]!;
+  const file = registryBlobFile(layer.digest);
+  const data = readFileSync(file);
+  data[data.length >> 1] ^= 0xff; // same size, different content
+  writeFileSync(file, data);
+
+  const store = await freshStore();
+  const before = cacheFiles(store.dir);
+  await assert.rejects(pullImage(`${reg.host}/bad/corrupt:v1`, store, { arch: 'amd64' }), (e: unknown) => {
+    assert.ok(e instanceof UserError);
+    assert.match(e.message, new RegExp(`blob ${layer.digest}.*digest mismatch`));
+    return true;
+  });
+  assert.deepEqual(await store.list(), [], 'not tagged');
+  assert.equal(await store.hasBlob(layer.digest), false, 'the bad blob is not stored under its name');
+  const afterFiles = cacheFiles(store.dir);
+  assert.deepEqual(afterFiles.temps, [], 'no temp file left');
+  // Only verified blobs (the other layer and the config) may have been added.
+  for (const b of afterFiles.blobs.filter((b) => !before.blobs.includes(b))) {
+    assert.ok([manifest.config.digest, manifest.layers[0]!.digest].includes(`sha256:${b}`));
+  }
+
+  // Truncated: the size check fires.
+  writeFileSync(file, data.subarray(0, 100));
+  const store2 = await freshStore();
+  await assert.rejects(pullImage(`${reg.host}/bad/corrupt:v1`, store2, { arch: 'amd64' }), /100 bytes, expected|digest mismatch/);
+  assert.deepEqual(await store2.list(), []);
+});
+
+test('transient failures (503, 429, a connection reset mid-blob) are retried', async () => {
+  const manifest = await pushTestImage('flaky/img', [200_000]);
+  const proxy = await startFaultProxy(reg.host, {
+    faults: [
+      { method: 'GET', path: /\/manifests\/v1$/, fault: { status: 503 } },
+      { method: 'GET', path: /\/blobs\//, fault: { status: 429, headers: { 'retry-after': '0' } } },
+      { method: 'GET', path: new RegExp(manifest.layers[0]!.digest), fault: { resetAfterBytes: 50_000 } },
+    ],
+  });
+  try {
+    const store = await freshStore();
+    const r = await pullImage(`${proxy.host}/flaky/img:v1`, store, { arch: 'amd64' });
+    assert.equal(r.cached, false);
+    await resolveImage(store, r.ref, { os: 'linux', architecture: 'amd64' });
+    const layerGets = proxy.seen.filter((s) => s === `GET /v2/flaky/img/blobs/${manifest.layers[0]!.digest}`);
+    assert.ok(layerGets.length >= 2, `layer fetched again after the reset (${layerGets.length})`);
+  } finally {
+    await proxy.stop();
+  }
+});
+
+test('a registry that keeps failing: the error names the image, the registry and the status', async () => {
+  await pushTestImage('down/img', [1_000]);
+  const proxy = await startFaultProxy(reg.host, { faults: [{ path: /\/manifests\//, fault: { status: 500 }, times: 100 }] });
+  try {
+    const store = await freshStore();
+    const started = Date.now();
+    await assert.rejects(
+      pullImage(`${proxy.host}/down/img:v1`, store, { registry: { backoffMs: 10 } }),
+      new RegExp(`cannot get manifest of ${proxy.host}/down/img:v1: ${proxy.host} answered HTTP 500: INJECTED`),
+    );
+    assert.equal(proxy.seen.filter((s) => s.includes('/manifests/')).length, 5, 'five attempts');
+    assert.ok(Date.now() - started < 5000);
+  } finally {
+    await proxy.stop();
+  }
+});
+
+/** Starts `node -e` pulling `ref` into `cacheDir`; resolves with its exit code or signal. */
+function pullInChild(ref: string, cacheDir: string, mirror?: string): { done: Promise<{ code: number | null; signal: string | null; stderr: string }>; kill: () => void } {
+  const script = `
+    import { pullImage } from ${JSON.stringify(PULL_JS)};
+    import { LayoutStore } from ${JSON.stringify(CACHE_JS)};
+    const store = await LayoutStore.open(${JSON.stringify(cacheDir)});
+    await pullImage(${JSON.stringify(ref)}, store, { arch: 'amd64', concurrency: 1, alwaysPull: true,
+      registry: ${mirror ? `{ mirrors: [${JSON.stringify(mirror)}] }` : '{}'} });
+  `;
+  const child = spawn(process.execPath, ['--input-type=module', '-e', script], { stdio: ['ignore', 'ignore', 'pipe'] });
+  let stderr = '';
+  child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+  const done = new Promise<{ code: number | null; signal: string | null; stderr: string }>((resolve) =>
+    child.on('exit', (code, signal) => resolve({ code, signal, stderr })),
+  );
+  return { done, kill: () => child.kill('SIGKILL') };
+}
+
+test('a pull killed half-way leaves a readable cache, and the next pull completes', async () => {
+  const manifest = await pushTestImage('big/img', [1_500_000, 1_500_000, 1_500_000]);
+  // Throttled so the kill lands mid-download, whatever the machine's speed.
+  const proxy = await startFaultProxy(reg.host, { bytesPerSecond: 3_000_000 });
+  try {
+    const store = await freshStore();
+    const ref = `${reg.host}/big/img:v1`;
+    const child = pullInChild(ref, store.dir, `${reg.host}=http://${proxy.host}`);
+    // Wait until the first layer is in place, then kill.
+    const first = join(store.dir, 'blobs/sha256', manifest.layers[0]!.digest.slice(7));
+    const deadline = Date.now() + 20_000;
+    while (!existsSync(first) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
+    child.kill();
+    const { signal } = await child.done;
+    assert.equal(signal, 'SIGKILL', 'the child was killed before it finished');
+    assert.equal(await store.hasBlob(manifest.layers[2]!.digest), false, 'killed before the last layer');
+
+    // The cache is readable and does not claim the image.
+    const reopened = await LayoutStore.open(store.dir);
+    assert.deepEqual(await reopened.list(), []);
+    for (const b of readdirSync(join(store.dir, 'blobs/sha256'))) {
+      const size = statSync(join(store.dir, 'blobs/sha256', b)).size;
+      const d = [manifest.config, ...manifest.layers].find((x) => x.digest === `sha256:${b}`);
+      assert.ok(d && d.size === size, `only complete blobs under their names (${b})`);
+    }
+    const r = await pullImage(ref, reopened, { arch: 'amd64' });
+    assert.equal(r.cached, false);
+    assert.ok(r.blobsFetched < 4, 'blobs already verified are not fetched again');
+    const img = await resolveImage(reopened, ref, { os: 'linux', architecture: 'amd64' });
+    assert.equal(img.layers.length, 3);
+    for (const l of img.layers) await reopened.readBlob(l.digest);
+  } finally {
+    await proxy.stop();
+  }
+});
+
+test('two processes pulling the same image into one cache both succeed', async () => {
+  const manifest = await pushTestImage('twice/img', [800_000, 800_000]);
+  const store = await freshStore();
+  const ref = `${reg.host}/twice/img:v1`;
+  const [a, b] = [pullInChild(ref, store.dir), pullInChild(ref, store.dir)];
+  const [ra, rb] = await Promise.all([a.done, b.done]);
+  assert.equal(ra.code, 0, ra.stderr);
+  assert.equal(rb.code, 0, rb.stderr);
+  const entries = await store.list();
+  assert.equal(entries.length, 1);
+  const img = await resolveImage(store, ref, { os: 'linux', architecture: 'amd64' });
+  assert.deepEqual(img.layers.map((l) => l.digest), manifest.layers.map((l) => l.digest));
+  assert.deepEqual(cacheFiles(store.dir).temps, []);
+});
