@@ -7,6 +7,7 @@ import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, wr
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import { startTestRegistry } from '../src/oci/registry/testing.js';
 import { runCli } from './helpers.js';
 
 const tmp = mkdtempSync(join(tmpdir(), 'pkg-build-test-'));
@@ -143,6 +144,33 @@ describe('pkg build (daemonless, Debian packages)', () => {
       statement.predicate.packages.map((p) => [p.name, p.versionInfo]),
       [['busybox-static', version]],
     );
+  });
+
+  it('pushes (pkg push = build + push) to a real registry, read back by skopeo', async () => {
+    const reg = await startTestRegistry();
+    try {
+      const cache = join(tmp, 'cache-push');
+      const org = `${reg.host}/lktest`;
+      const r = runCli(['--cache', cache, 'pkg', 'push', '--org', org, pkg]);
+      assert.equal(r.status, 0, r.stderr);
+      const [ref, digest] = r.stdout.trim().split(' ');
+      assert.ok(ref!.startsWith(`${org}/busybox:`), ref);
+      assert.match(r.stderr, /pkg: pushed /);
+      const raw = execFileSync('skopeo', ['inspect', '--raw', '--tls-verify=false', `docker://${ref}`]);
+      assert.equal(`sha256:${createHash('sha256').update(raw).digest('hex')}`, digest, 'the registry serves the same index');
+      const inspect = JSON.parse(execFileSync('skopeo', ['inspect', '--tls-verify=false', `docker://${ref}`], { encoding: 'utf8' })) as { Architecture: string };
+      assert.equal(inspect.Architecture, 'amd64');
+      // pkg manifest pushes the cached index again.
+      const m = runCli(['--cache', cache, 'pkg', 'manifest', '--org', org, pkg]);
+      assert.equal(m.status, 0, m.stderr);
+      assert.match(m.stdout, /Updating index for/);
+      // A dirty package is built but not pushed.
+      const d = runCli(['--cache', cache, 'pkg', 'push', '--force-dirty', '--org', org, pkg]);
+      assert.equal(d.status, 1);
+      assert.match(d.stderr, /refusing to push dirty package/);
+    } finally {
+      await reg.stop();
+    }
   });
 
   it('names a Debian package that does not exist, and leaves the cache unchanged', () => {

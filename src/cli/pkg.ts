@@ -2,6 +2,7 @@
 // builds daemonless (Debian) packages into the cache; `show-tag` prints org/image:tag.
 import { Command, Option } from 'commander';
 import { LayoutStore } from '../oci/cache/index.js';
+import { pushImage } from '../oci/push.js';
 import { buildPackage, type BuildOptions } from '../pkg/build.js';
 import { DEFAULT_BUILD_YML, DEFAULT_TAG_TEMPLATE, DEFAULT_ORG } from '../pkg/buildyml.js';
 import { canonicalRef, DEFAULT_HASH_COMMIT, ENV_PKG_ORG, loadPackage, shortRef, type PkgOptions } from '../pkg/package.js';
@@ -111,21 +112,30 @@ async function runBuild(paths: string[], flags: BuildFlags, cmd: Command, push: 
     }
     return;
   }
-  if (push || flags.push) {
-    // The registry client has no image push yet; refuse before building rather than after.
-    throw new NotImplementedError("'pkg push' / 'pkg build --push' (pushing needs the registry client's image push)");
-  }
-  const store = await LayoutStore.open(globalOptions(cmd).cache);
+  const doPush = push || flags.push;
+  const g = globalOptions(cmd);
+  const store = await LayoutStore.open(g.cache);
   const bo: BuildOptions = { force: flags.force, sbom: flags.sbomScanner !== 'false' };
   if (flags.platforms) bo.platforms = flags.platforms;
   if (flags.skipPlatforms) bo.skipPlatforms = flags.skipPlatforms;
   for (const pkg of pkgs) {
-    const started = Date.now();
-    const r = await buildPackage(pkg, store, bo);
-    if (!r.skipped) {
-      log.info(`pkg: built ${shortRef(pkg)} in ${((Date.now() - started) / 1000).toFixed(1)}s`);
+    if (flags.nobuild && !doPush) throw new UserError('--nobuild only makes sense with --push');
+    if (!flags.nobuild) {
+      const started = Date.now();
+      const r = await buildPackage(pkg, store, bo);
+      if (!r.skipped) {
+        log.info(`pkg: built ${shortRef(pkg)} in ${((Date.now() - started) / 1000).toFixed(1)}s`);
+      }
+      process.stdout.write(`${r.ref} ${r.descriptor.digest}${r.skipped ? ' (cached)' : ` ${r.size}`}\n`);
     }
-    process.stdout.write(`${r.ref} ${r.descriptor.digest}${r.skipped ? ' (cached)' : ` ${r.size}`}\n`);
+    if (doPush) {
+      // LinuxKit refuses to push a dirty package: its tag does not name committed sources.
+      if (pkg.dirty) throw new UserError(`build complete, refusing to push dirty package ${shortRef(pkg)} (commit its changes first)`);
+      const pushed = await pushImage(canonicalRef(pkg), store, undefined, {
+        registry: { mirrors: g.mirror, certFiles: g.certFile },
+      });
+      log.info(pushed.pushed ? `pkg: pushed ${pushed.ref} ${pushed.digest}` : `pkg: ${pushed.ref} was already in the registry`);
+    }
   }
 }
 
@@ -167,7 +177,25 @@ export function pkgCommand(): Command {
   );
   pkg.addCommand(showTagCommand());
   pkg.addCommand(
-    notYet(new Command('manifest').alias('index').description('update the manifest of a package in the registry (needs registry push)').allowUnknownOption()),
+    new Command('manifest')
+      .alias('index')
+      .description('update manifest in the registry for the given path based on all known platforms')
+      .argument('<path>', 'package source directory')
+      .option('--release <version>', 'Release the given version')
+      .action(async (path: string, flags: { release?: string }, cmd: Command) => {
+        if (flags.release) throw new NotImplementedError("'pkg manifest --release'");
+        const p = loadPackage(path, pkgOptions(cmd));
+        const g = globalOptions(cmd);
+        const store = await LayoutStore.open(g.cache);
+        // The cache holds the package as one index of every built platform: pushing that
+        // index is what LinuxKit's manifest step assembles from per-arch tags.
+        if (!(await store.resolve(canonicalRef(p)))) {
+          throw new UserError(`${canonicalRef(p)} is not in the cache: run 'linuxkit pkg build ${path}' first`);
+        }
+        process.stdout.write(`Updating index for "${shortRef(p)}"\n`);
+        const r = await pushImage(canonicalRef(p), store, undefined, { override: true, registry: { mirrors: g.mirror, certFiles: g.certFile } });
+        log.info(`pkg: pushed ${r.ref} ${r.digest}`);
+      }),
   );
   pkg.addCommand(notYet(new Command('remote-tag').description('tag a remote image with a new tag').allowUnknownOption()));
   pkg.addCommand(notYet(new Command('builder').description('manage the pkg builder (BuildKit only)').allowUnknownOption()));
