@@ -124,7 +124,7 @@ async function runBuild(paths: string[], flags: BuildFlags, cmd: Command, push: 
       const started = Date.now();
       const r = await buildPackage(pkg, store, bo);
       if (!r.skipped) {
-        log.info(`pkg: built ${shortRef(pkg)} in ${((Date.now() - started) / 1000).toFixed(1)}s`);
+        log.info(`pkg: built ${shortRef(pkg)} in ${((Date.now() - started) / 1000).toFixed(1)}s: ${r.descriptor.digest}, ${(r.size / 1e6).toFixed(1)} MB compressed`);
       }
       process.stdout.write(`${r.ref} ${r.descriptor.digest}${r.skipped ? ' (cached)' : ` ${r.size}`}\n`);
     }

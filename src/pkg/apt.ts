@@ -120,7 +120,7 @@ export function showCandidates(names: string[], arch: string, native: string): M
   return result;
 }
 
-interface DependGroup {
+export interface DependGroup {
   /** Alternatives in order; a virtual package is expanded to its providers, marked virtual. */
   alternatives: Array<{ name: string; virtual: boolean; providers: string[] }>;
 }
@@ -132,11 +132,19 @@ function directDepends(names: string[], arch: string, native: string): Map<strin
     ...names.map((n) => qualify(n, arch, native)),
   ]);
   if (r.status !== 0) throw new UserError(`apt-cache depends failed: ${r.stderr.trim()}`);
+  return parseAptDepends(r.stdout);
+}
+
+/**
+ * Parses `apt-cache depends` output. A line " |Depends: a" means "a, or the next one"; a
+ * virtual package is written "<name>" with its providers below it, indented by four spaces.
+ */
+export function parseAptDepends(text: string): Map<string, DependGroup[]> {
   const out = new Map<string, DependGroup[]>();
   let current: DependGroup[] | undefined;
   let open: DependGroup | undefined; // a group whose last line had the "|" continuation mark
   let lastAlt: DependGroup['alternatives'][number] | undefined;
-  for (const line of r.stdout.split('\n')) {
+  for (const line of text.split('\n')) {
     if (line === '') continue;
     if (!line.startsWith(' ')) {
       current = [];
@@ -156,10 +164,25 @@ function directDepends(names: string[], arch: string, native: string): Map<strin
       open = m[1] === '|' ? group : undefined;
       continue;
     }
-    // Providers of a virtual package are listed below it, indented by four spaces.
     if (/^ {4}\S/.test(line) && lastAlt?.virtual) lastAlt.providers.push(line.trim().replace(/:.*$/, ''));
   }
   return out;
+}
+
+/**
+ * The package to add for one dependency group, or undefined when none is needed: the group is
+ * already satisfied by a chosen package, or all its alternatives are excluded. Otherwise the
+ * first alternative not excluded (for a virtual package, its first provider not excluded).
+ */
+export function chooseAlternative(group: DependGroup, excluded: Set<string>, chosen: Set<string>): string | undefined {
+  const candidates: string[] = [];
+  for (const alt of group.alternatives) {
+    if (excluded.has(alt.name)) continue;
+    if (alt.virtual) candidates.push(...alt.providers.filter((p) => !excluded.has(p)));
+    else candidates.push(alt.name);
+  }
+  if (candidates.length === 0 || candidates.some((c) => chosen.has(c))) return undefined;
+  return candidates[0];
 }
 
 /**
@@ -186,15 +209,8 @@ export function resolvePackages(roots: string[], exclude: string[], arch: string
     const next: string[] = [];
     for (const name of frontier) {
       for (const group of deps.get(name) ?? []) {
-        const candidates: string[] = [];
-        for (const alt of group.alternatives) {
-          if (excluded.has(alt.name)) continue;
-          if (alt.virtual) candidates.push(...alt.providers.filter((p) => !excluded.has(p)));
-          else candidates.push(alt.name);
-        }
-        if (candidates.length === 0) continue;
-        if (candidates.some((c) => chosen.has(c))) continue;
-        const pick = candidates[0]!;
+        const pick = chooseAlternative(group, excluded, chosen);
+        if (pick === undefined) continue;
         chosen.add(pick);
         next.push(pick);
       }
