@@ -24,6 +24,11 @@ function spdxId(s: string): string {
   return s.replace(/[^A-Za-z0-9.-]/g, '-');
 }
 
+/** Debian's "Name <mail>" → SPDX's "Name (mail)". */
+function spdxActor(s: string): string {
+  return s.replace(/\s*<([^>]*)>\s*$/, ' ($1)').trim();
+}
+
 function purl(d: DebInfo): string {
   const enc = (s: string): string => encodeURIComponent(s);
   return `pkg:deb/debian/${enc(d.name)}@${enc(d.version)}?arch=${enc(d.architecture)}`;
@@ -39,7 +44,7 @@ export function spdxDocument(imageName: string, debs: DebInfo[]): Record<string,
       name: d.name,
       SPDXID: `SPDXRef-Package-deb-${spdxId(d.name)}-${spdxId(d.architecture)}`,
       versionInfo: d.version,
-      supplier: d.maintainer ? `Organization: ${d.maintainer}` : 'NOASSERTION',
+      supplier: d.maintainer ? `Organization: ${spdxActor(d.maintainer)}` : 'NOASSERTION',
       downloadLocation: 'NOASSERTION',
       filesAnalyzed: false,
       licenseConcluded: 'NOASSERTION',
