@@ -4,9 +4,10 @@ import { Command, CommanderError, Option } from 'commander';
 import { UserError } from '../util/errors.js';
 import { log, setLogLevel } from '../util/log.js';
 import { buildCommand } from './build.js';
+import { cacheCommand } from './cache.js';
 import { collect, defaultCacheDir, ENV_CACHE_DIR, ENV_MIRROR } from './context.js';
 import { pkgCommand } from './pkg.js';
-import { cacheCommand, metadataCommand, pushCommand, runCommand, serveCommand } from './stubs.js';
+import { metadataCommand, pushCommand, runCommand, serveCommand } from './stubs.js';
 import { versionCommand } from './version.js';
 
 export function program(): Command {

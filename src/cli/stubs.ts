@@ -28,18 +28,6 @@ export function runCommand(): Command {
   ]);
 }
 
-export function cacheCommand(): Command {
-  return group('cache', 'manage the linuxkit cache', [
-    ['ls', 'list images in the linuxkit cache'],
-    ['clean', 'empty the linuxkit cache'],
-    ['export', 'export an image from the linuxkit cache'],
-    ['import', 'import images into the linuxkit cache from a tar'],
-    ['pull', 'pull images into the linuxkit cache'],
-    ['push', 'push images from the linuxkit cache to a registry'],
-    ['rm', 'remove images from the linuxkit cache'],
-  ]);
-}
-
 export function metadataCommand(): Command {
   return group('metadata', 'metadata utilities', [['create', 'create an ISO with metadata']]);
 }

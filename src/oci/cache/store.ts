@@ -231,7 +231,7 @@ export class LayoutStore implements ImageStore {
   }
 
   /** index.json, read by a caller that holds the cache lock. */
-  private async readIndexLocked(): Promise<ImageIndex> {
+  async readIndexLocked(): Promise<ImageIndex> {
     try {
       return await this.parseIndexFile();
     } catch (err) {
@@ -258,8 +258,13 @@ export class LayoutStore implements ImageStore {
     await withCacheLock(this.dir, async () => {
       const index = await this.readIndexLocked();
       mutate(index);
-      await writeFileAtomic(join(this.dir, INDEX_FILE), serializeIndex(index), this.tempDir);
+      await this.writeIndexLocked(index);
     });
+  }
+
+  /** Replaces index.json whole; the caller holds the cache lock (withCacheLock). */
+  async writeIndexLocked(index: ImageIndex): Promise<void> {
+    await writeFileAtomic(join(this.dir, INDEX_FILE), serializeIndex(index), this.tempDir);
   }
 
   async resolve(ref: string): Promise<Descriptor | undefined> {
@@ -268,7 +273,8 @@ export class LayoutStore implements ImageStore {
 
   async tag(ref: string, desc: Descriptor): Promise<void> {
     if (!ref) throw new UserError('cannot tag an image in the cache without a reference name');
-    digestHex(desc.digest);
+    // An entry must never point at nothing: store the blobs first, then name them.
+    if (!(await this.hasBlob(desc.digest))) throw new UserError(`cannot tag ${ref}: its root blob ${desc.digest} is not in the cache ${this.dir}`);
     const entry: Descriptor = { ...desc, annotations: { ...desc.annotations, [REF_NAME_ANNOTATION]: ref } };
     await this.updateIndex((index) => {
       index.manifests = index.manifests.filter((m) => refName(m) !== ref);

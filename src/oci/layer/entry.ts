@@ -1,0 +1,63 @@
+// One entry of a layer (or of a flattened image), independent of the tar library.
+import { posix } from 'node:path';
+import type { Readable } from 'node:stream';
+import { UserError } from '../../util/errors.js';
+
+export type EntryType = 'file' | 'directory' | 'symlink' | 'link' | 'character-device' | 'block-device' | 'fifo';
+
+export interface TarEntry {
+  /** Relative, normalised: no leading `/` or `./`, no trailing `/`, no `.`/`..` components. */
+  path: string;
+  type: EntryType;
+  /** Permission bits including setuid/setgid/sticky (0o7777). */
+  mode: number;
+  uid: number;
+  gid: number;
+  uname?: string;
+  gname?: string;
+  mtime: Date;
+  /** Size of the content; 0 for everything but files. */
+  size: number;
+  /** Symlink target as written (may be absolute or contain ..); for hard links, the normalised path of the target. */
+  linkname?: string;
+  devmajor?: number;
+  devminor?: number;
+  /** Extended attributes (PAX SCHILY.xattr.*), values as raw bytes. */
+  xattrs: Record<string, Buffer>;
+  /** The content of a file; an empty stream for other types. Consume or ignore: ignored bodies are drained. */
+  body: Readable;
+}
+
+/**
+ * Normalises a path from a tar header. Absolute paths are taken relative to the root (as tar
+ * does); a path that climbs out of the root with `..` is refused. Returns '' for the root itself.
+ */
+export function normalizeEntryPath(name: string, what = 'entry'): string {
+  const parts: string[] = [];
+  for (const part of name.split('/')) {
+    if (part === '' || part === '.') continue;
+    if (part === '..') {
+      if (parts.length === 0) throw new UserError(`tar ${what} "${name}" points outside the root (..); refusing it`);
+      parts.pop();
+      continue;
+    }
+    parts.push(part);
+  }
+  return parts.join('/');
+}
+
+/** The parent directories of a normalised path, nearest last ('a/b/c' → ['a', 'a/b']). */
+export function ancestors(path: string): string[] {
+  const out: string[] = [];
+  let i = path.indexOf('/');
+  while (i !== -1) {
+    out.push(path.slice(0, i));
+    i = path.indexOf('/', i + 1);
+  }
+  return out;
+}
+
+export function dirnameOf(path: string): string {
+  const d = posix.dirname(path);
+  return d === '.' ? '' : d;
+}

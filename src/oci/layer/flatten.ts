@@ -1,0 +1,113 @@
+// Flattening a stack of layers into one stream of entries: the image's root filesystem, with
+// whiteouts applied, as `build` writes it under containers/.../rootfs in its output tar.
+//
+// Streaming, in two passes: an entry of layer i must be dropped when a later layer replaces it,
+// whites it out, makes one of its parent directories opaque or replaces a parent directory
+// with a non-directory, so the later layers must be known first. Pass 1 reads only the headers
+// of layers 1..n-1 (never the bottom one, usually the largest) and records, per path, the
+// highest layer that kills it. Pass 2 streams every layer bottom-up and emits the survivors, so
+// the output keeps the order of the layers (a hard link comes after its target, a directory's
+// entry before its files) and contents are never held in memory.
+import type { Readable } from 'node:stream';
+import { log } from '../../util/log.js';
+import { decompressed } from './decompress.js';
+import { ancestors, type TarEntry } from './entry.js';
+import { readTar } from './tar.js';
+
+/** A layer blob to read, possibly twice; `name` is used in messages. */
+export interface LayerSource {
+  name: string;
+  open(): Readable;
+}
+
+export interface FlatEntry extends TarEntry {
+  /** Index of the layer the entry comes from (0 = bottom). */
+  layer: number;
+}
+
+const WHITEOUT_PREFIX = '.wh.';
+const OPAQUE_MARKER = '.wh..wh..opq';
+
+type Whiteout = { kind: 'opaque'; dir: string } | { kind: 'remove'; path: string } | { kind: 'meta' };
+
+/** Classifies `.wh.` entries; undefined for ordinary entries. */
+export function whiteoutOf(path: string): Whiteout | undefined {
+  const slash = path.lastIndexOf('/');
+  const base = path.slice(slash + 1);
+  if (!base.startsWith(WHITEOUT_PREFIX)) return undefined;
+  const dir = slash === -1 ? '' : path.slice(0, slash);
+  if (base === OPAQUE_MARKER) return { kind: 'opaque', dir };
+  // Other `.wh..wh.` names are aufs bookkeeping (hard link dirs), not whiteouts.
+  if (base.startsWith(WHITEOUT_PREFIX + WHITEOUT_PREFIX)) return { kind: 'meta' };
+  const name = base.slice(WHITEOUT_PREFIX.length);
+  return { kind: 'remove', path: dir ? `${dir}/${name}` : name };
+}
+
+/** What later layers do to the paths of earlier ones. */
+class Shadows {
+  /** path → highest layer that defines or whites out exactly this path. */
+  private readonly exact = new Map<string, number>();
+  /** path → highest layer that removes everything below this path (whiteout, opaque, non-directory). */
+  private readonly below = new Map<string, number>();
+
+  private raise(map: Map<string, number>, path: string, layer: number): void {
+    if ((map.get(path) ?? -1) < layer) map.set(path, layer);
+  }
+
+  record(entry: TarEntry, layer: number): void {
+    const wh = whiteoutOf(entry.path);
+    if (wh?.kind === 'meta') return;
+    if (wh?.kind === 'opaque') {
+      this.raise(this.below, wh.dir, layer);
+      return;
+    }
+    if (wh?.kind === 'remove') {
+      this.raise(this.exact, wh.path, layer);
+      this.raise(this.below, wh.path, layer);
+      return;
+    }
+    this.raise(this.exact, entry.path, layer);
+    if (entry.type !== 'directory') this.raise(this.below, entry.path, layer);
+  }
+
+  /** Whether `path` from `layer` is hidden by a later layer. */
+  hidden(path: string, layer: number): boolean {
+    if ((this.exact.get(path) ?? -1) > layer) return true;
+    if ((this.below.get('') ?? -1) > layer) return true;
+    for (const dir of ancestors(path)) if ((this.below.get(dir) ?? -1) > layer) return true;
+    return false;
+  }
+}
+
+async function* layerEntries(source: LayerSource): AsyncGenerator<TarEntry> {
+  const { stream } = await decompressed(source.open());
+  yield* readTar(stream, `layer ${source.name}`);
+}
+
+/**
+ * The merged root filesystem of `layers` (bottom first) as one ordered stream of entries.
+ * Whiteout entries are applied and never emitted. Bodies must be consumed in order (or are
+ * drained when the next entry is asked for).
+ */
+export async function* flattenLayers(layers: LayerSource[]): AsyncGenerator<FlatEntry> {
+  const shadows = new Shadows();
+  for (let i = 1; i < layers.length; i++) {
+    for await (const entry of layerEntries(layers[i]!)) shadows.record(entry, i);
+  }
+  // Non-directories emitted so far, so a hard link to something that did not survive is caught.
+  const linkable = new Set<string>();
+  for (let i = 0; i < layers.length; i++) {
+    for await (const entry of layerEntries(layers[i]!)) {
+      if (whiteoutOf(entry.path)) continue;
+      if (shadows.hidden(entry.path, i)) continue;
+      if (entry.type === 'link' && !linkable.has(entry.linkname!)) {
+        log.warn(`layer ${layers[i]!.name}: hard link ${entry.path} points at ${entry.linkname}, which is not in the image; skipping it`);
+        continue;
+      }
+      if (entry.type === 'directory') linkable.delete(entry.path);
+      else linkable.add(entry.path);
+      yield { ...entry, layer: i };
+    }
+  }
+}
+
