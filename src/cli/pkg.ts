@@ -197,7 +197,7 @@ export function pkgCommand(): Command {
         log.info(`pkg: pushed ${r.ref} ${r.digest}`);
       }),
   );
-  pkg.addCommand(notYet(new Command('remote-tag').description('tag a remote image with a new tag').allowUnknownOption()));
-  pkg.addCommand(notYet(new Command('builder').description('manage the pkg builder (BuildKit only)').allowUnknownOption()));
+  pkg.addCommand(notYet(new Command('remote-tag').description('tag a remote image with a new tag').argument('[args...]').allowUnknownOption()));
+  pkg.addCommand(notYet(new Command('builder').description('manage the pkg builder (BuildKit only)').argument('[args...]').allowUnknownOption()));
   return pkg;
 }
