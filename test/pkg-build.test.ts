@@ -164,6 +164,13 @@ describe('pkg build (daemonless, Debian packages)', () => {
       const m = runCli(['--cache', cache, 'pkg', 'manifest', '--org', org, pkg]);
       assert.equal(m.status, 0, m.stderr);
       assert.match(m.stdout, /Updating index for/);
+      // remote-tag: the same index under another tag of the repository.
+      const v1 = `${org}/busybox:v1`;
+      const t = runCli(['pkg', 'remote-tag', ref!, v1]);
+      assert.equal(t.status, 0, t.stderr);
+      const rawV1 = execFileSync('skopeo', ['inspect', '--raw', '--tls-verify=false', `docker://${v1}`]);
+      assert.equal(`sha256:${createHash('sha256').update(rawV1).digest('hex')}`, digest);
+      assert.match(runCli(['pkg', 'remote-tag', ref!, v1]).stderr, /identical .* skipping/);
       // A dirty package is built but not pushed.
       const d = runCli(['--cache', cache, 'pkg', 'push', '--force-dirty', '--org', org, pkg]);
       assert.equal(d.status, 1);

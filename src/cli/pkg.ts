@@ -3,6 +3,8 @@
 import { Command, Option } from 'commander';
 import { LayoutStore } from '../oci/cache/index.js';
 import { pushImage } from '../oci/push.js';
+import { parseReference, referenceString, repositoryName } from '../oci/reference.js';
+import { RegistryClient } from '../oci/registry/client.js';
 import { buildPackage, type BuildOptions } from '../pkg/build.js';
 import { DEFAULT_BUILD_YML, DEFAULT_TAG_TEMPLATE, DEFAULT_ORG } from '../pkg/buildyml.js';
 import { canonicalRef, DEFAULT_HASH_COMMIT, ENV_PKG_ORG, loadPackage, shortRef, type PkgOptions } from '../pkg/package.js';
@@ -164,6 +166,30 @@ function buildFlags(cmd: Command): Command {
     .option('--dry-run', 'Do not actually build, just print what would be built', false);
 }
 
+/** LinuxKit's remote-tag: the same manifest put under another tag of the same repository. */
+async function remoteTag(fromArg: string, toArg: string, cmd: Command): Promise<void> {
+  const from = parseReference(fromArg);
+  const to = parseReference(toArg);
+  if (repositoryName(from) !== repositoryName(to)) {
+    throw new NotImplementedError(`'pkg remote-tag' between repositories (${repositoryName(from)} → ${repositoryName(to)})`);
+  }
+  const g = globalOptions(cmd);
+  const client = new RegistryClient({ mirrors: g.mirror, certFiles: g.certFile });
+  try {
+    const src = await client.getManifest(from);
+    const existing = await client.headManifest(to);
+    if (existing?.digest === src.descriptor.digest) {
+      log.info(`image ${referenceString(to)} already exists in the registry, identical to ${referenceString(from)}, skipping`);
+      return;
+    }
+    if (existing) log.info(`image ${referenceString(to)} already exists in the registry, but is different from ${referenceString(from)}, overwriting`);
+    await client.putManifest(to, src.descriptor.mediaType, src.body);
+    log.info(`pkg: tagged ${referenceString(to)} ${src.descriptor.digest}`);
+  } finally {
+    client.close();
+  }
+}
+
 export function pkgCommand(): Command {
   const pkg = addCommonFlags(new Command('pkg').description('package building and pushing'));
   pkg.addCommand(
@@ -197,7 +223,13 @@ export function pkgCommand(): Command {
         log.info(`pkg: pushed ${r.ref} ${r.digest}`);
       }),
   );
-  pkg.addCommand(notYet(new Command('remote-tag').description('tag a remote image with a new tag').argument('[args...]').allowUnknownOption()));
+  pkg.addCommand(
+    new Command('remote-tag')
+      .description('tag a package in a remote registry with another tag, without downloading or pulling')
+      .argument('<from>', 'the existing image')
+      .argument('<to>', 'the new tag, in the same repository')
+      .action(async (fromArg: string, toArg: string, _flags: unknown, cmd: Command) => remoteTag(fromArg, toArg, cmd)),
+  );
   pkg.addCommand(notYet(new Command('builder').description('manage the pkg builder (BuildKit only)').argument('[args...]').allowUnknownOption()));
   return pkg;
 }
