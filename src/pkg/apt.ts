@@ -114,7 +114,8 @@ export function showCandidates(names: string[], arch: string, native: string): M
   if (missing.length > 0) {
     throw new UserError(
       `Debian package${missing.length > 1 ? 's' : ''} not found by apt for ${arch}: ${missing.join(', ')}` +
-        (r.stderr.trim() ? ` (${r.stderr.trim().split('\n')[0]})` : ''),
+        (r.stderr.trim() ? ` (${r.stderr.trim().split('\n')[0]})` : '') +
+        ' — check the name, or run "apt-get update" if apt\'s package lists are empty or old',
     );
   }
   return result;

@@ -8,7 +8,7 @@ import { after, describe, it } from 'node:test';
 import { runCli } from '../../test/helpers.js';
 import { parseBuildYml } from './buildyml.js';
 import { directoryTreeHash } from './hash.js';
-import { expandTagTemplate } from './package.js';
+import { canonicalRef, expandTagTemplate, loadPackage, shortRef, type PkgOptions } from './package.js';
 
 const tmp = mkdtempSync(join(tmpdir(), 'pkg-tag-test-'));
 after(() => rmSync(tmp, { recursive: true, force: true }));
@@ -96,16 +96,28 @@ describe('pkg show-tag', () => {
     makePackage(a, 'alpha');
     makePackage(b, 'beta');
     const hash = directoryTreeHash(a);
-    assert.equal(showTag(['--org', 'me', a]), `me/alpha:${hash}`);
-    assert.equal(showTag([a], { LINUXKIT_PKG_ORG: 'envorg' }), `envorg/alpha:${hash}`);
-    assert.equal(showTag(['--org', 'flag', a], { LINUXKIT_PKG_ORG: 'envorg' }), `flag/alpha:${hash}`);
-    assert.equal(showTag(['--tag', 'v1-{{ .Hash }}', a]), `linuxkit/alpha:v1-${hash}`);
-    assert.equal(showTag(['--tag', 'fixed', a]), 'linuxkit/alpha:fixed');
-    assert.equal(showTag(['--hash', 'abc', a]), 'linuxkit/alpha:abc');
+    // Through the CLI: flag parsing, the environment, several directories.
+    assert.equal(showTag(['--org', 'flag', '--tag', 'v1-{{ .Hash }}', a], { LINUXKIT_PKG_ORG: 'envorg' }), `flag/alpha:v1-${hash}`);
+    assert.equal(showTag([a, b], { LINUXKIT_PKG_ORG: 'envorg' }), `envorg/alpha:${hash}\nenvorg/beta:${directoryTreeHash(b)}`);
     assert.equal(showTag(['--dev', a], { USER: 'someone' }), 'someone/alpha:dev');
-    assert.equal(showTag([a, b]), `linuxkit/alpha:${hash}\nlinuxkit/beta:${directoryTreeHash(b)}`);
-    writeFileSync(join(a, 'other.yml'), 'image: other\ntag: "r-{{.Hash}}"\n');
-    assert.equal(showTag(['--build-yml', 'other.yml', a]), `linuxkit/other:r-${directoryTreeHash(a)}`);
+    // The rest in-process (each CLI run costs a Node start).
+    const tag = (opts: PkgOptions): string => shortRef(loadPackage(a, opts));
+    const saved = process.env.LINUXKIT_PKG_ORG;
+    delete process.env.LINUXKIT_PKG_ORG;
+    try {
+      assert.equal(tag({ org: 'me' }), `me/alpha:${hash}`);
+      assert.equal(tag({ tag: 'fixed' }), 'linuxkit/alpha:fixed');
+      assert.equal(tag({ hash: 'abc' }), 'linuxkit/alpha:abc');
+      assert.equal(tag({ hash: 'abc', tag: '{{.Hash}}-x' }), 'linuxkit/alpha:abc-x');
+      assert.equal(canonicalRef(loadPackage(a, { org: 'registry.example:5000/me' })), `registry.example:5000/me/alpha:${hash}`);
+      writeFileSync(join(a, 'other.yml'), 'image: other\ntag: "r-{{.Hash}}"\n');
+      assert.equal(tag({ buildYml: 'other.yml' }), `linuxkit/other:r-${directoryTreeHash(a)}`);
+      // --hash-path: the hash of a parent directory, which must contain the package.
+      assert.equal(tag({ hashPath: tmp }).split(':')[1], directoryTreeHash(tmp));
+      assert.throws(() => tag({ hashPath: b }), /Hash path is not a prefix of the package path/);
+    } finally {
+      if (saved !== undefined) process.env.LINUXKIT_PKG_ORG = saved;
+    }
   });
 
   it('fails clearly on a bad template, a missing build.yml and an unknown field', () => {
