@@ -6,7 +6,8 @@ import { log, setLogLevel } from '../util/log.js';
 import { buildCommand } from './build.js';
 import { cacheCommand } from './cache.js';
 import { collect, defaultCacheDir, ENV_CACHE_DIR, ENV_MIRROR } from './context.js';
-import { metadataCommand, pkgCommand, pushCommand, runCommand, serveCommand } from './stubs.js';
+import { pkgCommand } from './pkg.js';
+import { metadataCommand, pushCommand, runCommand, serveCommand } from './stubs.js';
 import { versionCommand } from './version.js';
 
 export function program(): Command {

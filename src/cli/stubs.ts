@@ -28,17 +28,6 @@ export function runCommand(): Command {
   ]);
 }
 
-export function pkgCommand(): Command {
-  return group('pkg', 'package building and pushing', [
-    ['build', 'build an OCI package from a directory with a yaml configuration file'],
-    ['push', 'build and push an OCI package'],
-    ['show-tag', 'show the tag of a package'],
-    ['manifest', 'update the manifest of a package in the registry'],
-    ['remote-tag', 'tag a remote image with a new tag'],
-    ['builder', 'manage the pkg builder'],
-  ]);
-}
-
 export function metadataCommand(): Command {
   return group('metadata', 'metadata utilities', [['create', 'create an ISO with metadata']]);
 }
