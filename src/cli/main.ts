@@ -5,7 +5,9 @@ import { UserError } from '../util/errors.js';
 import { log, setLogLevel } from '../util/log.js';
 import { buildCommand } from './build.js';
 import { collect, defaultCacheDir, ENV_CACHE_DIR, ENV_MIRROR } from './context.js';
-import { cacheCommand, metadataCommand, pkgCommand, pushCommand, runCommand, serveCommand } from './stubs.js';
+import { ExitStatus } from './exit-status.js';
+import { runCommand } from './run.js';
+import { cacheCommand, metadataCommand, pkgCommand, pushCommand, serveCommand } from './stubs.js';
 import { versionCommand } from './version.js';
 
 export function program(): Command {
@@ -59,6 +61,7 @@ export async function main(argv: string[]): Promise<number> {
     await program().parseAsync(argv);
     return 0;
   } catch (err) {
+    if (err instanceof ExitStatus) return err.code;
     if (err instanceof CommanderError) {
       // Commander has already printed help or the usage error.
       return err.exitCode;
