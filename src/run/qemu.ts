@@ -182,7 +182,7 @@ export async function prepareQemu(
   const netdev = netdevFor(o.networking ?? 'default', publish);
 
   const hostArch = hostQemuArch();
-  let accel = o.accel ?? process.env.LINUXKIT_QEMU_ACCEL ?? defaultAccel();
+  let accel = o.accel || process.env.LINUXKIT_QEMU_ACCEL || defaultAccel();
   if (arch !== hostArch) {
     log.info(`Disable acceleration as ${arch} != ${hostArch}`);
     accel = '';
