@@ -3,9 +3,9 @@
 # A bundle is DIR/{config.json, runtime.json, rootfs/ | lower/ + tmp/ + rootfs/}; runtime.json
 # must be loaded (load_runtime_json) before these functions are called.
 
-# A runtime.json path: absolute, or relative to the bundle's rootfs.
+# A runtime.json path: absolute, or relative to the bundle's rootfs. Sets _bp (no subshell).
 bundle_path() {
-	case "$2" in /*) echo "$2" ;; *) echo "$1/rootfs/$2" ;; esac
+	case "$2" in /*) _bp=$2 ;; *) _bp=$1/rootfs/$2 ;; esac
 }
 
 # Before create: mounts (in order), then mkdir, then cgroups (prepare.go prepareFilesystem).
@@ -14,21 +14,25 @@ prepare_filesystem() {
 	_i=0
 	while [ "$_i" -lt "${RT_mounts_n:-0}" ]; do
 		eval "_dst=\${RT_mounts_${_i}_destination-} _src=\${RT_mounts_${_i}_source-} _typ=\${RT_mounts_${_i}_type-} _no=\${RT_mounts_${_i}_options_n:-0}"
-		_dir=$(bundle_path "$_b" "$_dst")
-		mkdir -p "$_dir" || return 1
+		bundle_path "$_b" "$_dst"
+		_dir=$_bp
+		[ -d "$_dir" ] || mkdir -p "$_dir" || return 1
 		_opts=
 		_prop=
+		_mk=
 		_j=0
 		while [ "$_j" -lt "$_no" ]; do
 			eval "_o=\${RT_mounts_${_i}_options_${_j}}"
 			case "$_o" in
-			upperdir=* | workdir=*) mkdir -p "${_o#*=}" && _opts="$_opts,$_o" ;;
+			upperdir=* | workdir=*) _mk="$_mk ${_o#*=}" _opts="$_opts,$_o" ;;
 			shared | rshared | private | rprivate | slave | rslave | unbindable | runbindable) _prop="$_prop $_o" ;;
 			*) _opts="$_opts,$_o" ;;
 			esac
 			_j=$((_j + 1))
 		done
 		_opts=${_opts#,}
+		# The overlay's upper and work directories (in the tmpfs mounted just before).
+		[ -z "$_mk" ] || mkdir -p $_mk || return 1
 		# {"options": ["remount", "private"]} only changes propagation: no mount(2) of its own.
 		if [ -n "$_src$_typ" ] || { [ -n "$_opts" ] && [ "$_opts" != remount ]; }; then
 			mount ${_typ:+-t "$_typ"} ${_opts:+-o "$_opts"} "${_src:-none}" "$_dir" || {
@@ -42,7 +46,8 @@ prepare_filesystem() {
 	_i=0
 	while [ "$_i" -lt "${RT_mkdir_n:-0}" ]; do
 		eval "_d=\${RT_mkdir_${_i}}"
-		mkdir -p "$(bundle_path "$_b" "$_d")" || return 1
+		bundle_path "$_b" "$_d"
+		mkdir -p "$_bp" || return 1
 		_i=$((_i + 1))
 	done
 	_i=0
@@ -112,20 +117,21 @@ prepare_process() {
 run_to_completion() {
 	_rt=$1 _n=$2 _b=$3 _out=$4 _err=$5
 	if ! needs_prepare_process; then
-		"$_rt" $(runtime_flags) run --bundle "$_b" "$_n" </dev/null >>"$_out" 2>>"$_err"
+		"$_rt" $RUNTIME_FLAGS run --bundle "$_b" "$_n" </dev/null >>"$_out" 2>>"$_err"
 		return $?
 	fi
 	_pidf="$LK_RUN/pids/$_n.pid"
 	mkdir -p "$LK_RUN/pids"
-	"$_rt" $(runtime_flags) create --bundle "$_b" --pid-file "$_pidf" "$_n" </dev/null >>"$_out" 2>>"$_err" || return 1
-	_cpid=$(cat "$_pidf")
+	"$_rt" $RUNTIME_FLAGS create --bundle "$_b" --pid-file "$_pidf" "$_n" </dev/null >>"$_out" 2>>"$_err" || return 1
+	read -r _cpid <"$_pidf"
 	if ! prepare_process "$_b" "$_cpid" 2>>"$_err"; then
 		"$_rt" delete -f "$_n" >/dev/null 2>&1
 		return 1
 	fi
-	"$_rt" $(runtime_flags) start "$_n" >>"$_out" 2>>"$_err" || return 1
-	while [ -d "/proc/$_cpid" ]; do sleep 0.05; done
+	"$_rt" $RUNTIME_FLAGS start "$_n" >>"$_out" 2>>"$_err" || return 1
+	while alive "$_cpid"; do sleep 0.05; done
 	"$_rt" delete -f "$_n" >/dev/null 2>&1
+	rm -f "$_pidf"
 	return 0
 }
 
@@ -136,13 +142,14 @@ start_detached() {
 	_pidf="$LK_RUN/pids/$_n.pid"
 	mkdir -p "$LK_RUN/pids"
 	if ! needs_prepare_process; then
-		"$_rt" $(runtime_flags) run --detach --bundle "$_b" --pid-file "$_pidf" "$_n" </dev/null >>"$_out" 2>>"$_err"
+		"$_rt" $RUNTIME_FLAGS run --detach --bundle "$_b" --pid-file "$_pidf" "$_n" </dev/null >>"$_out" 2>>"$_err"
 		return $?
 	fi
-	"$_rt" $(runtime_flags) create --bundle "$_b" --pid-file "$_pidf" "$_n" </dev/null >>"$_out" 2>>"$_err" || return 1
-	if ! prepare_process "$_b" "$(cat "$_pidf")" 2>>"$_err"; then
+	"$_rt" $RUNTIME_FLAGS create --bundle "$_b" --pid-file "$_pidf" "$_n" </dev/null >>"$_out" 2>>"$_err" || return 1
+	read -r _cpid <"$_pidf"
+	if ! prepare_process "$_b" "$_cpid" 2>>"$_err"; then
 		"$_rt" delete -f "$_n" >/dev/null 2>&1
 		return 1
 	fi
-	"$_rt" $(runtime_flags) start "$_n" >>"$_out" 2>>"$_err"
+	"$_rt" $RUNTIME_FLAGS start "$_n" >>"$_out" 2>>"$_err"
 }

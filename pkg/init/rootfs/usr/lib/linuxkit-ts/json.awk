@@ -5,7 +5,8 @@
 #   RT_mounts_0_options_0='bind'  RT_mounts_0_options_1='ro'
 # Keys are joined with "_", characters other than [A-Za-z0-9_] become "_", arrays also get
 # NAME_n (their length). Strings are unescaped and single-quoted for the shell; numbers,
-# true, false and null are printed as they are. A document that is not JSON exits 2.
+# true, false and null are printed as they are. Last comes PREFIX_vars, the names assigned
+# (so a caller can unset them). A document that is not JSON exits 2.
 BEGIN { RS = "\001"; if (prefix == "") prefix = "J_" }
 { doc = doc $0 }
 END {
@@ -13,12 +14,13 @@ END {
 	value(prefix)
 	ws()
 	if (p <= n) fail("trailing data")
+	printf "%s_vars='%s'\n", prefix, substr(names, 2)
 	exit 0
 }
 function fail(msg) { printf "json.awk: %s at offset %d\n", msg, p > "/dev/stderr"; exit 2 }
 function ws() { while (p <= n && index(" \t\r\n", substr(doc, p, 1)) > 0) p++ }
 function key(path, k) { gsub(/[^A-Za-z0-9_]/, "_", k); return (path ~ /_$/ ? path k : path "_" k) }
-function emit(path, v) { gsub(/'/, "'\\''", v); printf "%s='%s'\n", path, v }
+function emit(path, v) { gsub(/'/, "'\\''", v); printf "%s='%s'\n", path, v; names = names " " path }
 function value(path,   c) {
 	ws(); c = substr(doc, p, 1)
 	if (c == "{") object(path)
@@ -42,11 +44,11 @@ function object(path,   k, c) {
 }
 function array(path,   i, c) {
 	p++; ws(); i = 0
-	if (substr(doc, p, 1) == "]") { p++; printf "%s_n=0\n", path; return }
+	if (substr(doc, p, 1) == "]") { p++; printf "%s_n=0\n", path; names = names " " path "_n"; return }
 	while (1) {
 		value(key(path, i)); i++; ws()
 		c = substr(doc, p, 1); p++
-		if (c == "]") { printf "%s_n=%d\n", path, i; return }
+		if (c == "]") { printf "%s_n=%d\n", path, i; names = names " " path "_n"; return }
 		if (c != ",") fail("expected ',' or ']'")
 	}
 }
@@ -79,5 +81,5 @@ function literal(path,   start, v) {
 	while (p <= n && index(",}] \t\r\n", substr(doc, p, 1)) == 0) p++
 	v = substr(doc, start, p - start)
 	if (v !~ /^(-?[0-9][0-9.eE+-]*|true|false|null)$/) fail("bad value '" v "'")
-	printf "%s=%s\n", path, v
+	printf "%s=%s\n", path, v; names = names " " path
 }

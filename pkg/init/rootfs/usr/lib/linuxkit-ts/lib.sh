@@ -13,9 +13,14 @@ stage() {
 
 warn() { echo "linuxkit-ts: warning: $*" >&2; }
 
+# Under TCG every fork+exec costs milliseconds, so these scripts use shell builtins where
+# they can: the command line is read once, files with `read`, no $(cat …) in loops.
+LK_CMDLINE=
+[ -r /proc/cmdline ] && read -r LK_CMDLINE </proc/cmdline
+
 # Whether the kernel command line has the word $1 (e.g. linuxkit.runc_console=1).
 cmdline_has() {
-	case " $(cat /proc/cmdline 2>/dev/null) " in *" $1 "*) return 0 ;; esac
+	case " $LK_CMDLINE " in *" $1 "*) return 0 ;; esac
 	return 1
 }
 
@@ -28,14 +33,13 @@ runtime_bin() {
 }
 
 # Global runtime flags: --debug with linuxkit.runc_debug=1 (LinuxKit's option).
-runtime_flags() {
-	cmdline_has linuxkit.runc_debug=1 && echo --debug
-	return 0
-}
+RUNTIME_FLAGS=
+cmdline_has linuxkit.runc_debug=1 && RUNTIME_FLAGS=--debug
 
 # Loads BUNDLE/runtime.json into RT_* shell variables (see json.awk); clears earlier ones.
 load_runtime_json() {
-	for _v in $(set | sed -n 's/^\(RT_[A-Za-z0-9_]*\)=.*/\1/p'); do unset "$_v"; done
+	for _v in ${RT__vars:-}; do unset "$_v"; done
+	RT__vars=
 	[ -f "$1/runtime.json" ] || return 0
 	_vars=$(awk -v prefix=RT_ -f "$LK_LIB/json.awk" "$1/runtime.json") || {
 		warn "$1/runtime.json is not valid JSON"
@@ -45,3 +49,17 @@ load_runtime_json() {
 }
 
 cgroup_v2() { [ -e /sys/fs/cgroup/cgroup.controllers ]; }
+
+# Whether process $1 is alive (a zombie is not): reads /proc/PID/stat, no fork.
+alive() {
+	[ -r "/proc/$1/stat" ] || return 1
+	read -r _s <"/proc/$1/stat" 2>/dev/null || return 1
+	_s=${_s##*) }
+	[ "${_s%% *}" != Z ]
+}
+
+# Seconds since boot, whole (for deadlines and back-off).
+uptime_s() {
+	read -r _u _ </proc/uptime
+	echo "${_u%.*}"
+}
