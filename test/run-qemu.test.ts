@@ -15,6 +15,8 @@ import {
   TEST_CMDLINE,
   writeFileIn,
 } from './fixtures/boot.js';
+import { debianCloudKernel } from './fixtures/debian.js';
+import { installModules } from './fixtures/init-image.js';
 import { CLI, ROOT, runCli } from './helpers.js';
 
 const MARKER = 'linuxkit-ts-run-marker';
@@ -86,6 +88,32 @@ describe('linuxkit run qemu (real qemu, Debian cloud kernel)', { timeout: 300_00
     } finally {
       vm.kill();
     }
+  });
+
+  it('--data attaches a metadata CD-ROM holding /config, visible to a kernel without AHCI', async () => {
+    const root = tempDir('initrd-cd');
+    installBusybox(root);
+    const mods = ['scsi/scsi_common.ko', 'scsi/scsi_mod.ko', 'cdrom/cdrom.ko', 'ata/libata.ko', 'ata/ata_piix.ko', 'scsi/sr_mod.ko'].map((m) => `drivers/${m}`);
+    installModules(root, [...mods, 'fs/isofs/isofs.ko']);
+    const rel = debianCloudKernel().release;
+    writeFileIn(
+      root,
+      'init',
+      [
+        '#!/bin/sh',
+        'mkdir -p /proc /dev /cd && mount -t proc proc /proc && mount -t devtmpfs dev /dev',
+        ...[...mods, 'fs/isofs/isofs.ko'].map((m) => `insmod /lib/modules/${rel}/kernel/${m}`),
+        'i=0; while [ ! -b /dev/sr0 ] && [ $i -lt 100 ]; do sleep 0.1; i=$((i+1)); done',
+        'mount -t iso9660 -o ro /dev/sr0 /cd && echo "metadata: $(cat /cd/config)"',
+        'poweroff -f',
+      ].join('\n') + '\n',
+      0o755,
+    );
+    const cdPrefix = makeKernelImage(root, `${TEST_CMDLINE} quiet`);
+    const r = await runCliAsync(['run', 'qemu', '--accel', 'tcg', '--mem', '256', '--networking', 'none', '--data', '{"hello":"from the host"}', cdPrefix]);
+    assert.equal(r.status, 0, r.stderr);
+    assert.match(r.stdout, /metadata: \{"hello":"from the host"\}/);
+    assert.ok(existsSync(`${cdPrefix}-state/data.iso`));
   });
 
   it('falls back from KVM to TCG when KVM does not run guests, and caches the verdict', async () => {
