@@ -70,6 +70,7 @@ function makeImage(): string {
         '[ -d /hostrun/made-by-runtime-json ] && echo "check: runtime.json mkdir ok"',
         'grep -q " /run/netns/002-ns " /proc/1/mountinfo && echo "check: bindNS ok"',
         'echo "check: onboot logs: $(readlink /hostlog/onboot): $(ls /hostrun/log/onboot/ | tr "\\n" " ")"',
+        'echo "check: memory used: $(free -k | awk \'/Mem:/ {print int($3 / 1024)}\') MB"',
         'sleep 0.5',
         'poweroff',
       ].join('\n'),
@@ -160,7 +161,9 @@ describe('the init, booted (crun, busybox, Debian cloud kernel)', { timeout: 300
     const lines = ['init start', 'rc.init mounts done', 'rc.init hotplug done', 'onboot 001-hello done status=0', 'onboot 002-ns done status=0', 'services started'].map(
       (w) => `  ${String(at(w)).padStart(6)} s  ${w}`,
     );
-    process.stderr.write(`boot timeline (guest uptime):\n${lines.join('\n')}\n`);
+    const mem = /check: memory used: (\d+) MB/.exec(console)?.[1];
+    process.stderr.write(`boot timeline (guest uptime):\n${lines.join('\n')}\nmemory used with services running: ${mem} MB\n`);
+    assert.ok(Number(mem) > 0 && Number(mem) < 200, `memory used: ${mem} MB`);
     assert.ok(at('services started')! > at('init start')!);
   });
 });

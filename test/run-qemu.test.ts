@@ -66,6 +66,25 @@ describe('linuxkit run qemu (real qemu, Debian cloud kernel)', { timeout: 300_00
     assert.equal(r.status, 7, r.stderr);
   });
 
+  it('linuxkit run PATH uses the default backend (qemu), with the shared flags before it', async () => {
+    const r = await runCliAsync(['run', '--mem', '256', prefix], { LINUXKIT_QEMU_ACCEL: 'tcg' });
+    assert.equal(r.status, 0, r.stderr);
+    assert.match(r.stdout, new RegExp(MARKER));
+  });
+
+  it('--detached: qemu in the background, its console in STATE/console.log', async () => {
+    const state = tempDir('detached');
+    const r = await runCliAsync(['run', 'qemu', '--accel', 'tcg', '--mem', '256', '--networking', 'none', '--detached', '--state', state, prefix]);
+    assert.equal(r.status, 0, r.stderr);
+    assert.match(r.stdout.trim(), /^\d+$/, 'prints the pid');
+    const log = join(state, 'console.log');
+    const deadline = Date.now() + 120_000;
+    while (Date.now() < deadline && !(existsSync(log) && readFileSync(log, 'utf8').includes(MARKER))) {
+      await new Promise((res) => setTimeout(res, 500));
+    }
+    assert.match(readFileSync(log, 'utf8'), new RegExp(MARKER));
+  });
+
   it('library: runQemu gives a console to wait on, and a status', async () => {
     const vm = await boot(prefix, { state: tempDir('state') });
     try {
