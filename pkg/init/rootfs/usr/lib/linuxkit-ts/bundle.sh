@@ -129,7 +129,12 @@ run_to_completion() {
 		return 1
 	fi
 	"$_rt" $RUNTIME_FLAGS start "$_n" >>"$_out" 2>>"$_err" || return 1
-	while alive "$_cpid"; do sleep 0.05; done
+	# Poll with a growing interval: quick for short containers, few forks for long ones.
+	_nap=0.05
+	while alive "$_cpid"; do
+		sleep "$_nap"
+		case "$_nap" in 0.05) _nap=0.1 ;; 0.1) _nap=0.2 ;; *) _nap=0.5 ;; esac
+	done
 	"$_rt" delete -f "$_n" >/dev/null 2>&1
 	rm -f "$_pidf"
 	return 0
