@@ -19,13 +19,13 @@ function makeImage(): string {
   const root = tempDir('init-root');
   installInit(root);
   installCrun(root);
-  installModules(root, ['fs/overlayfs/overlay.ko']);
+  installModules(root, ['fs/overlayfs/overlay.ko', 'drivers/net/veth.ko']);
 
   // One busybox tree for every container, in the marker service's rootfs (others bind or overlay it).
   const bb = join(root, BUSYBOX_ROOT);
   installBusybox(bb);
   // Mount points must exist: the machine's root (and so this tree) is read-only at run time.
-  for (const d of ['proc', 'dev', 'sys', 'tmp', 'hostlog', 'hostrun']) mkdirSync(join(bb, d), { recursive: true });
+  for (const d of ['proc', 'dev', 'sys', 'tmp', 'hostlog', 'hostrun', 'hostcg']) mkdirSync(join(bb, d), { recursive: true });
   writeFileSync(join(bb, 'hostconsole'), '');
 
   writeBundle(root, 'onboot', '001-hello', {
@@ -36,11 +36,16 @@ function makeImage(): string {
   writeBundle(root, 'onboot', '002-ns', {
     rootFrom: BUSYBOX_ROOT,
     namespaces: ['pid', 'mount', 'ipc', 'uts', 'network'],
-    runtime: { mkdir: ['/run/made-by-runtime-json'], bindNS: { net: '/run/netns/002-ns' } },
-    args: ['/bin/sh', '-c', 'echo ns-onboot'],
+    runtime: {
+      mkdir: ['/run/made-by-runtime-json'],
+      bindNS: { net: '/run/netns/002-ns' },
+      interfaces: [{ name: 'eth-ns', peer: 'eth-host' }],
+    },
+    args: ['/bin/sh', '-c', 'echo ns-onboot; ip -o link | grep -q eth-ns@ && echo "ns-onboot has eth-ns"'],
   });
   writeBundle(root, 'services', 'marker', {
     rootFrom: BUSYBOX_ROOT,
+    runtime: { cgroups: ['podruntime/marker'] },
     args: ['/bin/sh', '-c', 'echo service-marker-started; exec sleep 1000'],
   });
   writeBundle(root, 'services', 'flaky', {
@@ -57,6 +62,7 @@ function makeImage(): string {
       ['/var/log', '/hostlog', 'ro'],
       ['/run', '/hostrun', 'ro'],
       ['/dev/console', '/hostconsole', 'rw'],
+      ['/sys/fs/cgroup', '/hostcg', 'ro'],
     ],
     args: [
       '/bin/sh',
@@ -69,6 +75,10 @@ function makeImage(): string {
         'echo "check: flaky runs: $(grep -c flaky-ran /hostlog/flaky.out.log)"',
         '[ -d /hostrun/made-by-runtime-json ] && echo "check: runtime.json mkdir ok"',
         'grep -q " /run/netns/002-ns " /proc/1/mountinfo && echo "check: bindNS ok"',
+        '[ -d /hostcg/podruntime/marker ] && echo "check: runtime.json cgroup ok"',
+        'ip -o link | grep -q "eth-host@" && echo "check: veth peer ok"',
+        'grep " /containers/volumes/rw/merged " /proc/1/mountinfo | grep -q overlay && echo "check: rw volume ok"',
+        'grep -q " /containers/volumes/ro/merged ro," /proc/1/mountinfo && echo "check: ro volume ok"',
         'echo "check: onboot logs: $(readlink /hostlog/onboot): $(ls /hostrun/log/onboot/ | tr "\\n" " ")"',
         'echo "check: memory used: $(free -k | awk \'/Mem:/ {print int($3 / 1024)}\') MB"',
         'sleep 0.5',
@@ -76,6 +86,9 @@ function makeImage(): string {
       ].join('\n'),
     ],
   });
+  // Volumes: a writable one (overlay on a tmpfs) and a read-only one (bind).
+  for (const d of ['rw/lower', 'rw/merged', 'rw/tmp', 'ro/lower', 'ro/merged']) mkdirSync(join(root, 'containers/volumes', d), { recursive: true });
+  writeFileSync(join(root, 'containers/volumes/rw/lower/file'), 'x');
   writeBundle(root, 'onshutdown', '001-bye', { rootFrom: BUSYBOX_ROOT, args: ['/bin/sh', '-c', 'echo goodbye-onshutdown'] });
   return makeKernelImage(root, `${TEST_CMDLINE} quiet`);
 }
@@ -137,7 +150,16 @@ describe('the init, booted (crun, busybox, Debian cloud kernel)', { timeout: 300
   it('applies runtime.json (mkdir, bindNS) and logs as LinuxKit does', () => {
     assert.match(console, /check: runtime.json mkdir ok/);
     assert.match(console, /check: bindNS ok/);
+    assert.match(console, /check: runtime.json cgroup ok/);
+    assert.match(console, /^ns-onboot has eth-ns\r?$/m, 'interfaces: the veth end moved into the container');
+    assert.match(console, /check: veth peer ok/);
     assert.match(console, /check: onboot logs: \/run\/log\/onboot: .*onboot\.001-hello\.out\.log/);
+  });
+
+  it('mounts volumes: writable as an overlay, read-only as a bind', () => {
+    assert.match(console, /check: rw volume ok/);
+    assert.match(console, /check: ro volume ok/);
+    assert.match(console, /linuxkit-ts: [\d.]+ volume rw mounted/);
   });
 
   it('starts services in the background with logs in /var/log/NAME.out.log', () => {

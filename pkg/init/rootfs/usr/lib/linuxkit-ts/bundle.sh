@@ -83,7 +83,10 @@ prepare_process() {
 		if [ -n "$_add" ]; then
 			if [ "$_add" = veth ]; then
 				[ -n "$_peer" ] || { warn "veth $_name requires a peer"; return 1; }
-				ip link add name "$_name" type veth peer name "$_peer" || return 1
+				# busybox ip ignores "peer name": the peer gets a vethN name, renamed after.
+				ip link add name "$_name" type veth || return 1
+				_auto=$(ip -o link | sed -n "s/^[0-9]*: \([^@:]*\)@$_name:.*/\1/p")
+				[ -n "$_auto" ] && ip link set "$_auto" name "$_peer" || return 1
 			elif [ "$_root" = true ]; then
 				ip link add name "$_name" type "$_add" || return 1
 			else
