@@ -1,7 +1,7 @@
 // `linuxkit run qemu` against real qemu and Debian's cloud kernel, with a busybox initrd.
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { existsSync, readFileSync, rmSync, writeFileSync, mkdirSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { before, describe, it } from 'node:test';
 import { kvmWorks } from '../src/run/accel.js';
@@ -195,7 +195,6 @@ describe('linuxkit run qemu: bad input', () => {
 
   it('rejects bad flags with LinuxKit-like messages', () => {
     const prefix = join(tempDir('bad'), 'img');
-    mkdirSync(prefix + '-x', { recursive: true });
     for (const [args, msg] of [
       [['--data', 'a', '--data-file', 'b'], /cannot specify both --data and --data-file/],
       [['--networking', 'tap'], /tap needs an interface/],
@@ -209,7 +208,7 @@ describe('linuxkit run qemu: bad input', () => {
       const r = runCli(['run', 'qemu', '--accel', 'tcg', ...args, prefix]);
       assert.equal(r.status, 1, `${args.join(' ')}: ${r.stderr}`);
       assert.match(r.stderr, msg);
-      rmSync(`${prefix}-state`, { recursive: true, force: true });
+      assert.ok(!existsSync(`${prefix}-state`), `${args.join(' ')}: nothing created`);
     }
   });
 });

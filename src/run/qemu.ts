@@ -145,6 +145,9 @@ export async function prepareQemu(
   const arch = parseArch(o.arch);
   const qemu = findProgram(o.qemu || `qemu-system-${arch}`, 'install qemu-system, or pass --qemu');
   const image = findBootImage(o.path, o.boot);
+  // Every flag is checked before anything is written to the state directory.
+  const publish = (o.publish ?? []).map(parsePublish);
+  const netdev = netdevFor(o.networking ?? 'default', publish);
 
   const state = o.state || `${image.prefix}-state`;
   try {
@@ -177,9 +180,6 @@ export async function prepareQemu(
     else log.warn(`no ${image.cmdlineFile}: booting ${image.kernel} with an empty command line`);
   }
   if (image.kind === 'squashfs') cmdline = `${cmdline ?? ''} root=/dev/sda`.trim();
-
-  const publish = (o.publish ?? []).map(parsePublish);
-  const netdev = netdevFor(o.networking ?? 'default', publish);
 
   const hostArch = hostQemuArch();
   let accel = o.accel || process.env.LINUXKIT_QEMU_ACCEL || defaultAccel();
