@@ -75,6 +75,15 @@ volumes: []
   });
 });
 
+describe('dry-run output against yaml.v3', () => {
+  it('matches, byte for byte, what Go yaml.v3 prints for LinuxKit\'s structs (fixture made with yaml.v3)', async () => {
+    const fixture = join(ROOT, 'test', 'fixtures', 'config');
+    const c = await loadConfigs([join(fixture, 'rich.yml')]);
+    // LinuxKit prints with Println: the document and an empty line, as build.ts does.
+    assert.equal(configToYaml(c) + '\n', readFileSync(join(fixture, 'rich.dry-run.txt'), 'utf8'));
+  });
+});
+
 describe('loading from an http(s) URL', () => {
   it('fetches the file and names the URL in errors', async () => {
     const server = createServer((req, res) => {

@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { getFormat } from '../src/formats/registry.js';
 import type { Compression } from '../src/formats/types.js';
-import { debianBusybox, debianCloudKernel } from './fixtures/debian.js';
+import { debianCloudKernel, debUnpack } from './fixtures/debian.js';
 import { tarStream, type FixtureEntry } from './fixtures/tar.js';
 
 const BOOT_TIMEOUT_MS = 90_000;
@@ -61,8 +61,8 @@ function boot(kernel: string, initrd: string, cmdline: string): Promise<string> 
 const haveQemu = spawnSync('qemu-system-x86_64', ['--version']).status === 0;
 
 test('kernel+initrd boots under qemu with every compression', { skip: !haveQemu && 'qemu-system-x86 not installed' }, async (t) => {
-  const kernel = debianCloudKernel();
-  const busybox = debianBusybox();
+  const kernel = debianCloudKernel().vmlinuz;
+  const busybox = join(debUnpack('busybox-static'), 'bin', 'busybox');
   const dir = await mkdtemp(join(tmpdir(), 'formats-boot-'));
   try {
     // Three boots (~5–20 s each on a loaded 2-core machine): our own chunked deflate stream, zstd, and

@@ -10,17 +10,19 @@ import { tempName } from '../oci/cache/atomic.js';
 import { EXPORT_FORMATS, exportImage, type ExportFormat } from '../oci/cache/export.js';
 import { importImages } from '../oci/cache/import.js';
 import { hostArch, parsePlatform } from '../oci/cache/platform.js';
-import { expandReference } from '../oci/cache/refname.js';
+import { normalizeReference as expandReference } from '../oci/reference.js';
 import { removeImages } from '../oci/cache/remove.js';
 import { resolveImage } from '../oci/cache/resolve.js';
 import { LayoutStore, refName } from '../oci/cache/store.js';
 import { validateCache } from '../oci/cache/validate.js';
 import { extractToDirectory } from '../oci/layer/extract.js';
 import { imageRootfs } from '../oci/layer/image.js';
+import { pullImage } from '../oci/pull.js';
+import { pushImage } from '../oci/push.js';
+import { registryOptions } from '../oci/registry/index.js';
 import { NotImplementedError, UserError } from '../util/errors.js';
 import { log } from '../util/log.js';
 import { globalOptions } from './context.js';
-import { notYet } from './not-yet.js';
 
 function cacheDir(cmd: Command): string {
   return globalOptions(cmd).cache;
@@ -165,6 +167,44 @@ function importCommand(): Command {
     });
 }
 
+function pullCommand(): Command {
+  return new Command('pull')
+    .description('pull images to the linuxkit cache from registry (replacing what is cached under the name)')
+    .argument('<image...>')
+    .action(async (names: string[], _opts: object, cmd: Command) => {
+      const store = await LayoutStore.open(cacheDir(cmd));
+      for (const name of names) {
+        const r = await pullImage(name, store, {
+          allPlatforms: true,
+          withArchReferences: true,
+          alwaysPull: true,
+          registry: registryOptions(globalOptions(cmd)),
+        });
+        log.info(`${r.ref} ${r.descriptor.digest}`);
+      }
+    });
+}
+
+function pushCommand(): Command {
+  return new Command('push')
+    .description('push images from the linuxkit cache to their registry')
+    .argument('<image...>')
+    .option('--remote-name <name>', 'push it under a different name')
+    .option('--with-arch-tags', 'also push arch-specific tags for each arch of an index', false)
+    .option('--override', 'push even if the image already exists in the registry', false)
+    .action(async (names: string[], opts: { remoteName?: string; withArchTags: boolean; override: boolean }, cmd: Command) => {
+      if (opts.remoteName && names.length > 1) throw new UserError('--remote-name needs exactly one image');
+      const store = await LayoutStore.open(cacheDir(cmd));
+      for (const name of names) {
+        await pushImage(expandReference(name), store, opts.remoteName, {
+          override: opts.override,
+          withArchTags: opts.withArchTags,
+          registry: registryOptions(globalOptions(cmd)),
+        });
+      }
+    });
+}
+
 export function cacheCommand(): Command {
   const cmd = new Command('cache').description('manage the linuxkit cache');
   cmd.addCommand(cleanCommand());
@@ -172,18 +212,8 @@ export function cacheCommand(): Command {
   cmd.addCommand(lsCommand());
   cmd.addCommand(exportCommand());
   cmd.addCommand(importCommand());
-  // pull and push need the registry client; they are wired in when it lands.
-  cmd.addCommand(notYet(new Command('pull').description('pull images to the linuxkit cache from registry').argument('<image...>')));
-  cmd.addCommand(
-    notYet(
-      new Command('push')
-        .description('push images from the linuxkit cache')
-        .argument('<image...>')
-        .option('--remote-name <name>', 'push it under a different name')
-        .option('--with-arch-tags', 'also push arch-specific tags for each arch of an index', false)
-        .option('--override', 'push even if the image already exists in the registry', false),
-    ),
-  );
+  cmd.addCommand(pullCommand());
+  cmd.addCommand(pushCommand());
   return cmd;
 }
 

@@ -6,7 +6,10 @@ import { log, setLogLevel } from '../util/log.js';
 import { buildCommand } from './build.js';
 import { cacheCommand } from './cache.js';
 import { collect, defaultCacheDir, ENV_CACHE_DIR, ENV_MIRROR } from './context.js';
-import { metadataCommand, pkgCommand, pushCommand, runCommand, serveCommand } from './stubs.js';
+import { ExitStatus } from './exit-status.js';
+import { pkgCommand } from './pkg.js';
+import { runCommand } from './run.js';
+import { metadataCommand, pushCommand, serveCommand } from './stubs.js';
 import { versionCommand } from './version.js';
 
 export function program(): Command {
@@ -60,6 +63,7 @@ export async function main(argv: string[]): Promise<number> {
     await program().parseAsync(argv);
     return 0;
   } catch (err) {
+    if (err instanceof ExitStatus) return err.code;
     if (err instanceof CommanderError) {
       // Commander has already printed help or the usage error.
       return err.exitCode;

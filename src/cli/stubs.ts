@@ -10,35 +10,6 @@ function group(name: string, description: string, subs: Array<[string, string]>)
   return cmd;
 }
 
-export function runCommand(): Command {
-  return group('run', 'run a VM image on a local hypervisor or remote cloud', [
-    ['qemu', 'launch a VM using qemu'],
-    ['hyperkit', 'launch a VM using hyperkit'],
-    ['virtualization', 'launch a VM using Apple Virtualization.framework'],
-    ['vbox', 'launch a VM using VirtualBox'],
-    ['hyperv', 'launch a VM using Hyper-V'],
-    ['vmware', 'launch a VM using VMware'],
-    ['vcenter', 'launch a VM on VMware vCenter'],
-    ['aws', 'launch an AWS EC2 instance'],
-    ['gcp', 'launch a Google Compute Engine instance'],
-    ['azure', 'launch an Azure instance'],
-    ['openstack', 'launch an OpenStack instance'],
-    ['scaleway', 'launch a Scaleway instance'],
-    ['equinixmetal', 'launch an Equinix Metal device'],
-  ]);
-}
-
-export function pkgCommand(): Command {
-  return group('pkg', 'package building and pushing', [
-    ['build', 'build an OCI package from a directory with a yaml configuration file'],
-    ['push', 'build and push an OCI package'],
-    ['show-tag', 'show the tag of a package'],
-    ['manifest', 'update the manifest of a package in the registry'],
-    ['remote-tag', 'tag a remote image with a new tag'],
-    ['builder', 'manage the pkg builder'],
-  ]);
-}
-
 export function metadataCommand(): Command {
   return group('metadata', 'metadata utilities', [['create', 'create an ISO with metadata']]);
 }

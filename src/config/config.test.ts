@@ -243,9 +243,9 @@ describe('config: validation errors (message, line, column)', () => {
     ['file with two kinds of content', 'files:\n  - path: a\n    contents: x\n    source: /etc/hosts\n', ['4:13: files[0].source: give only one of contents, source, symlink, directory, metadata (this entry has contents and source)']],
     ['file with nothing to write', 'files:\n  - path: a\n    mode: "0600"\n', ['2:5: files[0]: nothing to write at "a": give one of contents, source, symlink, directory: true, metadata']],
     ['bad image references', 'kernel:\n  image: "linuxkit/Kernel:6"\ninit:\n  - "foo bar"\nonboot:\n  - {name: a, image: "a:b:c"}\n', [
-      '2:10: kernel.image: "linuxkit/Kernel:6" is not a valid image reference: repository names must be lower case',
-      '4:5: init[0]: "foo bar" is not a valid image reference ([registry/]path[:tag][@sha256:digest])',
-      '6:22: onboot[0].image: "a:b:c" is not a valid image reference ([registry/]path[:tag][@sha256:digest])',
+      '2:10: kernel.image: invalid reference "linuxkit/Kernel:6": repository name must be lowercase ([registry/]path[:tag][@sha256:digest])',
+      '4:5: init[0]: invalid reference "foo bar": invalid reference format ([registry/]path[:tag][@sha256:digest])',
+      '6:22: onboot[0].image: invalid reference "a:b:c": invalid reference format ([registry/]path[:tag][@sha256:digest])',
     ]],
     ['bad rlimit', 'services:\n  - {name: a, image: a:1, rlimits: ["nofile,10", "bogus,1,2"]}\n', [
       '2:37: services[0].rlimits[0]: cannot parse rlimit "nofile,10": expected name,soft,hard (e.g. nofile,1024,4096)',
@@ -254,6 +254,8 @@ describe('config: validation errors (message, line, column)', () => {
     ['container name with a slash', 'onboot:\n  - {name: ../x, image: a:1}\n', ['2:12: onboot[0].name: "../x" cannot be a container name: it becomes a directory name under containers/']],
     ['YAML syntax error', 'services:\n  - name: a\n   image: b\n', ['3:1: Sequence item without - indicator']],
     ['duplicate key', 'kernel:\n  image: a:1\n  image: b:1\n', ['3:3: Map keys must be unique']],
+    ['an alias with no anchor', 'init: [a:1]\nonboot: *nope\n', ['2:9: unknown alias *nope: no anchor &nope before it']],
+    ['a list at the top level', '- a\n', ['1:1: expected a mapping (key: value), got a list']],
     ['a second document', 'init: []\n---\ninit: []\n', ['2:1: a configuration file holds one YAML document; this is a second one (LinuxKit would silently ignore it)']],
   ];
   for (const [name, text, expected] of cases) {

@@ -20,6 +20,7 @@ export { keyPos, sourcePath, sourcePos } from './positions.js';
 export { noPackageResolver, type PackageResolver } from './templates.js';
 export { KNOWN_CAPABILITIES } from './capabilities.js';
 export { VOLUME_NAME_RE } from './checks.js';
+export { appendConfig } from './merge.js';
 
 export interface LoadOptions {
   /** Resolves "@pkg:./path" templates of local files; default: an error naming the template. */

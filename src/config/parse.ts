@@ -1,6 +1,6 @@
 // YAML text → plain JS value, with the position of every mapping, key, value and list item
 // recorded (positions.ts). YAML syntax errors become UserErrors with file:line:col.
-import { isAlias, isMap, isScalar, isSeq, LineCounter, parseAllDocuments, type Document, type Node } from 'yaml';
+import { isAlias, isMap, isScalar, isSeq, LineCounter, parseAllDocuments, visit, type Document, type Node } from 'yaml';
 import { UserError, UserErrors, type SourcePos } from '../util/errors.js';
 import { joinPath, recordPositions } from './positions.js';
 
@@ -36,7 +36,20 @@ export function parseYaml(text: string, file: string): ParsedFile {
   }
   const doc = docs[0]!;
   if (doc.contents === null) return { file, value: {} };
-  const value = doc.toJS({ maxAliasCount: 1000 }) as unknown;
+  // An alias to an anchor that is not (yet) defined makes toJS throw: report it at the alias.
+  const unresolved: UserError[] = [];
+  visit(doc, {
+    Alias(_, node) {
+      if (!node.resolve(doc)) unresolved.push(new UserError(`unknown alias *${node.source}: no anchor &${node.source} before it`, posAt(node.range?.[0] ?? 0)));
+    },
+  });
+  if (unresolved.length) throw unresolved.length === 1 ? unresolved[0]! : new UserErrors(unresolved);
+  let value: unknown;
+  try {
+    value = doc.toJS({ maxAliasCount: 1000 }) as unknown;
+  } catch (err) {
+    throw new UserError((err as Error).message, posAt(doc.range[0]));
+  }
   walk(doc, doc.contents as Node, value, '', posAt);
   return { file, value: value ?? {} };
 }

@@ -80,15 +80,16 @@ function inOrder(obj: object, order: string[]): Ordered {
   return new Ordered(order.filter((k) => rec[k] !== undefined).map((k) => [k, rec[k]]));
 }
 
+/** OCI's Mount has no yaml tags, so yaml.v3 prints all six fields, empty or not. */
 function mount(m: Mount): Ordered {
-  const o: Entries = [];
-  ifDefined(o, 'destination', m.destination);
-  ifDefined(o, 'type', m.type);
-  ifDefined(o, 'source', m.source);
-  ifDefined(o, 'options', m.options);
-  ifDefined(o, 'uidmappings', m.uidmappings?.map(idMapping));
-  ifDefined(o, 'gidmappings', m.gidmappings?.map(idMapping));
-  return new Ordered(o);
+  return new Ordered([
+    ['destination', m.destination ?? ''],
+    ['type', m.type ?? ''],
+    ['source', m.source ?? ''],
+    ['options', m.options ?? []],
+    ['uidmappings', (m.uidmappings ?? []).map(idMapping)],
+    ['gidmappings', (m.gidmappings ?? []).map(idMapping)],
+  ]);
 }
 
 function idMapping(m: IdMapping): Ordered {

@@ -170,3 +170,32 @@ test('a mirror serves pulls for the registry it stands in for', async () => {
   });
   assert.equal(r2.descriptor.digest, singleRoot.digest);
 });
+
+test('Docker schema 2 manifests and manifest lists (what Docker Hub mostly serves)', async () => {
+  const layout = join(work, 'docker-v2s2');
+  await writeTestLayout(layout, 'v1', [
+    { architecture: 'amd64', layers: [1_000] },
+    { architecture: 'arm64', layers: [2_000] },
+  ]);
+  skopeo(['copy', '--all', '--format', 'v2s2', '--dest-tls-verify=false', `oci:${layout}:v1`, `docker://${reg.host}/test/docker:v1`]);
+  const store = await freshStore();
+  const r = await pullImage(`${reg.host}/test/docker:v1`, store, { arch: 'arm64' });
+  assert.equal(r.descriptor.mediaType, MediaType.dockerManifestList);
+  const img = await resolveImage(store, r.ref, { os: 'linux', architecture: 'arm64' });
+  assert.equal(img.manifestDescriptor.mediaType, MediaType.dockerManifest);
+  assert.equal(img.layers[0]!.mediaType, MediaType.dockerLayerGzip);
+});
+
+test('every platform, with arch references (what linuxkit cache pull does)', async () => {
+  const store = await freshStore();
+  const name = `${reg.host}/test/multi:v1`;
+  const r = await pullImage(name, store, { allPlatforms: true, withArchReferences: true, alwaysPull: true });
+  assert.equal(r.blobsFetched, 7, 'amd64: 2 layers + config; arm64: layer + config; attestation: layer + config');
+  const refs = Object.fromEntries((await store.list()).map((e) => [e.ref, e.descriptor]));
+  assert.deepEqual(Object.keys(refs).sort(), [name, `${name}-amd64`, `${name}-arm64`]);
+  assert.equal(refs[`${name}-arm64`]!.mediaType, MediaType.ociManifest);
+  const img = await resolveImage(store, `${name}-arm64`, { os: 'linux', architecture: 'arm64' });
+  assert.equal(img.config.architecture, 'arm64');
+  // Complete for every platform now: nothing to fetch.
+  assert.equal((await pullImage(name, store, { allPlatforms: true })).cached, true);
+});

@@ -8,22 +8,30 @@
 //  - blobs are written before the manifests that name them and the tag comes last, so a pull
 //    killed at any point leaves the cache as it was, plus some verified blobs.
 import { Readable } from 'node:stream';
-import { SingleBar, Presets } from 'cli-progress';
 import type { ImageStore } from './store.js';
 import { REF_NAME_ANNOTATION, type Descriptor, type ImageConfigFile, type ImageIndex, type ImageManifest, type Platform } from './types.js';
-import { normalizeReference, parseReference, referenceString, type Reference } from './reference.js';
+import { isValidReference, normalizeReference, parseReference, referenceString, type Reference } from './reference.js';
 import { RegistryClient, isIndexMediaType, type RegistryClientOptions } from './registry/client.js';
 import { platformlessManifests, selectManifests } from './registry/platform.js';
 import { formatPlatform, hostArch, parsePlatform, platformMatches } from './cache/platform.js';
-import { isManifestMediaType } from './cache/media.js';
+import { isAttestation, isManifestMediaType } from './cache/media.js';
 import { UserError } from '../util/errors.js';
-import { log, showProgress } from '../util/log.js';
+import { log } from '../util/log.js';
+import { byteProgress } from './progress.js';
+import { runLimited } from './limit.js';
 
 export interface PullOptions {
   /** The architecture to pull (`amd64`, `arm64`, …; os linux). Default: this machine's. */
   arch?: string;
   /** Several platforms (`linux/arm/v7`, `arm64`, or Platform objects); overrides `arch`. */
   platforms?: Array<string | Platform>;
+  /** Every platform of an index (what `linuxkit cache pull` fetches); overrides both. */
+  allPlatforms?: boolean;
+  /**
+   * Also tag each platform's manifest as `REF-ARCH` (e.g. `…/init:v1-amd64`), as
+   * `linuxkit cache pull` does. Only for references with a tag and no digest.
+   */
+  withArchReferences?: boolean;
   /**
    * When false (the default), an image whose reference is in the store with every blob the
    * platforms need is not fetched again: no network at all, as LinuxKit without --pull.
@@ -57,22 +65,28 @@ export function wantedPlatforms(opts: Pick<PullOptions, 'arch' | 'platforms'>): 
   return [parsePlatform(opts.arch ?? hostArch())];
 }
 
+/**
+ * Pulls `ref` (any form Docker accepts; stored under its fully qualified name) into `store`
+ * for the platforms asked for, and tags it. Throws UserError for anything a user can fix.
+ */
 export async function pullImage(ref: string | Reference, store: ImageStore, opts: PullOptions = {}): Promise<PullResult> {
   const name = normalizeReference(typeof ref === 'string' ? ref : referenceString(ref));
   const parsed = parseReference(name);
-  const wants = wantedPlatforms(opts);
+  const wants: Wanted = opts.allPlatforms ? 'all' : wantedPlatforms(opts);
 
   if (!opts.alwaysPull) {
     const have = await completeInStore(store, name, wants);
     if (have) {
-      log.debug(`${name} (${wants.map(formatPlatform).join(', ')}) is in the cache, not pulling`);
+      log.debug(`${name} (${describe(wants)}) is in the cache, not pulling`);
       return { ref: name, descriptor: have, cached: true, blobsFetched: 0, bytesFetched: 0 };
     }
   }
 
   const client = opts.client ?? new RegistryClient(opts.registry);
   try {
-    return await pullWith(client, parsed, name, store, wants, opts.concurrency ?? DEFAULT_CONCURRENCY);
+    const r = await pullWith(client, parsed, name, store, wants, opts.concurrency ?? DEFAULT_CONCURRENCY);
+    if (opts.withArchReferences) await tagArchReferences(store, parsed, name, r.descriptor);
+    return r;
   } finally {
     if (!opts.client) client.close();
   }
@@ -83,10 +97,10 @@ async function pullWith(
   ref: Reference,
   name: string,
   store: ImageStore,
-  wants: Platform[],
+  wants: Wanted,
   concurrency: number,
 ): Promise<PullResult> {
-  log.debug(`pulling ${name} for ${wants.map(formatPlatform).join(', ')}`);
+  log.debug(`pulling ${name} for ${describe(wants)}`);
   const root = await client.getManifest(ref);
   const rootDoc = parseJson<ImageIndex & ImageManifest>(root.body, `manifest of ${name}`);
 
@@ -94,7 +108,7 @@ async function pullWith(
   const children: Array<{ desc: Descriptor; body: Buffer }> = [];
   const images: Array<{ desc: Descriptor; manifest: ImageManifest }> = [];
   if (isIndexMediaType(root.descriptor.mediaType) || Array.isArray(rootDoc.manifests)) {
-    const chosen = selectManifests(rootDoc, wants, name);
+    const chosen = chooseManifests(rootDoc, wants, name);
     const wanted = [...chosen, ...platformlessManifests(rootDoc).filter((d) => !chosen.includes(d))];
     const bodies = await Promise.all(wanted.map((d) => client.getManifestByDescriptor(ref, d)));
     wanted.forEach((desc, i) => {
@@ -119,20 +133,19 @@ async function pullWith(
   for (const b of blobs.values()) if (!(await store.hasBlob(b.digest))) missing.push(b);
 
   const bytes = missing.reduce((n, b) => n + b.size, 0);
-  const bar = showProgress() && missing.length ? new SingleBar({ format: `${name} [{bar}] {percentage}% {value}/{total} bytes`, hideCursor: true }, Presets.shades_classic) : undefined;
-  bar?.start(bytes, 0);
+  const progress = byteProgress(name, bytes);
   try {
-    await runLimited(missing, concurrency, (b) => fetchBlob(client, ref, name, store, b, (n) => bar?.increment(n)));
+    await runLimited(missing, concurrency, (b) => fetchBlob(client, ref, name, store, b, (n) => progress.add(n)));
   } finally {
-    bar?.stop();
+    progress.stop();
   }
 
   // A single-platform image: say so if it is not what was asked for (LinuxKit uses it anyway).
   if (images.length === 1 && images[0]!.desc === root.descriptor) {
     const config = parseJson<ImageConfigFile>(await store.readBlob(rootDoc.config.digest), `config of ${name}`);
     const have: Platform = { os: config.os, architecture: config.architecture, ...(config.variant ? { variant: config.variant } : {}) };
-    if (config.architecture && !wants.some((w) => platformMatches(have, w))) {
-      log.warn(`${name} is a single-platform image for ${formatPlatform(have)}, not ${wants.map(formatPlatform).join(', ')}`);
+    if (config.architecture && wants !== 'all' && !wants.some((w) => platformMatches(have, w))) {
+      log.warn(`${name} is a single-platform image for ${formatPlatform(have)}, not ${describe(wants)}`);
     }
   }
 
@@ -156,7 +169,10 @@ async function fetchBlob(
   for (let attempt = 1; ; attempt++) {
     let counted = 0;
     try {
+      // The store verifies digest and size before a blob takes its name (the ImageStore
+      // contract), so the client does not hash it a second time.
       const stream = await client.getBlob(ref, desc, {
+        verify: false,
         onBytes: (n) => {
           counted += n;
           progress(n);
@@ -167,7 +183,9 @@ async function fetchBlob(
     } catch (e) {
       progress(-counted);
       // A wrong digest or size will not get better; a dropped connection may.
-      if (e instanceof UserError) throw e;
+      if (e instanceof UserError) {
+        throw e.message.includes(name) ? e : new UserError(`${name} from ${ref.domain}: ${e.message}`);
+      }
       if (attempt >= BLOB_ATTEMPTS) {
         throw new UserError(`download of blob ${desc.digest} of ${name} failed: ${(e as Error).message}`);
       }
@@ -180,14 +198,14 @@ async function fetchBlob(
  * The root descriptor of `name` if the store holds it with everything `wants` needs (the
  * manifests, configs and layers), else undefined.
  */
-export async function completeInStore(store: ImageStore, name: string, wants: Platform[]): Promise<Descriptor | undefined> {
+export async function completeInStore(store: ImageStore, name: string, wants: Wanted): Promise<Descriptor | undefined> {
   const root = await store.resolve(name);
   if (!root || !(await store.hasBlob(root.digest))) return undefined;
   try {
     const doc = parseJson<ImageIndex & ImageManifest>(await store.readBlob(root.digest), name);
     let manifests: Descriptor[] = [root];
     if (isIndexMediaType(root.mediaType) || Array.isArray(doc.manifests)) {
-      manifests = [...selectManifests(doc, wants, name), ...platformlessManifests(doc)];
+      manifests = [...chooseManifests(doc, wants, name), ...platformlessManifests(doc)];
     }
     for (const m of manifests) {
       if (!(await store.hasBlob(m.digest))) return undefined;
@@ -200,22 +218,36 @@ export async function completeInStore(store: ImageStore, name: string, wants: Pl
   }
 }
 
-/** Runs `fn` over `items`, at most `limit` at once; the first failure stops new starts. */
-export async function runLimited<T>(items: T[], limit: number, fn: (item: T) => Promise<void>): Promise<void> {
-  let next = 0;
-  let failed: unknown;
-  const worker = async (): Promise<void> => {
-    while (failed === undefined && next < items.length) {
-      const item = items[next++]!;
-      try {
-        await fn(item);
-      } catch (e) {
-        failed ??= e;
-      }
+/** Platforms asked for, or every platform of the index. */
+export type Wanted = Platform[] | 'all';
+
+function describe(wants: Wanted): string {
+  return wants === 'all' ? 'all platforms' : wants.map(formatPlatform).join(', ');
+}
+
+/** The image manifests of an index that `wants` asks for. */
+function chooseManifests(index: ImageIndex, wants: Wanted, name: string): Descriptor[] {
+  if (wants !== 'all') return selectManifests(index, wants, name);
+  return index.manifests.filter((d) => isManifestMediaType(d.mediaType) && d.platform && !isAttestation(d));
+}
+
+/** LinuxKit's `cache pull` arch references: `REF-ARCH` → that platform's manifest. */
+async function tagArchReferences(store: ImageStore, ref: Reference, name: string, root: Descriptor): Promise<void> {
+  if (!ref.tag || ref.digest) {
+    log.debug(`${name}: no arch-specific references for a reference without a tag`);
+    return;
+  }
+  const doc = parseJson<ImageIndex>(await store.readBlob(root.digest), name);
+  if (!Array.isArray(doc.manifests)) return;
+  for (const m of doc.manifests) {
+    if (!isManifestMediaType(m.mediaType) || !m.platform || isAttestation(m) || !(await store.hasBlob(m.digest))) continue;
+    const archRef = `${name}-${m.platform.architecture}`;
+    if (!isValidReference(archRef)) {
+      log.warn(`${name}: cannot name the ${m.platform.architecture} image ${archRef}: not a valid reference`);
+      continue;
     }
-  };
-  await Promise.all(Array.from({ length: Math.max(1, Math.min(limit, items.length)) }, worker));
-  if (failed !== undefined) throw failed;
+    await store.tag(archRef, { ...m, annotations: { ...m.annotations, [REF_NAME_ANNOTATION]: archRef } });
+  }
 }
 
 function parseJson<T>(body: Buffer, what: string): T {

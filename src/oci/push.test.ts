@@ -55,13 +55,17 @@ test('pushes a whole multi-arch image to another repository (blobs mounted) and 
   assert.equal(same.blobs.mounted, 5, 'cross-repository mounts for 3 layers + 2 configs');
   assert.equal(remoteDigest(`${reg.host}/dst/multi:v2`), multiDigest);
 
-  const away = await pushImage(src, store, `${other.host}/dst/multi:v1`);
+  const away = await pushImage(src, store, `${other.host}/dst/multi:v1`, { withArchTags: true });
   assert.equal(away.blobs.uploaded, 5);
   // skopeo can copy what we pushed, for every platform, into an OCI layout.
   const out = join(work, 'copied');
   skopeo(['copy', '--all', '--src-tls-verify=false', `docker://${other.host}/dst/multi:v1`, `oci:${out}:v1`]);
   const idx = JSON.parse(readFileSync(join(out, 'index.json'), 'utf8')) as ImageIndex;
   assert.equal(idx.manifests[0]!.digest, multiDigest);
+
+  const index = JSON.parse((await store.readBlob(multiDigest)).toString()) as ImageIndex;
+  assert.equal(remoteDigest(`${other.host}/dst/multi:v1-amd64`), index.manifests[0]!.digest);
+  assert.equal(remoteDigest(`${other.host}/dst/multi:v1-arm64`), index.manifests[1]!.digest);
 
   // Pushing the same again is a no-op unless overridden; then every blob already exists.
   assert.equal((await pushImage(src, store, `${other.host}/dst/multi:v1`)).pushed, false);
@@ -91,4 +95,14 @@ test('an index whose other platforms are neither cached nor in the target is ref
 test('an image not in the cache', async () => {
   const store = await LayoutStore.open(mkdtempSync(join(work, 'cache-')));
   await assert.rejects(pushImage('nothere:v1', store, `${other.host}/x:v1`), /docker\.io\/library\/nothere:v1 is not in the cache/);
+});
+
+test('mirrors are for pulls: a push goes to the registry named even with a mirror for all', async () => {
+  const store = await LayoutStore.open(mkdtempSync(join(work, 'cache-')));
+  await pullImage(`${reg.host}/src/single:v1`, store, { arch: 'amd64' });
+  // Port 1 on loopback: nothing listens, so any request sent to the mirror would fail.
+  const registry = { mirrors: ['http://127.0.0.1:1'] };
+  const r = await pushImage(`${reg.host}/src/single:v1`, store, `${other.host}/mirrored/single:v1`, { registry });
+  assert.equal(r.pushed, true);
+  assert.equal(remoteDigest(`${other.host}/mirrored/single:v1`), singleDigest);
 });

@@ -5,14 +5,18 @@ import type { ImageStore } from './store.js';
 import type { Descriptor, ImageIndex, ImageManifest } from './types.js';
 import { normalizeReference, parseReference, referenceString, type Reference } from './reference.js';
 import { RegistryClient, isIndexMediaType, type RegistryClientOptions } from './registry/client.js';
-import { runLimited } from './pull.js';
+import { runLimited } from './limit.js';
 import { formatPlatform } from './cache/platform.js';
+import { isAttestation } from './cache/media.js';
 import { UserError } from '../util/errors.js';
 import { log } from '../util/log.js';
+import { byteProgress } from './progress.js';
 
 export interface PushOptions {
   /** Push even if the registry already has this exact root under the tag. */
   override?: boolean;
+  /** Also tag each platform's image as `TAG-ARCH` (LinuxKit's `cache push --with-arch-tags`). */
+  withArchTags?: boolean;
   /** Upload blobs in PATCH chunks of this many bytes instead of one PUT. */
   chunkSize?: number;
   concurrency?: number;
@@ -58,7 +62,7 @@ async function pushWith(
 ): Promise<PushResult> {
   const result: PushResult = { ref: targetName, digest: root.digest, pushed: false, blobs: { uploaded: 0, mounted: 0, existing: 0 } };
   if (!opts.override) {
-    const remote = await client.headManifest(target);
+    const remote = await client.headManifest(target, true);
     if (remote?.digest === root.digest) {
       log.info(`${targetName} is already in the registry with digest ${root.digest}, not pushing`);
       return result;
@@ -75,7 +79,7 @@ async function pushWith(
       if (await store.hasBlob(d.digest)) {
         const body = await store.readBlob(d.digest);
         images.push({ desc: d, body, manifest: JSON.parse(body.toString('utf8')) as ImageManifest });
-      } else if (!(await client.headManifest({ domain: target.domain, path: target.path, digest: d.digest }))) {
+      } else if (!(await client.headManifest({ domain: target.domain, path: target.path, digest: d.digest }, true))) {
         const what = d.platform ? formatPlatform(d.platform) : 'no platform';
         throw new UserError(
           `cannot push ${local} as ${targetName}: its index lists manifest ${d.digest} (${what}), which is neither in the cache nor in ${target.domain}/${target.path}; pull the image for every platform first`,
@@ -91,6 +95,7 @@ async function pushWith(
   const mountFrom = source.domain === target.domain && source.path !== target.path ? source : undefined;
   const blobs = new Map<string, Descriptor>();
   for (const { manifest } of images) for (const b of [manifest.config, ...manifest.layers]) blobs.set(b.digest, b);
+  const progress = byteProgress(`push ${targetName}`, [...blobs.values()].reduce((n, b) => n + b.size, 0));
   await runLimited([...blobs.values()], opts.concurrency ?? 3, async (b) => {
     const how = await client.pushBlob(target, b, () => store.openBlob(b.digest), {
       ...(mountFrom ? { mountFrom } : {}),
@@ -99,7 +104,8 @@ async function pushWith(
     if (how === 'uploaded') result.blobs.uploaded++;
     else if (how === 'mounted') result.blobs.mounted++;
     else result.blobs.existing++;
-  });
+    progress.add(b.size);
+  }).finally(() => progress.stop());
 
   if (isIndex) {
     for (const { desc, body } of images) {
@@ -111,5 +117,13 @@ async function pushWith(
   if (digest !== root.digest) throw new UserError(`registry stored ${targetName} as ${digest}, expected ${root.digest}`);
   result.pushed = true;
   log.info(`pushed ${local} as ${targetName} (${root.digest})`);
+  if (opts.withArchTags && isIndex && target.tag) {
+    for (const { desc, body } of images) {
+      if (!desc.platform || isAttestation(desc)) continue;
+      const archTag = `${target.tag}-${desc.platform.architecture}`;
+      await client.putManifest({ domain: target.domain, path: target.path, tag: archTag }, desc.mediaType, body);
+      log.info(`pushed ${targetName}-${desc.platform.architecture}`);
+    }
+  }
   return result;
 }

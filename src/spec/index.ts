@@ -14,7 +14,6 @@ import { runtimeToJson, specToJson } from './json.js';
 export * from './oci-runtime.js';
 export { ALL_CAPABILITIES, capabilitySets } from './capabilities.js';
 export { allocateIds, idNumeric, FIRST_ALLOCATED_ID } from './ids.js';
-export { imageConfigFromLabel } from './label.js';
 export { mergeLabelDefaults, type MergedConfig } from './merge.js';
 export { defaultMounts, defaultMountpoint, parseBind, parseTmpfs, containerMounts } from './mounts.js';
 export { containerNamespaces } from './namespaces.js';

@@ -82,17 +82,15 @@ export function completeMount(m: Mount): OciMount {
   return { ...out, ...mountIdMappings(m) };
 }
 
-/** A mount's id mappings, in either spelling (LinuxKit's schema says uidmappings). */
+/** A mount's id mappings (spelled uidmappings/gidmappings in YAML, as in LinuxKit's schema). */
 export function mountIdMappings(m: Mount): Pick<OciMount, 'uidMappings' | 'gidMappings'> {
-  const raw = m as Mount & { uidMappings?: IdMapping[]; gidMappings?: IdMapping[] };
   const out: Pick<OciMount, 'uidMappings' | 'gidMappings'> = {};
-  const uid = raw.uidMappings ?? raw.uidmappings;
-  const gid = raw.gidMappings ?? raw.gidmappings;
-  if (uid !== undefined) out.uidMappings = uid.map(idMapping);
-  if (gid !== undefined) out.gidMappings = gid.map(idMapping);
+  if (m.uidmappings !== undefined) out.uidMappings = m.uidmappings.map(idMapping);
+  if (m.gidmappings !== undefined) out.gidMappings = m.gidmappings.map(idMapping);
   return out;
 }
 
+/** Absent fields are 0, as in LinuxKit's Go structs. */
 export function idMapping(m: IdMapping): OciIdMapping {
   return { containerID: m.containerID ?? 0, hostID: m.hostID ?? 0, size: m.size ?? 0 };
 }

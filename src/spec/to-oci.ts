@@ -7,7 +7,7 @@ import { UserError } from '../util/errors.js';
 import type { ImageConfig } from '../config/types.js';
 import { MOBY_CONFIG_LABEL, type ImageRuntimeConfig } from '../oci/types.js';
 import { OCI_VERSION, type OciLinux, type OciProcess, type OciSpec, type RuntimeJson } from './oci-runtime.js';
-import { imageConfigFromLabel } from './label.js';
+import { parseImageLabel } from '../config/index.js';
 import { mergeLabelDefaults, type MergedConfig } from './merge.js';
 import { containerMounts, idMapping } from './mounts.js';
 import { containerNamespaces } from './namespaces.js';
@@ -28,9 +28,9 @@ export interface OciResult {
 }
 
 /** The image's label defaults, or {} when it has none. */
-export function labelDefaults(image: ImageRuntimeConfig | undefined, what?: string): ImageConfig {
+export function labelDefaults(image: ImageRuntimeConfig | undefined, what = 'image'): ImageConfig {
   const label = image?.Labels?.[MOBY_CONFIG_LABEL];
-  return label ? imageConfigFromLabel(label, what) : {};
+  return label ? parseImageLabel(label, what) : {};
 }
 
 /**

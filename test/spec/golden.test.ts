@@ -38,9 +38,11 @@ const OWN_MESSAGES: Record<string, RegExp> = {
   'error: unknown rlimit': /unknown limit: files$/,
   'error: device without mode': /cannot parse device mode as octal value: ""$/,
   'error: device mode not octal': /cannot parse device mode as octal value: "0999"$/,
-  'error: label is a list': /invalid org.mobyproject.config label of y: it is not an object$/,
-  'error: label sets name': /invalid org.mobyproject.config label of y: name cannot be set in metadata label$/,
-  'error: label sets image': /invalid org.mobyproject.config label of y: image cannot be set in metadata label$/,
+  // Label errors come from config's parseImageLabel (src/config/label.ts).
+  'error: unknown capability in label': /y: invalid org.mobyproject.config label: capabilities\[0\]: unknown capability "NOT_A_CAP"/,
+  'error: label is a list': /y: invalid org.mobyproject.config label: expected a mapping/,
+  'error: label sets name': /y: invalid org.mobyproject.config label: name cannot be set in a label$/,
+  'error: label sets image': /y: invalid org.mobyproject.config label: image cannot be set in a label$/,
 };
 
 test('the golden file has cases', () => {

@@ -18,7 +18,7 @@ import { decompressed, detectCompression } from '../layer/decompress.js';
 import { readTar } from '../layer/tar.js';
 import { CONTAINERD_IMAGE_NAME_ANNOTATION } from './layout.js';
 import { isIndexMediaType, isManifestMediaType } from './media.js';
-import { expandReference } from './refname.js';
+import { normalizeReference as expandReference } from '../reference.js';
 import { kindOf } from './resolve.js';
 import type { IngestedBlob, LayoutStore } from './store.js';
 

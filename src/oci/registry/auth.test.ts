@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseChallenge, tokenURL } from './auth.js';
 import { dockerCredentials } from './credentials.js';
-import { startTestRegistry, skopeo, writeTestLayout, type TestRegistry } from './testing.js';
+import { startTestRegistry, skopeo, skopeoAsync, writeTestLayout, type TestRegistry } from './testing.js';
 import { pullImage } from '../pull.js';
 import { pushImage } from '../push.js';
 import { LayoutStore } from '../cache/index.js';
@@ -125,4 +125,45 @@ test('basic auth registry: no credentials → 401 naming the image; with credent
   const helper = { DOCKER_CONFIG: dockerConfig({ credHelpers: { [reg.host]: 'lkreg' } }), PATH };
   const store2 = await LayoutStore.open(mkdtempSync(join(work, 'cache-')));
   assert.equal((await pullImage(ref, store2, { arch: 'amd64', registry: { env: helper } })).cached, false);
+});
+
+test('bearer tokens (Docker Hub\'s flow): anonymous, with the scopes each call needs', async () => {
+  const treg = await startTestRegistry({ token: true });
+  try {
+    const layout = join(work, 'tok');
+    await writeTestLayout(layout, 'v1', [{ architecture: 'amd64', layers: [1_000] }]);
+    await skopeoAsync(['copy', '--dest-tls-verify=false', `oci:${layout}:v1`, `docker://${treg.host}/tok/img:v1`]);
+    treg.tokenRequests!.length = 0;
+    const store = await LayoutStore.open(mkdtempSync(join(work, 'cache-')));
+    const env = { DOCKER_CONFIG: join(work, 'no-config') };
+    const r = await pullImage(`${treg.host}/tok/img:v1`, store, { arch: 'amd64', registry: { env } });
+    assert.equal(r.cached, false);
+    assert.deepEqual(treg.tokenRequests, ['anonymous repository:tok/img:pull'], 'one token, reused for every call');
+    treg.tokenRequests!.length = 0;
+    const p = await pushImage(r.ref, store, `${treg.host}/tok/copy:v1`, { registry: { env } });
+    assert.equal(p.blobs.mounted, 2);
+    assert.ok(treg.tokenRequests!.includes('anonymous repository:tok/copy:pull,push repository:tok/img:pull'), treg.tokenRequests!.join('\n'));
+  } finally {
+    await treg.stop();
+  }
+});
+
+test('bearer tokens for a user: the token service gets the Docker config credentials', async () => {
+  const treg = await startTestRegistry({ token: true, auth: { username: USER, password: PASS } });
+  try {
+    const layout = join(work, 'tok2');
+    await writeTestLayout(layout, 'v1', [{ architecture: 'amd64', layers: [1_000] }]);
+    await skopeoAsync(['copy', '--dest-tls-verify=false', `--dest-creds=${USER}:${PASS}`, `oci:${layout}:v1`, `docker://${treg.host}/tok/img:v1`]);
+    const store = await LayoutStore.open(mkdtempSync(join(work, 'cache-')));
+    await assert.rejects(
+      pullImage(`${treg.host}/tok/img:v1`, store, { registry: { env: { DOCKER_CONFIG: join(work, 'no-config') } } }),
+      new RegExp(`token service of ${treg.host.replace(/\./g, '\\.')} .*rejected the credentials \\(no credentials found in Docker config\\)`),
+    );
+    const env = { DOCKER_CONFIG: dockerConfig({ auths: { [treg.host]: { auth: Buffer.from(`${USER}:${PASS}`).toString('base64') } } }) };
+    const r = await pullImage(`${treg.host}/tok/img:v1`, store, { arch: 'amd64', registry: { env } });
+    assert.equal(r.cached, false);
+    assert.ok(treg.tokenRequests!.includes(`${USER} repository:tok/img:pull`));
+  } finally {
+    await treg.stop();
+  }
 });

@@ -111,17 +111,21 @@ export class RegistryClient {
     return got.body;
   }
 
-  /** HEADs a manifest: its descriptor, or undefined if the registry does not have it. */
-  async headManifest(ref: Reference): Promise<Descriptor | undefined> {
+  /**
+   * HEADs a manifest: its descriptor, or undefined if the registry does not have it. With
+   * `push`, asks the registry itself (never a mirror) with push scope.
+   */
+  async headManifest(ref: Reference, push = false): Promise<Descriptor | undefined> {
     const res = await this.api({
       method: 'HEAD',
       path: `manifests/${manifestSelector(ref)}`,
       repo: ref,
+      push,
       headers: { accept: MANIFEST_ACCEPT.join(', ') },
     });
     res.body.resume();
     if (res.status === 404) return undefined;
-    if (res.status !== 200) throw await this.httpError(res, `cannot check manifest of ${referenceString(ref)}`, ref);
+    if (res.status !== 200) throw await this.httpError(res, `cannot check manifest of ${referenceString(ref)}`, ref, push);
     const digest = headerDigest(res);
     if (!digest) return undefined;
     const ct = String(res.headers['content-type'] ?? '').split(';')[0]!.trim();
@@ -157,7 +161,7 @@ export class RegistryClient {
     res.body.resume();
     if (res.status === 200) return true;
     if (res.status === 404) return false;
-    throw await this.httpError(res, `cannot check blob ${digest} in ${repo.domain}/${repo.path}`, repo);
+    throw await this.httpError(res, `cannot check blob ${digest} in ${repo.domain}/${repo.path}`, repo, push);
   }
 
   /**
@@ -187,7 +191,7 @@ export class RegistryClient {
     });
     start.body.resume();
     if (start.status === 201) return 'mounted';
-    if (start.status !== 202) throw await this.httpError(start, `cannot start upload of ${desc.digest} to ${where}`, repo);
+    if (start.status !== 202) throw await this.httpError(start, `cannot start upload of ${desc.digest} to ${where}`, repo, true);
     let location = uploadLocation(start);
 
     if (opts.chunkSize && desc.size > opts.chunkSize) {
@@ -205,7 +209,7 @@ export class RegistryClient {
           body: chunk,
         });
         res.body.resume();
-        if (res.status !== 202) throw await this.httpError(res, `upload of ${desc.digest} to ${where} failed`, repo);
+        if (res.status !== 202) throw await this.httpError(res, `upload of ${desc.digest} to ${where} failed`, repo, true);
         location = uploadLocation(res);
         offset += chunk.length;
       }
@@ -217,7 +221,7 @@ export class RegistryClient {
         headers: { 'content-length': '0' },
       });
       done.body.resume();
-      if (done.status !== 201) throw await this.httpError(done, `upload of ${desc.digest} to ${where} failed`, repo);
+      if (done.status !== 201) throw await this.httpError(done, `upload of ${desc.digest} to ${where} failed`, repo, true);
       return 'uploaded';
     }
 
@@ -230,7 +234,7 @@ export class RegistryClient {
       body: open,
     });
     res.body.resume();
-    if (res.status !== 201) throw await this.httpError(res, `upload of ${desc.digest} to ${where} failed`, repo);
+    if (res.status !== 201) throw await this.httpError(res, `upload of ${desc.digest} to ${where} failed`, repo, true);
     return 'uploaded';
   }
 
@@ -245,7 +249,7 @@ export class RegistryClient {
       body,
     });
     res.body.resume();
-    if (res.status !== 201) throw await this.httpError(res, `cannot push manifest ${referenceString(ref)}`, ref);
+    if (res.status !== 201) throw await this.httpError(res, `cannot push manifest ${referenceString(ref)}`, ref, true);
     return headerDigest(res) ?? `sha256:${createHash('sha256').update(body).digest('hex')}`;
   }
 
@@ -364,7 +368,7 @@ export class RegistryClient {
   }
 
   /** A UserError for a failed registry call, naming what failed, the registry and its message. */
-  private async httpError(res: HttpResponse, what: string, repo: Repo): Promise<UserError> {
+  private async httpError(res: HttpResponse, what: string, repo: Repo, push = false): Promise<UserError> {
     let detail = '';
     if (res.body.readable && !res.body.readableEnded) {
       try {
@@ -374,7 +378,7 @@ export class RegistryClient {
         // The message is a courtesy; the status says enough.
       }
     }
-    const ep = this.endpoint(repo, false);
+    const ep = this.endpoint(repo, push);
     const reg = ep.mirror ? `${repo.domain} (mirror ${ep.host})` : repo.domain;
     const msg = detail ? `: ${detail}` : '';
     switch (res.status) {

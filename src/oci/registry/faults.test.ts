@@ -9,6 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { pullImage } from '../pull.js';
+import { RegistryClient } from './client.js';
 import { LayoutStore, resolveImage } from '../cache/index.js';
 import { startFaultProxy, startTestRegistry, skopeo, writeTestLayout, type TestRegistry } from './testing.js';
 import type { ImageManifest } from '../types.js';
@@ -64,7 +65,7 @@ test('a blob corrupted in the registry: digest error, store unchanged', async ()
   const before = cacheFiles(store.dir);
   await assert.rejects(pullImage(`${reg.host}/bad/corrupt:v1`, store, { arch: 'amd64' }), (e: unknown) => {
     assert.ok(e instanceof UserError);
-    assert.match(e.message, new RegExp(`blob ${layer.digest}.*digest mismatch`));
+    assert.match(e.message, new RegExp(`^${reg.host}/bad/corrupt:v1 from ${reg.host}: blob ${layer.digest}: content does not match its digest`));
     return true;
   });
   assert.deepEqual(await store.list(), [], 'not tagged');
@@ -76,10 +77,21 @@ test('a blob corrupted in the registry: digest error, store unchanged', async ()
     assert.ok([manifest.config.digest, manifest.layers[0]!.digest].includes(`sha256:${b}`));
   }
 
+  // The client's own check, for callers that stream a blob elsewhere than into the cache.
+  const client = new RegistryClient();
+  try {
+    const stream = await client.getBlob({ domain: reg.host, path: 'bad/corrupt' }, layer);
+    await assert.rejects(async () => {
+      for await (const _ of stream) void _;
+    }, new RegExp(`blob ${layer.digest} of ${reg.host}/bad/corrupt: digest mismatch, content has sha256:`));
+  } finally {
+    client.close();
+  }
+
   // Truncated: the size check fires.
   writeFileSync(file, data.subarray(0, 100));
   const store2 = await freshStore();
-  await assert.rejects(pullImage(`${reg.host}/bad/corrupt:v1`, store2, { arch: 'amd64' }), /100 bytes, expected|digest mismatch/);
+  await assert.rejects(pullImage(`${reg.host}/bad/corrupt:v1`, store2, { arch: 'amd64' }), /expected \d+ bytes, got 100|does not match its digest/);
   assert.deepEqual(await store2.list(), []);
 });
 
@@ -188,4 +200,19 @@ test('two processes pulling the same image into one cache both succeed', async (
   const img = await resolveImage(store, ref, { os: 'linux', architecture: 'amd64' });
   assert.deepEqual(img.layers.map((l) => l.digest), manifest.layers.map((l) => l.digest));
   assert.deepEqual(cacheFiles(store.dir).temps, []);
+});
+
+test('403 from the registry: access denied, with the registry\'s message', async () => {
+  await pushTestImage('denied/img', [1_000]);
+  const proxy = await startFaultProxy(reg.host, { faults: [{ path: /\/manifests\//, fault: { status: 403 }, times: 10 }] });
+  try {
+    const store = await freshStore();
+    await assert.rejects(
+      pullImage(`${proxy.host}/denied/img:v1`, store),
+      new RegExp(`cannot get manifest of ${proxy.host}/denied/img:v1: access denied by ${proxy.host}: INJECTED injected HTTP 403`),
+    );
+    assert.equal(proxy.seen.filter((s) => s.includes('/manifests/')).length, 1, '403 is not retried');
+  } finally {
+    await proxy.stop();
+  }
 });

@@ -2,12 +2,12 @@
 // on a free port, with its storage and config in a temp dir. Optional htpasswd basic auth.
 // Not used by the CLI; lives in src/ so every part's tests can start one.
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, openSync, rmSync, writeFileSync, closeSync } from 'node:fs';
+import { mkdtempSync, openSync, readFileSync, rmSync, writeFileSync, closeSync } from 'node:fs';
 import { createServer, request } from 'node:http';
 import { request as httpsRequest } from 'node:https';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createHash, randomBytes } from 'node:crypto';
+import { createHash, createPrivateKey, createSign, randomBytes, X509Certificate } from 'node:crypto';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { gzipSync } from 'node:zlib';
 import tarStream from 'tar-stream';
@@ -20,6 +20,11 @@ export interface TestRegistryOptions {
   auth?: { username: string; password: string };
   /** Serve HTTPS with a self-signed certificate for 127.0.0.1 (made with openssl). */
   tls?: boolean;
+  /**
+   * Docker Hub's scheme: bearer tokens from a token service (started here, on 127.0.0.1),
+   * anonymous unless `auth` is also given, in which case the token service checks it.
+   */
+  token?: boolean;
 }
 
 export interface TestRegistry {
@@ -32,6 +37,8 @@ export interface TestRegistry {
   dir: string;
   /** With `tls`: the PEM certificate clients must trust. */
   certFile?: string;
+  /** With `token`: every token request, as `user|anonymous scope scope…`. */
+  tokenRequests?: string[];
   stop(): Promise<void>;
 }
 
@@ -70,6 +77,18 @@ export async function startTestRegistry(opts: TestRegistryOptions = {}): Promise
     `  addr: 127.0.0.1:${port}`,
     '  secret: linuxkit-ts-test-secret',
   ];
+  let tokenServer: TokenServer | undefined;
+  if (opts.token) {
+    tokenServer = await startTokenServer(dir, opts.auth);
+    lines.push(
+      'auth:',
+      '  token:',
+      `    realm: http://${tokenServer.host}/token`,
+      `    service: ${TOKEN_SERVICE}`,
+      `    issuer: ${TOKEN_ISSUER}`,
+      `    rootcertbundle: ${tokenServer.certFile}`,
+    );
+  }
   let certFile: string | undefined;
   if (opts.tls) {
     certFile = join(dir, 'cert.pem');
@@ -81,9 +100,10 @@ export async function startTestRegistry(opts: TestRegistryOptions = {}): Promise
       { encoding: 'utf8' },
     );
     if (r.status !== 0) throw new Error(`openssl failed: ${r.stderr || r.error}`);
-    lines.push('  tls:', `    certificate: ${certFile}`, `    key: ${keyFile}`);
+    const at = lines.indexOf('  secret: linuxkit-ts-test-secret') + 1;
+    lines.splice(at, 0, '  tls:', `    certificate: ${certFile}`, `    key: ${keyFile}`);
   }
-  if (opts.auth) {
+  if (opts.auth && !opts.token) {
     const htpasswd = join(dir, 'htpasswd');
     const r = spawnSync('htpasswd', ['-Bbn', opts.auth.username, opts.auth.password], { encoding: 'utf8' });
     if (r.status !== 0) throw new Error(`htpasswd failed: ${r.stderr || r.error}`);
@@ -100,6 +120,7 @@ export async function startTestRegistry(opts: TestRegistryOptions = {}): Promise
     exited = true;
   });
   const deadline = Date.now() + 15_000;
+  child.on('exit', () => void tokenServer?.stop());
   while (!(await answers(port, Boolean(opts.tls)))) {
     if (exited || Date.now() > deadline) {
       child.kill('SIGKILL');
@@ -113,7 +134,9 @@ export async function startTestRegistry(opts: TestRegistryOptions = {}): Promise
     storageDir,
     dir,
     ...(certFile ? { certFile } : {}),
+    ...(tokenServer ? { tokenRequests: tokenServer.requests } : {}),
     async stop() {
+      await tokenServer?.stop();
       if (!exited) {
         const done = new Promise((r) => child.once('exit', r));
         child.kill('SIGTERM');
@@ -330,4 +353,94 @@ export async function startFaultProxy(target: string, opts: FaultProxyOptions = 
         server.close(() => r());
       }),
   };
+}
+
+// ---- a token service (the distribution token spec), for the bearer flow ----
+
+const TOKEN_SERVICE = 'linuxkit-ts-test-registry';
+const TOKEN_ISSUER = 'linuxkit-ts-test-issuer';
+
+interface TokenServer {
+  host: string;
+  certFile: string;
+  requests: string[];
+  stop(): Promise<void>;
+}
+
+/**
+ * Issues RS256 JWTs that docker-registry's `auth: token` accepts: signed by a key whose
+ * self-signed certificate is the registry's rootcertbundle and travels in the `x5c` header.
+ * Grants every scope asked for, to anyone (or only to `auth`'s user when given).
+ */
+async function startTokenServer(dir: string, auth?: { username: string; password: string }): Promise<TokenServer> {
+  const certFile = join(dir, 'token-cert.pem');
+  const keyFile = join(dir, 'token-key.pem');
+  const r = spawnSync(
+    'openssl',
+    ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-days', '2', '-subj', '/CN=token', '-keyout', keyFile, '-out', certFile],
+    { encoding: 'utf8' },
+  );
+  if (r.status !== 0) throw new Error(`openssl failed: ${r.stderr || r.error}`);
+  const key = createPrivateKey(readFileSync(keyFile));
+  const x5c = [new X509Certificate(readFileSync(certFile)).raw.toString('base64')];
+  const requests: string[] = [];
+  const b64url = (b: Buffer | string): string => Buffer.from(b).toString('base64url');
+  const server = createServer((req, res) => {
+    const url = new URL(req.url ?? '/', 'http://x');
+    const scopes = url.searchParams.getAll('scope');
+    let user = 'anonymous';
+    const h = req.headers.authorization;
+    if (h?.startsWith('Basic ')) user = Buffer.from(h.slice(6), 'base64').toString('utf8');
+    requests.push(`${user.split(':')[0]} ${scopes.join(' ')}`);
+    if (auth && user !== `${auth.username}:${auth.password}`) {
+      res.writeHead(401, { 'content-type': 'application/json' });
+      res.end(JSON.stringify({ details: 'incorrect username or password' }));
+      return;
+    }
+    const now = Math.floor(Date.now() / 1000);
+    const access = scopes.map((s) => {
+      const [type, ...rest] = s.split(':');
+      const actions = rest.pop()!.split(',');
+      return { type, name: rest.join(':'), actions };
+    });
+    const header = b64url(JSON.stringify({ typ: 'JWT', alg: 'RS256', x5c }));
+    const claims = b64url(
+      JSON.stringify({ iss: TOKEN_ISSUER, sub: user.split(':')[0], aud: TOKEN_SERVICE, exp: now + 300, nbf: now - 10, iat: now, jti: randomBytes(8).toString('hex'), access }),
+    );
+    const signature = b64url(createSign('RSA-SHA256').update(`${header}.${claims}`).sign(key));
+    res.writeHead(200, { 'content-type': 'application/json' });
+    res.end(JSON.stringify({ token: `${header}.${claims}.${signature}`, expires_in: 300 }));
+  });
+  await new Promise<void>((ok) => server.listen(0, '127.0.0.1', ok));
+  const addr = server.address();
+  const port = typeof addr === 'object' && addr ? addr.port : 0;
+  let stopped = false;
+  return {
+    host: `127.0.0.1:${port}`,
+    certFile,
+    requests,
+    stop: () =>
+      new Promise<void>((ok) => {
+        if (stopped) return ok();
+        stopped = true;
+        server.closeAllConnections();
+        server.close(() => ok());
+      }),
+  };
+}
+
+/**
+ * skopeo without blocking the event loop: needed when a server in this process (the token
+ * service) must answer skopeo while it runs.
+ */
+export function skopeoAsync(args: string[], opts: { env?: NodeJS.ProcessEnv } = {}): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const child = spawn('skopeo', args, { env: { ...process.env, ...opts.env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    let err = '';
+    child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (err += d.toString()));
+    child.on('error', reject);
+    child.on('close', (code) => (code === 0 ? resolve(out) : reject(new Error(`skopeo ${args.join(' ')} failed: ${err}`))));
+  });
 }

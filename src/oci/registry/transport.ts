@@ -90,7 +90,7 @@ export class Transport {
       maxSockets: 16,
       ...(extra.length ? { ca: [...rootCertificates, ...extra] } : {}),
     });
-    this.attempts = opts.attempts ?? Number(process.env.LINUXKIT_REGISTRY_ATTEMPTS ?? 5);
+    this.attempts = opts.attempts ?? 5;
     this.backoffMs = opts.backoffMs ?? 250;
     this.timeoutMs = opts.timeoutMs ?? 60_000;
   }
@@ -171,6 +171,8 @@ export class Transport {
         r.destroy(Object.assign(new Error(`no answer in ${this.timeoutMs / 1000} s`), { code: 'ETIMEDOUT' }));
       });
       r.on('error', (e: NodeJS.ErrnoException) => {
+        // A streamed body (an open blob file) must not outlive a failed request.
+        if (body !== undefined && !Buffer.isBuffer(body)) body.destroy();
         reject(new NetworkError(`${req.method} ${req.url.href}: ${e.message}`, e.code));
       });
       if (body === undefined) r.end();

@@ -1,0 +1,178 @@
+// `pkg build` for one package: daemonless (build.yml has a `debian:` block) → Debian packages
+// fetched with the host's apt, unpacked, edited (remove/copy/symlinks), written as one
+// deterministic layer into the image store under docker.io/org/image:tag. A Dockerfile package
+// needs a Docker/BuildKit engine, which this tool does not drive yet.
+import { existsSync, lstatSync } from 'node:fs';
+import { connect } from 'node:net';
+import { join } from 'node:path';
+import type { ImageStore } from '../oci/store.js';
+import type { Descriptor, Platform } from '../oci/types.js';
+import { UserError } from '../util/errors.js';
+import { log } from '../util/log.js';
+import { aptArchitectures, defaultDebCacheDir, fetchDeb, resolvePackages, type DebInfo } from './apt.js';
+import { storeImage, runtimeConfig, type PlatformImage } from './image.js';
+import { kernelImage } from './kernel.js';
+import { writeLayer } from './layer.js';
+import { canonicalRef, shortRef, type Package } from './package.js';
+import { addDeb, Rootfs, cleanPath } from './rootfs.js';
+
+export interface BuildOptions {
+  force?: boolean;
+  /** "linux/amd64,linux/arm64" style; default: the package's arches the host's apt can build. */
+  platforms?: string;
+  skipPlatforms?: string;
+  sbom?: boolean;
+  debCache?: string;
+}
+
+export interface BuildResult {
+  ref: string;
+  descriptor: Descriptor;
+  /** Compressed layer bytes over all platforms. */
+  size: number;
+  skipped: boolean;
+}
+
+/** Parses "linux/amd64,arm64" into platforms (os defaults to linux). */
+export function parsePlatforms(s: string): Platform[] {
+  return s
+    .split(',')
+    .map((p) => p.trim())
+    .filter(Boolean)
+    .map((p) => {
+      const parts = p.split('/');
+      if (parts.length === 1) return { os: 'linux', architecture: parts[0]! };
+      if (parts.length === 2 || parts.length === 3) {
+        const plat: Platform = { os: parts[0]!, architecture: parts[1]! };
+        if (parts[2]) plat.variant = parts[2];
+        return plat;
+      }
+      throw new UserError(`bad platform "${p}": expected os/arch[/variant]`);
+    });
+}
+
+/** Which platforms to build a Debian package for. */
+function choosePlatforms(pkg: Package, opts: BuildOptions): Platform[] {
+  const skip = new Set(parsePlatforms(opts.skipPlatforms ?? '').map((p) => p.architecture));
+  if (opts.platforms) {
+    const wanted = parsePlatforms(opts.platforms).filter((p) => !skip.has(p.architecture));
+    for (const p of wanted) {
+      if (p.os !== 'linux') throw new UserError(`cannot build ${p.os}/${p.architecture}: only linux images are built`);
+      if (!pkg.yml.arches.includes(p.architecture)) {
+        throw new UserError(`${shortRef(pkg)} does not support ${p.architecture} (arches: ${pkg.yml.arches.join(', ')})`, pkg.yml.positions.arches);
+      }
+    }
+    return wanted; // an arch the host's apt lacks is an error later, naming it
+  }
+  const { all } = aptArchitectures();
+  const can = pkg.yml.arches.filter((a) => all.includes(a) && !skip.has(a));
+  const cannot = pkg.yml.arches.filter((a) => !all.includes(a) && !skip.has(a));
+  if (cannot.length > 0) log.info(`pkg: ${shortRef(pkg)}: skipping ${cannot.join(', ')} (the host's apt has only ${all.join(', ')})`);
+  if (can.length === 0) {
+    throw new UserError(`${shortRef(pkg)}: none of its arches (${pkg.yml.arches.join(', ')}) can be built with the host's apt (${all.join(', ')})`);
+  }
+  return can.map((architecture) => ({ os: 'linux', architecture }));
+}
+
+export async function buildPackage(pkg: Package, store: ImageStore, opts: BuildOptions = {}): Promise<BuildResult> {
+  const ref = canonicalRef(pkg);
+  if (!opts.force) {
+    const existing = await store.resolve(ref);
+    if (existing) {
+      log.info(`pkg: ${shortRef(pkg)} is already in the cache (use --force to rebuild)`);
+      return { ref, descriptor: existing, size: 0, skipped: true };
+    }
+  }
+  if (!pkg.yml.debian) await refuseDockerfile(pkg);
+  const platforms = choosePlatforms(pkg, opts);
+  const images: PlatformImage[] = [];
+  for (const platform of platforms) images.push(await buildPlatform(pkg, platform, store, opts));
+  const descriptor = await storeImage(store, ref, images, opts.sbom ?? true);
+  const size = images.reduce((n, i) => n + i.layer.descriptor.size, 0);
+  return { ref, descriptor, size, skipped: false };
+}
+
+async function buildPlatform(pkg: Package, platform: Platform, store: ImageStore, opts: BuildOptions): Promise<PlatformImage> {
+  const y = pkg.yml;
+  const debian = y.debian!;
+  const arch = platform.architecture;
+  const { native } = aptArchitectures();
+  log.info(`pkg: ${shortRef(pkg)} ${platform.os}/${arch}: resolving ${debian.packages.join(' ')} with apt`);
+  const debs: DebInfo[] = resolvePackages(debian.packages, debian.exclude, arch);
+  log.info(`pkg: ${debs.length} Debian packages: ${debs.map((d) => `${d.name}=${d.version}`).join(' ')}`);
+  const cacheDir = opts.debCache ?? defaultDebCacheDir();
+  const files: string[] = [];
+  for (const d of debs) files.push(await fetchDeb(d, cacheDir, arch, native));
+
+  let fs = new Rootfs();
+  try {
+    for (const [i, f] of files.entries()) {
+      log.debug(`unpacking ${f}`);
+      await addDeb(fs, f);
+      if ((i + 1) % 20 === 0) log.info(`pkg: unpacked ${i + 1}/${files.length}`);
+    }
+    if (y.kernel) {
+      const k = await kernelImage(fs, y.kernel.modules, y.positions.kernel);
+      fs.dispose();
+      fs = k.fs;
+    }
+    for (const r of y.remove) fs.remove(r);
+    for (const c of y.copy) addCopy(fs, pkg, c.src, c.dst, c.mode);
+    for (const s of y.symlinks) fs.addSymlink(s.path, s.target);
+    log.info(`pkg: writing layer (${fs.entries.size} entries, ${fs.contentSize()} bytes)`);
+    const layer = await writeLayer(fs.tarStream(), store);
+    const kernelCmd = y.kernel ? { entrypoint: y.entrypoint ?? [], cmd: y.cmd ?? [] } : {};
+    const runtime = runtimeConfig({
+      entrypoint: y.entrypoint,
+      cmd: y.cmd,
+      ...kernelCmd,
+      env: y.env,
+      workdir: y.workdir,
+      config: y.config,
+    });
+    return { platform, layer, runtime, debs };
+  } finally {
+    fs.dispose();
+  }
+}
+
+function addCopy(fs: Rootfs, pkg: Package, src: string, dst: string, mode?: number): void {
+  const from = join(pkg.dir, src);
+  if (!existsSync(from)) throw new UserError(`copy: ${src} does not exist in ${pkg.dir}`, pkg.yml.positions.copy);
+  const st = lstatSync(from);
+  const to = cleanPath(dst);
+  if (st.isDirectory()) fs.addTree(from, to);
+  // Like git, only the executable bit of the source counts; owners are root.
+  else fs.addFile(to, from, mode ?? (st.mode & 0o111 ? 0o755 : 0o644));
+}
+
+const DOCKER_SOCKET = '/var/run/docker.sock';
+
+/** True if a Docker engine answers on its socket within a short time. */
+export async function dockerAnswers(socket = DOCKER_SOCKET, timeoutMs = 1000): Promise<boolean> {
+  if (!existsSync(socket)) return false;
+  return new Promise((resolveP) => {
+    const s = connect(socket);
+    const done = (ok: boolean): void => {
+      s.destroy();
+      resolveP(ok);
+    };
+    s.setTimeout(timeoutMs, () => done(false));
+    s.on('error', () => done(false));
+    s.on('connect', () => s.write('GET /_ping HTTP/1.0\r\n\r\n'));
+    s.on('data', (d: Buffer) => done(d.toString().startsWith('HTTP/')));
+  });
+}
+
+async function refuseDockerfile(pkg: Package): Promise<never> {
+  const dockerfile = join(pkg.dir, pkg.yml.dockerfile);
+  const socket = process.env.DOCKER_HOST?.startsWith('unix://') ? process.env.DOCKER_HOST.slice(7) : DOCKER_SOCKET;
+  const answers = await dockerAnswers(socket);
+  const why = answers
+    ? `a Docker engine answers on ${socket}, but driving BuildKit is not implemented in linuxkit-ts yet`
+    : `it needs a Docker/BuildKit engine, and none answers on ${socket}`;
+  throw new UserError(
+    `cannot build ${shortRef(pkg)} from ${existsSync(dockerfile) ? dockerfile : 'a Dockerfile'}: ${why}. ` +
+      `Packages with a "debian:" block in build.yml build without any engine (see docs/pkg.md).`,
+  );
+}

@@ -1,0 +1,88 @@
+// What kind of image a `run` path names, found the way LinuxKit finds it
+// (lk:src/cmd/linuxkit/run_qemu.go): an existing file is an ISO (".iso") or a disk image;
+// otherwise PATH is a prefix: PATH-kernel with PATH-squashfs.img, or with PATH-initrd.img.
+import { existsSync, statSync } from 'node:fs';
+import { UserError } from '../util/errors.js';
+
+export type BootKind = 'kernel' | 'squashfs' | 'iso' | 'disk';
+
+export interface BootImage {
+  kind: BootKind;
+  /** The path as given. */
+  path: string;
+  /** The prefix the state directory is named after (PATH without ".iso"). */
+  prefix: string;
+  /** Files the backend boots from, by role. */
+  kernel?: string;
+  initrd?: string;
+  squashfs?: string;
+  cmdlineFile?: string;
+  iso?: string;
+  disk?: string;
+  /** A LinuxKit "-efi" output (NAME-efi.iso, NAME-efi.img, NAME-efi.qcow2): boot with UEFI. */
+  looksUefi: boolean;
+}
+
+/** Explicit boot-kind flags (--kernel, --squashfs, --iso); at most one may be set. */
+export interface BootKindFlags {
+  kernel?: boolean;
+  squashfs?: boolean;
+  iso?: boolean;
+}
+
+function isFile(p: string): boolean {
+  try {
+    return statSync(p).isFile();
+  } catch {
+    return false;
+  }
+}
+
+function mustExist(p: string, what: string): string {
+  if (!existsSync(p)) throw new UserError(`${what} ${p} does not exist`);
+  return p;
+}
+
+function detectKind(path: string, flags: BootKindFlags): BootKind {
+  const forced = (['kernel', 'squashfs', 'iso'] as const).filter((k) => flags[k]);
+  if (forced.length > 1) throw new UserError(`choose one of --${forced.join(', --')}`);
+  if (forced[0]) return forced[0];
+  if (isFile(path)) return path.endsWith('.iso') ? 'iso' : 'disk';
+  if (existsSync(`${path}-kernel`)) return existsSync(`${path}-squashfs.img`) ? 'squashfs' : 'kernel';
+  throw new UserError(
+    `no image at "${path}": expected a disk or ISO file ${path}, or ${path}-kernel with ${path}-initrd.img ` +
+      `(kernel+initrd) or ${path}-squashfs.img (kernel+squashfs)`,
+  );
+}
+
+/** Finds the files to boot; every file it names exists. */
+export function findBootImage(path: string, flags: BootKindFlags = {}): BootImage {
+  const kind = detectKind(path, flags);
+  const looksUefi = /-efi\.(iso|img|qcow2|raw)$/.test(path);
+  switch (kind) {
+    case 'kernel':
+      return {
+        kind,
+        path,
+        prefix: path,
+        kernel: mustExist(`${path}-kernel`, 'kernel'),
+        initrd: mustExist(`${path}-initrd.img`, 'initrd'),
+        cmdlineFile: `${path}-cmdline`,
+        looksUefi,
+      };
+    case 'squashfs':
+      return {
+        kind,
+        path,
+        prefix: path,
+        kernel: mustExist(`${path}-kernel`, 'kernel'),
+        squashfs: mustExist(`${path}-squashfs.img`, 'squashfs image'),
+        cmdlineFile: `${path}-cmdline`,
+        looksUefi,
+      };
+    case 'iso':
+      return { kind, path, prefix: path.replace(/\.iso$/, ''), iso: mustExist(path, 'ISO image'), looksUefi };
+    case 'disk':
+      return { kind, path, prefix: path, disk: mustExist(path, 'boot disk image'), looksUefi };
+  }
+}

@@ -1,0 +1,24 @@
+// `--networking default|user|bridge,NAME|tap,NAME|none` → a qemu -netdev definition
+// (lk:src/cmd/linuxkit/run_qemu.go). Port publishing only makes sense with user networking.
+import { UserError } from '../util/errors.js';
+import { hostForwards, type PublishedPort } from './publish.js';
+
+/** The -netdev value, or undefined for no network at all. */
+export function netdevFor(networking: string, publish: PublishedPort[]): string | undefined {
+  const [mode, name] = (networking === '' || networking === 'default' ? 'user' : networking).split(',', 2);
+  if (mode !== 'user' && publish.length > 0) throw new UserError('--publish requires "user" networking');
+  switch (mode) {
+    case 'user':
+      return `user,id=t0${hostForwards(publish)}`;
+    case 'tap':
+      if (!name) throw new UserError('--networking tap needs an interface: tap,NAME');
+      return `tap,id=t0,ifname=${name},script=no,downscript=no`;
+    case 'bridge':
+      if (!name) throw new UserError('--networking bridge needs a bridge: bridge,NAME');
+      return `bridge,id=t0,br=${name}`;
+    case 'none':
+      return undefined;
+    default:
+      throw new UserError(`invalid --networking mode "${mode}" (default, user, bridge,NAME, tap,NAME or none)`);
+  }
+}
