@@ -209,6 +209,17 @@ test('kernel+squashfs: unsquashfs lists the root filesystem with owners, modes a
     assert.equal(a.ino, b.ino, 'hard link kept');
   }));
 
+test('kernel+squashfs: --compress picks the squashfs compressor', () =>
+  withDir(async (dir) => {
+    for (const compress of ['zstd', 'lz4', 'none'] as const) {
+      await getFormat('kernel+squashfs').write(tarStream(rootfs()), { dir, name: compress }, { compress });
+      const r = spawnSync('unsquashfs', ['-s', join(dir, `${compress}-squashfs.img`)], { encoding: 'utf8' });
+      assert.equal(r.status, 0, r.stderr);
+      if (compress === 'none') assert.match(r.stdout, /Data is uncompressed/);
+      else assert.match(r.stdout, new RegExp(`Compression ${compress}`));
+    }
+  }));
+
 test('tar: the stream as is, to NAME.tar or to a given file', () =>
   withDir(async (dir) => {
     const [p] = await getFormat('tar').write(tarStream(rootfs()), { dir, name: 'plain' });

@@ -31,7 +31,7 @@ export const kernelSquashfs: OutputFormat = {
       const image = await out.temp(`${base}-squashfs.img`);
       const cmdlinePath = await out.temp(`${base}-cmdline`);
       const epoch = sourceDateEpoch(options.sourceDateEpoch);
-      const sqfs = startSqfstar(image, epoch, options.threads ?? availableParallelism());
+      const sqfs = startSqfstar(image, epoch, options.threads ?? availableParallelism(), compressionArgs(options));
       let hasKernel = false;
       let cmdline = '';
       try {
@@ -73,8 +73,28 @@ interface SqfstarJob {
   kill(): void;
 }
 
-function startSqfstar(image: string, epoch: number, threads: number): SqfstarJob {
+/**
+ * squashfs compression: sqfstar's default (gzip, level 9, as LinuxKit's mksquashfs) unless
+ * --compress is given; the kernel reads gzip, zstd and lz4 squashfs (Debian: SQUASHFS_ZSTD/LZ4).
+ */
+export function compressionArgs(options: FormatOptions): string[] {
+  const level = options.level !== undefined ? ['-Xcompression-level', String(options.level)] : [];
+  switch (options.compress) {
+    case undefined:
+      return level.length ? ['-comp', 'gzip', ...level] : [];
+    case 'gzip':
+    case 'zstd':
+      return ['-comp', options.compress, ...level];
+    case 'lz4':
+      return ['-comp', 'lz4'];
+    case 'none':
+      return ['-noI', '-noD', '-noF', '-noX'];
+  }
+}
+
+function startSqfstar(image: string, epoch: number, threads: number, compression: string[]): SqfstarJob {
   const args = [
+    ...compression,
     '-reproducible',
     '-root-mode', '755',
     '-root-uid', '0',
