@@ -31,7 +31,7 @@ export const kernelSquashfs: OutputFormat = {
       const image = await out.temp(`${base}-squashfs.img`);
       const cmdlinePath = await out.temp(`${base}-cmdline`);
       const epoch = sourceDateEpoch(options.sourceDateEpoch);
-      const sqfs = startSqfstar(image, epoch, options.threads ?? availableParallelism(), compressionArgs(options));
+      const sqfs = startMksquashfs(image, epoch, options.threads ?? availableParallelism(), compressionArgs(options));
       let hasKernel = false;
       let cmdline = '';
       try {
@@ -67,7 +67,7 @@ export const kernelSquashfs: OutputFormat = {
   },
 };
 
-interface SqfstarJob {
+interface MksquashfsJob {
   add(header: tar.Header, body: AsyncIterable<Buffer>): Promise<void>;
   end(): Promise<void>;
   kill(): void;
@@ -91,7 +91,7 @@ export function compressionArgs(options: FormatOptions): string[] {
   }
 }
 
-function startSqfstar(image: string, epoch: number, threads: number, compression: string[]): SqfstarJob {
+function startMksquashfs(image: string, epoch: number, threads: number, compression: string[]): MksquashfsJob {
   // `mksquashfs - IMAGE -tar` rather than its alias `sqfstar`: in 4.5.1 sqfstar mis-parses
   // compressor options such as -Xcompression-level.
   const args = [
