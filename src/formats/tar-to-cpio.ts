@@ -25,10 +25,19 @@ export class TarToCpio {
   private symlinkFallbacks = 0;
 
   constructor(
-    private readonly cpio: CpioWriter,
+    private cpio: CpioWriter,
     /** Clamp every mtime to this (SOURCE_DATE_EPOCH), or keep the tar's times. */
     private readonly clampMtime?: number,
   ) {}
+
+  /**
+   * Continues in another cpio writer (a new member of a segmented initrd). Earlier entries can no
+   * longer be linked to in place: a later hard link to them becomes a symlink.
+   */
+  setWriter(cpio: CpioWriter): void {
+    this.cpio = cpio;
+    this.linkable.clear();
+  }
 
   async add(e: TarEntry): Promise<void> {
     const h = e.header;
