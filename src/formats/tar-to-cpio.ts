@@ -8,7 +8,7 @@
 // window (PatchWindow, 16 MiB); the link is then an entry with the same inode and no data, which
 // the kernel and GNU cpio turn into a hard link. A link to a file further back than the window
 // falls back to a relative symlink, which is what LinuxKit does for every hard link.
-import { dirname, posix } from 'node:path';
+import { posix } from 'node:path';
 import { log } from '../util/log.js';
 import { UserError } from '../util/errors.js';
 import type { CpioEntry, CpioType, CpioWriter, WrittenHeader } from './cpio.js';
@@ -96,7 +96,7 @@ export class TarToCpio {
     // Unknown target, or too far back: LinuxKit's relative symlink.
     this.symlinkFallbacks++;
     log.debug(`hard link ${name} → ${target} written as a symlink`);
-    const rel = posix.relative(dirname(name), target) || posix.basename(target);
+    const rel = posix.relative(posix.dirname(name), target) || posix.basename(target);
     await this.cpio.header({ ...base, type: 'symlink', mode: 0o777, linkTarget: rel });
   }
 }
