@@ -14,7 +14,9 @@ import type { Compression } from './types.js';
 /** Size of the pieces handed to the compressor (one deflate job each for gzip). */
 export const CHUNK_SIZE = 1024 * 1024;
 /** How far back a hard link's target header can still be raised (see tar-to-cpio.ts). */
-export const LINK_WINDOW = 16 * 1024 * 1024;
+// 8 MiB: links in images are nearly always next to their target (same package, same directory);
+// a larger window costs resident memory (16 MiB measured ~30 MiB more peak RSS).
+export const LINK_WINDOW = 8 * 1024 * 1024;
 
 export interface InitrdPaths {
   /** Where the compressed cpio goes. */

@@ -5,7 +5,7 @@
 // Hard links: in a tar stream the link comes after the file it points to, and cpio needs the
 // file's header to say it has several links (the kernel only remembers inodes whose header has
 // nlink ≥ 2). The file's header is therefore raised in place while it is still in the writer's
-// window (PatchWindow, 16 MiB); the link is then an entry with the same inode and no data, which
+// window (PatchWindow, 8 MiB); the link is then an entry with the same inode and no data, which
 // the kernel and GNU cpio turn into a hard link. A link to a file further back than the window
 // falls back to a relative symlink, which is what LinuxKit does for every hard link.
 import { posix } from 'node:path';
