@@ -38,5 +38,7 @@ for p in python3.11-minimal libpython3.11-stdlib perl-modules-5.36 libperl5.36 p
 done
 # boot/ first, as the build writes the kernel section first.
 (cd "$R" && { echo boot; echo boot/cmdline; echo boot/kernel; find . -mindepth 1 -path ./boot -prune -o -printf '%P\n' | LC_ALL=C sort; }) |
-  tar -C "$R" --no-recursion -T - --numeric-owner --owner=0 --group=0 --mtime=@0 --format=pax -cf "$OUT"
+  tar -C "$R" --no-recursion -T - --numeric-owner --owner=0 --group=0 --mtime=@0 --format=pax -cf "$WORK/plain.tar"
+# LinuxKit's origin records on every entry, as the build writes them (the member cache uses them).
+node "$(dirname "$0")/add-origins.mjs" "$WORK/plain.tar" "$OUT"
 echo "$OUT: $(stat -c %s "$OUT") bytes"

@@ -3,6 +3,7 @@
 // LINUXKIT.location), which `--input-tar` uses to reuse parts of an earlier build.
 import { Readable } from 'node:stream';
 import tar from 'tar-stream';
+import { sourceDateEpoch } from '../formats/defaults.js';
 import type { TarEntry } from '../oci/layer/entry.js';
 import { installBinaryPax, xattrsToPax } from '../oci/layer/pax.js';
 
@@ -19,13 +20,11 @@ export const PAX_LOCATION = 'LINUXKIT.location';
 
 /**
  * mtime of entries the build makes itself (directories, config.json, files…): SOURCE_DATE_EPOCH
- * when set, else LinuxKit's fixed date (2017-04-18T16:30:00Z, lk:moby/build/dir.go), so that
+ * when set, else LinuxKit's fixed date (src/formats/defaults.ts, the one place for both), so
  * outputs are byte-identical run after run and match LinuxKit's.
  */
 export function generatedMtime(): Date {
-  const epoch = process.env.SOURCE_DATE_EPOCH;
-  if (epoch && /^\d+$/.test(epoch)) return new Date(Number(epoch) * 1000);
-  return new Date(Date.UTC(2017, 3, 18, 16, 30, 0));
+  return new Date(sourceDateEpoch() * 1000);
 }
 
 /**

@@ -1,17 +1,20 @@
-// Holds the last `window` bytes of a byte stream before passing them on in fixed-size chunks,
-// so a header written a little earlier can still be changed in place (the cpio writer raises a
-// file's link count when a hard link to it turns up later in the tar stream). Memory is bounded
-// by window + chunk size.
+// Collects a byte stream into fixed-size chunks for the compressor, holding the newest `window`
+// bytes back so that a header written a little earlier can still be changed in place (the cpio
+// writer raises a file's link count when a hard link to it turns up later in the tar stream).
+//
+// Every write is copied into the chunk being filled: the copy is needed anyway (deflate wants
+// one contiguous buffer per chunk), and it means we never keep a reference to the producer's
+// buffers, where a 100-byte slice could pin a whole 1 MiB read buffer. Memory is bounded by
+// window + 2 chunks.
 export interface ChunkConsumer {
   write(chunk: Buffer): Promise<void>;
 }
 
 export class PatchWindow {
-  private readonly pieces: Buffer[] = [];
-  private readonly starts: number[] = []; // absolute offset of each piece
-  private held = 0;
+  private readonly chunks: Buffer[] = [];
+  private base = 0; // absolute offset of chunks[0]
+  private fill = 0; // bytes used in the last chunk
   private total = 0;
-  private flushed = 0; // bytes already handed to the consumer
 
   constructor(
     private readonly consumer: ChunkConsumer,
@@ -25,55 +28,43 @@ export class PatchWindow {
   }
 
   async write(buf: Buffer): Promise<void> {
-    if (buf.length === 0) return;
-    this.pieces.push(buf);
-    this.starts.push(this.total);
+    let done = 0;
+    while (done < buf.length) {
+      if (this.chunks.length === 0 || this.fill === this.chunkSize) {
+        this.chunks.push(Buffer.allocUnsafe(this.chunkSize));
+        this.fill = 0;
+      }
+      const n = buf.copy(this.chunks[this.chunks.length - 1]!, this.fill, done);
+      this.fill += n;
+      done += n;
+    }
     this.total += buf.length;
-    this.held += buf.length;
-    while (this.held - this.chunkSize >= this.window) await this.emit(this.chunkSize);
+    // Pass on the oldest chunk once it lies entirely before the window.
+    while (this.chunks.length > 1 && this.total - (this.base + this.chunkSize) >= this.window) {
+      await this.emit(this.chunks.shift()!);
+    }
   }
 
   /** Overwrites bytes at absolute `offset`; false when they have already been passed on. */
   patch(offset: number, bytes: Buffer): boolean {
-    if (offset < this.flushed || offset + bytes.length > this.total) return false;
-    let i = this.pieces.length - 1;
-    while (this.starts[i]! > offset) i--;
-    let done = 0;
-    while (done < bytes.length) {
-      const piece = this.pieces[i]!;
-      const at = offset + done - this.starts[i]!;
-      const n = Math.min(piece.length - at, bytes.length - done);
-      bytes.copy(piece, at, done, done + n);
-      done += n;
-      i++;
+    if (offset < this.base || offset + bytes.length > this.total) return false;
+    for (let i = 0; i < bytes.length; i++) {
+      const at = offset + i - this.base;
+      this.chunks[Math.floor(at / this.chunkSize)]![at % this.chunkSize] = bytes[i]!;
     }
     return true;
   }
 
   /** Passes everything on. */
   async end(): Promise<void> {
-    while (this.held > 0) await this.emit(Math.min(this.chunkSize, this.held));
+    while (this.chunks.length > 0) {
+      const c = this.chunks.shift()!;
+      await this.emit(this.chunks.length === 0 ? c.subarray(0, this.fill) : c);
+    }
   }
 
-  private async emit(n: number): Promise<void> {
-    const parts: Buffer[] = [];
-    let need = n;
-    while (need > 0) {
-      const piece = this.pieces[0]!;
-      if (piece.length <= need) {
-        parts.push(piece);
-        need -= piece.length;
-        this.pieces.shift();
-        this.starts.shift();
-      } else {
-        parts.push(piece.subarray(0, need));
-        this.pieces[0] = piece.subarray(need);
-        this.starts[0]! += need;
-        need = 0;
-      }
-    }
-    this.held -= n;
-    this.flushed += n;
-    await this.consumer.write(parts.length === 1 ? parts[0]! : Buffer.concat(parts, n));
+  private async emit(chunk: Buffer): Promise<void> {
+    this.base += this.chunkSize;
+    await this.consumer.write(chunk);
   }
 }

@@ -64,7 +64,15 @@ export class CpioWriter {
   private remaining = 0;
   private padAfterData = 0;
 
-  constructor(private readonly sink: CpioSink) {}
+  /**
+   * `device`: the archive's "device" field for every entry. Readers identify hard links by
+   * (device, inode), so writers of separately cached pieces of one archive (segments.ts) each
+   * number inodes from 1 under their own device number.
+   */
+  constructor(
+    private readonly sink: CpioSink,
+    private readonly device = 0,
+  ) {}
 
   /** A fresh inode number, for callers that build hard-link groups themselves. */
   allocIno(): number {
@@ -109,8 +117,8 @@ export class CpioWriter {
       nlink,
       mtime,
       size,
-      0, // device of the archived file system: none
-      0,
+      0, // device of the archived file system (major, minor)
+      this.device,
       entry.devmajor ?? 0,
       entry.devminor ?? 0,
       name.length + 1,

@@ -170,6 +170,64 @@ test('a file of 4 GiB or more in the image fails kernel+initrd with a clear mess
     assert.deepEqual(await readdir(dir), []);
   }));
 
+/** An image whose entries carry LinuxKit's origin records: a kernel part and an init part. */
+function originImage(moduleText: string): FixtureEntry[] {
+  const k = { 'LINUXKIT.source': 'docker.io/linuxkit/kernel:6.6', 'LINUXKIT.location': 'kernel' };
+  const i = { 'LINUXKIT.source': 'docker.io/linuxkit/init:1', 'LINUXKIT.location': 'init[0]' };
+  const modules = Buffer.from(Array.from({ length: 60_000 }, (_, n) => `${moduleText} ${n} ${(n * 7919) % 10007}\n`).join(''));
+  return [
+    { name: 'boot', type: 'directory', pax: k },
+    { name: 'boot/cmdline', content: 'console=ttyS0', pax: k },
+    { name: 'boot/kernel', content: KERNEL, pax: k },
+    { name: 'lib/modules/6.6/a.ko', content: modules, pax: k },
+    { name: 'lib/modules/6.6/b.ko', type: 'link', linkname: 'lib/modules/6.6/a.ko', pax: k },
+    { name: 'bin/busybox', content: 'B'.repeat(5000), mode: 0o755, pax: i },
+    { name: 'bin/sh', type: 'link', linkname: 'bin/busybox', pax: i },
+    { name: 'etc/motd', content: 'hello', pax: i },
+  ];
+}
+
+test('kernel+initrd with a member cache: unchanged parts come from the cache, output unchanged', () =>
+  withDir(async (dir) => {
+    const cache = join(dir, 'cache');
+    const build = async (name: string, moduleText: string, memberCache?: string) => {
+      await getFormat('kernel+initrd').write(tarStream(originImage(moduleText)), { dir, name }, { memberCache });
+      return readFile(join(dir, `${name}-initrd.img`));
+    };
+    const plain = await build('plain', 'modules v1');
+    const first = await build('first', 'modules v1', cache);
+    assert.equal(spawnSync('gzip', ['-t'], { input: first }).status, 0);
+    const names = (cpio: Buffer) => listCpio(cpio).map((l) => l.split(/\s+/).filter((_, i) => i !== 1).join(' '));
+    assert.deepEqual(names(gunzipSync(first)), names(gunzipSync(plain)), 'same entries as one stream');
+    const lines = listCpio(gunzipSync(first));
+    assert.deepEqual(lines.map((l) => l.split(/\s+/).at(-1)), ['boot', 'lib/modules/6.6/a.ko', 'lib/modules/6.6/b.ko', 'bin/busybox', 'bin/sh', 'etc/motd']);
+    assert.equal(line(lines, 'lib/modules/6.6/b.ko')[1], '2', 'hard link within the kernel member');
+    assert.equal(line(lines, 'bin/sh')[1], '2', 'hard link within the init member');
+    // Each member numbers inodes from 1 under its own device: GNU cpio keeps the links apart.
+    const x = join(dir, 'x');
+    assert.equal(spawnSync('sh', ['-c', `mkdir ${x} && cd ${x} && cpio -idm --quiet`], { input: gunzipSync(first) }).status, 0);
+    assert.equal((await stat(join(x, 'bin/sh'))).size, 5000);
+    assert.equal((await stat(join(x, 'lib/modules/6.6/b.ko'))).ino, (await stat(join(x, 'lib/modules/6.6/a.ko'))).ino);
+
+    // The kernel part (> 1 MiB) was cached. Replace the cached member by an equivalent one with
+    // other bytes (same content, gzip -9): the next build must use it as is.
+    const members = join(cache, 'members');
+    const [cached] = await readdir(members);
+    assert.ok(cached, 'a member was cached');
+    const marker = Buffer.from(spawnSync('sh', ['-c', `gzip -dc ${join(members, cached!)} | gzip -9n`]).stdout);
+    await writeFile(join(members, cached!), marker);
+    const second = await build('second', 'modules v1', cache);
+    assert.deepEqual(second.subarray(0, marker.length), marker, 'kernel member taken from the cache');
+    assert.deepEqual(gunzipSync(second), gunzipSync(first));
+
+    // A changed kernel part is compressed again (and cached under its new digest).
+    const third = await build('third', 'modules v2', cache);
+    assert.deepEqual(names(gunzipSync(third)), names(gunzipSync(await build('plain2', 'modules v2'))));
+    assert.notDeepEqual(gunzipSync(third), gunzipSync(first));
+    assert.equal((await readdir(members)).length, 2);
+    assert.ok(!(await readdir(dir)).some((f) => f.includes('.tmp') || f.includes('spool') || f.includes('member')), 'no temporary files left');
+  }));
+
 test('tar-kernel-initrd: kernel, initrd.img, cmdline, ucode.cpio with LinuxKit headers', () =>
   withDir(async (dir) => {
     const entries = rootfs();
@@ -207,6 +265,17 @@ test('kernel+squashfs: unsquashfs lists the root filesystem with owners, modes a
     assert.equal(spawnSync('unsquashfs', ['-q', '-d', x, join(dir, 's-squashfs.img')]).status, 0);
     const [a, b] = await Promise.all([stat(join(x, 'bin/busybox')), stat(join(x, 'bin/sh'))]);
     assert.equal(a.ino, b.ino, 'hard link kept');
+  }));
+
+test('kernel+squashfs: --compress picks the squashfs compressor', () =>
+  withDir(async (dir) => {
+    for (const compress of ['zstd', 'lz4', 'none'] as const) {
+      await getFormat('kernel+squashfs').write(tarStream(rootfs()), { dir, name: compress }, { compress });
+      const r = spawnSync('unsquashfs', ['-s', join(dir, `${compress}-squashfs.img`)], { encoding: 'utf8' });
+      assert.equal(r.status, 0, r.stderr);
+      if (compress === 'none') assert.match(r.stdout, /Data is uncompressed/);
+      else assert.match(r.stdout, new RegExp(`Compression ${compress}`));
+    }
   }));
 
 test('tar: the stream as is, to NAME.tar or to a given file', () =>

@@ -30,6 +30,7 @@ export const kernelInitrd: OutputFormat = {
           compress: options.compress ?? 'gzip',
           level: options.level,
           threads: options.threads,
+          memberCache: options.memberCache,
           clampMtime: clampEpoch(options.sourceDateEpoch),
         });
         if (r.hasUcode) {

@@ -26,6 +26,7 @@ export const tarKernelInitrd: OutputFormat = {
           compress: options.compress ?? 'gzip',
           level: options.level,
           threads: options.threads,
+          memberCache: options.memberCache,
           clampMtime: clampEpoch(options.sourceDateEpoch),
         });
         const files: TarFile[] = [];

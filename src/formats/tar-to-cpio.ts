@@ -5,10 +5,10 @@
 // Hard links: in a tar stream the link comes after the file it points to, and cpio needs the
 // file's header to say it has several links (the kernel only remembers inodes whose header has
 // nlink ≥ 2). The file's header is therefore raised in place while it is still in the writer's
-// window (PatchWindow, 16 MiB); the link is then an entry with the same inode and no data, which
+// window (PatchWindow, 8 MiB); the link is then an entry with the same inode and no data, which
 // the kernel and GNU cpio turn into a hard link. A link to a file further back than the window
 // falls back to a relative symlink, which is what LinuxKit does for every hard link.
-import { dirname, posix } from 'node:path';
+import { posix } from 'node:path';
 import { log } from '../util/log.js';
 import { UserError } from '../util/errors.js';
 import type { CpioEntry, CpioType, CpioWriter, WrittenHeader } from './cpio.js';
@@ -25,10 +25,19 @@ export class TarToCpio {
   private symlinkFallbacks = 0;
 
   constructor(
-    private readonly cpio: CpioWriter,
+    private cpio: CpioWriter,
     /** Clamp every mtime to this (SOURCE_DATE_EPOCH), or keep the tar's times. */
     private readonly clampMtime?: number,
   ) {}
+
+  /**
+   * Continues in another cpio writer (a new member of a segmented initrd). Earlier entries can no
+   * longer be linked to in place: a later hard link to them becomes a symlink.
+   */
+  setWriter(cpio: CpioWriter): void {
+    this.cpio = cpio;
+    this.linkable.clear();
+  }
 
   async add(e: TarEntry): Promise<void> {
     const h = e.header;
@@ -87,7 +96,7 @@ export class TarToCpio {
     // Unknown target, or too far back: LinuxKit's relative symlink.
     this.symlinkFallbacks++;
     log.debug(`hard link ${name} → ${target} written as a symlink`);
-    const rel = posix.relative(dirname(name), target) || posix.basename(target);
+    const rel = posix.relative(posix.dirname(name), target) || posix.basename(target);
     await this.cpio.header({ ...base, type: 'symlink', mode: 0o777, linkTarget: rel });
   }
 }

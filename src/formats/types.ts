@@ -33,6 +33,12 @@ export interface FormatOptions {
   sourceDateEpoch?: number;
   /** Threads for compression; os.availableParallelism() by default. */
   threads?: number;
+  /**
+   * A directory where kernel+initrd keeps compressed members of the parts of the image that
+   * did not change between builds (e.g. the kernel's modules), so they are not compressed again
+   * (gzip and zstd; see docs/formats.md). The build can pass e.g. <cache>/initrd-members.
+   */
+  memberCache?: string;
 }
 
 /** One output format of `linuxkit build -f NAME`. */

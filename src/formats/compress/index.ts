@@ -24,7 +24,9 @@ interface Codec {
 
 const codecs: Record<Compression, Codec> = {
   gzip: {
-    defaultLevel: 6,
+    // Level 1: 2.2× zlib's default speed for ~10 % more bytes (see docs/formats.md); the kernel
+    // inflates every level equally fast.
+    defaultLevel: 1,
     levels: [1, 9],
     make: (out, level, threads) => new ParallelGzip(out, { level, parallel: threads + 1 }),
   },
@@ -35,7 +37,9 @@ const codecs: Record<Compression, Codec> = {
     make: (out, level, threads) => new ExternalCompressor(out, 'zstd', ['-q', '-c', `-${level}`, `-T${threads}`], 'zstd'),
   },
   lz4: {
-    defaultLevel: 9,
+    // Level 1: ~20× faster to build than -9 (HC) for 25 % more bytes; boots fastest of all, on
+    // kernels with CONFIG_RD_LZ4 (Debian's; not LinuxKit's).
+    defaultLevel: 1,
     levels: [1, 12],
     // -l: the legacy frame format, the only lz4 format the kernel's initramfs unpacker reads.
     make: (out, level) => new ExternalCompressor(out, 'lz4', ['-q', '-c', '-l', `-${level}`], 'lz4'),
