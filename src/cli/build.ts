@@ -1,8 +1,10 @@
 // `linuxkit build`: flags as LinuxKit's (lk:src/cmd/linuxkit/build.go).
 import { Command, Option } from 'commander';
-import { configToYaml, loadConfigs } from '../config/index.js';
-import { NotImplementedError } from '../util/errors.js';
-import { collect } from './context.js';
+import { build, dryRun } from '../build/index.js';
+import { COMPRESSIONS, type Compression } from '../formats/types.js';
+import { hostArch } from '../oci/cache/index.js';
+import { UserError } from '../util/errors.js';
+import { collect, globalOptions } from './context.js';
 
 export interface BuildFlags {
   name?: string;
@@ -15,17 +17,11 @@ export interface BuildFlags {
   arch: string;
   format: string[];
   inputTar?: string;
-  noSbom?: boolean;
   sbom: boolean;
   sbomOutput: string;
   sbomCurrentTime: boolean;
   dryRun: boolean;
-}
-
-/** Node's arch names → the GOARCH names LinuxKit uses for --arch. */
-export function hostArch(): string {
-  const map: Record<string, string> = { x64: 'amd64', arm64: 'arm64', s390x: 's390x', riscv64: 'riscv64' };
-  return map[process.arch] ?? process.arch;
+  compress?: Compression;
 }
 
 export function buildCommand(): Command {
@@ -46,13 +42,32 @@ export function buildCommand(): Command {
     .option('--sbom-output <file>', 'filename of the SBOM in the root filesystem', 'sbom.spdx.json')
     .option('--sbom-current-time', 'use the current time as the SBOM build time (not reproducible)', false)
     .option('--dry-run', 'do not build; print the final YAML, with all merges and templates', false)
-    .action(async (files: string[], flags: BuildFlags) => {
-      const config = await loadConfigs(files);
+    .addOption(
+      new Option('--compress <codec>', 'initrd compression (linuxkit-ts addition; LinuxKit: gzip)').choices(COMPRESSIONS),
+    )
+    .action(async (files: string[], flags: BuildFlags, cmd: Command) => {
       if (flags.dryRun) {
-        // LinuxKit prints the marshalled YAML with Println: the document, then an empty line.
-        process.stdout.write(configToYaml(config) + '\n');
+        process.stdout.write(await dryRun(files));
         return;
       }
-      throw new NotImplementedError("'linuxkit build' (only --dry-run so far)");
+      if (flags.inputTar) throw new UserError('--input-tar is not supported yet in linuxkit-ts');
+      if (flags.docker) throw new UserError('--docker needs a Docker engine; linuxkit-ts reads images from its cache only');
+      const g = globalOptions(cmd);
+      await build({
+        configs: files,
+        formats: flags.format,
+        name: flags.name,
+        dir: flags.dir,
+        output: flags.o,
+        cacheDir: g.cache,
+        arch: flags.arch,
+        pull: flags.pull,
+        decompressKernel: flags.decompressKernel,
+        sbom: flags.sbom,
+        sbomOutput: flags.sbomOutput,
+        sbomCurrentTime: flags.sbomCurrentTime,
+        compress: flags.compress,
+        registry: { mirrors: g.mirror, certFiles: g.certFile },
+      });
     });
 }

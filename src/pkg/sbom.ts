@@ -12,13 +12,16 @@ import { VERSION } from '../version.js';
 import type { DebInfo } from './apt.js';
 import { sourceDateEpoch } from './rootfs.js';
 
-export const INTOTO_MEDIA_TYPE = 'application/vnd.in-toto+json';
-export const INTOTO_STATEMENT_TYPE = 'https://in-toto.io/Statement/v0.1';
-export const SPDX_PREDICATE_TYPE = 'https://spdx.dev/Document';
-export const ANNOTATION_PREDICATE_TYPE = 'in-toto.io/predicate-type';
-export const ANNOTATION_REFERENCE_TYPE = 'vnd.docker.reference.type';
-export const ANNOTATION_REFERENCE_DIGEST = 'vnd.docker.reference.digest';
-export const ATTESTATION_MANIFEST = 'attestation-manifest';
+export {
+  ANNOTATION_PREDICATE_TYPE,
+  ANNOTATION_REFERENCE_DIGEST,
+  ANNOTATION_REFERENCE_TYPE,
+  ATTESTATION_MANIFEST,
+  INTOTO_MEDIA_TYPE,
+  INTOTO_STATEMENT_TYPE,
+  SPDX_PREDICATE_TYPE,
+} from '../oci/sbom.js';
+import { INTOTO_STATEMENT_TYPE, SPDX_PREDICATE_TYPE } from '../oci/sbom.js';
 
 function spdxId(s: string): string {
   return s.replace(/[^A-Za-z0-9.-]/g, '-');

@@ -1,0 +1,98 @@
+// The `files` section (lk:moby/build/build.go filesystem()): each entry becomes a file,
+// directory or symlink in the root, with the leading directories made first.
+import { createReadStream } from 'node:fs';
+import { stat } from 'node:fs/promises';
+import { homedir } from 'node:os';
+import { posix } from 'node:path';
+import type { FileEntry } from '../config/types.js';
+import { idNumeric } from '../spec/index.js';
+import { UserError, type SourcePos } from '../util/errors.js';
+import { log } from '../util/log.js';
+import { PAX_LOCATION, PAX_SOURCE, generated, type TarSink } from './tar-sink.js';
+
+const FILES_SOURCE = 'linuxkit.files';
+
+export interface FilesContext {
+  /** uid/gid by container name (allocated per container, see spec). */
+  ids: ReadonlyMap<string, number>;
+  /** The resolved config as `metadata: yaml` or `metadata: json` wants it. */
+  metadata(kind: string): string;
+  /** Where entry i was written in the YAML, for errors. */
+  position?(i: number): SourcePos | undefined;
+}
+
+/** A directory gets x wherever the file mode has r or w, so a 0600 file's parents are 0700. */
+export function parentDirMode(mode: number): number {
+  let m = mode;
+  if (m & 0o700) m |= 0o100;
+  if (m & 0o070) m |= 0o010;
+  if (m & 0o007) m |= 0o001;
+  return m;
+}
+
+export async function writeFiles(sink: TarSink, files: FileEntry[], ctx: FilesContext): Promise<void> {
+  const made = new Set<string>();
+  for (const [i, f] of files.entries()) {
+    const fail = (msg: string) => new UserError(`files[${i}] (${f.path}): ${msg}`, ctx.position?.(i));
+    const path = f.path.replace(/^\/+/, '');
+    if (path === '') throw fail('no path');
+    let mode = f.directory ? 0o700 : 0o600;
+    if (f.mode !== undefined && f.mode !== '') {
+      if (!/^[0-7]+$/.test(f.mode)) throw fail(`mode "${f.mode}" is not an octal number`);
+      mode = parseInt(f.mode, 8);
+    }
+    const id = (v: number | string | undefined, what: string) => {
+      try {
+        return idNumeric(v, ctx.ids);
+      } catch (err) {
+        throw fail(`${what}: ${(err as Error).message}`);
+      }
+    };
+    const uid = id(f.uid, 'uid');
+    const gid = id(f.gid, 'gid');
+
+    let contents: Buffer | undefined;
+    let sourcePath: string | undefined;
+    if (!f.directory && !f.symlink && f.contents === undefined) {
+      if (f.source) {
+        sourcePath = f.source.startsWith('~/') ? homedir() + f.source.slice(1) : f.source;
+        const st = await stat(sourcePath).catch(() => undefined);
+        if (!st) {
+          if (f.optional) {
+            log.debug(`skipping optional file ${f.path}: ${sourcePath} not readable`);
+            continue;
+          }
+          throw fail(`source ${sourcePath} does not exist or cannot be read`);
+        }
+        if (!st.isFile()) throw fail(`source ${sourcePath} is not a regular file`);
+      } else if (f.metadata) {
+        contents = Buffer.from(ctx.metadata(f.metadata));
+      } else {
+        throw fail('no contents, source, metadata, directory or symlink');
+      }
+    } else if (f.contents !== undefined) {
+      contents = Buffer.from(f.contents);
+    }
+
+    const pax = { [PAX_SOURCE]: FILES_SOURCE, [PAX_LOCATION]: `files[${i}]` };
+    const parents = posix.dirname(path).split('/').filter((p) => p !== '.' && p !== '');
+    for (let d = 1; d <= parents.length; d++) {
+      const dir = parents.slice(0, d).join('/');
+      if (made.has(dir)) continue;
+      made.add(dir);
+      await sink.add(generated({ path: dir, type: 'directory', mode: parentDirMode(mode), uid, gid, pax }));
+    }
+    made.add(path);
+    const h = generated({ path: path, type: 'file', mode, uid, gid, pax });
+    if (f.directory) {
+      await sink.add({ ...h, type: 'directory' });
+    } else if (f.symlink) {
+      await sink.add({ ...h, type: 'symlink', linkname: f.symlink });
+    } else if (sourcePath !== undefined) {
+      const st = await stat(sourcePath);
+      await sink.add({ ...h, size: st.size }, createReadStream(sourcePath));
+    } else {
+      await sink.add({ ...h, size: contents!.length }, contents);
+    }
+  }
+}

@@ -1,0 +1,101 @@
+// The assemble step: a typed Config plus its images → one deterministic tar stream holding the
+// whole root filesystem, laid out as LinuxKit lays it out (lk:moby/build/build.go Build):
+// kernel, init images, volumes, onboot, onshutdown, services, files, then the merged SBOM.
+// Output formats (kernel+initrd, squashfs, …) are made from this stream by src/formats.
+import { CONTAINER_SECTIONS, type Config, type VolumeEntry } from '../config/types.js';
+import { allocateIds, containerBundles, volumeDirs } from '../spec/index.js';
+import { UserError } from '../util/errors.js';
+import { log } from '../util/log.js';
+import { writeBundle } from './bundle.js';
+import { writeFiles, type FilesContext } from './files.js';
+import type { ImageResolver, ResolvedImage } from './image-source.js';
+import { sourcePax, writeImageTree } from './image-tree.js';
+import { writeKernel } from './kernel.js';
+import { DEFAULT_SBOM_FILENAME, SbomCollector } from './sbom.js';
+import { generated, generatedMtime, type TarSink } from './tar-sink.js';
+
+/** Init images' /etc/resolv.conf points here, somewhere writable at run time. */
+export const RESOLV_CONF_SYMLINK = '/run/resolvconf/resolv.conf';
+
+export interface AssembleOptions {
+  resolver: ImageResolver;
+  decompressKernel?: boolean;
+  /** Undefined: no SBOM (--no-sbom). */
+  sbom?: { filename?: string; currentTime?: boolean };
+  files: Omit<FilesContext, 'ids'>;
+}
+
+/** Writes the whole root filesystem to `sink` and finishes it. */
+export async function assemble(config: Config, sink: TarSink, opts: AssembleOptions): Promise<void> {
+  const sboms = opts.sbom ? new SbomCollector() : undefined;
+  /** Resolves an image written under `prefix`, gathering its SBOMs as LinuxKit does. */
+  const resolve = async (ref: string, prefix: string): Promise<ResolvedImage> => {
+    const image = await opts.resolver.resolve(ref);
+    if (sboms) for (const doc of await image.sboms()) sboms.add(prefix, doc, image.ref);
+    return image;
+  };
+
+  if (config.kernel?.image) {
+    log.info(`Extract kernel image: ${config.kernel.image}`);
+    await writeKernel(sink, config.kernel, await resolve(config.kernel.image, ''), { decompressKernel: opts.decompressKernel });
+  }
+
+  for (const [i, ref] of (config.init ?? []).entries()) {
+    log.info(`Add init image: ${ref}`);
+    await writeImageTree(sink, await resolve(ref, ''), { location: `init[${i}]`, prefix: '', resolvSymlink: RESOLV_CONF_SYMLINK });
+  }
+
+  for (const [i, vol] of (config.volumes ?? []).entries()) {
+    log.info(`Add volume: ${vol.name}`);
+    await writeVolume(sink, vol, i, resolve);
+  }
+
+  // The containers' images first (their configs shape the specs), then the bundles in order.
+  const images = new Map<string, ResolvedImage>();
+  for (const section of CONTAINER_SECTIONS) {
+    for (const entry of config[section] ?? []) {
+      if (!images.has(entry.image)) images.set(entry.image, await opts.resolver.resolve(entry.image));
+    }
+  }
+  const bundles = containerBundles(config, (entry) => {
+    const image = images.get(entry.image)!;
+    return { ref: image.ref, config: image.config.config };
+  });
+  for (const b of bundles) {
+    log.info(`Add ${b.section} container: ${b.entry.name} (${b.entry.image})`);
+    const image = images.get(b.entry.image)!;
+    if (sboms && b.layout.extractTo !== undefined) for (const doc of await image.sboms()) sboms.add(b.layout.extractTo + '/', doc, image.ref);
+    await writeBundle(sink, b, image);
+  }
+
+  if (config.files?.length) log.info('Add files');
+  await writeFiles(sink, config.files ?? [], { ...opts.files, ids: allocateIds(config) });
+
+  if (sboms && opts.sbom) {
+    const json = sboms.render(opts.sbom.currentTime ? new Date() : generatedMtime());
+    await sink.add(generated({ path: opts.sbom.filename ?? DEFAULT_SBOM_FILENAME, type: 'file', size: Buffer.byteLength(json) }), json);
+  }
+  sink.finish();
+}
+
+/**
+ * A volume (lk:moby/build/build.go): its image unpacked as a filesystem in lower/ (or an empty
+ * lower/ when it has no image), plus tmp/ and merged/ where the init mounts an overlay.
+ */
+async function writeVolume(
+  sink: TarSink,
+  vol: VolumeEntry,
+  i: number,
+  resolve: (ref: string, prefix: string) => Promise<ResolvedImage>,
+): Promise<void> {
+  const location = `volume[${i}]`;
+  const dirs = volumeDirs(vol.name);
+  const lower = dirs.lower.replace(/^\//, '') + '/';
+  if (vol.image && vol.format === 'oci') {
+    throw new UserError(`volumes[${i}] (${vol.name}): format "oci" is not supported yet`);
+  }
+  const image = vol.image ? await resolve(vol.image, lower) : undefined;
+  await writeImageTree(sink, image, { location, prefix: lower, resolvSymlink: RESOLV_CONF_SYMLINK });
+  const pax = sourcePax('linuxkit.volumes', location);
+  for (const dir of [dirs.tmp, dirs.merged]) await sink.add(generated({ path: dir.replace(/^\//, ''), type: 'directory', pax }));
+}

@@ -1,0 +1,119 @@
+// `linuxkit build` as a library call: YAML files → config → images → one root filesystem tar
+// stream → each requested output format. Nothing is written until the config is valid, and a
+// failed build leaves no output behind (the formats write atomically).
+import { PassThrough, type Readable, type Writable } from 'node:stream';
+import { basename, extname } from 'node:path';
+import { assemble } from '../assemble/index.js';
+import { CacheResolver } from '../assemble/cache-resolver.js';
+import { TarSink } from '../assemble/tar-sink.js';
+import { configToYaml, loadConfigs, type Config } from '../config/index.js';
+import { getFormat } from '../formats/registry.js';
+import type { Compression } from '../formats/types.js';
+import { LayoutStore } from '../oci/cache/index.js';
+import type { RegistryClientOptions } from '../oci/registry/client.js';
+import { UserError } from '../util/errors.js';
+import { log } from '../util/log.js';
+import { metadataFor } from './metadata.js';
+
+export interface BuildOptions {
+  /** YAML sources, merged in order: paths, "-" (stdin) or http(s) URLs. */
+  configs: string[];
+  /** Output formats; default kernel+initrd, or tar when `output` is given. */
+  formats?: string[];
+  name?: string;
+  dir?: string;
+  /** One streamable output to this file, or "-" for `stdout`. */
+  output?: string;
+  stdout?: Writable;
+  cacheDir: string;
+  arch: string;
+  pull?: boolean;
+  decompressKernel?: boolean;
+  /** false: no SBOM in the image (--no-sbom). */
+  sbom?: boolean;
+  sbomOutput?: string;
+  sbomCurrentTime?: boolean;
+  compress?: Compression;
+  registry?: RegistryClientOptions;
+}
+
+export interface BuildPlan {
+  formats: string[];
+  name: string;
+  dir: string;
+  output?: string;
+}
+
+/** LinuxKit's rules for names, default formats and `-o` (lk:src/cmd/linuxkit/build.go). */
+export function planOutputs(o: Pick<BuildOptions, 'configs' | 'formats' | 'name' | 'dir' | 'output'>): BuildPlan {
+  const formats = o.formats?.length ? [...o.formats] : [o.output ? 'tar' : 'kernel+initrd'];
+  const last = o.configs[o.configs.length - 1] ?? 'linuxkit';
+  let name = o.name ?? '';
+  if (!name && !o.output) name = last === '-' ? 'moby' : basename(last, extname(last));
+  for (const f of formats) getFormat(f); // unknown formats fail before anything is done
+  if (formats.length > 1) {
+    for (const f of formats) if (getFormat(f).streamable) throw new UserError(`format type ${f} must be the only format specified`);
+  }
+  let output = o.output;
+  if (output !== undefined) {
+    if (formats.length > 1) throw new UserError('the -o option can only be specified when generating a single output format');
+    if (o.name) throw new UserError('the -o option cannot be specified with --name');
+    if (o.dir) throw new UserError('the -o option cannot be specified with --dir');
+    if (!getFormat(formats[0]!).streamable) {
+      throw new UserError(`the -o option cannot be specified for build type ${formats[0]} as it cannot be streamed`);
+    }
+  } else if (formats.length === 1 && getFormat(formats[0]!).streamable) {
+    output = `${o.dir ? o.dir.replace(/\/$/, '') + '/' : ''}${name}.${formats[0]}`;
+  }
+  return { formats, name, dir: o.dir ?? '.', ...(output !== undefined && { output }) };
+}
+
+/** Builds the image; resolves to the paths written. */
+export async function build(o: BuildOptions): Promise<string[]> {
+  const plan = planOutputs(o);
+  const config = await loadConfigs(o.configs);
+  return buildFromConfig(config, plan, o);
+}
+
+export async function buildFromConfig(config: Config, plan: BuildPlan, o: BuildOptions): Promise<string[]> {
+  const store = await LayoutStore.open(o.cacheDir);
+  const resolver = new CacheResolver({ store, arch: o.arch, pull: o.pull ?? false, registry: o.registry });
+  const sink = new TarSink();
+  // Each format reads its own copy of the stream; pipe() waits for the slowest one.
+  const copies = plan.formats.map(() => new PassThrough({ highWaterMark: 1 << 20 }));
+  for (const c of copies) sink.stream.pipe(c);
+  const writers = plan.formats.map((f, i) =>
+    getFormat(f).write(copies[i]!, {
+      dir: plan.dir,
+      name: plan.name,
+      ...(plan.output === '-' ? { stream: o.stdout ?? process.stdout } : plan.output ? { file: plan.output } : {}),
+    }, { compress: o.compress }),
+  );
+  const assembling = assemble(config, sink, {
+    resolver,
+    decompressKernel: o.decompressKernel,
+    ...(o.sbom !== false && { sbom: { filename: o.sbomOutput, currentTime: o.sbomCurrentTime } }),
+    files: { metadata: (kind) => metadataFor(config, kind) },
+  }).catch((err: unknown) => {
+    // Formats see a broken stream and remove what they started.
+    const e = err instanceof Error ? err : new Error(String(err));
+    sink.abort(e);
+    for (const c of copies) c.destroy(e);
+    throw e;
+  });
+  try {
+    const [, ...written] = await Promise.all([assembling, ...writers]);
+    const paths = written.flat();
+    for (const p of paths) log.info(`Wrote ${p}`);
+    return paths;
+  } finally {
+    resolver.close();
+  }
+}
+
+/** `--dry-run`: the merged config as LinuxKit prints it (Println: the document, then an empty line). */
+export async function dryRun(configs: string[]): Promise<string> {
+  return configToYaml(await loadConfigs(configs)) + '\n';
+}
+
+export type { Readable };

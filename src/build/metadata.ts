@@ -1,0 +1,26 @@
+// `files: - metadata: yaml|json` puts the resolved config into the image
+// (lk:moby/build/build.go metadata): image names expanded to full references first.
+import { configToYaml, type Config } from '../config/index.js';
+import { parseNormalizedNamed, referenceString } from '../oci/reference.js';
+import { UserError } from '../util/errors.js';
+
+const expand = (ref: string) => referenceString(parseNormalizedNamed(ref));
+
+export function expandImageNames(config: Config): Config {
+  const entries = (list: Config['onboot']) => list?.map((e) => ({ ...e, image: expand(e.image) }));
+  return {
+    ...config,
+    ...(config.kernel && { kernel: { ...config.kernel, image: expand(config.kernel.image) } }),
+    ...(config.init && { init: config.init.map(expand) }),
+    ...(config.onboot && { onboot: entries(config.onboot) }),
+    ...(config.onshutdown && { onshutdown: entries(config.onshutdown) }),
+    ...(config.services && { services: entries(config.services) }),
+  };
+}
+
+export function metadataFor(config: Config, kind: string): string {
+  const expanded = expandImageNames(config);
+  if (kind === 'yaml') return configToYaml(expanded);
+  if (kind === 'json') return JSON.stringify(expanded, null, 4);
+  throw new UserError(`unsupported metadata type: ${kind} (yaml or json)`);
+}

@@ -1,0 +1,34 @@
+// Writes a small tar of whole files (tar-kernel-initrd), each streamed from disk: the sizes are
+// known, so nothing is held in memory. Headers as LinuxKit's: root-owned, mode 0644, one fixed
+// mtime.
+import { createReadStream, createWriteStream } from 'node:fs';
+import { stat } from 'node:fs/promises';
+import { pipeline } from 'node:stream/promises';
+import tar from 'tar-stream';
+
+export interface TarFile {
+  name: string;
+  /** File on disk to copy, or the content itself. */
+  path?: string;
+  content?: Buffer;
+}
+
+export async function writeTarOfFiles(dest: string, files: TarFile[], mtime: number): Promise<void> {
+  const pack = tar.pack();
+  const done = pipeline(pack, createWriteStream(dest, { mode: 0o644 }));
+  done.catch(() => undefined);
+  for (const f of files) {
+    const size = f.path ? (await stat(f.path)).size : f.content!.length;
+    const header = { name: f.name, size, mode: 0o644, mtime: new Date(mtime * 1000), uid: 0, gid: 0, type: 'file' as const };
+    if (f.content) {
+      await new Promise<void>((resolve, reject) => pack.entry(header, f.content!, (err) => (err ? reject(err) : resolve())));
+    } else {
+      await new Promise<void>((resolve, reject) => {
+        const sink = pack.entry(header, (err) => (err ? reject(err) : resolve()));
+        pipeline(createReadStream(f.path!), sink).catch(reject);
+      });
+    }
+  }
+  pack.finalize();
+  await done;
+}

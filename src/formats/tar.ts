@@ -1,0 +1,25 @@
+// tar: the root filesystem stream itself (LinuxKit's base output; streamable, `-o -` works).
+import { createWriteStream } from 'node:fs';
+import { join } from 'node:path';
+import { pipeline } from 'node:stream/promises';
+import type { Readable } from 'node:stream';
+import { AtomicOutputs } from './atomic.js';
+import type { OutputFormat, OutputTarget } from './types.js';
+
+export const tarFormat: OutputFormat = {
+  name: 'tar',
+  description: 'the root filesystem as one tar file (kernel under boot/)',
+  streamable: true,
+  files: (name) => [`${name}.tar`],
+
+  async write(input: Readable, target: OutputTarget): Promise<string[]> {
+    if (target.stream) {
+      await pipeline(input, target.stream, { end: target.stream !== process.stdout });
+      return [];
+    }
+    const path = target.file ?? join(target.dir, `${target.name}.tar`);
+    return AtomicOutputs.run(async (out) => {
+      await pipeline(input, createWriteStream(await out.temp(path), { mode: 0o644 }));
+    });
+  },
+};

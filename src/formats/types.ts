@@ -1,0 +1,57 @@
+// The contract between `build` (which produces one tar stream of the root filesystem) and
+// the output formats (which turn that stream into files). A format only sees the stream:
+// it never knows how the stream was assembled.
+import type { Readable, Writable } from 'node:stream';
+
+/** The initrd compressions the kernel can unpack that we offer (`--compress`). */
+export type Compression = 'gzip' | 'zstd' | 'lz4' | 'none';
+export const COMPRESSIONS: readonly Compression[] = ['gzip', 'zstd', 'lz4', 'none'];
+
+/** Where outputs go. Files are NAME-kernel, NAME-initrd.img, … in `dir`. */
+export interface OutputTarget {
+  dir: string;
+  name: string;
+  /**
+   * For a streamable format with a single output (`-o FILE`): write exactly this file
+   * instead of DIR/NAME.EXT.
+   */
+  file?: string;
+  /** For a streamable format (`-o -`): write to this stream (stdout) instead of a file. */
+  stream?: Writable;
+}
+
+export interface FormatOptions {
+  /** Initrd compression; gzip as LinuxKit by default. */
+  compress?: Compression;
+  /** Compression level; each codec's own default when absent. */
+  level?: number;
+  /**
+   * SOURCE_DATE_EPOCH: clamps timestamps in generated archives and fixes the creation time of
+   * file systems, so the same input gives the same bytes. Defaults to $SOURCE_DATE_EPOCH, else
+   * LinuxKit's fixed date (2017-04-18T16:30:00Z).
+   */
+  sourceDateEpoch?: number;
+  /** Threads for compression; os.availableParallelism() by default. */
+  threads?: number;
+  /**
+   * A directory where kernel+initrd keeps compressed members of the parts of the image that
+   * did not change between builds (e.g. the kernel's modules), so they are not compressed again
+   * (gzip and zstd; see docs/formats.md). The build can pass e.g. <cache>/initrd-members.
+   */
+  memberCache?: string;
+}
+
+/** One output format of `linuxkit build -f NAME`. */
+export interface OutputFormat {
+  readonly name: string;
+  readonly description: string;
+  /** True when the whole output is one stream (`-o -` allowed), as LinuxKit's `tar`. */
+  readonly streamable: boolean;
+  /** Every file this format may write for `target`, relative to target.dir (for messages, cleanup). */
+  files(name: string): string[];
+  /**
+   * Consumes `input` (a tar stream of the root filesystem, kernel under boot/) and writes the
+   * outputs. All or nothing: on failure no output file is left behind. Returns the paths written.
+   */
+  write(input: Readable, target: OutputTarget, options?: FormatOptions): Promise<string[]>;
+}
