@@ -10,10 +10,6 @@ function group(name: string, description: string, subs: Array<[string, string]>)
   return cmd;
 }
 
-export function metadataCommand(): Command {
-  return group('metadata', 'metadata utilities', [['create', 'create an ISO with metadata']]);
-}
-
 export function serveCommand(): Command {
   return notYet(
     new Command('serve')
