@@ -10,7 +10,8 @@ import { ExitStatus } from './exit-status.js';
 import { pkgCommand } from './pkg.js';
 import { runCommand } from './run.js';
 import { metadataCommand } from './metadata.js';
-import { pushCommand, serveCommand } from './stubs.js';
+import { serveCommand } from './serve.js';
+import { pushCommand } from './stubs.js';
 import { versionCommand } from './version.js';
 
 export function program(): Command {
