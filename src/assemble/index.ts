@@ -2,7 +2,7 @@
 // whole root filesystem, laid out as LinuxKit lays it out (lk:moby/build/build.go Build):
 // kernel, init images, volumes, onboot, onshutdown, services, files, then the merged SBOM.
 // Output formats (kernel+initrd, squashfs, …) are made from this stream by src/formats.
-import { CONTAINER_SECTIONS, type Config, type ContainerSection, type ImageEntry, type VolumeEntry } from '../config/types.js';
+import { CONTAINER_SECTIONS, type Config, type ContainerSection, type VolumeEntry } from '../config/types.js';
 import { allocateIds, containerBundles, volumeDirs } from '../spec/index.js';
 import { UserError } from '../util/errors.js';
 import { log } from '../util/log.js';
@@ -70,21 +70,22 @@ export async function assemble(config: Config, sink: TarSink, opts: AssembleOpti
 
   // The containers' images first (their configs shape the specs), then the bundles in order.
   // Reused containers (--input-tar) are copied whole, so their images are never read.
-  const reused = (section: ContainerSection, i: number, entry: ImageEntry) => input?.reusesContainer(section, i, entry) ?? false;
+  const reusedSet = input?.reusedContainers(config) ?? new Set<string>();
+  const reused = (section: ContainerSection, i: number) => reusedSet.has(`${section}[${i}]`);
   const images = new Map<string, ResolvedImage>();
   for (const section of CONTAINER_SECTIONS) {
     for (const [i, entry] of (config[section] ?? []).entries()) {
-      if (!images.has(entry.image) && !reused(section, i, entry)) images.set(entry.image, await opts.resolver.resolve(entry.image));
+      if (!images.has(entry.image) && !reused(section, i)) images.set(entry.image, await opts.resolver.resolve(entry.image));
     }
   }
   const bundles = containerBundles(config, (entry, section, i) => {
     const image = images.get(entry.image);
     // A reused entry's own spec is not used; its ref still shapes the shared-unpack layout.
-    if (!image || reused(section, i, entry)) return { ref: expandRef(entry.image), config: {} };
+    if (!image || reused(section, i)) return { ref: expandRef(entry.image), config: {} };
     return { ref: image.ref, config: image.config.config };
   });
   for (const b of bundles) {
-    if (input && reused(b.section, b.index, b.entry)) {
+    if (input && reused(b.section, b.index)) {
       await input.copy(sink, b.location, b.ref, b.entry.image);
       continue;
     }

@@ -114,6 +114,21 @@ describe('build --input-tar', () => {
     await assert.rejects(buildTo(join(dir, 'x.tar'), changed, resolverOf([]), input), /sshd:1 is not available/);
   });
 
+  it('copies containers only when the copy stays right (ids, shared images)', async () => {
+    const input = await InputTar.open(join(dir, 'old.tar'), 'etc/linuxkit.yml');
+    const same = await loadConfigText(yaml('linuxkit/sshd:1'), 'same.yml');
+    assert.deepEqual([...input.reusedContainers(same)], ['onboot[0]', 'services[0]', 'services[1]']);
+    // A service added at the end keeps every old uid/gid: the others are still copied.
+    const added = { ...same, services: [...same.services!, { name: 'extra', image: 'linuxkit/sshd:2' }] };
+    assert.deepEqual([...input.reusedContainers(added)], ['onboot[0]', 'services[0]', 'services[1]']);
+    // A container inserted first shifts every id (config.json may name them): nothing is copied.
+    const shifted = await loadConfigText(yaml('linuxkit/sshd:1').replace('onboot:\n', 'onboot:\n  - name: first\n    image: linuxkit/sshd:2\n'), 'shifted.yml');
+    assert.deepEqual([...input.reusedContainers(shifted)], []);
+    // getty's image now also used by a second container: getty's unpack is shared, so not copied.
+    const shared = await loadConfigText(yaml('linuxkit/getty:1'), 'shared.yml');
+    assert.deepEqual([...input.reusedContainers(shared)], ['onboot[0]']);
+  });
+
   it('reuses nothing when the new config has no metadata file', async () => {
     const input = await InputTar.open(join(dir, 'old.tar'), undefined);
     assert.equal(input.oldConfig, undefined);

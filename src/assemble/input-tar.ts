@@ -11,9 +11,10 @@ import { createReadStream } from 'node:fs';
 import { open, type FileHandle } from 'node:fs/promises';
 import tar from 'tar-stream';
 import { loadConfigText } from '../config/index.js';
-import type { Config, ImageEntry, KernelConfig, VolumeEntry } from '../config/types.js';
+import { CONTAINER_SECTIONS, type Config, type ImageEntry, type KernelConfig, type VolumeEntry } from '../config/types.js';
 import type { EntryType } from '../oci/layer/entry.js';
 import { parseNormalizedNamed, referenceString } from '../oci/reference.js';
+import { allocateIds } from '../spec/index.js';
 import { UserError } from '../util/errors.js';
 import { log } from '../util/log.js';
 import { PAX_LOCATION, PAX_SOURCE, type EntryBody, type OutEntry, type TarSink } from './tar-sink.js';
@@ -80,6 +81,41 @@ export class InputTar {
   reusesVolume(i: number, vol: VolumeEntry): boolean {
     const old = this.oldConfig?.volumes?.[i];
     return old !== undefined && canonical(expandVolume(old)) === canonical(expandVolume(vol));
+  }
+
+  /**
+   * The containers of `config` to copy, as "services[1]"… LinuxKit's rule (reusesContainer) plus
+   * two that keep the copy equal to a fresh build: every old container name keeps its uid/gid
+   * (config.json may name them), and an image shared by several containers (unpacked once, by
+   * the first) is copied only if the same containers use it, old and new, all unchanged.
+   */
+  reusedContainers(config: Config): Set<string> {
+    const out = new Set<string>();
+    const old = this.oldConfig;
+    if (!old) return out;
+    const oldIds = allocateIds(old);
+    const newIds = allocateIds(config);
+    for (const [name, id] of oldIds) if (newIds.get(name) !== id) return out;
+    const users = (c: Config) => {
+      const m = new Map<string, string[]>();
+      for (const section of CONTAINER_SECTIONS) {
+        for (const [i, e] of (c[section] ?? []).entries()) {
+          const ref = expandRef(e.image);
+          m.set(ref, [...(m.get(ref) ?? []), `${section}[${i}]`]);
+        }
+      }
+      return m;
+    };
+    const oldUsers = users(old);
+    const equal = new Set<string>();
+    for (const section of CONTAINER_SECTIONS) {
+      for (const [i, e] of (config[section] ?? []).entries()) if (this.reusesContainer(section, i, e)) equal.add(`${section}[${i}]`);
+    }
+    // Bundles sharing an unpacked image depend on each other's layout: all or none of them.
+    for (const [ref, where] of users(config)) {
+      if (where.every((w) => equal.has(w)) && where.join() === (oldUsers.get(ref) ?? []).join()) for (const w of where) out.add(w);
+    }
+    return out;
   }
 
   /** lk:moby/config.go Image.Equal: the same entry, image names expanded, at the same index. */
