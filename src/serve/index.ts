@@ -148,7 +148,8 @@ async function listDirectory(req: IncomingMessage, res: ServerResponse, dir: str
   for (const e of entries) {
     const name = e.isDirectory() ? e.name + '/' : e.name;
     const href = goPathEscape(name);
-    body += `<a href="${escapeHtml(href)}">${escapeHtml(name)}</a>\n`;
+    // As Go: the href is only URL-escaped (which leaves no quote or angle bracket, but may leave &).
+    body += `<a href="${href}">${escapeHtml(name)}</a>\n`;
   }
   body += '</pre>\n';
   res.writeHead(200, { 'Content-Type': 'text/html; charset=utf-8', 'Last-Modified': st.mtime.toUTCString() });
