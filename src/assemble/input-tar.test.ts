@@ -2,7 +2,7 @@
 // available to the second build), and the result is byte for byte a fresh build's.
 import assert from 'node:assert/strict';
 import { createReadStream, createWriteStream } from 'node:fs';
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
@@ -127,6 +127,13 @@ describe('build --input-tar', () => {
     // getty's image now also used by a second container: getty's unpack is shared, so not copied.
     const shared = await loadConfigText(yaml('linuxkit/getty:1'), 'shared.yml');
     assert.deepEqual([...input.reusedContainers(shared)], ['onboot[0]']);
+  });
+
+  it('refuses a file that is not a tar', async () => {
+    const junk = join(dir, 'junk.tar');
+    await writeFile(junk, Buffer.alloc(4096, 'x'));
+    await assert.rejects(InputTar.open(junk, 'etc/linuxkit.yml'), /not a tar header/);
+    await assert.rejects(InputTar.open(join(dir, 'missing.tar'), 'etc/linuxkit.yml'), /failed to open input tar/);
   });
 
   it('reuses nothing when the new config has no metadata file', async () => {

@@ -248,6 +248,13 @@ function paxRecords(b: Buffer): Map<string, string> {
   return out;
 }
 
+/** The header checksum: the sum of its bytes, the checksum field counted as spaces. */
+function checksumOk(header: Buffer): boolean {
+  let sum = 0;
+  for (let i = 0; i < BLOCK; i++) sum += i >= 148 && i < 156 ? 0x20 : header[i]!;
+  return numeric(header.subarray(148, 156)) === sum;
+}
+
 const padded = (n: number) => Math.ceil(n / BLOCK) * BLOCK;
 
 async function indexTar(
@@ -268,7 +275,9 @@ async function indexTar(
     const header = await reader.read(offset, BLOCK);
     if (header.length < BLOCK) throw bad('short header');
     if (header.every((b) => b === 0)) break;
+    if (!checksumOk(header)) throw bad('not a tar header (bad checksum)');
     const size = numeric(header.subarray(124, 136));
+    if (!Number.isSafeInteger(size) || size < 0) throw bad('bad entry size');
     const flag = String.fromCharCode(header[156]!);
     const dataStart = offset + BLOCK;
     const next = dataStart + padded(size);
