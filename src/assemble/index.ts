@@ -2,13 +2,14 @@
 // whole root filesystem, laid out as LinuxKit lays it out (lk:moby/build/build.go Build):
 // kernel, init images, volumes, onboot, onshutdown, services, files, then the merged SBOM.
 // Output formats (kernel+initrd, squashfs, …) are made from this stream by src/formats.
-import { CONTAINER_SECTIONS, type Config, type VolumeEntry } from '../config/types.js';
+import { CONTAINER_SECTIONS, type Config, type ContainerSection, type VolumeEntry } from '../config/types.js';
 import { allocateIds, containerBundles, volumeDirs } from '../spec/index.js';
 import { UserError } from '../util/errors.js';
 import { log } from '../util/log.js';
 import { writeBundle } from './bundle.js';
 import { writeFiles, type FilesContext } from './files.js';
 import type { ImageResolver, ResolvedImage } from './image-source.js';
+import { expandRef, type InputTar } from './input-tar.js';
 import { sourcePax, writeImageTree } from './image-tree.js';
 import { writeKernel } from './kernel.js';
 import { DEFAULT_SBOM_FILENAME, SbomCollector } from './sbom.js';
@@ -23,6 +24,11 @@ export interface AssembleOptions {
   /** Undefined: no SBOM (--no-sbom). */
   sbom?: { filename?: string; currentTime?: boolean };
   files: Omit<FilesContext, 'ids'>;
+  /**
+   * `--input-tar`: unchanged parts are copied from this earlier build's tar. As in LinuxKit, a
+   * reused part's image is not read at all, so its SBOMs are not in the new merged SBOM.
+   */
+  inputTar?: InputTar;
 }
 
 /** Writes the whole root filesystem to `sink` and finishes it. */
@@ -35,33 +41,54 @@ export async function assemble(config: Config, sink: TarSink, opts: AssembleOpti
     return image;
   };
 
-  if (config.kernel?.image) {
+  const input = opts.inputTar;
+  if (config.kernel?.image && input?.reusesKernel(config.kernel)) {
+    const ref = expandRef(config.kernel.image);
+    await input.copy(sink, 'kernel', ref, ref);
+  } else if (config.kernel?.image) {
     log.info(`Extract kernel image: ${config.kernel.image}`);
     await writeKernel(sink, config.kernel, await resolve(config.kernel.image, ''), { decompressKernel: opts.decompressKernel });
   }
 
   for (const [i, ref] of (config.init ?? []).entries()) {
+    if (input?.reusesInit(i, ref)) {
+      await input.copy(sink, `init[${i}]`, expandRef(ref), expandRef(ref));
+      continue;
+    }
     log.info(`Add init image: ${ref}`);
     await writeImageTree(sink, await resolve(ref, ''), { location: `init[${i}]`, prefix: '', resolvSymlink: RESOLV_CONF_SYMLINK });
   }
 
   for (const [i, vol] of (config.volumes ?? []).entries()) {
+    if (input?.reusesVolume(i, vol)) {
+      await input.copy(sink, `volume[${i}]`, undefined, vol.name);
+      continue;
+    }
     log.info(`Add volume: ${vol.name}`);
     await writeVolume(sink, vol, i, resolve);
   }
 
   // The containers' images first (their configs shape the specs), then the bundles in order.
+  // Reused containers (--input-tar) are copied whole, so their images are never read.
+  const reusedSet = input?.reusedContainers(config) ?? new Set<string>();
+  const reused = (section: ContainerSection, i: number) => reusedSet.has(`${section}[${i}]`);
   const images = new Map<string, ResolvedImage>();
   for (const section of CONTAINER_SECTIONS) {
-    for (const entry of config[section] ?? []) {
-      if (!images.has(entry.image)) images.set(entry.image, await opts.resolver.resolve(entry.image));
+    for (const [i, entry] of (config[section] ?? []).entries()) {
+      if (!images.has(entry.image) && !reused(section, i)) images.set(entry.image, await opts.resolver.resolve(entry.image));
     }
   }
-  const bundles = containerBundles(config, (entry) => {
-    const image = images.get(entry.image)!;
+  const bundles = containerBundles(config, (entry, section, i) => {
+    const image = images.get(entry.image);
+    // A reused entry's own spec is not used; its ref still shapes the shared-unpack layout.
+    if (!image || reused(section, i)) return { ref: expandRef(entry.image), config: {} };
     return { ref: image.ref, config: image.config.config };
   });
   for (const b of bundles) {
+    if (input && reused(b.section, b.index)) {
+      await input.copy(sink, b.location, b.ref, b.entry.image);
+      continue;
+    }
     log.info(`Add ${b.section} container: ${b.entry.name} (${b.entry.image})`);
     const image = images.get(b.entry.image)!;
     if (sboms && b.layout.extractTo !== undefined) for (const doc of await image.sboms()) sboms.add(b.layout.extractTo + '/', doc, image.ref);

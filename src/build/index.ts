@@ -6,6 +6,7 @@ import { basename, extname } from 'node:path';
 import { assemble } from '../assemble/index.js';
 import { CacheResolver } from '../assemble/cache-resolver.js';
 import { TarSink } from '../assemble/tar-sink.js';
+import { InputTar } from '../assemble/input-tar.js';
 import { configToYaml, loadConfigs, type Config } from '../config/index.js';
 import { getFormat } from '../formats/registry.js';
 import type { Compression } from '../formats/types.js';
@@ -35,6 +36,8 @@ export interface BuildOptions {
   sbomCurrentTime?: boolean;
   compress?: Compression;
   registry?: RegistryClientOptions;
+  /** `--input-tar`: a tar from an earlier build whose unchanged parts are copied (src/assemble/input-tar.ts). */
+  inputTar?: string;
 }
 
 export interface BuildPlan {
@@ -78,6 +81,9 @@ export async function build(o: BuildOptions): Promise<string[]> {
 export async function buildFromConfig(config: Config, plan: BuildPlan, o: BuildOptions): Promise<string[]> {
   const store = await LayoutStore.open(o.cacheDir);
   const resolver = new CacheResolver({ store, arch: o.arch, pull: o.pull ?? false, registry: o.registry });
+  // --input-tar (lk:moby/build/build.go): the old config is where the new one puts its metadata.
+  const metadataPath = config.files?.filter((f) => f.metadata).pop()?.path;
+  const inputTar = o.inputTar ? await InputTar.open(o.inputTar, metadataPath) : undefined;
   const sink = new TarSink();
   // Each format reads its own copy of the stream; pipe() waits for the slowest one.
   const copies = plan.formats.map(() => new PassThrough({ highWaterMark: 1 << 20 }));
@@ -94,6 +100,7 @@ export async function buildFromConfig(config: Config, plan: BuildPlan, o: BuildO
     decompressKernel: o.decompressKernel,
     ...(o.sbom !== false && { sbom: { filename: o.sbomOutput, currentTime: o.sbomCurrentTime } }),
     files: { metadata: (kind) => metadataFor(config, kind) },
+    ...(inputTar && { inputTar }),
   }).catch((err: unknown) => {
     // Formats see a broken stream and remove what they started.
     const e = err instanceof Error ? err : new Error(String(err));

@@ -50,7 +50,8 @@ export function buildCommand(): Command {
         process.stdout.write(await dryRun(files));
         return;
       }
-      if (flags.inputTar) throw new UserError('--input-tar is not supported yet in linuxkit-ts');
+      if (flags.inputTar && flags.pull) throw new UserError('cannot use --input-tar and --pull together');
+      if (flags.inputTar && flags.inputTar === flags.o) throw new UserError('input-tar and output file cannot be the same');
       if (flags.docker) throw new UserError('--docker needs a Docker engine; linuxkit-ts reads images from its cache only');
       const g = globalOptions(cmd);
       await build({
@@ -68,6 +69,7 @@ export function buildCommand(): Command {
         sbomCurrentTime: flags.sbomCurrentTime,
         compress: flags.compress,
         registry: { mirrors: g.mirror, certFiles: g.certFile },
+        ...(flags.inputTar && { inputTar: flags.inputTar }),
       });
     });
 }

@@ -9,7 +9,9 @@ import { collect, defaultCacheDir, ENV_CACHE_DIR, ENV_MIRROR } from './context.j
 import { ExitStatus } from './exit-status.js';
 import { pkgCommand } from './pkg.js';
 import { runCommand } from './run.js';
-import { metadataCommand, pushCommand, serveCommand } from './stubs.js';
+import { metadataCommand } from './metadata.js';
+import { serveCommand } from './serve.js';
+import { pushCommand } from './stubs.js';
 import { versionCommand } from './version.js';
 
 export function program(): Command {

@@ -10,19 +10,6 @@ function group(name: string, description: string, subs: Array<[string, string]>)
   return cmd;
 }
 
-export function metadataCommand(): Command {
-  return group('metadata', 'metadata utilities', [['create', 'create an ISO with metadata']]);
-}
-
-export function serveCommand(): Command {
-  return notYet(
-    new Command('serve')
-      .description('serve a directory over http')
-      .option('--port <addr>', 'local port to serve on', ':8080')
-      .option('--directory <dir>', 'directory to serve', '.'),
-  );
-}
-
 export function pushCommand(): Command {
   return group('push', 'push a VM image to a cloud or image store', [
     ['aws', 'push an image to AWS'],

@@ -10,7 +10,7 @@ import { log } from '../util/log.js';
 import { defaultAccel, resolveAccel } from './accel.js';
 import type { DiskConfig } from './disk.js';
 import { findBootImage, type BootKindFlags } from './image.js';
-import { writeMetadataIso } from './metadata-iso.js';
+import { writeMetadataIso } from '../util/metadata-iso.js';
 import { netdevFor } from './networking.js';
 import { parsePublish } from './publish.js';
 import { qemuArgs, type QemuConfig } from './qemu-args.js';

@@ -9,7 +9,7 @@ import { UserError } from '../util/errors.js';
 import { defaultBackend, RUN_BACKENDS } from './backends.js';
 import { parseDisk, parseDiskSizeMB } from './disk.js';
 import { findBootImage } from './image.js';
-import { metadataIso } from './metadata-iso.js';
+import { metadataIso } from '../util/metadata-iso.js';
 import { netdevFor } from './networking.js';
 import { parsePublish } from './publish.js';
 import { machineType, qemuArgs, type QemuConfig } from './qemu-args.js';
