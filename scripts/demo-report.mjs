@@ -1,7 +1,7 @@
 // The demo's report: image size (kernel, initrd, and each part's share of the root filesystem,
 // from the LINUXKIT.location / LINUXKIT.source PAX records `linuxkit build` puts on every tar
 // entry), boot time (from the init's stage lines on the console) and the memory in use (the
-// line examples/poweroff.yml prints). Usage: node scripts/demo-report.mjs PREFIX TAR CONSOLE_LOG
+// line examples/fragments/poweroff.yml prints). Usage: node scripts/demo-report.mjs PREFIX TAR CONSOLE_LOG
 import { createReadStream, readFileSync, statSync } from 'node:fs';
 import tar from 'tar-stream';
 

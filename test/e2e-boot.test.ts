@@ -1,6 +1,6 @@
 // End to end, offline: the project's packages (pkg/kernel, pkg/init, pkg/crun, pkg/busybox) built
 // from Debian packages into a fresh cache with the pkg library, examples/minimal.yml (plus
-// examples/poweroff.yml) built by the CLI with its @pkg: templates resolved to those packages,
+// examples/fragments/poweroff.yml) built by the CLI with its @pkg: templates resolved to those packages,
 // booted under qemu (TCG, 256 MB), and the serial console checked: the init's stages, the onboot
 // container's line, the service's marker, then a clean poweroff that runs onshutdown and ends
 // qemu with status 0. Downloads (.deb files) are cached in ~/.cache/linuxkit-ts.
@@ -40,7 +40,7 @@ describe('examples/minimal.yml from the project\'s packages, booted', { timeout:
       assert.equal(r.skipped, false, `${name} was built into the fresh cache`);
       refs.set(name, canonicalRef(pkg));
     }
-    const configs = [join(ROOT, 'examples/minimal.yml'), join(ROOT, 'examples/poweroff.yml')];
+    const configs = [join(ROOT, 'examples/minimal.yml'), join(ROOT, 'examples/fragments/poweroff.yml')];
     const dry = runCli(['build', '--dry-run', ...configs]);
     assert.equal(dry.status, 0, dry.stderr);
     dryRun = dry.stdout;
