@@ -5,6 +5,7 @@
 // container's line, the service's marker, then a clean poweroff that runs onshutdown and ends
 // qemu with status 0. Downloads (.deb files) are cached in ~/.cache/linuxkit-ts.
 import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -20,6 +21,12 @@ after(() => rmSync(tmp, { recursive: true, force: true }));
 
 const PACKAGES = ['kernel', 'init', 'crun', 'busybox'];
 
+/** apt's package lists, fetched once on a machine that has none (a fresh one, a cleaned image). */
+function ensureAptLists(): void {
+  const policy = execFileSync('apt-cache', ['policy', 'crun'], { encoding: 'utf8' });
+  if (!/Candidate: (?!\(none\))\S/.test(policy)) execFileSync('apt-get', ['update', '-qq'], { stdio: 'ignore' });
+}
+
 function stages(console: string): Array<{ t: number; what: string }> {
   return [...console.matchAll(/linuxkit-ts: (\d+\.\d+) (.*?)\r?$/gm)].map((m) => ({ t: Number(m[1]), what: m[2]! }));
 }
@@ -33,6 +40,7 @@ describe('examples/minimal.yml from the project\'s packages, booted', { timeout:
   let dryRun = '';
 
   before(async () => {
+    ensureAptLists();
     const store = await LayoutStore.open(cache);
     for (const name of PACKAGES) {
       const pkg = loadPackage(join(ROOT, 'pkg', name));
