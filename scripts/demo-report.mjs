@@ -38,7 +38,7 @@ console.log(`image: ${mb(kernel + initrd)} = kernel ${mb(kernel)} + initrd ${mb(
 const firstOf = new Map(); // image → the first part that holds it
 for (const [k, v] of parts) {
   const image = k.split(' ')[1] ?? k;
-  const shared = v === 0 && firstOf.has(image) ? `  (same files as ${firstOf.get(image)}: stored once)` : '';
+  const shared = firstOf.has(image) ? `  (image files shared with ${firstOf.get(image)}: stored once)` : '';
   if (!firstOf.has(image)) firstOf.set(image, k.split(' ')[0]);
   console.log(`  ${k.padEnd(34)} ${mb(v).padStart(9)}  ${((100 * v) / total).toFixed(1).padStart(5)} %${shared}`);
 }
