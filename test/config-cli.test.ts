@@ -10,6 +10,7 @@ import { describe, it } from 'node:test';
 import { Ajv } from 'ajv';
 import { parse } from 'yaml';
 import { configToYaml, loadConfigs } from '../src/config/index.js';
+import { showTagResolver } from '../src/pkg/resolver.js';
 import { ROOT, runCli } from './helpers.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'lkts-cli-config-'));
@@ -118,8 +119,9 @@ describe('schema/linuxkit.schema.json, as an editor uses it', () => {
       const path = join(ROOT, 'examples', ex);
       const doc = parse(readFileSync(path, 'utf8')) as unknown;
       assert.ok(validate(doc), `${ex}: ${JSON.stringify(validate.errors)}`);
-      // and the loader agrees, and its dry-run output is itself valid
-      const c = await loadConfigs([path]);
+      // and the loader agrees (with @pkg: templates resolved as `linuxkit build` does), and its
+      // dry-run output is itself valid
+      const c = await loadConfigs([path], { resolvePackage: showTagResolver });
       assert.ok(validate(parse(configToYaml(c))), `${ex} dry-run: ${JSON.stringify(validate.errors)}`);
     }
   });

@@ -11,6 +11,7 @@ import { configToYaml, loadConfigs, type Config } from '../config/index.js';
 import { getFormat } from '../formats/registry.js';
 import type { Compression } from '../formats/types.js';
 import { LayoutStore } from '../oci/cache/index.js';
+import { showTagResolver } from '../pkg/resolver.js';
 import type { RegistryClientOptions } from '../oci/registry/client.js';
 import { UserError } from '../util/errors.js';
 import { log } from '../util/log.js';
@@ -74,7 +75,7 @@ export function planOutputs(o: Pick<BuildOptions, 'configs' | 'formats' | 'name'
 /** Builds the image; resolves to the paths written. */
 export async function build(o: BuildOptions): Promise<string[]> {
   const plan = planOutputs(o);
-  const config = await loadConfigs(o.configs);
+  const config = await loadConfigs(o.configs, { resolvePackage: showTagResolver });
   return buildFromConfig(config, plan, o);
 }
 
@@ -120,7 +121,7 @@ export async function buildFromConfig(config: Config, plan: BuildPlan, o: BuildO
 
 /** `--dry-run`: the merged config as LinuxKit prints it (Println: the document, then an empty line). */
 export async function dryRun(configs: string[]): Promise<string> {
-  return configToYaml(await loadConfigs(configs)) + '\n';
+  return configToYaml(await loadConfigs(configs, { resolvePackage: showTagResolver })) + '\n';
 }
 
 export type { Readable };

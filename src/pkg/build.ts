@@ -11,6 +11,7 @@ import { UserError } from '../util/errors.js';
 import { log } from '../util/log.js';
 import { aptArchitectures, defaultDebCacheDir, fetchDeb, resolvePackages, type DebInfo } from './apt.js';
 import { storeImage, runtimeConfig, type PlatformImage } from './image.js';
+import { addAppletLinks, listApplets } from './busybox.js';
 import { kernelImage } from './kernel.js';
 import { writeLayer } from './layer.js';
 import { canonicalRef, shortRef, type Package } from './package.js';
@@ -118,6 +119,10 @@ async function buildPlatform(pkg: Package, platform: Platform, store: ImageStore
     }
     for (const r of y.remove) fs.remove(r);
     for (const c of y.copy) addCopy(fs, pkg, c.src, c.dst, c.mode);
+    if (y.busyboxLinks) {
+      const applets = listApplets(fs, y.busyboxLinks, arch, native, y.positions['busybox-links']);
+      log.info(`pkg: ${addAppletLinks(fs, y.busyboxLinks, applets)} busybox applet links`);
+    }
     for (const s of y.symlinks) fs.addSymlink(s.path, s.target);
     log.info(`pkg: writing layer (${fs.entries.size} entries, ${fs.contentSize()} bytes)`);
     const layer = await writeLayer(fs.tarStream(), store);

@@ -56,6 +56,8 @@ export interface BuildYml {
   env?: string[];
   workdir?: string;
   kernel?: KernelSpec;
+  /** Path of a busybox binary in the image: add a link for each of its applets (src/pkg/busybox.ts). */
+  busyboxLinks?: string;
   /** Where each top-level key was written, for later errors. */
   positions: Record<string, SourcePos>;
 }
@@ -72,7 +74,7 @@ const LINUXKIT_KEYS = [
   'image', 'org', 'tag', 'dockerfile', 'arches', 'extra-sources', 'gitrepo', 'network',
   'disable-cache', 'config', 'buildArgs', 'depends',
 ];
-const OUR_KEYS = ['debian', 'copy', 'remove', 'symlinks', 'entrypoint', 'cmd', 'env', 'workdir', 'kernel'];
+const OUR_KEYS = ['debian', 'copy', 'remove', 'symlinks', 'entrypoint', 'cmd', 'env', 'workdir', 'kernel', 'busybox-links'];
 
 export function loadBuildYml(file: string): BuildYml {
   let text: string;
@@ -198,6 +200,7 @@ export function parseBuildYml(text: string, file: string): BuildYml {
       case 'cmd': out.cmd = strList(v, key); break;
       case 'env': out.env = strList(v, key); break;
       case 'workdir': out.workdir = str(v, key); break;
+      case 'busybox-links': out.busyboxLinks = str(v, key); break;
       case 'kernel': {
         const f = fields(v, 'kernel', ['modules'], ['modules']);
         out.kernel = { modules: strList(f.get('modules'), 'kernel.modules') };

@@ -112,6 +112,20 @@ prepare_process() {
 	return 0
 }
 
+# crun before 1.9 (Debian 12 has 1.8.1) refuses a config.json whose ociVersion is newer than
+# 1.1 ("unknown version specified"), and LinuxKit and linuxkit-ts write the runtime-spec version
+# they are built with (1.2.x). The fields they write mean the same in 1.1, so such a runtime gets
+# a copy that says 1.1.0, in /run (the bundle is on the read-only root). Prints the flag to add
+# to create/run, or nothing.
+#   config_flag RUNTIME NAME BUNDLE
+config_flag() {
+	case "${1##*/}" in crun) ;; *) return 0 ;; esac
+	grep -q '"ociVersion"[[:space:]]*:[[:space:]]*"1\.[01][."]' "$3/config.json" && return 0
+	mkdir -p "$LK_RUN/config"
+	sed '1,/"ociVersion"/s/"ociVersion"[[:space:]]*:[[:space:]]*"[^"]*"/"ociVersion": "1.1.0"/' "$3/config.json" >"$LK_RUN/config/$2.json" &&
+		echo "--config $LK_RUN/config/$2.json"
+}
+
 # Runs a bundle to completion; its status is the container's (or 0 when unknown, see below).
 #   run_to_completion RUNTIME NAME BUNDLE OUT ERR
 # With nothing to do between create and start this is one `RUNTIME run` (the runtime waits,
@@ -119,13 +133,14 @@ prepare_process() {
 # pid to go: the container's exit status cannot be known then, as init, not us, reaps it.
 run_to_completion() {
 	_rt=$1 _n=$2 _b=$3 _out=$4 _err=$5
+	_cf=$(config_flag "$_rt" "$_n" "$_b")
 	if ! needs_prepare_process; then
-		"$_rt" $RUNTIME_FLAGS run --bundle "$_b" "$_n" </dev/null >>"$_out" 2>>"$_err"
+		"$_rt" $RUNTIME_FLAGS run $_cf --bundle "$_b" "$_n" </dev/null >>"$_out" 2>>"$_err"
 		return $?
 	fi
 	_pidf="$LK_RUN/pids/$_n.pid"
 	mkdir -p "$LK_RUN/pids"
-	"$_rt" $RUNTIME_FLAGS create --bundle "$_b" --pid-file "$_pidf" "$_n" </dev/null >>"$_out" 2>>"$_err" || return 1
+	"$_rt" $RUNTIME_FLAGS create $_cf --bundle "$_b" --pid-file "$_pidf" "$_n" </dev/null >>"$_out" 2>>"$_err" || return 1
 	read -r _cpid <"$_pidf"
 	if ! prepare_process "$_b" "$_cpid" 2>>"$_err"; then
 		"$_rt" delete -f "$_n" >/dev/null 2>&1
@@ -149,11 +164,12 @@ start_detached() {
 	_rt=$1 _n=$2 _b=$3 _out=$4 _err=$5
 	_pidf="$LK_RUN/pids/$_n.pid"
 	mkdir -p "$LK_RUN/pids"
+	_cf=$(config_flag "$_rt" "$_n" "$_b")
 	if ! needs_prepare_process; then
-		"$_rt" $RUNTIME_FLAGS run --detach --bundle "$_b" --pid-file "$_pidf" "$_n" </dev/null >>"$_out" 2>>"$_err"
+		"$_rt" $RUNTIME_FLAGS run $_cf --detach --bundle "$_b" --pid-file "$_pidf" "$_n" </dev/null >>"$_out" 2>>"$_err"
 		return $?
 	fi
-	"$_rt" $RUNTIME_FLAGS create --bundle "$_b" --pid-file "$_pidf" "$_n" </dev/null >>"$_out" 2>>"$_err" || return 1
+	"$_rt" $RUNTIME_FLAGS create $_cf --bundle "$_b" --pid-file "$_pidf" "$_n" </dev/null >>"$_out" 2>>"$_err" || return 1
 	read -r _cpid <"$_pidf"
 	if ! prepare_process "$_b" "$_cpid" 2>>"$_err"; then
 		"$_rt" delete -f "$_n" >/dev/null 2>&1
