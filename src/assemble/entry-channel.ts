@@ -50,6 +50,14 @@ class Body implements AsyncIterable<Buffer> {
     if (this.ended && this.queue.length === 0) this.finishedResolve();
   }
 
+  /** Producer: the stream broke in the middle of this body; the consumer sees `err`. */
+  fail(err: Error): void {
+    this.error = err;
+    this.drop();
+  }
+
+  private error?: Error;
+
   /** Consumer (or channel): discard the rest. */
   drop(): void {
     this.dropped = true;
@@ -70,6 +78,7 @@ class Body implements AsyncIterable<Buffer> {
   async *[Symbol.asyncIterator](): AsyncIterator<Buffer> {
     try {
       for (;;) {
+        if (this.error) throw this.error;
         const chunk = this.queue.shift();
         if (chunk) {
           this.queued -= chunk.length;
@@ -93,6 +102,8 @@ class Body implements AsyncIterable<Buffer> {
 /** One consumer's view: an ordered stream of entries, as readTar (src/formats/tar-input.ts) gives. */
 export class EntryChannel {
   private readonly entries: Array<{ entry: TarEntry; body: Body }> = [];
+  /** The body the consumer holds, if any. */
+  private current?: Body;
   private done = false;
   private error?: Error;
   private wake?: () => void;
@@ -123,6 +134,7 @@ export class EntryChannel {
   abort(err: Error): void {
     this.error = err;
     for (const { body } of this.entries) body.drop();
+    this.current?.fail(err);
     this.poke();
   }
 
@@ -139,10 +151,12 @@ export class EntryChannel {
         if (this.error) throw this.error;
         const next = this.entries.shift();
         if (next) {
+          this.current = next.body;
           next.body.take();
           yield next.entry;
           // Whatever the consumer left unread is dropped, as readTar drains it.
           next.body.drop();
+          this.current = undefined;
           continue;
         }
         if (this.done) {
@@ -154,6 +168,7 @@ export class EntryChannel {
     } finally {
       if (!complete) {
         this.closedEarly = true;
+        this.current?.drop();
         for (const { body } of this.entries) body.drop();
       }
     }
