@@ -6,6 +6,8 @@ import tar from 'tar-stream';
 import { sourceDateEpoch } from '../formats/defaults.js';
 import type { TarEntry } from '../oci/layer/entry.js';
 import { installBinaryPax, xattrsToPax } from '../oci/layer/pax.js';
+import type { TarEntry as FormatTarEntry } from '../formats/tar-input.js';
+import { EntryChannel } from './entry-channel.js';
 
 // xattr values are raw bytes: keep them so through tar-stream's PAX codec.
 installBinaryPax();
@@ -48,13 +50,84 @@ export function generated(h: Partial<OutEntry> & Pick<OutEntry, 'path' | 'type'>
   };
 }
 
+/** Size of the pieces the tar stream is handed out in. */
+const OUT_PIECE = 256 * 1024;
+
+/**
+ * The pack's output as a Node Readable, in pieces of about OUT_PIECE bytes. tar-stream emits
+ * every 512-byte header and every body chunk on its own; handed on like that, each becomes a
+ * write() on the file (a thread pool round trip) and a stream hop in every format, which
+ * measured as a large share of a build's CPU time.
+ */
+function coalesced(pack: tar.Pack): Readable {
+  let pending: Buffer[] = [];
+  let size = 0;
+  const flush = (): boolean => {
+    const piece = pending.length === 1 ? pending[0]! : Buffer.concat(pending, size);
+    pending = [];
+    size = 0;
+    return out.push(piece);
+  };
+  const out = new Readable({
+    highWaterMark: 2 * OUT_PIECE,
+    read: () => {
+      pack.resume();
+    },
+    destroy: (err, cb) => {
+      pack.destroy(err ?? undefined);
+      cb(err);
+    },
+  });
+  pack.on('data', (chunk: unknown) => {
+    pending.push(chunk as Buffer);
+    size += (chunk as Buffer).length;
+    if (size >= OUT_PIECE && !flush()) pack.pause();
+  });
+  pack.on('end', () => {
+    if (size > 0) flush();
+    out.push(null);
+  });
+  pack.on('error', (err: Error) => out.destroy(err));
+  return out;
+}
+
+export interface TarSinkOptions {
+  /**
+   * Whether to produce the tar stream (`stream`). false when every consumer takes entries
+   * directly (entries()): then no tar is encoded at all. Default true.
+   */
+  tar?: boolean;
+}
+
 export class TarSink {
-  private readonly pack = tar.pack();
+  private readonly pack?: tar.Pack;
   /** The tar stream as a Node stream; it must be consumed while entries are added. */
-  readonly stream: Readable = Readable.from(this.pack, { objectMode: false });
+  readonly stream: Readable;
+  private readonly channels: EntryChannel[] = [];
+
+  constructor(opts: TarSinkOptions = {}) {
+    if (opts.tar === false) {
+      this.stream = Readable.from([]);
+    } else {
+      this.pack = tar.pack();
+      this.stream = coalesced(this.pack);
+    }
+  }
+
+  /**
+   * The entries as a format would read them back from the tar stream (src/formats/tar-input.ts
+   * readTar), without the tar in between. Call before the first add(); consume while entries are
+   * added (each one is held until its consumer has taken it).
+   */
+  entries(): AsyncGenerator<FormatTarEntry> {
+    const channel = new EntryChannel();
+    this.channels.push(channel);
+    return channel.read();
+  }
 
   /** Adds one entry; resolves when its body has been taken in (so callers keep the order). */
   async add(header: OutEntry, body?: Buffer | string | EntryBody): Promise<void> {
+    if (this.channels.some((c) => c.closedEarly)) throw new Error(`an output stopped reading before ${header.path}`);
     const h: tar.Header = {
       name: header.path,
       type: header.type,
@@ -71,53 +144,100 @@ export class TarSink {
     };
     const pax = { ...(header.xattrs && xattrsToPax(header.xattrs)), ...header.pax };
     if (Object.keys(pax).length > 0) h.pax = pax;
+    // Taken before pack.entry(), which fills in defaults on `h` in place.
+    const bodies = this.channels.map((c) => c.offer(asReadBack(h)));
     if (body === undefined || typeof body === 'string' || Buffer.isBuffer(body)) {
       const buf = body === undefined ? undefined : Buffer.from(body);
       if (buf && header.type === 'file' && buf.length !== header.size) {
         throw new Error(`tar entry ${header.path}: header size ${header.size} but body ${buf.length}`);
       }
-      await new Promise<void>((resolve, reject) => {
-        const cb = (err?: Error | null) => (err ? reject(err) : resolve());
-        if (buf) this.pack.entry(h, buf, cb);
-        else this.pack.entry(h, cb);
-      });
+      const packed = !this.pack
+        ? undefined
+        : new Promise<void>((resolve, reject) => {
+            const cb = (err?: Error | null) => (err ? reject(err) : resolve());
+            if (buf) this.pack!.entry(h, buf, cb);
+            else this.pack!.entry(h, cb);
+          });
+      for (const b of bodies) {
+        if (buf && header.type === 'file' && buf.length > 0) await b.put(buf);
+        b.end();
+      }
+      await packed;
+      await Promise.all(bodies.map((b) => b.finished));
       return;
     }
     if (header.type !== 'file') {
       // Bodies of non-files are empty; drain so the source can move on.
       body.resume();
-      await new Promise<void>((resolve, reject) => {
-        this.pack.entry(h, (err) => (err ? reject(err) : resolve()));
-      });
+      for (const b of bodies) b.end();
+      if (this.pack) {
+        await new Promise<void>((resolve, reject) => {
+          this.pack!.entry(h, (err) => (err ? reject(err) : resolve()));
+        });
+      }
+      await Promise.all(bodies.map((b) => b.finished));
       return;
     }
     // tar-stream's entry is a streamx Writable: feed it by hand, honouring write()'s
     // backpressure, rather than through Node's pipeline().
-    let entry!: ReturnType<tar.Pack['entry']>;
-    const entryDone = new Promise<void>((resolve, reject) => {
-      entry = this.pack.entry(h, (err) => (err ? reject(err) : resolve()));
-    });
+    let entry: ReturnType<tar.Pack['entry']> | undefined;
+    const entryDone = !this.pack
+      ? undefined
+      : new Promise<void>((resolve, reject) => {
+          entry = this.pack!.entry(h, (err) => (err ? reject(err) : resolve()));
+        });
     let written = 0;
     for await (const chunk of body) {
-      written += (chunk as Buffer).length;
-      if (!entry.write(chunk as Buffer)) await new Promise<void>((r) => entry.once('drain', () => r()));
+      const c = chunk as Buffer;
+      written += c.length;
+      for (const b of bodies) await b.put(c);
+      if (entry && !entry.write(c)) await new Promise<void>((r) => entry!.once('drain', () => r()));
     }
     if (written !== header.size) {
       const err = new Error(`tar entry ${header.path}: header size ${header.size} but body ${written}`);
-      this.pack.destroy(err);
+      this.abort(err);
       throw err;
     }
-    entry.end(undefined as never);
+    for (const b of bodies) b.end();
+    entry?.end(undefined as never);
     await entryDone;
+    await Promise.all(bodies.map((b) => b.finished));
   }
 
   /** Ends the tar stream (two zero blocks). */
   finish(): void {
-    this.pack.finalize();
+    this.pack?.finalize();
+    for (const c of this.channels) c.finish();
   }
 
   /** Aborts the stream: consumers see an error instead of a truncated but valid tar. */
   abort(err: Error): void {
-    this.pack.destroy(err);
+    this.pack?.destroy(err);
+    for (const c of this.channels) c.abort(err);
   }
+}
+
+/**
+ * The header as tar-stream's extract gives it back after a pack/extract round trip: pack's
+ * defaults for a zero mode, permission bits only, whole seconds, no size for non-files.
+ */
+function asReadBack(h: tar.Header): tar.Header {
+  const type = h.type ?? 'file';
+  const mode = (h.mode || (type === 'directory' ? 0o755 : 0o644)) & 0o7777;
+  const ms = h.mtime ? h.mtime.getTime() : 0;
+  return {
+    name: h.name,
+    type,
+    mode,
+    uid: h.uid ?? 0,
+    gid: h.gid ?? 0,
+    size: type === 'symlink' ? 0 : (h.size ?? 0),
+    mtime: new Date(((ms / 1000) | 0) * 1000),
+    linkname: h.linkname ?? '',
+    uname: h.uname ?? '',
+    gname: h.gname ?? '',
+    devmajor: h.devmajor ?? 0,
+    devminor: h.devminor ?? 0,
+    ...(h.pax ? { pax: h.pax } : {}),
+  };
 }

@@ -85,17 +85,25 @@ export async function buildFromConfig(config: Config, plan: BuildPlan, o: BuildO
   // --input-tar (lk:moby/build/build.go): the old config is where the new one puts its metadata.
   const metadataPath = config.files?.filter((f) => f.metadata).pop()?.path;
   const inputTar = o.inputTar ? await InputTar.open(o.inputTar, metadataPath) : undefined;
-  const sink = new TarSink();
-  // Each format reads its own copy of the stream; pipe() waits for the slowest one.
-  const copies = plan.formats.map(() => new PassThrough({ highWaterMark: 1 << 20 }));
-  for (const c of copies) sink.stream.pipe(c);
-  const writers = plan.formats.map((f, i) =>
-    getFormat(f).write(copies[i]!, {
+  // Formats that take entries directly get them without a tar in between (no encoding, no
+  // parsing back); a tar stream is made only when some format reads one.
+  const direct = plan.formats.map((f) => getFormat(f).writeEntries !== undefined);
+  const sink = new TarSink({ tar: direct.some((d) => !d) });
+  // Each tar-reading format reads its own copy of the stream; pipe() waits for the slowest one.
+  const copies: PassThrough[] = [];
+  const writers = plan.formats.map((f, i) => {
+    const format = getFormat(f);
+    const target = {
       dir: plan.dir,
       name: plan.name,
       ...(plan.output === '-' ? { stream: o.stdout ?? process.stdout } : plan.output ? { file: plan.output } : {}),
-    }, { compress: o.compress }),
-  );
+    };
+    if (direct[i] && format.writeEntries) return format.writeEntries(sink.entries(), target, { compress: o.compress });
+    const copy = new PassThrough({ highWaterMark: 1 << 20 });
+    copies.push(copy);
+    sink.stream.pipe(copy);
+    return format.write(copy, target, { compress: o.compress });
+  });
   const assembling = assemble(config, sink, {
     resolver,
     decompressKernel: o.decompressKernel,

@@ -1,7 +1,9 @@
 // Validation against schema/linuxkit.schema.json (the same file editors use through
 // yaml-language-server), with every ajv error turned into "file:line:col: path: what is expected".
+import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
+import { createRequire } from 'node:module';
+import type { ErrorObject, ValidateFunction } from 'ajv';
 import { UserError, type SourcePos } from '../util/errors.js';
 import { joinPath, keyPos, sourcePos } from './positions.js';
 
@@ -10,18 +12,42 @@ export const SCHEMA_URL = new URL('../../../schema/linuxkit.schema.json', import
 
 let compiled: ValidateFunction | undefined;
 
-export function loadSchema(): object {
-  let url = SCHEMA_URL;
+function schemaText(): string {
   try {
-    return JSON.parse(readFileSync(url, 'utf8')) as object;
+    return readFileSync(SCHEMA_URL, 'utf8');
   } catch {
-    url = new URL('../../schema/linuxkit.schema.json', import.meta.url);
-    return JSON.parse(readFileSync(url, 'utf8')) as object;
+    return readFileSync(new URL('../../schema/linuxkit.schema.json', import.meta.url), 'utf8');
+  }
+}
+
+export function loadSchema(): object {
+  return JSON.parse(schemaText()) as object;
+}
+
+/**
+ * The validator precompiled at build time (scripts/precompile-schema.mjs), if it was made from
+ * this very schema text; compiling at run time costs ~0.2 s of every start.
+ */
+function precompiled(text: string): ValidateFunction | undefined {
+  try {
+    const mod = createRequire(import.meta.url)('./schema-validator.cjs') as { default: ValidateFunction; schemaHash: string };
+    return mod.schemaHash === createHash('sha256').update(text).digest('hex') ? mod.default : undefined;
+  } catch {
+    return undefined;
   }
 }
 
 function validator(): ValidateFunction {
-  compiled ??= new Ajv({ allErrors: true, verbose: true, strict: true }).compile(loadSchema());
+  if (!compiled) {
+    const text = schemaText();
+    // Same options as scripts/precompile-schema.mjs (keep them in step).
+    // ajv itself is loaded only when needed: loading it is a good part of the cost.
+    compiled ??= precompiled(text);
+    if (!compiled) {
+      const { Ajv } = createRequire(import.meta.url)('ajv') as typeof import('ajv');
+      compiled = new Ajv({ allErrors: true, verbose: true, strict: true }).compile(JSON.parse(text) as object);
+    }
+  }
   return compiled;
 }
 

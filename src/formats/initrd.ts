@@ -56,9 +56,14 @@ export interface InitrdResult {
   cmdline?: string;
 }
 
-export async function tarToInitrd(input: Readable, paths: InitrdPaths, opts: InitrdOptions): Promise<InitrdResult> {
+export function tarToInitrd(input: Readable, paths: InitrdPaths, opts: InitrdOptions): Promise<InitrdResult> {
+  return entriesToInitrd(readTar(input), paths, opts);
+}
+
+/** tarToInitrd on entries already parsed (or never made into a tar: OutputFormat.writeEntries). */
+export async function entriesToInitrd(entries: AsyncIterable<TarEntry>, paths: InitrdPaths, opts: InitrdOptions): Promise<InitrdResult> {
   if (opts.memberCache && (opts.compress === 'gzip' || opts.compress === 'zstd')) {
-    return tarToSegmentedInitrd(input, paths, { ...opts, memberCache: opts.memberCache });
+    return tarToSegmentedInitrd(entries, paths, { ...opts, memberCache: opts.memberCache });
   }
   const result: InitrdResult = { hasKernel: false, hasUcode: false };
   let compressor: Compressor | undefined;
@@ -67,7 +72,7 @@ export async function tarToInitrd(input: Readable, paths: InitrdPaths, opts: Ini
     const window = new PatchWindow(compressor, CHUNK_SIZE, LINK_WINDOW);
     const cpio = new CpioWriter(window);
     const convert = new TarToCpio(cpio, opts.clampMtime);
-    for await (const entry of readTar(input)) {
+    for await (const entry of entries) {
       if (!(await takeBootFile(entry, paths, result))) await convert.add(entry);
     }
     convert.finish();
@@ -104,7 +109,7 @@ async function takeBootFile(entry: TarEntry, paths: InitrdPaths, result: InitrdR
 }
 
 async function tarToSegmentedInitrd(
-  input: Readable,
+  entries: AsyncIterable<TarEntry>,
   paths: InitrdPaths,
   opts: InitrdOptions & { memberCache: string },
 ): Promise<InitrdResult> {
@@ -119,7 +124,7 @@ async function tarToSegmentedInitrd(
   });
   try {
     let convert: TarToCpio | undefined;
-    for await (const entry of readTar(input)) {
+    for await (const entry of entries) {
       if (await takeBootFile(entry, paths, result)) continue;
       const { cpio, changed } = await segments.writerFor(origin(entry.header.pax));
       if (!convert) convert = new TarToCpio(cpio, opts.clampMtime);

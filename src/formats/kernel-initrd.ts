@@ -6,7 +6,8 @@ import { join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import type { Readable } from 'node:stream';
 import { AtomicOutputs } from './atomic.js';
-import { tarToInitrd } from './initrd.js';
+import { entriesToInitrd } from './initrd.js';
+import { readTar, type TarEntry } from './tar-input.js';
 import type { FormatOptions, OutputFormat, OutputTarget } from './types.js';
 import { log } from '../util/log.js';
 import { clampEpoch } from './defaults.js';
@@ -18,39 +19,47 @@ export const kernelInitrd: OutputFormat = {
   files: (name) => [`${name}-kernel`, `${name}-initrd.img`, `${name}-cmdline`],
 
   write(input: Readable, target: OutputTarget, options: FormatOptions = {}): Promise<string[]> {
-    const base = join(target.dir, target.name);
-    return AtomicOutputs.run(async (out) => {
-      const kernel = await out.temp(`${base}-kernel`);
-      const initrd = await out.temp(`${base}-initrd.img`);
-      const cmdlinePath = await out.temp(`${base}-cmdline`);
-      const body = `${initrd}.cpio`;
-      const ucode = `${initrd}.ucode`;
-      try {
-        const r = await tarToInitrd(input, { initrd: body, kernel, ucode }, {
-          compress: options.compress ?? 'gzip',
-          level: options.level,
-          threads: options.threads,
-          memberCache: options.memberCache,
-          clampMtime: clampEpoch(options.sourceDateEpoch),
-        });
-        if (r.hasUcode) {
-          // The kernel reads an uncompressed microcode cpio at the very start of the initrd.
-          await copyFile(ucode, initrd);
-          await pipeline(createReadStream(body), createWriteStream(initrd, { flags: 'a' }));
-        } else {
-          await rename(body, initrd);
-        }
-        if (!r.hasKernel) {
-          log.warn(`${target.name}: the image has no boot/kernel (no kernel: section?); writing no ${target.name}-kernel`);
-          // …and no kernel from an earlier build beside the new initrd either.
-          await out.forget(`${base}-kernel`);
-          out.removeOnCommit(`${base}-kernel`);
-        }
-        await writeFile(cmdlinePath, r.cmdline ?? '', { mode: 0o644 });
-      } finally {
-        await rm(body, { force: true });
-        await rm(ucode, { force: true });
-      }
-    });
+    return writeKernelInitrd(readTar(input), target, options);
+  },
+
+  writeEntries(entries: AsyncIterable<TarEntry>, target: OutputTarget, options: FormatOptions = {}): Promise<string[]> {
+    return writeKernelInitrd(entries, target, options);
   },
 };
+
+function writeKernelInitrd(entries: AsyncIterable<TarEntry>, target: OutputTarget, options: FormatOptions): Promise<string[]> {
+  const base = join(target.dir, target.name);
+  return AtomicOutputs.run(async (out) => {
+    const kernel = await out.temp(`${base}-kernel`);
+    const initrd = await out.temp(`${base}-initrd.img`);
+    const cmdlinePath = await out.temp(`${base}-cmdline`);
+    const body = `${initrd}.cpio`;
+    const ucode = `${initrd}.ucode`;
+    try {
+      const r = await entriesToInitrd(entries, { initrd: body, kernel, ucode }, {
+        compress: options.compress ?? 'gzip',
+        level: options.level,
+        threads: options.threads,
+        memberCache: options.memberCache,
+        clampMtime: clampEpoch(options.sourceDateEpoch),
+      });
+      if (r.hasUcode) {
+        // The kernel reads an uncompressed microcode cpio at the very start of the initrd.
+        await copyFile(ucode, initrd);
+        await pipeline(createReadStream(body), createWriteStream(initrd, { flags: 'a' }));
+      } else {
+        await rename(body, initrd);
+      }
+      if (!r.hasKernel) {
+        log.warn(`${target.name}: the image has no boot/kernel (no kernel: section?); writing no ${target.name}-kernel`);
+        // …and no kernel from an earlier build beside the new initrd either.
+        await out.forget(`${base}-kernel`);
+        out.removeOnCommit(`${base}-kernel`);
+      }
+      await writeFile(cmdlinePath, r.cmdline ?? '', { mode: 0o644 });
+    } finally {
+      await rm(body, { force: true });
+      await rm(ucode, { force: true });
+    }
+  });
+}

@@ -6,7 +6,8 @@ import { join } from 'node:path';
 import type { Readable } from 'node:stream';
 import { AtomicOutputs } from './atomic.js';
 import { clampEpoch, sourceDateEpoch } from './defaults.js';
-import { tarToInitrd } from './initrd.js';
+import { entriesToInitrd } from './initrd.js';
+import { readTar, type TarEntry } from './tar-input.js';
 import { writeTarOfFiles, type TarFile } from './tar-writer.js';
 import type { FormatOptions, OutputFormat, OutputTarget } from './types.js';
 
@@ -17,27 +18,35 @@ export const tarKernelInitrd: OutputFormat = {
   files: (name) => [`${name}-initrd.tar`],
 
   write(input: Readable, target: OutputTarget, options: FormatOptions = {}): Promise<string[]> {
-    const path = join(target.dir, `${target.name}-initrd.tar`);
-    return AtomicOutputs.run(async (out) => {
-      const tmp = await out.temp(path);
-      const parts = { initrd: `${tmp}.initrd`, kernel: `${tmp}.kernel`, ucode: `${tmp}.ucode` };
-      try {
-        const r = await tarToInitrd(input, parts, {
-          compress: options.compress ?? 'gzip',
-          level: options.level,
-          threads: options.threads,
-          memberCache: options.memberCache,
-          clampMtime: clampEpoch(options.sourceDateEpoch),
-        });
-        const files: TarFile[] = [];
-        if (r.hasKernel) files.push({ name: 'kernel', path: parts.kernel });
-        files.push({ name: 'initrd.img', path: parts.initrd });
-        if (r.cmdline) files.push({ name: 'cmdline', content: Buffer.from(r.cmdline) });
-        if (r.hasUcode) files.push({ name: 'ucode.cpio', path: parts.ucode });
-        await writeTarOfFiles(tmp, files, sourceDateEpoch(options.sourceDateEpoch));
-      } finally {
-        await Promise.all(Object.values(parts).map((p) => rm(p, { force: true })));
-      }
-    });
+    return writeTarKernelInitrd(readTar(input), target, options);
+  },
+
+  writeEntries(entries: AsyncIterable<TarEntry>, target: OutputTarget, options: FormatOptions = {}): Promise<string[]> {
+    return writeTarKernelInitrd(entries, target, options);
   },
 };
+
+function writeTarKernelInitrd(entries: AsyncIterable<TarEntry>, target: OutputTarget, options: FormatOptions): Promise<string[]> {
+  const path = join(target.dir, `${target.name}-initrd.tar`);
+  return AtomicOutputs.run(async (out) => {
+    const tmp = await out.temp(path);
+    const parts = { initrd: `${tmp}.initrd`, kernel: `${tmp}.kernel`, ucode: `${tmp}.ucode` };
+    try {
+      const r = await entriesToInitrd(entries, parts, {
+        compress: options.compress ?? 'gzip',
+        level: options.level,
+        threads: options.threads,
+        memberCache: options.memberCache,
+        clampMtime: clampEpoch(options.sourceDateEpoch),
+      });
+      const files: TarFile[] = [];
+      if (r.hasKernel) files.push({ name: 'kernel', path: parts.kernel });
+      files.push({ name: 'initrd.img', path: parts.initrd });
+      if (r.cmdline) files.push({ name: 'cmdline', content: Buffer.from(r.cmdline) });
+      if (r.hasUcode) files.push({ name: 'ucode.cpio', path: parts.ucode });
+      await writeTarOfFiles(tmp, files, sourceDateEpoch(options.sourceDateEpoch));
+    } finally {
+      await Promise.all(Object.values(parts).map((p) => rm(p, { force: true })));
+    }
+  });
+}

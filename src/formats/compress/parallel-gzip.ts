@@ -19,6 +19,8 @@ import type { FileSink } from './file-sink.js';
 const deflateRawAsync = promisify(deflateRaw) as (buf: Buffer, opts: object) => Promise<Buffer>;
 
 const WINDOW = 32 * 1024;
+/** zlib output buffer per job: a 1 MiB chunk rarely deflates to more. */
+const OUT_PIECE = 1024 * 1024;
 
 export interface ParallelGzipOptions {
   level: number;
@@ -67,6 +69,9 @@ export class ParallelGzip implements Compressor {
     const opts: Record<string, unknown> = {
       level: this.opts.level,
       finishFlush: last ? constants.Z_FINISH : constants.Z_SYNC_FLUSH,
+      // One output piece per job rather than zlib's 16 KiB ones: fewer callbacks and copies
+      // on the main thread. Does not change the bytes.
+      chunkSize: OUT_PIECE,
     };
     if (this.dictionary.length > 0) opts.dictionary = this.dictionary;
     const job = deflateRawAsync(chunk, opts);

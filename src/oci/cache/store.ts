@@ -181,7 +181,8 @@ export class LayoutStore implements ImageStore {
     } catch {
       throw new UserError(`blob ${digest} is missing from the cache ${this.dir}`);
     }
-    return createReadStream(p);
+    // Layer blobs are tens of MB: read them in big pieces (the default is 64 KiB).
+    return createReadStream(p, { highWaterMark: 1024 * 1024 });
   }
 
   /** Reads a small blob whole and checks it against its digest (manifests, indexes, configs). */

@@ -8,10 +8,15 @@
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { PassThrough, Readable } from 'node:stream';
-import { createGunzip } from 'node:zlib';
+import { createGunzip, type ZlibOptions } from 'node:zlib';
 import { UserError } from '../../util/errors.js';
 
 export type Compression = 'gzip' | 'zstd' | 'none';
+
+/** zlib output piece size (Node's default is 16 KiB). */
+const GUNZIP_CHUNK = 256 * 1024;
+/** How much inflated data may wait for the parser. */
+const GUNZIP_AHEAD = 1024 * 1024;
 
 const GZIP_MAGIC = [0x1f, 0x8b];
 const ZSTD_MAGIC = [0x28, 0xb5, 0x2f, 0xfd];
@@ -53,7 +58,9 @@ export async function decompressed(source: Readable): Promise<{ stream: Readable
     case 'none':
       return { stream: source, compression };
     case 'gzip': {
-      const gunzip = createGunzip();
+      // Bigger output pieces (fewer round trips to the thread pool) and room to run ahead of
+      // the tar parser, so inflating (a pool thread) overlaps with parsing (the main thread).
+      const gunzip = createGunzip({ chunkSize: GUNZIP_CHUNK, readableHighWaterMark: GUNZIP_AHEAD } as ZlibOptions);
       source.on('error', (err) => gunzip.destroy(err));
       // A consumer that stops early closes the file (or socket) underneath too.
       gunzip.on('close', () => source.destroy());

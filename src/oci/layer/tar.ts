@@ -40,7 +40,11 @@ export async function* readTar(source: Readable, what = 'layer'): AsyncGenerator
         raw.resume();
         continue;
       }
-      const body = Readable.from(raw as AsyncIterable<Buffer>, { objectMode: false });
+      // Only files have data; the others (most entries of an image) get a cheap empty body
+      // rather than a stream adapter each, and their (empty) tar-stream body is let go now.
+      const isFile = type === 'file';
+      if (!isFile) raw.resume();
+      const body = isFile ? Readable.from(raw as AsyncIterable<Buffer>, { objectMode: false }) : emptyBody();
       const entry: TarEntry = {
         path,
         type,
@@ -62,7 +66,7 @@ export async function* readTar(source: Readable, what = 'layer'): AsyncGenerator
       }
       yield entry;
       // Whatever the consumer left unread is drained so the archive can go on.
-      if (!body.readableEnded) {
+      if (isFile && !body.readableEnded) {
         body.resume();
         await new Promise<void>((resolve, reject) => {
           if (body.readableEnded) return resolve();
@@ -81,4 +85,13 @@ export async function* readTar(source: Readable, what = 'layer'): AsyncGenerator
     // Stopping early (a consumer's `break`, an error) must not leave the source open.
     source.destroy();
   }
+}
+
+/** An empty body: ends as soon as it is read or resumed. */
+function emptyBody(): Readable {
+  return new Readable({
+    read() {
+      this.push(null);
+    },
+  });
 }
