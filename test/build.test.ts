@@ -248,7 +248,7 @@ describe('linuxkit build: outputs and flags', () => {
     assert.equal(readFileSync(join(outs[0]!, 'base-kernel')).toString(), KERNEL_BYTES.toString());
     assert.equal(readFileSync(join(outs[0]!, 'base-cmdline'), 'utf8'), 'console=ttyS0');
 
-    const listing = execFileSync('sh', ['-c', `gzip -dc ${join(outs[0]!, 'base-initrd.img')} | cpio -itv 2>/dev/null`], { encoding: 'utf8' });
+    const listing = execFileSync('sh', ['-c', `gzip -dc ${join(outs[0]!, 'base-initrd.img')} | cpio -itv --numeric-uid-gid 2>/dev/null`], { encoding: 'utf8' });
     const line = (name: string) => listing.split('\n').find((l) => l.endsWith(` ${name}`) || l.includes(` ${name} -> `));
     assert.match(line('bin/sh') ?? '', /^-rwxr-xr-x /);
     assert.match(line('etc/greeting') ?? '', /^-rw-r----- +1 12 +34 /);
@@ -268,7 +268,7 @@ describe('linuxkit build: outputs and flags', () => {
     const before = listDir(dir);
     const r = lk(['build', '--dry-run', 'base.yml']);
     assert.equal(r.status, 0, r.stderr);
-    assert.match(r.stdout, /^kernel:\n  image: linuxkit\/kernel:test\n/);
+    assert.match(r.stdout, /^kernel:\n    image: linuxkit\/kernel:test\n/);
     assert.match(r.stdout, /\n\n$/);
     assert.deepEqual(listDir(dir), before);
   });
@@ -317,7 +317,7 @@ describe('linuxkit build: bad input fails with a clear error and leaves nothing 
   test('a missing files source names the entry and its file:line:col', () => {
     const f = yml('missing.yml', 'init:\n  - linuxkit/init:test\nfiles:\n  - path: etc/ok\n    contents: x\n  - path: etc/x\n    source: /nonexistent/file\n');
     for (const fmt of ['tar', 'kernel+initrd']) {
-      fails(['-f', fmt, f], new RegExp(`${f.replace(/[.+]/g, '\\$&')}:7:\\d+: .*files\\[1\\] \\(etc/x\\): source /nonexistent/file does not exist`));
+      fails(['-f', fmt, f], new RegExp(`${f.replace(/[.+]/g, '\\$&')}:6:\\d+: .*files\\[1\\] \\(etc/x\\): source /nonexistent/file does not exist`));
     }
   });
 

@@ -6,14 +6,14 @@ import { basename, extname } from 'node:path';
 import { assemble } from '../assemble/index.js';
 import { CacheResolver } from '../assemble/cache-resolver.js';
 import { TarSink } from '../assemble/tar-sink.js';
-import { configToYaml, loadConfigs, type Config } from '../config/index.js';
+import { configToYaml, loadConfigs, sourcePos, type Config } from '../config/index.js';
 import { getFormat } from '../formats/registry.js';
 import type { Compression } from '../formats/types.js';
 import { LayoutStore } from '../oci/cache/index.js';
 import type { RegistryClientOptions } from '../oci/registry/client.js';
 import { UserError } from '../util/errors.js';
-import { log } from '../util/log.js';
 import { metadataFor } from './metadata.js';
+import { buildProgress, logSummary } from './progress.js';
 
 export interface BuildOptions {
   /** YAML sources, merged in order: paths, "-" (stdin) or http(s) URLs. */
@@ -50,7 +50,15 @@ export function planOutputs(o: Pick<BuildOptions, 'configs' | 'formats' | 'name'
   const last = o.configs[o.configs.length - 1] ?? 'linuxkit';
   let name = o.name ?? '';
   if (!name && !o.output) name = last === '-' ? 'moby' : basename(last, extname(last));
-  for (const f of formats) getFormat(f); // unknown formats fail before anything is done
+  for (const f of formats) {
+    // Unknown formats fail before anything is done, worded as LinuxKit words it.
+    try {
+      getFormat(f);
+    } catch (err) {
+      if (err instanceof UserError) throw new UserError(`error parsing formats: ${err.message}`);
+      throw err;
+    }
+  }
   if (formats.length > 1) {
     for (const f of formats) if (getFormat(f).streamable) throw new UserError(`format type ${f} must be the only format specified`);
   }
@@ -79,9 +87,16 @@ export async function buildFromConfig(config: Config, plan: BuildPlan, o: BuildO
   const store = await LayoutStore.open(o.cacheDir);
   const resolver = new CacheResolver({ store, arch: o.arch, pull: o.pull ?? false, registry: o.registry });
   const sink = new TarSink();
+  const progress = buildProgress(plan.formats);
+  sink.stream.on('data', (chunk: Buffer) => progress.add(chunk.length));
   // Each format reads its own copy of the stream; pipe() waits for the slowest one.
   const copies = plan.formats.map(() => new PassThrough({ highWaterMark: 1 << 20 }));
   for (const c of copies) sink.stream.pipe(c);
+  // A failure is reported once, through the promises below; without these listeners a stream
+  // destroyed with the error (by abort() or by a format giving up) would also crash the process
+  // with an "Unhandled 'error' event" after the message.
+  sink.stream.on('error', () => {});
+  for (const c of copies) c.on('error', () => {});
   const writers = plan.formats.map((f, i) =>
     getFormat(f).write(copies[i]!, {
       dir: plan.dir,
@@ -93,7 +108,14 @@ export async function buildFromConfig(config: Config, plan: BuildPlan, o: BuildO
     resolver,
     decompressKernel: o.decompressKernel,
     ...(o.sbom !== false && { sbom: { filename: o.sbomOutput, currentTime: o.sbomCurrentTime } }),
-    files: { metadata: (kind) => metadataFor(config, kind) },
+    files: {
+      metadata: (kind) => metadataFor(config, kind),
+      // Errors about a files entry point at it in the YAML it came from.
+      position: (i) => {
+        const entry = config.files?.[i];
+        return entry ? sourcePos(entry) : undefined;
+      },
+    },
   }).catch((err: unknown) => {
     // Formats see a broken stream and remove what they started.
     const e = err instanceof Error ? err : new Error(String(err));
@@ -103,9 +125,18 @@ export async function buildFromConfig(config: Config, plan: BuildPlan, o: BuildO
   });
   try {
     const [, ...written] = await Promise.all([assembling, ...writers]);
+    progress.stop();
     const paths = written.flat();
-    for (const p of paths) log.info(`Wrote ${p}`);
+    logSummary(plan.output === '-' ? [] : paths);
     return paths;
+  } catch (err) {
+    progress.stop();
+    // When a format fails first (a host tool erred), stop the assembly too: nothing reads it now.
+    // When the assembly failed first, it has aborted the stream already and `err` is its error.
+    const e = err instanceof Error ? err : new Error(String(err));
+    sink.abort(e);
+    for (const c of copies) c.destroy(e);
+    throw err;
   } finally {
     resolver.close();
   }
