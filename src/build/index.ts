@@ -5,6 +5,7 @@ import { PassThrough, type Readable, type Writable } from 'node:stream';
 import { basename, extname } from 'node:path';
 import { assemble } from '../assemble/index.js';
 import { CacheResolver } from '../assemble/cache-resolver.js';
+import type { ImageResolver } from '../assemble/image-source.js';
 import { TarSink } from '../assemble/tar-sink.js';
 import { configToYaml, loadConfigs, sourcePos, type Config } from '../config/index.js';
 import { getFormat } from '../formats/registry.js';
@@ -85,7 +86,8 @@ export async function build(o: BuildOptions): Promise<string[]> {
 
 export async function buildFromConfig(config: Config, plan: BuildPlan, o: BuildOptions): Promise<string[]> {
   const store = await LayoutStore.open(o.cacheDir);
-  const resolver = new CacheResolver({ store, arch: o.arch, pull: o.pull ?? false, registry: o.registry });
+  const cacheResolver = new CacheResolver({ store, arch: o.arch, pull: o.pull ?? false, registry: o.registry });
+  const resolver = namingFailures(cacheResolver);
   const sink = new TarSink();
   const progress = buildProgress(plan.formats);
   sink.stream.on('data', (chunk: Buffer) => progress.add(chunk.length));
@@ -138,8 +140,22 @@ export async function buildFromConfig(config: Config, plan: BuildPlan, o: BuildO
     for (const c of copies) c.destroy(e);
     throw err;
   } finally {
-    resolver.close();
+    cacheResolver.close();
   }
+}
+
+/**
+ * Every error while getting an image names the image: "cannot reach registry …" alone does
+ * not say which of a config's images was wanted.
+ */
+function namingFailures(inner: ImageResolver): ImageResolver {
+  return {
+    resolve: (ref) =>
+      inner.resolve(ref).catch((err: unknown) => {
+        if (!(err instanceof UserError) || err.message.includes(ref)) throw err;
+        throw new UserError(`image ${ref}: ${err.message}`);
+      }),
+  };
 }
 
 /** `--dry-run`: the merged config as LinuxKit prints it (Println: the document, then an empty line). */
