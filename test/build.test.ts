@@ -396,6 +396,19 @@ describe('linuxkit build: messages', () => {
     assert.match(lines[lines.length - 1]!, /^Wrote msg\.tar \(\d+(\.\d)? [KM]iB\)$/);
   });
 
+  test('on a terminal: a live status line, cleared, then the summary', () => {
+    const cmd = [process.execPath, CLI, '--cache', cache, 'build', '--dir', 'tty', '-f', 'kernel+initrd', 'base.yml'].map((a) => `'${a}'`).join(' ');
+    // script(1) runs the command on a pseudo-terminal; its output is the terminal's.
+    const r = spawnSync('script', ['-qec', cmd, '/dev/null'], { cwd: dir, encoding: 'utf8', env: { ...process.env, CI: '' } });
+    assert.equal(r.status, 0, r.stdout + r.stderr);
+    const out = r.stdout.replace(/\r\n/g, '\n');
+    assert.match(out, /\r\x1b\[KAssembling kernel\+initrd: \d+\.\d MiB of root filesystem/);
+    assert.match(out, /\r\x1b\[KCompressing and writing kernel\+initrd: /);
+    // Log lines go above the status line: each starts on a cleared line.
+    assert.match(out, /\r\x1b\[KAdd init image: linuxkit\/init:test\n/);
+    assert.match(out, /\r\x1b\[KWrote tty\/base-kernel \(2\.9 KiB\)\nWrote tty\/base-initrd\.img \(\d+(\.\d)? KiB\)\nWrote tty\/base-cmdline \(13 B\)\n$/);
+  });
+
   test('-q: silent', () => {
     const r = lk(['-q', 'build', '-f', 'kernel+initrd', '--dir', 'quiet', 'base.yml']);
     assert.equal(r.status, 0, r.stderr);

@@ -91,6 +91,7 @@ export async function buildFromConfig(config: Config, plan: BuildPlan, o: BuildO
   const sink = new TarSink();
   const progress = buildProgress(plan.formats);
   sink.stream.on('data', (chunk: Buffer) => progress.add(chunk.length));
+  sink.stream.on('end', () => progress.assembled());
   // Each format reads its own copy of the stream; pipe() waits for the slowest one.
   const copies = plan.formats.map(() => new PassThrough({ highWaterMark: 1 << 20 }));
   for (const c of copies) sink.stream.pipe(c);

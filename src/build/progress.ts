@@ -1,38 +1,54 @@
-// What `linuxkit build` shows while it works and when it is done. On a terminal: a live line
-// with the stage and the bytes of root filesystem assembled so far (pulls show their own bars).
-// In a pipe, in CI or with -q: nothing but the info lines, and one summary line per output.
+// What `linuxkit build` shows while it works and when it is done. On a terminal: a live status
+// line with the stage and the bytes of root filesystem assembled so far, kept below the log
+// lines (pulls show their own byte bars, src/oci/progress.ts, and hide it meanwhile). In a
+// pipe, in CI or with -q: only the info lines, and one summary line per output.
 import { statSync } from 'node:fs';
-import { SingleBar, Presets } from 'cli-progress';
-import { log, showProgress } from '../util/log.js';
+import { log, setStatusLine, showProgress, statusLinePaused } from '../util/log.js';
 
 export interface BuildProgress {
   /** Bytes of the root filesystem tar produced so far. */
   add(bytes: number): void;
+  /** The root filesystem is complete; the formats are finishing (compressing, mksquashfs). */
+  assembled(): void;
   stop(): void;
 }
 
-const QUIET: BuildProgress = { add: () => {}, stop: () => {} };
+const QUIET: BuildProgress = { add: () => {}, assembled: () => {}, stop: () => {} };
+const REDRAW_MS = 200;
 
 export function buildProgress(formats: string[]): BuildProgress {
   if (!showProgress()) return QUIET;
-  const bar = new SingleBar(
-    {
-      format: `Assembling and writing ${formats.join(', ')}: {mib} MiB of root filesystem`,
-      hideCursor: true,
-      stream: process.stderr,
-      fps: 5,
-    },
-    Presets.legacy,
-  );
   let bytes = 0;
-  bar.start(1, 0, { mib: '0.0' });
+  let stage = 'Assembling';
+  let shown = false;
+  let last = 0;
+  const text = () => `${stage} ${formats.join(', ')}: ${(bytes / 2 ** 20).toFixed(1)} MiB of root filesystem`;
+  const line = {
+    clear() {
+      if (shown) process.stderr.write('\r\x1b[K');
+      shown = false;
+    },
+    redraw() {
+      if (statusLinePaused()) return;
+      process.stderr.write(`\r\x1b[K${text()}`);
+      shown = true;
+      last = Date.now();
+    },
+  };
+  setStatusLine(line);
+  line.redraw();
   return {
     add(n) {
       bytes += n;
-      bar.update(0, { mib: (bytes / 2 ** 20).toFixed(1) });
+      if (Date.now() - last >= REDRAW_MS) line.redraw();
+    },
+    assembled() {
+      stage = 'Compressing and writing';
+      line.redraw();
     },
     stop() {
-      bar.stop();
+      line.clear();
+      setStatusLine(undefined);
     },
   };
 }
@@ -49,13 +65,9 @@ export function humanSize(n: number): string {
   return u === 0 ? `${v} B` : `${v.toFixed(1)} ${units[u]}`;
 }
 
-/** One line per output written: its path and size ("-" is stdout). */
+/** One line per output written: its path and size. */
 export function logSummary(paths: string[]): void {
   for (const p of paths) {
-    if (p === '-') {
-      log.info('Wrote the image to stdout');
-      continue;
-    }
     let size = '';
     try {
       size = ` (${humanSize(statSync(p).size)})`;
