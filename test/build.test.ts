@@ -14,7 +14,7 @@ import { readTar, type ReadEntry } from '../src/assemble/testing.js';
 import { loadConfigs } from '../src/config/index.js';
 import { containerBundles } from '../src/spec/index.js';
 import { CLI } from './helpers.js';
-import { startTestRegistry, type TestRegistry } from '../src/oci/registry/testing.js';
+import { skopeo, startTestRegistry, type TestRegistry } from '../src/oci/registry/testing.js';
 import { putCacheImage } from './fixtures/cache-image.js';
 import { runCli, type CliResult } from './helpers.js';
 
@@ -336,8 +336,8 @@ describe('linuxkit build: bad input fails with a clear error and leaves nothing 
 
   test('a missing files source names the entry and its file:line:col', () => {
     const f = yml('missing.yml', 'init:\n  - linuxkit/init:test\nfiles:\n  - path: etc/ok\n    contents: x\n  - path: etc/x\n    source: /nonexistent/file\n');
-    for (const fmt of ['tar', 'kernel+initrd']) {
-      fails(['-f', fmt, f], new RegExp(`${f.replace(/[.+]/g, '\\$&')}:6:\\d+: .*files\\[1\\] \\(etc/x\\): source /nonexistent/file does not exist`));
+    for (const fmt of ['-f tar', '-f kernel+initrd -f kernel+squashfs -f tar-kernel-initrd']) {
+      fails([...fmt.split(' '), f], new RegExp(`${f.replace(/[.+]/g, '\\$&')}:6:\\d+: .*files\\[1\\] \\(etc/x\\): source /nonexistent/file does not exist`));
     }
   });
 
@@ -358,6 +358,8 @@ describe('linuxkit build: bad input fails with a clear error and leaves nothing 
     const f = yml('broken.yml', 'init:\n  - linuxkit/init:test\nonboot:\n  - name: x\n   image: y\n');
     fails([f], new RegExp(`${f.replace(/[.+]/g, '\\$&')}:\\d+:\\d+`));
     fails(['-'], /^error: <stdin>:2:1: /m, 'a: [\n');
+    const unknown = yml('unknown.yml', 'init:\n  - linuxkit/init:test\nservices:\n  - name: s\n    image: example/svc:1\n    bogus: 1\n');
+    fails([unknown], new RegExp(`${unknown.replace(/[.+]/g, '\\$&')}:6:5: .*bogus`));
   });
 
   test('conflicting flags, with LinuxKit\'s messages', () => {
@@ -372,7 +374,8 @@ describe('linuxkit build: bad input fails with a clear error and leaves nothing 
     flags(['-o', 'x.tar', '--name', 'n'], /the -o option cannot be specified with --name/);
     flags(['-o', 'x.tar', '-f', 'kernel+initrd'], /the -o option cannot be specified for build type kernel\+initrd as it cannot be streamed/);
     flags(['-f', 'tar', '-f', 'kernel+initrd'], /format type tar must be the only format specified/);
-    flags(['-f', 'nosuch'], /unknown format type nosuch/);
+    flags(['-o', 'x.tar', '--dir', 'd'], /the -o option cannot be specified with --dir/);
+    flags(['-f', 'nosuch'], /^error: error parsing formats: unknown format type nosuch/m);
   });
 
   describe('an image that is not in the cache and cannot be pulled', () => {
@@ -381,6 +384,24 @@ describe('linuxkit build: bad input fails with a clear error and leaves nothing 
       registry = await startTestRegistry();
     });
     after(() => registry.stop());
+
+    test('an image missing from the cache is pulled from its registry, then built in', async () => {
+      const layout = join(dir, 'to-push');
+      await putCacheImage(layout, { ref: 'v1', layers: [[{ name: 'pulled', content: 'from the registry' }]] });
+      skopeo(['copy', '--dest-tls-verify=false', `oci:${layout}:v1`, `docker://${registry.host}/pulled/image:1`]);
+      const f = yml('pulled.yml', `init:\n  - ${registry.host}/pulled/image:1\n`);
+      const r = lk(['build', '-o', 'pulled.tar', f]);
+      assert.equal(r.status, 0, r.stderr);
+      const t = await tarOf(join(dir, 'pulled.tar'));
+      assert.equal(t.get('pulled')!.contents, 'from the registry');
+      assert.equal(t.get('pulled')!.pax['LINUXKIT.source'], `${registry.host}/pulled/image:1`);
+      // Now cached: the second build needs no registry.
+      await registry.stop();
+      const again = lk(['build', '-o', 'pulled2.tar', f]);
+      assert.equal(again.status, 0, again.stderr);
+      assert.ok(readFileSync(join(dir, 'pulled.tar')).equals(readFileSync(join(dir, 'pulled2.tar'))));
+      registry = await startTestRegistry();
+    });
 
     test('404 from the registry: the image and the registry\'s answer', () => {
       const f = yml('absent.yml', `init:\n  - ${registry.host}/nosuch/image:1\n`);
