@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import tarStreamLib from 'tar-stream';
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { openSync, closeSync, existsSync } from 'node:fs';
 import { readTar, type ReadEntry } from '../src/assemble/testing.js';
 import { loadConfigs } from '../src/config/index.js';
@@ -232,6 +232,19 @@ describe('linuxkit build: outputs and flags', () => {
     assert.equal(file.status, 0, file.stderr);
     assert.ok(readFileSync(out).equals(readFileSync(join(dir, 'file.tar'))));
     assert.ok(readFileSync(out).equals(readFileSync(join(dir, 'base.tar'))), 'same as -f tar');
+  });
+
+  test('-o - into a pipe closed early: one error line, exit 1', async () => {
+    writeFileSync(join(dir, 'big.bin'), Buffer.alloc(4 << 20, 7));
+    writeFileSync(join(dir, 'big.yml'), `files:\n  - path: big.bin\n    source: ${join(dir, 'big.bin')}\n`);
+    const child = spawn(process.execPath, [CLI, '--cache', cache, 'build', '-o', '-', 'big.yml'], { cwd: dir, env: { ...process.env, CI: '' } });
+    let stderr = '';
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    child.stdout.once('data', () => child.stdout.destroy());
+    const status = await new Promise<number | null>((resolve) => child.on('close', resolve));
+    assert.equal(status, 1, stderr);
+    assert.match(stderr, /^error: stdout was closed before the whole image was written$/m);
+    assert.doesNotMatch(stderr, /\n\s+at /);
   });
 
   test('several formats at once, reproducible byte for byte; the initrd as cpio -itv lists it', () => {

@@ -97,10 +97,15 @@ export class TarSink {
     const entryDone = new Promise<void>((resolve, reject) => {
       entry = this.pack.entry(h, (err) => (err ? reject(err) : resolve()));
     });
+    // Awaited below; a pack destroyed meanwhile (a failed output) must not be an unhandled
+    // rejection, nor the entry's 'error' event an uncaught one (the callback reports it).
+    entryDone.catch(() => {});
+    entry.on('error', () => {});
     let written = 0;
     for await (const chunk of body) {
       written += (chunk as Buffer).length;
-      if (!entry.write(chunk as Buffer)) await new Promise<void>((r) => entry.once('drain', () => r()));
+      // A destroyed pack never drains: stop waiting when the entry fails.
+      if (!entry.write(chunk as Buffer)) await Promise.race([new Promise<void>((r) => entry.once('drain', () => r())), entryDone]);
     }
     if (written !== header.size) {
       const err = new Error(`tar entry ${header.path}: header size ${header.size} but body ${written}`);

@@ -100,11 +100,14 @@ export async function buildFromConfig(config: Config, plan: BuildPlan, o: BuildO
   // with an "Unhandled 'error' event" after the message.
   sink.stream.on('error', () => {});
   for (const c of copies) c.on('error', () => {});
+  const stdout = o.stdout ?? process.stdout;
+  // A closed pipe can raise EPIPE on stdout after the format's pipeline has let go of it.
+  if (plan.output === '-') stdout.on('error', () => {});
   const writers = plan.formats.map((f, i) =>
     getFormat(f).write(copies[i]!, {
       dir: plan.dir,
       name: plan.name,
-      ...(plan.output === '-' ? { stream: o.stdout ?? process.stdout } : plan.output ? { file: plan.output } : {}),
+      ...(plan.output === '-' ? { stream: stdout } : plan.output ? { file: plan.output } : {}),
     }, { compress: o.compress }),
   );
   const assembling = assemble(config, sink, {
@@ -139,6 +142,8 @@ export async function buildFromConfig(config: Config, plan: BuildPlan, o: BuildO
     const e = err instanceof Error ? err : new Error(String(err));
     sink.abort(e);
     for (const c of copies) c.destroy(e);
+    // `-o - | head`: the reader went away; say so in one line, not with a stack trace.
+    if ((err as NodeJS.ErrnoException).code === 'EPIPE') throw new UserError('stdout was closed before the whole image was written');
     throw err;
   } finally {
     cacheResolver.close();
