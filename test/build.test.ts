@@ -416,6 +416,19 @@ describe('linuxkit build: bad input fails with a clear error and leaves nothing 
       registry = await startTestRegistry();
     });
 
+    test('--pull takes the registry\'s image even when the cache has one', async () => {
+      const layout = join(dir, 'to-push-2');
+      await putCacheImage(layout, { ref: 'v1', layers: [[{ name: 'which', content: 'registry' }]] });
+      skopeo(['copy', '--dest-tls-verify=false', `oci:${layout}:v1`, `docker://${registry.host}/pulled/again:1`]);
+      await putCacheImage(cache, { ref: `${registry.host}/pulled/again:1`, layers: [[{ name: 'which', content: 'cache' }]] });
+      const f = yml('again.yml', `init:\n  - ${registry.host}/pulled/again:1\n`);
+      assert.equal(lk(['build', '-o', 'cached.tar', f]).status, 0);
+      assert.equal((await tarOf(join(dir, 'cached.tar'))).get('which')!.contents, 'cache');
+      const r = lk(['build', '--pull', '-o', 'fresh.tar', f]);
+      assert.equal(r.status, 0, r.stderr);
+      assert.equal((await tarOf(join(dir, 'fresh.tar'))).get('which')!.contents, 'registry');
+    });
+
     test('404 from the registry: the image and the registry\'s answer', () => {
       const f = yml('absent.yml', `init:\n  - ${registry.host}/nosuch/image:1\n`);
       const err = errorLine(fails(['-f', 'tar', f], /error:/));
