@@ -5,6 +5,7 @@ import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { createReadStream, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
+import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import tarStreamLib from 'tar-stream';
@@ -346,6 +347,25 @@ describe('linuxkit build: bad input fails with a clear error and leaves nothing 
     writeFileSync(join(dir, name), text);
     return join(dir, name);
   }
+
+  test('interrupted (SIGINT): exit 130, partial outputs removed', async () => {
+    writeFileSync(join(dir, 'random.bin'), randomBytes(48 << 20));
+    const f = yml('interrupt.yml', `files:\n  - path: random.bin\n    source: ${join(dir, 'random.bin')}\n`);
+    const child = spawn(process.execPath, [CLI, '--cache', cache, 'build', '--dir', out, '-f', 'kernel+initrd', '-f', 'kernel+squashfs', f], { cwd: dir, env: { ...process.env, CI: '' } });
+    let stderr = '';
+    let sent = false;
+    child.stderr.on('data', (d: Buffer) => {
+      stderr += d.toString();
+      if (!sent && stderr.includes('Add files')) {
+        sent = true;
+        setTimeout(() => child.kill('SIGINT'), 300);
+      }
+    });
+    const status = await new Promise<number | null>((resolve) => child.on('close', resolve));
+    assert.equal(status, 130, stderr);
+    assert.match(stderr, /^error: interrupted \(SIGINT\); partial outputs removed$/m);
+    assert.deepEqual(listDir(out), []);
+  });
 
   test('a missing files source names the entry and its file:line:col', () => {
     const f = yml('missing.yml', 'init:\n  - linuxkit/init:test\nfiles:\n  - path: etc/ok\n    contents: x\n  - path: etc/x\n    source: /nonexistent/file\n');

@@ -36,6 +36,8 @@ export interface BuildOptions {
   sbomCurrentTime?: boolean;
   compress?: Compression;
   registry?: RegistryClientOptions;
+  /** Aborting stops the build and removes its partial outputs (the CLI: SIGINT, SIGTERM). */
+  signal?: AbortSignal;
 }
 
 export interface BuildPlan {
@@ -129,7 +131,14 @@ export async function buildFromConfig(config: Config, plan: BuildPlan, o: BuildO
     for (const c of copies) c.destroy(e);
     throw e;
   });
+  const onAbort = () => {
+    const e = o.signal?.reason instanceof Error ? o.signal.reason : new UserError('the build was interrupted');
+    sink.abort(e);
+    for (const c of copies) c.destroy(e);
+  };
+  o.signal?.addEventListener('abort', onAbort, { once: true });
   try {
+    o.signal?.throwIfAborted();
     const [, ...written] = await Promise.all([assembling, ...writers]);
     progress.stop();
     const paths = written.flat();
@@ -144,8 +153,11 @@ export async function buildFromConfig(config: Config, plan: BuildPlan, o: BuildO
     for (const c of copies) c.destroy(e);
     // `-o - | head`: the reader went away; say so in one line, not with a stack trace.
     if ((err as NodeJS.ErrnoException).code === 'EPIPE') throw new UserError('stdout was closed before the whole image was written');
+    // Interrupted: the reason, not the broken stream each part saw as a result.
+    if (o.signal?.aborted) throw o.signal.reason;
     throw err;
   } finally {
+    o.signal?.removeEventListener('abort', onAbort);
     cacheResolver.close();
   }
 }

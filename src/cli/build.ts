@@ -4,7 +4,9 @@ import { build, dryRun } from '../build/index.js';
 import { COMPRESSIONS, type Compression } from '../formats/types.js';
 import { hostArch } from '../oci/cache/index.js';
 import { UserError } from '../util/errors.js';
+import { log } from '../util/log.js';
 import { collect, globalOptions } from './context.js';
+import { ExitStatus } from './exit-status.js';
 
 export interface BuildFlags {
   name?: string;
@@ -53,7 +55,13 @@ export function buildCommand(): Command {
       if (flags.inputTar) throw new UserError('--input-tar is not supported yet in linuxkit-ts');
       if (flags.docker) throw new UserError('--docker needs a Docker engine; linuxkit-ts reads images from its cache only');
       const g = globalOptions(cmd);
-      await build({
+      // Ctrl-C or a kill: stop, remove the partial outputs, exit 130 (as a shell reports SIGINT).
+      const interrupt = new AbortController();
+      const onSignal = (sig: NodeJS.Signals) => interrupt.abort(new Interrupted(sig));
+      process.once('SIGINT', onSignal);
+      process.once('SIGTERM', onSignal);
+      try {
+        await build({
         configs: files,
         formats: flags.format,
         name: flags.name,
@@ -68,6 +76,23 @@ export function buildCommand(): Command {
         sbomCurrentTime: flags.sbomCurrentTime,
         compress: flags.compress,
         registry: { mirrors: g.mirror, certFiles: g.certFile },
+        signal: interrupt.signal,
       });
+      } catch (err) {
+        if (err instanceof Interrupted) {
+          log.error(err.message);
+          throw new ExitStatus(err.signal === 'SIGINT' ? 130 : 143);
+        }
+        throw err;
+      } finally {
+        process.off('SIGINT', onSignal);
+        process.off('SIGTERM', onSignal);
+      }
     });
+}
+
+class Interrupted extends UserError {
+  constructor(readonly signal: NodeJS.Signals) {
+    super(`interrupted (${signal}); partial outputs removed`);
+  }
 }
