@@ -395,6 +395,13 @@ describe('linuxkit build: bad input fails with a clear error and leaves nothing 
     fails([unknown], new RegExp(`${unknown.replace(/[.+]/g, '\\$&')}:6:5: .*bogus`));
   });
 
+  test('an output directory that cannot be made', () => {
+    const r = lk(['build', '-f', 'tar', '--dir', join(dir, 'base.yml', 'sub'), 'base.yml']);
+    assert.equal(r.status, 1, r.stderr);
+    assert.match(r.stderr, /^error: cannot write the output: ENOTDIR: not a directory, mkdir '.*base\.yml\/sub'$/m);
+    assert.doesNotMatch(r.stderr, /\n\s+at /);
+  });
+
   test('conflicting flags, with LinuxKit\'s messages', () => {
     const f = join(dir, 'base.yml');
     const flags = (args: string[], pattern: RegExp) => {

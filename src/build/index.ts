@@ -79,6 +79,8 @@ export function planOutputs(o: Pick<BuildOptions, 'configs' | 'formats' | 'name'
   return { formats, name, dir: o.dir ?? '.', ...(output !== undefined && { output }) };
 }
 
+const OUTPUT_FS_ERRORS = new Set(['ENOENT', 'ENOTDIR', 'EISDIR', 'EACCES', 'EPERM', 'EROFS', 'ENOSPC', 'EDQUOT', 'EEXIST']);
+
 /** Builds the image; resolves to the paths written. */
 export async function build(o: BuildOptions): Promise<string[]> {
   const plan = planOutputs(o);
@@ -155,6 +157,9 @@ export async function buildFromConfig(config: Config, plan: BuildPlan, o: BuildO
     if ((err as NodeJS.ErrnoException).code === 'EPIPE') throw new UserError('stdout was closed before the whole image was written');
     // Interrupted: the reason, not the broken stream each part saw as a result.
     if (o.signal?.aborted) throw o.signal.reason;
+    // An output directory that cannot be made or written, a full disk: the user's to fix.
+    const fsErr = err as NodeJS.ErrnoException;
+    if (fsErr.path && fsErr.code && OUTPUT_FS_ERRORS.has(fsErr.code)) throw new UserError(`cannot write the output: ${fsErr.message}`);
     throw err;
   } finally {
     o.signal?.removeEventListener('abort', onAbort);

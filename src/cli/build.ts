@@ -57,7 +57,11 @@ export function buildCommand(): Command {
       const g = globalOptions(cmd);
       // Ctrl-C or a kill: stop, remove the partial outputs, exit 130 (as a shell reports SIGINT).
       const interrupt = new AbortController();
-      const onSignal = (sig: NodeJS.Signals) => interrupt.abort(new Interrupted(sig));
+      const onSignal = (sig: NodeJS.Signals) => {
+        interrupt.abort(new Interrupted(sig));
+        // Cleanup normally takes milliseconds; never let a stuck step keep a killed build alive.
+        setTimeout(() => process.exit(sig === 'SIGINT' ? 130 : 143), 10_000).unref();
+      };
       process.once('SIGINT', onSignal);
       process.once('SIGTERM', onSignal);
       try {
