@@ -186,12 +186,17 @@ export class TarSink {
       : new Promise<void>((resolve, reject) => {
           entry = this.pack!.entry(h, (err) => (err ? reject(err) : resolve()));
         });
+    // Awaited below; a pack destroyed meanwhile (a failed output) must not be an unhandled
+    // rejection, nor the entry's 'error' event an uncaught one (the callback reports it).
+    entryDone?.catch(() => {});
+    entry?.on('error', () => {});
     let written = 0;
     for await (const chunk of body) {
       const c = chunk as Buffer;
       written += c.length;
       for (const b of bodies) await b.put(c);
-      if (entry && !entry.write(c)) await new Promise<void>((r) => entry!.once('drain', () => r()));
+      // A destroyed pack never drains: stop waiting when the entry fails.
+      if (entry && !entry.write(c)) await Promise.race([new Promise<void>((r) => entry!.once('drain', () => r())), entryDone]);
     }
     if (written !== header.size) {
       const err = new Error(`tar entry ${header.path}: header size ${header.size} but body ${written}`);

@@ -5,17 +5,18 @@ import { PassThrough, type Readable, type Writable } from 'node:stream';
 import { basename, extname } from 'node:path';
 import { assemble } from '../assemble/index.js';
 import { CacheResolver } from '../assemble/cache-resolver.js';
+import type { ImageResolver } from '../assemble/image-source.js';
 import { TarSink } from '../assemble/tar-sink.js';
 import { InputTar } from '../assemble/input-tar.js';
-import { configToYaml, loadConfigs, type Config } from '../config/index.js';
+import { configToYaml, loadConfigs, sourcePos, type Config } from '../config/index.js';
 import { getFormat } from '../formats/registry.js';
 import type { Compression } from '../formats/types.js';
 import { LayoutStore } from '../oci/cache/index.js';
 import { showTagResolver } from '../pkg/resolver.js';
 import type { RegistryClientOptions } from '../oci/registry/client.js';
 import { UserError } from '../util/errors.js';
-import { log } from '../util/log.js';
 import { metadataFor } from './metadata.js';
+import { buildProgress, logSummary } from './progress.js';
 
 export interface BuildOptions {
   /** YAML sources, merged in order: paths, "-" (stdin) or http(s) URLs. */
@@ -39,6 +40,8 @@ export interface BuildOptions {
   registry?: RegistryClientOptions;
   /** `--input-tar`: a tar from an earlier build whose unchanged parts are copied (src/assemble/input-tar.ts). */
   inputTar?: string;
+  /** Aborting stops the build and removes its partial outputs (the CLI: SIGINT, SIGTERM). */
+  signal?: AbortSignal;
 }
 
 export interface BuildPlan {
@@ -54,7 +57,15 @@ export function planOutputs(o: Pick<BuildOptions, 'configs' | 'formats' | 'name'
   const last = o.configs[o.configs.length - 1] ?? 'linuxkit';
   let name = o.name ?? '';
   if (!name && !o.output) name = last === '-' ? 'moby' : basename(last, extname(last));
-  for (const f of formats) getFormat(f); // unknown formats fail before anything is done
+  for (const f of formats) {
+    // Unknown formats fail before anything is done, worded as LinuxKit words it.
+    try {
+      getFormat(f);
+    } catch (err) {
+      if (err instanceof UserError) throw new UserError(`error parsing formats: ${err.message}`);
+      throw err;
+    }
+  }
   if (formats.length > 1) {
     for (const f of formats) if (getFormat(f).streamable) throw new UserError(`format type ${f} must be the only format specified`);
   }
@@ -72,6 +83,8 @@ export function planOutputs(o: Pick<BuildOptions, 'configs' | 'formats' | 'name'
   return { formats, name, dir: o.dir ?? '.', ...(output !== undefined && { output }) };
 }
 
+const OUTPUT_FS_ERRORS = new Set(['ENOENT', 'ENOTDIR', 'EISDIR', 'EACCES', 'EPERM', 'EROFS', 'ENOSPC', 'EDQUOT', 'EEXIST']);
+
 /** Builds the image; resolves to the paths written. */
 export async function build(o: BuildOptions): Promise<string[]> {
   const plan = planOutputs(o);
@@ -81,14 +94,28 @@ export async function build(o: BuildOptions): Promise<string[]> {
 
 export async function buildFromConfig(config: Config, plan: BuildPlan, o: BuildOptions): Promise<string[]> {
   const store = await LayoutStore.open(o.cacheDir);
-  const resolver = new CacheResolver({ store, arch: o.arch, pull: o.pull ?? false, registry: o.registry });
+  const cacheResolver = new CacheResolver({ store, arch: o.arch, pull: o.pull ?? false, registry: o.registry });
+  const resolver = namingFailures(cacheResolver);
   // --input-tar (lk:moby/build/build.go): the old config is where the new one puts its metadata.
   const metadataPath = config.files?.filter((f) => f.metadata).pop()?.path;
   const inputTar = o.inputTar ? await InputTar.open(o.inputTar, metadataPath) : undefined;
   // Formats that take entries directly get them without a tar in between (no encoding, no
   // parsing back); a tar stream is made only when some format reads one.
   const direct = plan.formats.map((f) => getFormat(f).writeEntries !== undefined);
-  const sink = new TarSink({ tar: direct.some((d) => !d) });
+  const makesTar = direct.some((d) => !d);
+  const sink = new TarSink({ tar: makesTar });
+  const progress = buildProgress(plan.formats);
+  if (makesTar) {
+    sink.stream.on('data', (chunk: Buffer) => progress.add(chunk.length));
+    sink.stream.on('end', () => progress.assembled());
+  }
+  // A failure is reported once, through the promises below; without these listeners a stream
+  // destroyed with the error (by abort() or by a format giving up) would also crash the process
+  // with an "Unhandled 'error' event" after the message.
+  sink.stream.on('error', () => {});
+  const stdout = o.stdout ?? process.stdout;
+  // A closed pipe can raise EPIPE on stdout after the format's pipeline has let go of it.
+  if (plan.output === '-') stdout.on('error', () => {});
   // Each tar-reading format reads its own copy of the stream; pipe() waits for the slowest one.
   const copies: PassThrough[] = [];
   const writers = plan.formats.map((f, i) => {
@@ -96,10 +123,11 @@ export async function buildFromConfig(config: Config, plan: BuildPlan, o: BuildO
     const target = {
       dir: plan.dir,
       name: plan.name,
-      ...(plan.output === '-' ? { stream: o.stdout ?? process.stdout } : plan.output ? { file: plan.output } : {}),
+      ...(plan.output === '-' ? { stream: stdout } : plan.output ? { file: plan.output } : {}),
     };
     if (direct[i] && format.writeEntries) return format.writeEntries(sink.entries(), target, { compress: o.compress });
     const copy = new PassThrough({ highWaterMark: 1 << 20 });
+    copy.on('error', () => {});
     copies.push(copy);
     sink.stream.pipe(copy);
     return format.write(copy, target, { compress: o.compress });
@@ -108,23 +136,71 @@ export async function buildFromConfig(config: Config, plan: BuildPlan, o: BuildO
     resolver,
     decompressKernel: o.decompressKernel,
     ...(o.sbom !== false && { sbom: { filename: o.sbomOutput, currentTime: o.sbomCurrentTime } }),
-    files: { metadata: (kind) => metadataFor(config, kind) },
+    files: {
+      metadata: (kind) => metadataFor(config, kind),
+      // Errors about a files entry point at it in the YAML it came from.
+      position: (i) => {
+        const entry = config.files?.[i];
+        return entry ? sourcePos(entry) : undefined;
+      },
+    },
     ...(inputTar && { inputTar }),
-  }).catch((err: unknown) => {
-    // Formats see a broken stream and remove what they started.
+  })
+    // Without a tar stream to count, the assembly's end is the end of that stage.
+    .then(() => (makesTar ? undefined : progress.assembled()))
+    .catch((err: unknown) => {
+      // Formats see a broken stream and remove what they started.
+      const e = err instanceof Error ? err : new Error(String(err));
+      sink.abort(e);
+      for (const c of copies) c.destroy(e);
+      throw e;
+    });
+  const onAbort = () => {
+    const e = o.signal?.reason instanceof Error ? o.signal.reason : new UserError('the build was interrupted');
+    sink.abort(e);
+    for (const c of copies) c.destroy(e);
+  };
+  o.signal?.addEventListener('abort', onAbort, { once: true });
+  try {
+    o.signal?.throwIfAborted();
+    const [, ...written] = await Promise.all([assembling, ...writers]);
+    progress.stop();
+    const paths = written.flat();
+    logSummary(plan.output === '-' ? [] : paths);
+    return paths;
+  } catch (err) {
+    progress.stop();
+    // When a format fails first (a host tool erred), stop the assembly too: nothing reads it now.
+    // When the assembly failed first, it has aborted the stream already and `err` is its error.
     const e = err instanceof Error ? err : new Error(String(err));
     sink.abort(e);
     for (const c of copies) c.destroy(e);
-    throw e;
-  });
-  try {
-    const [, ...written] = await Promise.all([assembling, ...writers]);
-    const paths = written.flat();
-    for (const p of paths) log.info(`Wrote ${p}`);
-    return paths;
+    // `-o - | head`: the reader went away; say so in one line, not with a stack trace.
+    if ((err as NodeJS.ErrnoException).code === 'EPIPE') throw new UserError('stdout was closed before the whole image was written');
+    // Interrupted: the reason, not the broken stream each part saw as a result.
+    if (o.signal?.aborted) throw o.signal.reason;
+    // An output directory that cannot be made or written, a full disk: the user's to fix.
+    const fsErr = err as NodeJS.ErrnoException;
+    if (fsErr.path && fsErr.code && OUTPUT_FS_ERRORS.has(fsErr.code)) throw new UserError(`cannot write the output: ${fsErr.message}`);
+    throw err;
   } finally {
-    resolver.close();
+    o.signal?.removeEventListener('abort', onAbort);
+    cacheResolver.close();
   }
+}
+
+/**
+ * Every error while getting an image names the image: "cannot reach registry …" alone does
+ * not say which of a config's images was wanted.
+ */
+function namingFailures(inner: ImageResolver): ImageResolver {
+  return {
+    resolve: (ref) =>
+      inner.resolve(ref).catch((err: unknown) => {
+        if (!(err instanceof UserError) || err.message.includes(ref)) throw err;
+        throw new UserError(`image ${ref}: ${err.message}`);
+      }),
+  };
 }
 
 /** `--dry-run`: the merged config as LinuxKit prints it (Println: the document, then an empty line). */

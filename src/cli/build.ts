@@ -4,7 +4,9 @@ import { build, dryRun } from '../build/index.js';
 import { COMPRESSIONS, type Compression } from '../formats/types.js';
 import { hostArch } from '../oci/cache/index.js';
 import { UserError } from '../util/errors.js';
+import { log } from '../util/log.js';
 import { collect, globalOptions } from './context.js';
+import { ExitStatus } from './exit-status.js';
 
 export interface BuildFlags {
   name?: string;
@@ -54,7 +56,17 @@ export function buildCommand(): Command {
       if (flags.inputTar && flags.inputTar === flags.o) throw new UserError('input-tar and output file cannot be the same');
       if (flags.docker) throw new UserError('--docker needs a Docker engine; linuxkit-ts reads images from its cache only');
       const g = globalOptions(cmd);
-      await build({
+      // Ctrl-C or a kill: stop, remove the partial outputs, exit 130 (as a shell reports SIGINT).
+      const interrupt = new AbortController();
+      const onSignal = (sig: NodeJS.Signals) => {
+        interrupt.abort(new Interrupted(sig));
+        // Cleanup normally takes milliseconds; never let a stuck step keep a killed build alive.
+        setTimeout(() => process.exit(sig === 'SIGINT' ? 130 : 143), 10_000).unref();
+      };
+      process.once('SIGINT', onSignal);
+      process.once('SIGTERM', onSignal);
+      try {
+        await build({
         configs: files,
         formats: flags.format,
         name: flags.name,
@@ -70,6 +82,23 @@ export function buildCommand(): Command {
         compress: flags.compress,
         registry: { mirrors: g.mirror, certFiles: g.certFile },
         ...(flags.inputTar && { inputTar: flags.inputTar }),
+        signal: interrupt.signal,
       });
+      } catch (err) {
+        if (err instanceof Interrupted) {
+          log.error(err.message);
+          throw new ExitStatus(err.signal === 'SIGINT' ? 130 : 143);
+        }
+        throw err;
+      } finally {
+        process.off('SIGINT', onSignal);
+        process.off('SIGTERM', onSignal);
+      }
     });
+}
+
+class Interrupted extends UserError {
+  constructor(readonly signal: NodeJS.Signals) {
+    super(`interrupted (${signal}); partial outputs removed`);
+  }
 }

@@ -1,7 +1,7 @@
 // A byte-count progress bar for pulls and pushes: on an interactive terminal only
 // (showProgress), else nothing at all.
 import { Presets, SingleBar } from 'cli-progress';
-import { showProgress } from '../util/log.js';
+import { pauseStatusLine, showProgress } from '../util/log.js';
 
 export interface ByteProgress {
   add(bytes: number): void;
@@ -20,6 +20,13 @@ export function byteProgress(label: string, total: number): ByteProgress {
     },
     Presets.shades_classic,
   );
+  const resume = pauseStatusLine();
   bar.start(total, 0);
-  return { add: (n) => bar.increment(n), stop: () => bar.stop() };
+  return {
+    add: (n) => bar.increment(n),
+    stop: () => {
+      bar.stop();
+      resume();
+    },
+  };
 }

@@ -18,8 +18,41 @@ export function logLevel(): Level {
   return level;
 }
 
+/**
+ * A live one-line status on the terminal (build progress). Log lines are printed above it:
+ * cleared before a line is written, drawn again after.
+ */
+export interface StatusLine {
+  clear(): void;
+  redraw(): void;
+}
+
+let status: StatusLine | undefined;
+let statusPaused = 0;
+
+export function setStatusLine(s: StatusLine | undefined): void {
+  status = s;
+}
+
+/** Hides the status line while another display (a pull's progress bar) owns the terminal. */
+export function pauseStatusLine(): () => void {
+  if (statusPaused++ === 0) status?.clear();
+  let resumed = false;
+  return () => {
+    if (resumed) return;
+    resumed = true;
+    if (--statusPaused === 0) status?.redraw();
+  };
+}
+
+export function statusLinePaused(): boolean {
+  return statusPaused > 0;
+}
+
 function write(prefix: string, msg: string): void {
+  if (!statusPaused) status?.clear();
   process.stderr.write(prefix ? `${prefix} ${msg}\n` : `${msg}\n`);
+  if (!statusPaused) status?.redraw();
 }
 
 export const log = {
