@@ -1,8 +1,10 @@
 // `linuxkit build`: flags as LinuxKit's (lk:src/cmd/linuxkit/build.go).
 import { Command, Option } from 'commander';
+import { DEFAULT_SBOM_FILENAME } from '../assemble/sbom.js';
 import { build, dryRun } from '../build/index.js';
 import { COMPRESSIONS, type Compression } from '../formats/types.js';
 import { hostArch } from '../oci/cache/index.js';
+import { registryOptions } from '../oci/registry/index.js';
 import { UserError } from '../util/errors.js';
 import { log } from '../util/log.js';
 import { collect, globalOptions } from './context.js';
@@ -41,7 +43,7 @@ export function buildCommand(): Command {
     .option('-f, --format <format>', 'format to create (repeatable)', collect, [])
     .option('--input-tar <file>', 'tar from a previous build to reuse as input')
     .option('--no-sbom', 'do not consolidate the images\' SBOMs into one in the output')
-    .option('--sbom-output <file>', 'filename of the SBOM in the root filesystem', 'sbom.spdx.json')
+    .option('--sbom-output <file>', 'filename of the SBOM in the root filesystem', DEFAULT_SBOM_FILENAME)
     .option('--sbom-current-time', 'use the current time as the SBOM build time (not reproducible)', false)
     .option('--dry-run', 'do not build; print the final YAML, with all merges and templates', false)
     .addOption(
@@ -67,23 +69,23 @@ export function buildCommand(): Command {
       process.once('SIGTERM', onSignal);
       try {
         await build({
-        configs: files,
-        formats: flags.format,
-        name: flags.name,
-        dir: flags.dir,
-        output: flags.o,
-        cacheDir: g.cache,
-        arch: flags.arch,
-        pull: flags.pull,
-        decompressKernel: flags.decompressKernel,
-        sbom: flags.sbom,
-        sbomOutput: flags.sbomOutput,
-        sbomCurrentTime: flags.sbomCurrentTime,
-        compress: flags.compress,
-        registry: { mirrors: g.mirror, certFiles: g.certFile },
-        ...(flags.inputTar && { inputTar: flags.inputTar }),
-        signal: interrupt.signal,
-      });
+          configs: files,
+          formats: flags.format,
+          name: flags.name,
+          dir: flags.dir,
+          output: flags.o,
+          cacheDir: g.cache,
+          arch: flags.arch,
+          pull: flags.pull,
+          decompressKernel: flags.decompressKernel,
+          sbom: flags.sbom,
+          sbomOutput: flags.sbomOutput,
+          sbomCurrentTime: flags.sbomCurrentTime,
+          compress: flags.compress,
+          registry: registryOptions(g),
+          ...(flags.inputTar && { inputTar: flags.inputTar }),
+          signal: interrupt.signal,
+        });
       } catch (err) {
         if (err instanceof Interrupted) {
           log.error(err.message);

@@ -5,6 +5,7 @@ import { LayoutStore } from '../oci/cache/index.js';
 import { pushImage } from '../oci/push.js';
 import { parseReference, referenceString, repositoryName } from '../oci/reference.js';
 import { RegistryClient } from '../oci/registry/client.js';
+import { registryOptions } from '../oci/registry/index.js';
 import { buildPackage, type BuildOptions } from '../pkg/build.js';
 import { DEFAULT_BUILD_YML, DEFAULT_TAG_TEMPLATE, DEFAULT_ORG } from '../pkg/buildyml.js';
 import { canonicalRef, DEFAULT_HASH_COMMIT, ENV_PKG_ORG, loadPackage, shortRef, type PkgOptions } from '../pkg/package.js';
@@ -134,7 +135,7 @@ async function runBuild(paths: string[], flags: BuildFlags, cmd: Command, push: 
       // LinuxKit refuses to push a dirty package: its tag does not name committed sources.
       if (pkg.dirty) throw new UserError(`build complete, refusing to push dirty package ${shortRef(pkg)} (commit its changes first)`);
       const pushed = await pushImage(canonicalRef(pkg), store, undefined, {
-        registry: { mirrors: g.mirror, certFiles: g.certFile },
+        registry: registryOptions(g),
       });
       log.info(pushed.pushed ? `pkg: pushed ${pushed.ref} ${pushed.digest}` : `pkg: ${pushed.ref} was already in the registry`);
     }
@@ -174,7 +175,7 @@ async function remoteTag(fromArg: string, toArg: string, cmd: Command): Promise<
     throw new NotImplementedError(`'pkg remote-tag' between repositories (${repositoryName(from)} → ${repositoryName(to)})`);
   }
   const g = globalOptions(cmd);
-  const client = new RegistryClient({ mirrors: g.mirror, certFiles: g.certFile });
+  const client = new RegistryClient(registryOptions(g));
   try {
     const src = await client.getManifest(from);
     const existing = await client.headManifest(to);
@@ -219,7 +220,7 @@ export function pkgCommand(): Command {
           throw new UserError(`${canonicalRef(p)} is not in the cache: run 'linuxkit pkg build ${path}' first`);
         }
         process.stdout.write(`Updating index for "${shortRef(p)}"\n`);
-        const r = await pushImage(canonicalRef(p), store, undefined, { override: true, registry: { mirrors: g.mirror, certFiles: g.certFile } });
+        const r = await pushImage(canonicalRef(p), store, undefined, { override: true, registry: registryOptions(g) });
         log.info(`pkg: pushed ${r.ref} ${r.digest}`);
       }),
   );
