@@ -119,6 +119,12 @@ function runtime(r: Runtime): Ordered {
   ifDefined(o, 'interfaces', r.interfaces?.map(iface));
   if (r.bindNS && Object.values(r.bindNS).some((v) => v !== undefined)) o.push(['bindNS', namespaces(r.bindNS)]);
   ifDefined(o, 'namespace', r.namespace);
+  // linuxkit-ts extension, last so configs without it print exactly as LinuxKit prints them.
+  if (typeof r.restart === 'object') {
+    const ro: Entries = [['policy', r.restart.policy]];
+    ifDefined(ro, 'maxRetries', r.restart.maxRetries);
+    o.push(['restart', new Ordered(ro)]);
+  } else ifDefined(o, 'restart', r.restart);
   return new Ordered(o);
 }
 

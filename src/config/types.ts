@@ -187,7 +187,11 @@ export interface Runtime {
   interfaces?: Interface[];
   bindNS?: Namespaces;
   namespace?: string;
+  /** linuxkit-ts extension: restart a service that exits (docs/init.md). Absent: never, as LinuxKit. */
+  restart?: RestartPolicy | { policy: RestartPolicy; maxRetries?: number };
 }
+
+export type RestartPolicy = 'no' | 'always' | 'on-failure';
 
 export interface Namespaces {
   cgroup?: string;

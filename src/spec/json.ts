@@ -147,6 +147,8 @@ export const RUNTIME_TYPE: GoType = struct(
   f('interfaces', ptr(slice(struct(f('name', S), f('add', S), f('peer', S), f('createInRoot', B, false))))),
   f('bindNS', struct(...['cgroup', 'ipc', 'mnt', 'net', 'pid', 'user', 'uts'].map((n) => f(n, ptr(S)))), true),
   f('namespace', ptr(S)),
+  // linuxkit-ts extension; a nil pointer when absent, so it is left out (omitempty).
+  f('restart', ptr(struct(f('policy', S), f('maxRetries', 'int')))),
 );
 
 /** The bytes of config.json, exactly as LinuxKit writes them (no trailing newline). */

@@ -70,7 +70,7 @@ function mergeRuntime(label: Runtime | undefined, yaml: Runtime | undefined): Ru
   if (label === undefined) return yaml;
   if (yaml === undefined) return label;
   const out: Runtime = {};
-  for (const k of ['cgroups', 'mounts', 'mkdir', 'interfaces', 'namespace'] as const) {
+  for (const k of ['cgroups', 'mounts', 'mkdir', 'interfaces', 'namespace', 'restart'] as const) {
     const v = yaml[k] ?? label[k];
     if (v !== undefined) (out as Record<string, unknown>)[k] = v;
   }

@@ -183,6 +183,8 @@ export interface RuntimeJson {
   interfaces: RuntimeInterface[];
   bindNS: RuntimeBindNS;
   namespace: string;
+  /** linuxkit-ts extension (docs/init.md): how the init supervises a service. */
+  restart?: { policy: string; maxRetries?: number };
 }
 
 export interface RuntimeInterface {

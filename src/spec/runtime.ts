@@ -39,6 +39,11 @@ export function runtimeJson(runtime: Runtime | undefined): RuntimeJson {
       uts: ns.uts ?? '',
     },
     namespace: r.namespace ?? '',
+    // linuxkit-ts extension, always in its object form for the init; absent → not written, so
+    // runtime.json stays byte-identical to LinuxKit's for configs without it.
+    ...(r.restart !== undefined && {
+      restart: typeof r.restart === 'string' ? { policy: r.restart } : { ...r.restart },
+    }),
   };
 }
 
