@@ -1,16 +1,12 @@
 // One place for the facts about timestamps shared by every format.
-import { UserError } from '../util/errors.js';
+import { envSourceDateEpoch } from '../util/source-date-epoch.js';
 
 /** LinuxKit's `defaultModTime` (lk:src/cmd/linuxkit/moby/build/dir.go): 2017-04-18T16:30:00Z. */
 export const LINUXKIT_MOD_TIME = Date.UTC(2017, 3, 18, 16, 30, 0) / 1000;
 
 /** The epoch from the options, else $SOURCE_DATE_EPOCH, else LinuxKit's fixed date. */
 export function sourceDateEpoch(explicit?: number): number {
-  if (explicit !== undefined) return explicit;
-  const env = process.env.SOURCE_DATE_EPOCH;
-  if (env === undefined || env === '') return LINUXKIT_MOD_TIME;
-  if (!/^\d+$/.test(env)) throw new UserError(`SOURCE_DATE_EPOCH must be a number of seconds, not "${env}"`);
-  return Number(env);
+  return explicit ?? envSourceDateEpoch() ?? LINUXKIT_MOD_TIME;
 }
 
 /**
@@ -19,7 +15,5 @@ export function sourceDateEpoch(explicit?: number): number {
  * already fixed by the image contents, so the output is reproducible either way.
  */
 export function clampEpoch(explicit?: number): number | undefined {
-  if (explicit !== undefined) return explicit;
-  const env = process.env.SOURCE_DATE_EPOCH;
-  return env === undefined || env === '' ? undefined : sourceDateEpoch();
+  return explicit ?? envSourceDateEpoch();
 }

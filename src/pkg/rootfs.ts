@@ -10,6 +10,7 @@ import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import tar from 'tar-stream';
 import { UserError } from '../util/errors.js';
+import { envSourceDateEpoch } from '../util/source-date-epoch.js';
 
 export interface FsEntry {
   path: string; // relative, no leading "/" or "./", no trailing "/"
@@ -25,11 +26,7 @@ export interface FsEntry {
 
 /** SOURCE_DATE_EPOCH when set (seconds), else 0: the one timestamp every entry gets. */
 export function sourceDateEpoch(): number {
-  const v = process.env.SOURCE_DATE_EPOCH;
-  if (v === undefined || v === '') return 0;
-  const n = Number(v);
-  if (!Number.isInteger(n) || n < 0) throw new UserError(`SOURCE_DATE_EPOCH must be a non-negative integer, not "${v}"`);
-  return n;
+  return envSourceDateEpoch() ?? 0;
 }
 
 /** "./usr/bin/" and "/usr/bin" → "usr/bin"; rejects paths that climb out with "..". */
