@@ -101,6 +101,9 @@ interface BuildFlags {
   nobuild: boolean;
   dryRun: boolean;
   release?: string;
+  dockerfile?: string;
+  buildArgFile?: string[];
+  progress?: string;
 }
 
 async function runBuild(paths: string[], flags: BuildFlags, cmd: Command, push: boolean): Promise<void> {
@@ -121,6 +124,10 @@ async function runBuild(paths: string[], flags: BuildFlags, cmd: Command, push: 
   const bo: BuildOptions = { force: flags.force, sbom: flags.sbomScanner !== 'false' };
   if (flags.platforms) bo.platforms = flags.platforms;
   if (flags.skipPlatforms) bo.skipPlatforms = flags.skipPlatforms;
+  if (flags.dockerfile) bo.dockerfile = flags.dockerfile;
+  if (flags.buildArgFile) bo.buildArgFiles = flags.buildArgFile;
+  if (flags.sbomScanner && flags.sbomScanner !== 'false') bo.sbomScanner = flags.sbomScanner;
+  if (flags.progress) bo.progress = flags.progress;
   for (const pkg of pkgs) {
     if (flags.nobuild && !doPush) throw new UserError('--nobuild only makes sense with --push');
     if (!flags.nobuild) {
