@@ -168,7 +168,8 @@ function buildFlags(cmd: Command): Command {
     .option('--manifest', 'Create and push multi-arch manifest', true)
     .option('--sbom-scanner <scanner>', "SBOM scanner; 'false' for no SBOM (daemonless packages always record their Debian packages otherwise)")
     .option('--dockerfile <file>', 'Dockerfile to use for building the image')
-    .option('--build-arg-file <file...>', 'Files containing build arguments (Dockerfile packages)')
+    // Repeatable, one file each time (LinuxKit's StringArray), so it does not swallow the package paths.
+    .option('--build-arg-file <file>', 'File of build arguments, one key=value per line, overriding buildArgs in build.yml; may be repeated', (f: string, all: string[] = []) => [...all, f])
     .addOption(new Option('--progress <type>', 'Set type of progress output').choices(['auto', 'plain', 'tty']).default('auto'))
     .option('--ssh <spec...>', 'SSH agent config to use for build (BuildKit only)')
     .option('--dry-run', 'Do not actually build, just print what would be built', false);

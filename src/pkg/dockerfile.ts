@@ -135,8 +135,10 @@ async function runDocker<T>(engine: EngineChoice, run: DockerRun<T>): Promise<T 
   const status = code.status === 'fulfilled' ? code.value : undefined;
   if (code.status === 'rejected') throw new UserError(`cannot run docker: ${(code.reason as Error).message}`);
   if (status !== 0) {
-    const tail = relay.lastLines();
-    throw new UserError(`docker ${run.args.slice(0, 2).join(' ')} failed (exit ${status})${tail ? `:\n${tail}` : ''}`);
+    const words = run.args.slice(0, 2).filter((a) => !a.startsWith('-')).join(' ');
+    // Its output was shown as it came, unless -q: then its last lines are the explanation.
+    const tail = logLevel() >= Level.Info ? '' : relay.lastLines();
+    throw new UserError(`docker ${words} failed (exit ${status})${tail ? `:\n${tail}` : ': its output is above'}`);
   }
   if (result.status === 'rejected') throw result.reason as Error;
   return result.value;
