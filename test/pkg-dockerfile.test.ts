@@ -207,6 +207,22 @@ describe('pkg build of a Dockerfile package with a real Docker engine', () => {
     assert.match(arm.stderr, /cannot build lktest\/hello:\S+ for linux\/arm64: the engine has no buildx.*install docker buildx/);
   });
 
+  it('finds the engine through the current docker context, as the docker CLI does', (t) => {
+    if (skip(t)) return;
+    // The context is made by the real docker CLI, so its on-disk layout is the CLI's own.
+    const config = join(tmp, 'docker-config');
+    const denv = { ...process.env, DOCKER_CONFIG: config, DOCKER_HOST: '' };
+    execFileSync('docker', ['context', 'create', 'lkt-test', '--docker', `host=${(engine as { host: string }).host}`], { env: denv, stdio: 'ignore' });
+    execFileSync('docker', ['context', 'create', 'lkt-dead', '--docker', `host=unix://${join(tmp, 'dead-context.sock')}`], { env: denv, stdio: 'ignore' });
+    execFileSync('docker', ['context', 'use', 'lkt-test'], { env: denv, stdio: 'ignore' });
+    const ok = runCli(['--cache', cache, 'pkg', 'build', '--force', scratchPkg], { env: denv });
+    assert.equal(ok.status, 0, ok.stderr);
+    assert.match(ok.stderr, /with the Docker engine at docker context "lkt-test" \(unix:\/\/\S+docker\.sock\)/);
+    const dead = runCli(['--cache', cache, 'pkg', 'build', '--force', scratchPkg], { env: { ...denv, DOCKER_CONTEXT: 'lkt-dead' } });
+    assert.equal(dead.status, 1);
+    assert.match(dead.stderr, /none answers: tried docker context "lkt-dead" \(unix:\/\/\S+dead-context\.sock\): \S+dead-context\.sock does not exist/);
+  });
+
   it('runs RUN steps on a base image taken from the linuxkit cache (a daemonless package)', (t) => {
     if (skip(t)) return;
     const base = makePkg('bb', {
