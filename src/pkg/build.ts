@@ -30,6 +30,7 @@ export interface BuildOptions {
   buildArgFiles?: string[];
   sbomScanner?: string;
   progress?: string;
+  ssh?: string[];
 }
 
 export interface BuildResult {
@@ -171,6 +172,7 @@ async function buildWithDocker(pkg: Package, store: ImageStore, opts: BuildOptio
     ...(opts.buildArgFiles ? { buildArgFiles: opts.buildArgFiles } : {}),
     ...(opts.sbomScanner ? { sbomScanner: opts.sbomScanner } : {}),
     ...(opts.progress ? { progress: opts.progress } : {}),
+    ...(opts.ssh ? { ssh: opts.ssh } : {}),
     sbom: opts.sbom ?? true,
   });
   return { ref: canonicalRef(pkg), descriptor: r.descriptor, size: r.size, skipped: false };

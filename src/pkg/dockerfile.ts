@@ -37,6 +37,8 @@ export interface DockerfileBuildOptions {
   /** A BuildKit SBOM generator image (--sbom-scanner), buildx only. */
   sbomScanner?: string;
   progress?: string;
+  /** SSH agent sockets or keys for RUN --mount=type=ssh (buildx only). */
+  ssh?: string[];
 }
 
 export interface DockerfileBuildResult {
@@ -225,6 +227,7 @@ export async function buildDockerfilePackage(pkg: Package, store: LayoutStore, o
   const sources = contextSources(pkg);
   const bases = await cachedBases(store, dockerfile, settings);
   const ociExport = builder.kind === 'buildx' && builder.driver !== 'docker';
+  if (opts.ssh?.length && builder.kind !== 'buildx') throw new UserError(`--ssh needs docker buildx, which the engine's CLI does not have`);
   if (opts.sbom !== false && !ociExport) log.info(`pkg: no SBOM: only a BuildKit builder (buildx, not the docker driver) scans images`);
 
   const manifests: Descriptor[] = [];
@@ -238,6 +241,7 @@ export async function buildDockerfilePackage(pkg: Package, store: LayoutStore, o
       for (const b of bases) flags.push('--build-context', `${b.name}=oci-layout://${store.dir}@${b.root.digest}`);
       if (opts.sbom !== false) flags.push(`--sbom=${opts.sbomScanner ? `generator=${opts.sbomScanner}` : 'true'}`);
       if (opts.progress && opts.progress !== 'auto') flags.push('--progress', opts.progress);
+      for (const s of opts.ssh ?? []) flags.push('--ssh', s);
       root = await runDocker(engine, {
         args: ['buildx', 'build', ...flags, '--output', 'type=oci,dest=-', '-'],
         stdin: contextTar(sources),
@@ -246,7 +250,7 @@ export async function buildDockerfilePackage(pkg: Package, store: LayoutStore, o
       });
     } else {
       for (const b of bases) await loadIntoEngine(store, engine, b.ref, platform);
-      root = await buildAndSave(store, engine, builder, flags, sources, plat);
+      root = await buildAndSave(store, engine, builder, flags, sources, plat, opts.ssh);
     }
     const got = await platformManifests(store, root!);
     const images = got.filter((d) => !isAttestation(d));
@@ -281,11 +285,12 @@ async function buildAndSave(
   flags: string[],
   sources: ReturnType<typeof contextSources>,
   plat: string,
+  ssh?: string[],
 ): Promise<Descriptor> {
   const tmp = mkdtempSync(join(tmpdir(), 'linuxkit-docker-'));
   try {
     const iidfile = join(tmp, 'iid');
-    const args = builder.kind === 'buildx' ? ['buildx', 'build', '--load', ...flags] : ['build', ...flags];
+    const args = builder.kind === 'buildx' ? ['buildx', 'build', '--load', ...flags, ...(ssh ?? []).flatMap((x) => ['--ssh', x])] : ['build', ...flags];
     await runDocker(engine, {
       args: [...args, '--iidfile', iidfile, '-'],
       stdin: contextTar(sources),
