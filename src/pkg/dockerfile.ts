@@ -124,18 +124,33 @@ async function runDocker<T>(engine: EngineChoice, run: DockerRun<T>): Promise<T 
     child.on('error', reject);
     child.on('close', (code) => resolveP(code));
   });
+  let inputError: Error | undefined;
   if (run.stdin && child.stdin) {
-    run.stdin.on('error', (e) => child.stdin!.destroy(e));
+    // A context file that cannot be read stops the build; that, not docker's complaint about a
+    // short tar, is the error to report.
+    run.stdin.on('error', (e) => {
+      inputError = e;
+      child.stdin!.destroy();
+      child.kill('SIGTERM');
+    });
     child.stdin.on('error', () => {}); // the CLI may stop reading early; its exit status says why
     run.stdin.pipe(child.stdin);
   }
   let consumed: Promise<T> | undefined;
-  if (run.consume) consumed = run.consume(child.stdout!);
-  else relay.feed(child.stdout);
+  if (run.consume) {
+    consumed = run.consume(child.stdout!);
+    // If the importer gives up, the CLI must not block forever writing to a pipe nobody reads.
+    consumed.catch(() => {
+      child.stdout!.resume();
+      child.kill('SIGTERM');
+    });
+  } else relay.feed(child.stdout);
   // Both are awaited: a failed CLI is reported as such even if the importer choked first.
   const [code, result] = await Promise.allSettled([exited, consumed ?? Promise.resolve(undefined)]);
   const status = code.status === 'fulfilled' ? code.value : undefined;
   if (code.status === 'rejected') throw new UserError(`cannot run docker: ${(code.reason as Error).message}`);
+  if (inputError) throw new UserError(`cannot send the build context to docker: ${inputError.message}`);
+  if (result.status === 'rejected' && status === null) throw result.reason as Error; // we stopped it
   if (status !== 0) {
     const words = run.args.slice(0, 2).filter((a) => !a.startsWith('-')).join(' ');
     // Its output was shown as it came, unless -q: then its last lines are the explanation.
