@@ -195,6 +195,18 @@ describe('pkg build of a Dockerfile package with a real Docker engine', () => {
     assert.equal(ex.status, 0, ex.stderr);
     assert.equal(readFileSync(join(fsDir, 'hello'), 'utf8'), 'hello from a Dockerfile\n');
     assert.equal(readFileSync(join(fsDir, 'etc/motd'), 'utf8'), 'motd\n');
+
+    // `linuxkit build` takes it as an onboot container: its rootfs, and the config label's binds in config.json.
+    const yml = join(tmp, 'uses-hello.yml');
+    writeFileSync(yml, `onboot:\n  - name: hello\n    image: ${tag}\n`);
+    const out = join(tmp, 'uses-hello.tar');
+    const b = runCli(['--cache', cache, 'build', '--format', 'tar', '-o', out, yml]);
+    assert.equal(b.status, 0, b.stderr);
+    const list = execFileSync('tar', ['-tf', out], { encoding: 'utf8' });
+    assert.match(list, /^containers\/onboot\/000-hello\/(rootfs|lower)\/hello$/m);
+    const spec = JSON.parse(execFileSync('tar', ['-xOf', out, 'containers/onboot/000-hello/config.json'], { encoding: 'utf8' })) as { process: { args: string[] }; mounts: Array<{ destination: string }> };
+    assert.deepEqual(spec.process.args, ['/hello'], 'the Dockerfile CMD');
+    assert.ok(spec.mounts.some((m) => m.destination === '/etc/resolv.conf'), 'the bind from org.mobyproject.config');
   });
 
   it('finds it in the cache the second time, and an explicit foreign platform is an error', (t) => {
