@@ -202,9 +202,9 @@ describe('pkg build of a Dockerfile package with a real Docker engine', () => {
     const out = join(tmp, 'uses-hello.tar');
     const b = runCli(['--cache', cache, 'build', '--format', 'tar', '-o', out, yml]);
     assert.equal(b.status, 0, b.stderr);
-    const list = execFileSync('tar', ['-tf', out], { encoding: 'utf8' });
+    const list = execFileSync('tar', ['-tf', out], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] });
     assert.match(list, /^containers\/onboot\/000-hello\/(rootfs|lower)\/hello$/m);
-    const spec = JSON.parse(execFileSync('tar', ['-xOf', out, 'containers/onboot/000-hello/config.json'], { encoding: 'utf8' })) as { process: { args: string[] }; mounts: Array<{ destination: string }> };
+    const spec = JSON.parse(execFileSync('tar', ['-xOf', out, 'containers/onboot/000-hello/config.json'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] })) as { process: { args: string[] }; mounts: Array<{ destination: string }> };
     assert.deepEqual(spec.process.args, ['/hello'], 'the Dockerfile CMD');
     assert.ok(spec.mounts.some((m) => m.destination === '/etc/resolv.conf'), 'the bind from org.mobyproject.config');
   });
