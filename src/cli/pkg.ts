@@ -101,6 +101,10 @@ interface BuildFlags {
   nobuild: boolean;
   dryRun: boolean;
   release?: string;
+  dockerfile?: string;
+  buildArgFile?: string[];
+  progress?: string;
+  ssh?: string[];
 }
 
 async function runBuild(paths: string[], flags: BuildFlags, cmd: Command, push: boolean): Promise<void> {
@@ -121,13 +125,18 @@ async function runBuild(paths: string[], flags: BuildFlags, cmd: Command, push: 
   const bo: BuildOptions = { force: flags.force, sbom: flags.sbomScanner !== 'false' };
   if (flags.platforms) bo.platforms = flags.platforms;
   if (flags.skipPlatforms) bo.skipPlatforms = flags.skipPlatforms;
+  if (flags.dockerfile) bo.dockerfile = flags.dockerfile;
+  if (flags.buildArgFile) bo.buildArgFiles = flags.buildArgFile;
+  if (flags.sbomScanner && flags.sbomScanner !== 'false') bo.sbomScanner = flags.sbomScanner;
+  if (flags.progress) bo.progress = flags.progress;
+  if (flags.ssh) bo.ssh = flags.ssh;
   for (const pkg of pkgs) {
     if (flags.nobuild && !doPush) throw new UserError('--nobuild only makes sense with --push');
     if (!flags.nobuild) {
       const started = Date.now();
       const r = await buildPackage(pkg, store, bo);
       if (!r.skipped) {
-        log.info(`pkg: built ${shortRef(pkg)} in ${((Date.now() - started) / 1000).toFixed(1)}s: ${r.descriptor.digest}, ${(r.size / 1e6).toFixed(1)} MB compressed`);
+        log.info(`pkg: built ${shortRef(pkg)} in ${((Date.now() - started) / 1000).toFixed(1)}s: ${r.descriptor.digest}, ${(r.size / 1e6).toFixed(1)} MB of layers`);
       }
       process.stdout.write(`${r.ref} ${r.descriptor.digest}${r.skipped ? ' (cached)' : ` ${r.size}`}\n`);
     }
@@ -161,9 +170,10 @@ function buildFlags(cmd: Command): Command {
     .option('--manifest', 'Create and push multi-arch manifest', true)
     .option('--sbom-scanner <scanner>', "SBOM scanner; 'false' for no SBOM (daemonless packages always record their Debian packages otherwise)")
     .option('--dockerfile <file>', 'Dockerfile to use for building the image')
-    .option('--build-arg-file <file...>', 'Files containing build arguments (Dockerfile packages)')
+    // Repeatable, one file each time (LinuxKit's StringArray), so it does not swallow the package paths.
+    .option('--build-arg-file <file>', 'File of build arguments, one key=value per line, overriding buildArgs in build.yml; may be repeated', (f: string, all: string[] = []) => [...all, f])
     .addOption(new Option('--progress <type>', 'Set type of progress output').choices(['auto', 'plain', 'tty']).default('auto'))
-    .option('--ssh <spec...>', 'SSH agent config to use for build (BuildKit only)')
+    .option('--ssh <spec>', 'SSH agent socket or keys for the build, as docker buildx --ssh takes them; may be repeated (buildx only)', (v: string, all: string[] = []) => [...all, v])
     .option('--dry-run', 'Do not actually build, just print what would be built', false);
 }
 

@@ -1,10 +1,10 @@
 // `pkg build` for one package: daemonless (build.yml has a `debian:` block) → Debian packages
 // fetched with the host's apt, unpacked, edited (remove/copy/symlinks), written as one
 // deterministic layer into the image store under docker.io/org/image:tag. A Dockerfile package
-// needs a Docker/BuildKit engine, which this tool does not drive yet.
+// is built by a Docker engine (dockerfile.ts).
 import { existsSync, lstatSync } from 'node:fs';
-import { connect } from 'node:net';
 import { join } from 'node:path';
+import { LayoutStore } from '../oci/cache/index.js';
 import type { ImageStore } from '../oci/store.js';
 import type { Descriptor, Platform } from '../oci/types.js';
 import { UserError } from '../util/errors.js';
@@ -12,6 +12,7 @@ import { log } from '../util/log.js';
 import { aptArchitectures, defaultDebCacheDir, fetchDeb, resolvePackages, type DebInfo } from './apt.js';
 import { storeImage, runtimeConfig, type PlatformImage } from './image.js';
 import { addAppletLinks, listApplets } from './busybox.js';
+import { buildDockerfilePackage } from './dockerfile.js';
 import { kernelImage } from './kernel.js';
 import { writeLayer } from './layer.js';
 import { canonicalRef, shortRef, type Package } from './package.js';
@@ -24,6 +25,12 @@ export interface BuildOptions {
   skipPlatforms?: string;
   sbom?: boolean;
   debCache?: string;
+  // Dockerfile packages only (LinuxKit's flags of the same names)
+  dockerfile?: string;
+  buildArgFiles?: string[];
+  sbomScanner?: string;
+  progress?: string;
+  ssh?: string[];
 }
 
 export interface BuildResult {
@@ -84,7 +91,7 @@ export async function buildPackage(pkg: Package, store: ImageStore, opts: BuildO
       return { ref, descriptor: existing, size: 0, skipped: true };
     }
   }
-  if (!pkg.yml.debian) await refuseDockerfile(pkg);
+  if (!pkg.yml.debian) return buildWithDocker(pkg, store, opts);
   const platforms = choosePlatforms(pkg, opts);
   const images: PlatformImage[] = [];
   for (const platform of platforms) images.push(await buildPlatform(pkg, platform, store, opts));
@@ -151,33 +158,22 @@ function addCopy(fs: Rootfs, pkg: Package, src: string, dst: string, mode?: numb
   else fs.addFile(to, from, mode ?? (st.mode & 0o111 ? 0o755 : 0o644));
 }
 
-const DOCKER_SOCKET = '/var/run/docker.sock';
-
-/** True if a Docker engine answers on its socket within a short time. */
-export async function dockerAnswers(socket = DOCKER_SOCKET, timeoutMs = 1000): Promise<boolean> {
-  if (!existsSync(socket)) return false;
-  return new Promise((resolveP) => {
-    const s = connect(socket);
-    const done = (ok: boolean): void => {
-      s.destroy();
-      resolveP(ok);
-    };
-    s.setTimeout(timeoutMs, () => done(false));
-    s.on('error', () => done(false));
-    s.on('connect', () => s.write('GET /_ping HTTP/1.0\r\n\r\n'));
-    s.on('data', (d: Buffer) => done(d.toString().startsWith('HTTP/')));
+async function buildWithDocker(pkg: Package, store: ImageStore, opts: BuildOptions): Promise<BuildResult> {
+  // The engine's output is imported by the cache's own importer, which needs the layout store.
+  if (!(store instanceof LayoutStore)) throw new Error('Dockerfile packages are built into a LayoutStore');
+  const skip = new Set(parsePlatforms(opts.skipPlatforms ?? '').map((p) => p.architecture));
+  const platforms = opts.platforms
+    ? parsePlatforms(opts.platforms)
+    : pkg.yml.arches.map((architecture) => ({ os: 'linux', architecture }));
+  const r = await buildDockerfilePackage(pkg, store, {
+    platforms: platforms.filter((p) => !skip.has(p.architecture)),
+    explicitPlatforms: Boolean(opts.platforms),
+    ...(opts.dockerfile ? { dockerfile: opts.dockerfile } : {}),
+    ...(opts.buildArgFiles ? { buildArgFiles: opts.buildArgFiles } : {}),
+    ...(opts.sbomScanner ? { sbomScanner: opts.sbomScanner } : {}),
+    ...(opts.progress ? { progress: opts.progress } : {}),
+    ...(opts.ssh ? { ssh: opts.ssh } : {}),
+    sbom: opts.sbom ?? true,
   });
-}
-
-async function refuseDockerfile(pkg: Package): Promise<never> {
-  const dockerfile = join(pkg.dir, pkg.yml.dockerfile);
-  const socket = process.env.DOCKER_HOST?.startsWith('unix://') ? process.env.DOCKER_HOST.slice(7) : DOCKER_SOCKET;
-  const answers = await dockerAnswers(socket);
-  const why = answers
-    ? `a Docker engine answers on ${socket}, but driving BuildKit is not implemented in linuxkit-ts yet`
-    : `it needs a Docker/BuildKit engine, and none answers on ${socket}`;
-  throw new UserError(
-    `cannot build ${shortRef(pkg)} from ${existsSync(dockerfile) ? dockerfile : 'a Dockerfile'}: ${why}. ` +
-      `Packages with a "debian:" block in build.yml build without any engine (see docs/pkg.md).`,
-  );
+  return { ref: canonicalRef(pkg), descriptor: r.descriptor, size: r.size, skipped: false };
 }

@@ -13,7 +13,7 @@ import { join, resolve } from 'node:path';
 import { UserError } from '../util/errors.js';
 import { log } from '../util/log.js';
 
-function git(dir: string, args: string[]): { status: number | null; stdout: string; stderr: string } {
+export function git(dir: string, args: string[]): { status: number | null; stdout: string; stderr: string } {
   log.debug(`git -C ${dir} ${args.join(' ')}`);
   const r = spawnSync('git', ['-C', dir, ...args], { encoding: 'utf8' });
   if (r.error) throw new UserError(`cannot run git: ${r.error.message}`);

@@ -61,6 +61,9 @@ export function loadPackage(pkgDir: string, opts: PkgOptions = {}): Package {
   const ymlFile = join(dir, opts.buildYml ?? DEFAULT_BUILD_YML);
   if (!existsSync(ymlFile)) throw new UserError(`${dir} is not a package: ${ymlFile} does not exist`);
   const yml = loadBuildYml(ymlFile);
+  // --network/--nonetwork and --disable-cache/--enable-cache override build.yml, as in LinuxKit.
+  if (opts.network !== undefined) yml.network = opts.network;
+  if (opts.disableCache !== undefined) yml.disableCache = opts.disableCache;
   const commit = opts.hashCommit ?? DEFAULT_HASH_COMMIT;
 
   let org = yml.org;
