@@ -99,6 +99,7 @@ describe('dhcpcd, sshd and redis packages, booted with user networking', { timeo
   let vm: VmHandle | undefined;
   let servicesUp = false;
   let poweredOff = false;
+  let servicesAt = 0;
 
   before(async () => {
     ensureAptLists();
@@ -157,6 +158,7 @@ files:
     });
     await vm.waitFor(/linuxkit-ts: [\d.]+ services started/, 300_000);
     servicesUp = true;
+    servicesAt = Date.now();
   });
 
   after(() => {
@@ -165,22 +167,25 @@ files:
     if (!poweredOff) process.stderr.write(`--- console ---\n${vm.text()}\n--- end ---\n`);
   });
 
-  it('dhcpcd -1 (onboot) gets 10.0.2.15 from qemu\'s user network and exits 0', () => {
+  it('dhcpcd -1 (onboot) gets 10.0.2.15 from qemu\'s user network and exits 0', (t) => {
     assert.ok(servicesUp);
     const console = vm!.text();
+    // The boot's timeline, for the record (guest uptime in seconds).
+    for (const m of console.matchAll(/^linuxkit-ts: ([\d.]+) ((?:init start|onboot|service|services started).*?)\r?$/gm)) t.diagnostic(`${m[1]} ${m[2]}`);
     assert.match(console, /eth0: leased 10\.0\.2\.15 for \d+ seconds/);
     assert.match(console, /linuxkit-ts: [\d.]+ onboot 000-dhcpcd done status=0/);
     for (const s of ['dhcpcd', 'sshd', 'redis']) assert.match(console, new RegExp(`linuxkit-ts: [\\d.]+ service ${s} started`));
   });
 
   let loggedIn = '';
-  it('ssh logs in with the key from `files:` and runs a command in the guest', async () => {
+  it('ssh logs in with the key from `files:` and runs a command in the guest', async (t) => {
     const cmd = 'uname -r; ip -4 -o addr show dev eth0; cat /etc/resolv.conf; grep leased /var/log/dhcpcd.log; echo "sum=$((6 * 7))"';
     const r = await retry(180_000, async () => {
       const x = await ssh(keys.files, sshPort, cmd);
       return x.status === 0 ? x : undefined;
     });
     assert.ok(r, 'no successful ssh login within 3 minutes');
+    t.diagnostic(`first ssh login ${((Date.now() - servicesAt) / 1000).toFixed(1)} s after "services started" was seen`);
     loggedIn = r.stdout;
     const lines = r.stdout.split('\n');
     assert.equal(lines[0], debianCloudKernel().release, 'the command ran in the guest (its kernel)');
