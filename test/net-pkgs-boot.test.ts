@@ -11,9 +11,9 @@
 // - finally a command over ssh asks init for a poweroff and qemu exits 0.
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { connect } from 'node:net';
-import { dirname, join } from 'node:path';
+import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { LayoutStore } from '../src/oci/cache/index.js';
 import { freePort } from '../src/oci/registry/testing.js';
@@ -226,21 +226,4 @@ files:
     assert.match(vm!.text(), /linuxkit-ts: [\d.]+ shutdown done/);
     poweredOff = true;
   });
-});
-
-// examples/sshd.yml and examples/redis-os.yml name packages made on another branch (getty,
-// rngd, sysctl): resolved and validated here once every package they name exists.
-describe('examples/sshd.yml and examples/redis-os.yml', () => {
-  for (const name of ['sshd', 'redis-os']) {
-    const file = join(ROOT, 'examples', `${name}.yml`);
-    const text = existsSync(file) ? readFileSync(file, 'utf8') : '';
-    const missing = [...text.matchAll(/"@pkg:([^"]+)"/g)].map((m) => join(dirname(file), m[1]!)).filter((d) => !existsSync(join(d, 'build.yml')));
-    it(`${name}.yml resolves and validates (build --dry-run)`, { skip: missing.length ? `packages not here yet: ${missing.join(', ')}` : false }, () => {
-      assert.ok(text, `${file} exists`);
-      const r = runCli(['build', '--dry-run', file]);
-      assert.equal(r.status, 0, r.stderr);
-      assert.doesNotMatch(r.stdout, /@pkg:/);
-      assert.match(r.stdout, /docker\.io\/linuxkit\/(sshd|redis):/);
-    });
-  }
 });
