@@ -5,7 +5,6 @@
 // container's line, the service's marker, then a clean poweroff that runs onshutdown and ends
 // qemu with status 0. Downloads (.deb files) are cached in ~/.cache/linuxkit-ts.
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -14,18 +13,13 @@ import { LayoutStore } from '../src/oci/cache/index.js';
 import { buildPackage } from '../src/pkg/build.js';
 import { canonicalRef, loadPackage } from '../src/pkg/package.js';
 import { boot } from './fixtures/boot.js';
+import { ensureAptLists } from './fixtures/debian.js';
 import { ROOT, runCli } from './helpers.js';
 
 const tmp = mkdtempSync(join(tmpdir(), 'e2e-boot-test-'));
 after(() => rmSync(tmp, { recursive: true, force: true }));
 
 const PACKAGES = ['kernel', 'init', 'crun', 'busybox'];
-
-/** apt's package lists, fetched once on a machine that has none (a fresh one, a cleaned image). */
-function ensureAptLists(): void {
-  const policy = execFileSync('apt-cache', ['policy', 'crun'], { encoding: 'utf8' });
-  if (!/Candidate: (?!\(none\))\S/.test(policy)) execFileSync('apt-get', ['update', '-qq'], { stdio: 'ignore' });
-}
 
 function stages(console: string): Array<{ t: number; what: string }> {
   return [...console.matchAll(/linuxkit-ts: (\d+\.\d+) (.*?)\r?$/gm)].map((m) => ({ t: Number(m[1]), what: m[2]! }));
