@@ -51,6 +51,8 @@ export function generated(h: Partial<OutEntry> & Pick<OutEntry, 'path' | 'type'>
 
 /** Size of the pieces the tar stream is handed out in. */
 const OUT_PIECE = 256 * 1024;
+/** Data pieces at least this large are handed on without being copied into a piece. */
+const DIRECT = 64 * 1024;
 const ZEROS = Buffer.alloc(1024);
 
 /**
@@ -86,6 +88,14 @@ class TarOut {
   }
 
   async write(b: Uint8Array): Promise<void> {
+    if (b.length >= DIRECT && b instanceof Buffer) {
+      // A large piece of file data (a decompressor's output) goes on as it is, after what is
+      // pending: copying it would allocate as much again, and every 64 MB of new buffers costs
+      // the process a full garbage collection.
+      if (this.fill > 0) await this.flush();
+      await this.hand(b);
+      return;
+    }
     let off = 0;
     while (off < b.length) {
       const n = Math.min(b.length - off, OUT_PIECE - this.fill);
@@ -103,10 +113,14 @@ class TarOut {
   }
 
   private async flush(): Promise<void> {
-    if (this.error) throw this.error;
     const p = this.fill === OUT_PIECE ? this.piece : this.piece.subarray(0, this.fill);
     this.piece = Buffer.allocUnsafe(OUT_PIECE);
     this.fill = 0;
+    await this.hand(p);
+  }
+
+  private async hand(p: Buffer): Promise<void> {
+    if (this.error) throw this.error;
     if (!this.stream.push(p)) await new Promise<void>((r) => (this.wakeWriter = r));
     if (this.error) throw this.error;
   }

@@ -5,6 +5,7 @@ import { PassThrough, type Readable, type Writable } from 'node:stream';
 import { basename, extname } from 'node:path';
 import { assemble } from '../assemble/index.js';
 import { CacheResolver } from '../assemble/cache-resolver.js';
+import { tuneGcForBuild } from '../assemble/gc-tuning.js';
 import type { ImageResolver } from '../assemble/image-source.js';
 import { TarSink } from '../assemble/tar-sink.js';
 import { InputTar } from '../assemble/input-tar.js';
@@ -93,6 +94,7 @@ export async function build(o: BuildOptions): Promise<string[]> {
 }
 
 export async function buildFromConfig(config: Config, plan: BuildPlan, o: BuildOptions): Promise<string[]> {
+  tuneGcForBuild();
   const store = await LayoutStore.open(o.cacheDir);
   const cacheResolver = new CacheResolver({ store, arch: o.arch, pull: o.pull ?? false, registry: o.registry });
   const resolver = namingFailures(cacheResolver);
@@ -125,7 +127,7 @@ export async function buildFromConfig(config: Config, plan: BuildPlan, o: BuildO
       name: plan.name,
       ...(plan.output === '-' ? { stream: stdout } : plan.output ? { file: plan.output } : {}),
     };
-    if (direct[i] && format.writeEntries) return format.writeEntries(sink.entries(), target, { compress: o.compress });
+    if (direct[i] && format.writeEntries) return format.writeEntries(sink.entries(), target, { compress: o.compress, memberCache: process.env.LKTS_MC });
     const copy = new PassThrough({ highWaterMark: 1 << 20 });
     copy.on('error', () => {});
     copies.push(copy);
