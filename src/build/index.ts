@@ -11,6 +11,7 @@ import { TarSink } from '../assemble/tar-sink.js';
 import { InputTar } from '../assemble/input-tar.js';
 import { configToYaml, loadConfigs, sourcePos, type Config } from '../config/index.js';
 import { getFormat } from '../formats/registry.js';
+import { defaultMemberCache } from '../formats/segments.js';
 import type { Compression } from '../formats/types.js';
 import { LayoutStore } from '../oci/cache/index.js';
 import { showTagResolver } from '../pkg/resolver.js';
@@ -127,12 +128,14 @@ export async function buildFromConfig(config: Config, plan: BuildPlan, o: BuildO
       name: plan.name,
       ...(plan.output === '-' ? { stream: stdout } : plan.output ? { file: plan.output } : {}),
     };
-    if (direct[i] && format.writeEntries) return format.writeEntries(sink.entries(), target, { compress: o.compress, memberCache: process.env.LKTS_MC });
+    // Initrds are made of members, unchanged ones taken from the member cache (src/formats/segments.ts).
+    const options = { compress: o.compress, memberCache: defaultMemberCache() };
+    if (direct[i] && format.writeEntries) return format.writeEntries(sink.entries(), target, options);
     const copy = new PassThrough({ highWaterMark: 1 << 20 });
     copy.on('error', () => {});
     copies.push(copy);
     sink.stream.pipe(copy);
-    return format.write(copy, target, { compress: o.compress });
+    return format.write(copy, target, options);
   });
   const assembling = assemble(config, sink, {
     resolver,
