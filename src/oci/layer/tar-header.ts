@@ -98,7 +98,15 @@ function decodeOct(b: Buffer, off: number, len: number): number {
   while (end < end0 && b[end] !== 32) end++;
   while (i < end && b[i] === 0) i++;
   if (end === i) return 0;
-  return parseInt(b.toString('latin1', i, end), 8);
+  // parseInt(text, 8) without making the text: digits up to the first non-octal byte, NaN if none.
+  let v = 0;
+  let digits = 0;
+  for (; i < end; i++, digits++) {
+    const d = b[i]! - 48;
+    if (d < 0 || d > 7) break;
+    v = v * 8 + d;
+  }
+  return digits === 0 ? NaN : v;
 }
 
 /** Decodes one header block; null for an all-zero block (tar-stream skips those). Throws on a bad checksum. */
