@@ -19,7 +19,7 @@
 // and renamed into place; a member deleted or replaced under a reader fails its check and is
 // compressed again. The cache is bounded: after each build the least recently used members are
 // deleted beyond `maxBytes`.
-import { createHash, randomBytes, webcrypto } from 'node:crypto';
+import { createHash, randomBytes, type Hash } from 'node:crypto';
 import { copyFile, mkdir, open, readdir, readFile, rename, rm, stat, truncate, utimes, writeFile, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
 import { toolCacheDir } from '../run/cache-dir.js';
@@ -28,40 +28,15 @@ import { PatchWindow, type ChunkConsumer } from './chunker.js';
 import { createCompressor, type Compressor } from './compress/index.js';
 import type { Compression } from './types.js';
 
-/** Bump when the bytes of a member for the same input change (cpio writer, chunking…), or digests. */
-const MEMBER_FORMAT = 2;
+/** Bump when the bytes of a member for the same input change (cpio writer, chunking…). */
+const MEMBER_FORMAT = 1;
 /** Members smaller than this are not worth a cache file. */
 const MIN_CACHED = 1024 * 1024;
 /** Default bound of the cache's members, in bytes. */
 export const DEFAULT_CACHE_MAX = 1024 * 1024 * 1024;
 /** Index entries (one small file per origin) not used for this long are deleted. */
 const INDEX_MAX_AGE_MS = 30 * 24 * 3600 * 1000;
-/** Pieces digested on their own (PieceDigest); member files are read in pieces of this size. */
 const COPY_PIECE = 1024 * 1024;
-/** Piece digests in flight at once (each holds a copy of its piece). */
-const DIGESTS_AHEAD = 4;
-
-/**
- * SHA-256 over SHA-256s of consecutive pieces: each piece is hashed on libuv's thread pool
- * (WebCrypto's digest), off the main thread and on both cores, instead of 300 MB of
- * hash.update() on the main thread per build. Pieces must be cut the same way every time
- * (the cpio's fixed-size chunks; files read in COPY_PIECE pieces).
- */
-class PieceDigest {
-  private readonly pending: Array<Promise<ArrayBuffer>> = [];
-  private readonly done: Buffer[] = [];
-
-  /** Takes a copy of `piece` at once: the caller may reuse it when this resolves. */
-  async update(piece: Buffer): Promise<void> {
-    this.pending.push(webcrypto.subtle.digest('SHA-256', piece));
-    if (this.pending.length > DIGESTS_AHEAD) this.done.push(Buffer.from(await this.pending.shift()!));
-  }
-
-  async hex(): Promise<string> {
-    for (const p of this.pending.splice(0)) this.done.push(Buffer.from(await p));
-    return createHash('sha256').update(Buffer.concat(this.done)).digest('hex');
-  }
-}
 
 export interface SegmentOptions {
   compress: Compression;
@@ -79,7 +54,7 @@ interface Segment {
   origin: string;
   cpio: CpioWriter;
   window: PatchWindow;
-  hash: PieceDigest;
+  hash: Hash;
   size: number;
   /** Compressing as it streams (first time), or spooling (a cached member is expected). */
   compressor?: Compressor;
@@ -152,7 +127,7 @@ export class SegmentedInitrd {
   }
 
   private async start(origin: string): Promise<Segment> {
-    const hash = new PieceDigest();
+    const hash = createHash('sha256');
     const seg = { origin, hash, size: 0 } as Segment;
     const expected = origin && this.opts.cacheDir ? await this.expectedDigest(origin) : undefined;
     let consumer: ChunkConsumer;
@@ -162,8 +137,9 @@ export class SegmentedInitrd {
       seg.spool = { path, handle, expected };
       consumer = {
         write: async (chunk) => {
+          hash.update(chunk);
           seg.size += chunk.length;
-          await Promise.all([hash.update(chunk), handle.write(chunk)]);
+          await handle.write(chunk);
         },
       };
     } else {
@@ -172,8 +148,9 @@ export class SegmentedInitrd {
       seg.compressor = compressor;
       consumer = {
         write: async (chunk) => {
+          hash.update(chunk);
           seg.size += chunk.length;
-          await Promise.all([hash.update(chunk), compressor.write(chunk)]);
+          await compressor.write(chunk);
         },
       };
     }
@@ -186,7 +163,7 @@ export class SegmentedInitrd {
   private async finish(seg: Segment, last: boolean): Promise<void> {
     if (last) await seg.cpio.end();
     await seg.window.end();
-    const digest = await seg.hash.hex();
+    const digest = seg.hash.digest('hex');
     if (seg.spool) {
       await seg.spool.handle.close();
       if (digest === seg.spool.expected && (await this.appendCached(digest))) {
@@ -210,15 +187,15 @@ export class SegmentedInitrd {
   /** Appends a file to the body; its SHA-256 and size. */
   private async append(path: string): Promise<{ sha256: string; size: number }> {
     const out = await this.body_();
-    const h = new PieceDigest();
+    const h = createHash('sha256');
     let size = 0;
     await copyInto(path, async (piece) => {
+      h.update(piece);
       size += piece.length;
-      const at = this.written;
+      await writeAll(out, piece, this.written);
       this.written += piece.length;
-      await Promise.all([h.update(piece), writeAll(out, piece, at)]);
     });
-    return { sha256: await h.hex(), size };
+    return { sha256: h.digest('hex'), size };
   }
 
   /** Appends the cached member for `digest` if it is intact; false (body unchanged) if not. */
@@ -339,17 +316,9 @@ async function copyInto(path: string, each: (piece: Buffer) => Promise<void>): P
   try {
     const buf = Buffer.allocUnsafe(COPY_PIECE);
     for (;;) {
-      // Whole pieces (a short read is not the end), so that PieceDigest cuts files the same way.
-      let have = 0;
-      for (;;) {
-        const { bytesRead } = await fh.read(buf, have, buf.length - have);
-        if (bytesRead === 0) break;
-        have += bytesRead;
-        if (have === buf.length) break;
-      }
-      if (have === 0) break;
-      await each(buf.subarray(0, have));
-      if (have < buf.length) break;
+      const { bytesRead } = await fh.read(buf, 0, buf.length);
+      if (bytesRead === 0) break;
+      await each(buf.subarray(0, bytesRead));
     }
   } finally {
     await fh.close();
