@@ -243,6 +243,13 @@ test('kernel+initrd with a member cache: unchanged parts come from the cache, ou
     assert.notDeepEqual(gunzipSync(third), gunzipSync(first));
     assert.equal((await readdir(members)).filter((f) => !f.endsWith('.sum')).length, 2);
     assert.ok(!(await readdir(dir)).some((f) => f.includes('.tmp') || f.includes('spool') || f.includes('member')), 'no temporary files left');
+
+    // A build that fails half-way (warm cache: spooling) leaves nothing behind, here or in the cache.
+    const before = (await readdir(dir)).sort();
+    const broken = truncatedTarStream(originImage('modules v1'), 1_500_000);
+    await assert.rejects(getFormat('kernel+initrd').write(broken, { dir, name: 'broken' }, { memberCache: cache }), /Unexpected end/);
+    assert.deepEqual((await readdir(dir)).sort(), before, 'nothing left in the output directory');
+    assert.ok(!(await readdir(members)).some((f) => f.endsWith('.tmp')), 'no temporary files in the cache');
   }));
 
 test('tar-kernel-initrd: kernel, initrd.img, cmdline, ucode.cpio with LinuxKit headers', () =>
