@@ -4,16 +4,20 @@
 # Each case: one warm-up run, then RUNS timed runs, each a fresh process under /usr/bin/time -v;
 # prints the median wall time, CPU (user+sys of node and its children), peak RSS (largest
 # process) and output sizes, and the ratio to LinuxKit v1.2.0's published figures.
+# kernel+initrd cases say how the initrd member cache (docs/formats.md) is set: `:cold` gives
+# every run a new, empty cache (a first build), `:warm` one cache shared by the warm-up and the
+# timed runs (a rebuild with nothing changed), `:off` none (LINUXKIT_INITRD_CACHE=off).
 #
 # usage: npm run build && bench/build.sh [RUNS]        (RUNS default 5)
 # env:   CACHE=/tmp/lkbench-cache  (make it with /work/shared/bench/make-images.sh CACHE)
-#        BENCH=/work/shared/bench  CASES="large:tar large:kernel+initrd minimal:tar minimal:kernel+initrd"
+#        BENCH=/work/shared/bench
+#        CASES="large:tar large:kernel+initrd:cold large:kernel+initrd:warm minimal:tar minimal:kernel+initrd:cold minimal:kernel+initrd:warm"
 #        NODE_FLAGS="--cpu-prof --cpu-prof-dir=/tmp/prof"  (extra node flags, e.g. to profile)
 set -euo pipefail
 RUNS=${1:-5}
 CACHE=${CACHE:-/tmp/lkbench-cache}
 BENCH=${BENCH:-/work/shared/bench}
-CASES=${CASES:-"large:tar large:kernel+initrd minimal:tar minimal:kernel+initrd"}
+CASES=${CASES:-"large:tar large:kernel+initrd:cold large:kernel+initrd:warm minimal:tar minimal:kernel+initrd:cold minimal:kernel+initrd:warm"}
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 [ -d "$CACHE/blobs" ] || { echo "no OCI layout at $CACHE (run $BENCH/make-images.sh $CACHE)" >&2; exit 2; }
 [ -f "$ROOT/dist/src/cli/main.js" ] || { echo "build first: npm run build" >&2; exit 2; }
@@ -21,9 +25,9 @@ ROOT=$(cd "$(dirname "$0")/.." && pwd)
 # LinuxKit v1.2.0 on a 2-core machine of this kind (bench README): wall s, cpu s, peak RSS MiB.
 lk() {
   case $1 in
-    large:kernel+initrd) echo "5.23 7.31 407" ;;
+    large:kernel+initrd*) echo "5.23 7.31 407" ;;
     large:tar) echo "3.48 3.61 408" ;;
-    minimal:kernel+initrd) echo "2.27 3.04 448" ;;
+    minimal:kernel+initrd*) echo "2.27 3.04 448" ;;
     minimal:tar) echo "1.86 2.10 366" ;;
   esac
 }
@@ -33,15 +37,21 @@ echo "linuxkit build benchmark: $(nproc) cores, node $(node --version), cache $C
 echo "NOTE: this machine is shared and noisy (other jobs run at the same time; ±25 % between runs is usual):"
 echo "      compare medians run in the same session, and read ratios, not absolute figures."
 echo "load average before: $(cut -d' ' -f1-3 /proc/loadavg)"
-printf '\n%-22s %8s %8s %9s  %-34s %s\n' case wall_s cpu_s rss_MiB "ratio to LinuxKit (wall cpu rss)" outputs
+printf '\n%-27s %8s %8s %9s  %-34s %s\n' case wall_s cpu_s rss_MiB "ratio to LinuxKit (wall cpu rss)" outputs
 for c in $CASES; do
-  yml=${c%%:*} fmt=${c#*:}
+  IFS=: read -r yml fmt mode <<<"$c"
   walls=() cpus=() rsss=()
+  members=$(mktemp -d /tmp/lkbench-members.XXXXXX)
   for ((i = 0; i <= RUNS; i++)); do
     out=$(mktemp -d /tmp/lkbench-out.XXXXXX)
     t=$(mktemp)
+    case $mode in
+      cold) rm -rf "$members" && mkdir "$members" && initrd_cache=$members ;;
+      off) initrd_cache=off ;;
+      *) initrd_cache=$members ;;
+    esac
     # shellcheck disable=SC2086
-    /usr/bin/time -v -o "$t" node ${NODE_FLAGS:-} "$ROOT/bin/linuxkit.js" build --cache "$CACHE" --dir "$out" \
+    LINUXKIT_INITRD_CACHE=$initrd_cache /usr/bin/time -v -o "$t" node ${NODE_FLAGS:-} "$ROOT/bin/linuxkit.js" build --cache "$CACHE" --dir "$out" \
       --name "$yml" -f "$fmt" "$BENCH/$yml.yml" 2>"$out.log" >/dev/null || { cat "$out.log" "$t" >&2; exit 1; }
     wall=$(awk -F': ' '/Elapsed \(wall clock\)/ {n=split($2,p,":"); s=0; for(j=1;j<=n;j++) s=s*60+p[j]; print s}' "$t")
     cpu=$(awk -F': ' '/User time/ {u=$2} /System time/ {s=$2} END {print u+s}' "$t")
@@ -50,12 +60,13 @@ for c in $CASES; do
     rm -rf "$out" "$out.log" "$t"
     if ((i > 0)); then walls+=("$wall"); cpus+=("$cpu"); rsss+=("$rss"); fi
   done
+  rm -rf "$members"
   w=$(printf '%s\n' "${walls[@]}" | median)
   u=$(printf '%s\n' "${cpus[@]}" | median)
   r=$(printf '%s\n' "${rsss[@]}" | median)
   read -r lw lu lr <<<"$(lk "$c")"
   ratio=$(awk -v w="$w" -v u="$u" -v r="$r" -v lw="$lw" -v lu="$lu" -v lr="$lr" 'BEGIN {printf "%.2fx %.2fx %.2fx", w/lw, u/lu, r/lr}')
-  printf '%-22s %8.2f %8.2f %9s  %-34s %s\n' "$c" "$w" "$u" "$r" "$ratio" "$sizes"
+  printf '%-27s %8.2f %8.2f %9s  %-34s %s\n' "$c" "$w" "$u" "$r" "$ratio" "$sizes"
   echo "    runs: wall ${walls[*]} | cpu ${cpus[*]} | rss ${rsss[*]}" 
 done
 echo "load average after: $(cut -d' ' -f1-3 /proc/loadavg)"

@@ -69,8 +69,8 @@ export async function writeImageTree(sink: TarSink, image: ResolvedImage | undef
     if (EXCLUDED.has(name) || REPLACED[name] !== undefined) {
       // Replaced files: LinuxKit writes its own version here and then, because it does not
       // count it as found, a second time with the required files; the second one wins on
-      // unpacking. We write only that one (docs/compatibility/assemble.md).
-      body.resume();
+      // unpacking. We write only that one (docs/compatibility/assemble.md). The body is left
+      // alone (ResolvedImage.entries skips it).
       continue;
     }
     const out: OutEntry = { ...entry, path: opts.prefix + name, pax: pax() };
@@ -80,7 +80,6 @@ export async function writeImageTree(sink: TarSink, image: ResolvedImage | undef
     }
     if (entry.type === 'link' && entry.linkname) out.linkname = opts.prefix + entry.linkname;
     await sink.add(out, entry.type === 'file' ? body : undefined);
-    if (entry.type !== 'file') body.resume();
   }
   for (const req of REQUIRED) {
     if (found.has(req.path)) continue;

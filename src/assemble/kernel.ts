@@ -59,9 +59,8 @@ export async function writeKernel(sink: TarSink, k: KernelConfig, image: Resolve
     } else if (isFile && names.ucode && entry.path === names.ucode) {
       await makeBoot();
       await sink.add(generated({ path: 'boot/ucode.cpio', type: 'file', mode: entry.mode, size: entry.size, pax }), body);
-    } else {
-      body.resume();
     }
+    // Other entries' bodies are left alone: the reader skips them.
   }
   if (!foundKernel) throw new UserError(`kernel image ${image.ref} has no kernel file "${names.binary}"`);
   if (names.tar && !foundTar) {

@@ -2,15 +2,14 @@
 // Every entry carries LinuxKit's PAX records saying where it came from (LINUXKIT.source,
 // LINUXKIT.location), which `--input-tar` uses to reuse parts of an earlier build.
 import { Readable } from 'node:stream';
-import tar from 'tar-stream';
+import type tar from 'tar-stream';
 import { sourceDateEpoch } from '../formats/defaults.js';
 import type { TarEntry } from '../oci/layer/entry.js';
-import { installBinaryPax, xattrsToPax } from '../oci/layer/pax.js';
+import { xattrsToPax } from '../oci/layer/pax.js';
+import { encodeHeaders, type EncodeHeader } from '../oci/layer/tar-header.js';
+import { chunksOf, TarBody } from '../oci/layer/tar-reader.js';
 import type { TarEntry as FormatTarEntry } from '../formats/tar-input.js';
 import { EntryChannel } from './entry-channel.js';
-
-// xattr values are raw bytes: keep them so through tar-stream's PAX codec.
-installBinaryPax();
 
 /** A file's contents: a Node Readable or a streamx one, both async-iterable. */
 export type EntryBody = AsyncIterable<Uint8Array> & { resume(): unknown };
@@ -52,43 +51,91 @@ export function generated(h: Partial<OutEntry> & Pick<OutEntry, 'path' | 'type'>
 
 /** Size of the pieces the tar stream is handed out in. */
 const OUT_PIECE = 256 * 1024;
+/** Data pieces at least this large are handed on without being copied into a piece. */
+const DIRECT = 64 * 1024;
+const ZEROS = Buffer.alloc(1024);
 
 /**
- * The pack's output as a Node Readable, in pieces of about OUT_PIECE bytes. tar-stream emits
- * every 512-byte header and every body chunk on its own; handed on like that, each becomes a
- * write() on the file (a thread pool round trip) and a stream hop in every format, which
- * measured as a large share of a build's CPU time.
+ * The output tar stream, written in pieces of OUT_PIECE bytes: headers (tar-header.ts, the bytes
+ * tar-stream's pack made) and data are copied into the piece being filled. Handing on every
+ * 512-byte header and body chunk on its own made each a write() on the file (a thread pool
+ * round trip) and a stream hop in every format, which measured as a large share of a build's
+ * CPU time; so did tar-stream's per-entry streams, which this replaces.
  */
-function coalesced(pack: tar.Pack): Readable {
-  let pending: Buffer[] = [];
-  let size = 0;
-  const flush = (): boolean => {
-    const piece = pending.length === 1 ? pending[0]! : Buffer.concat(pending, size);
-    pending = [];
-    size = 0;
-    return out.push(piece);
-  };
-  const out = new Readable({
-    highWaterMark: 2 * OUT_PIECE,
-    read: () => {
-      pack.resume();
-    },
-    destroy: (err, cb) => {
-      pack.destroy(err ?? undefined);
-      cb(err);
-    },
-  });
-  pack.on('data', (chunk: unknown) => {
-    pending.push(chunk as Buffer);
-    size += (chunk as Buffer).length;
-    if (size >= OUT_PIECE && !flush()) pack.pause();
-  });
-  pack.on('end', () => {
-    if (size > 0) flush();
-    out.push(null);
-  });
-  pack.on('error', (err: Error) => out.destroy(err));
-  return out;
+class TarOut {
+  readonly stream: Readable;
+  private piece = Buffer.allocUnsafe(OUT_PIECE);
+  private fill = 0;
+  private wakeWriter?: () => void;
+  private error?: Error;
+
+  constructor() {
+    this.stream = new Readable({
+      highWaterMark: 2 * OUT_PIECE,
+      read: () => this.wake(),
+      destroy: (err, cb) => {
+        this.error ??= err ?? new Error('the tar output was closed');
+        this.wake();
+        cb(err);
+      },
+    });
+  }
+
+  private wake(): void {
+    const w = this.wakeWriter;
+    this.wakeWriter = undefined;
+    w?.();
+  }
+
+  async write(b: Uint8Array): Promise<void> {
+    if (b.length >= DIRECT && b instanceof Buffer) {
+      // A large piece of file data (a decompressor's output) goes on as it is, after what is
+      // pending: copying it would allocate as much again, and every 64 MB of new buffers costs
+      // the process a full garbage collection.
+      if (this.fill > 0) await this.flush();
+      await this.hand(b);
+      return;
+    }
+    let off = 0;
+    while (off < b.length) {
+      const n = Math.min(b.length - off, OUT_PIECE - this.fill);
+      this.piece.set(n === b.length ? b : b.subarray(off, off + n), this.fill);
+      this.fill += n;
+      off += n;
+      if (this.fill === OUT_PIECE) await this.flush();
+    }
+  }
+
+  /** Zeros up to the next 512-byte boundary after `size` bytes of data. */
+  pad(size: number): Promise<void> {
+    const n = (512 - (size % 512)) % 512;
+    return n === 0 ? Promise.resolve() : this.write(ZEROS.subarray(0, n));
+  }
+
+  private async flush(): Promise<void> {
+    const p = this.fill === OUT_PIECE ? this.piece : this.piece.subarray(0, this.fill);
+    this.piece = Buffer.allocUnsafe(OUT_PIECE);
+    this.fill = 0;
+    await this.hand(p);
+  }
+
+  private async hand(p: Buffer): Promise<void> {
+    if (this.error) throw this.error;
+    if (!this.stream.push(p)) await new Promise<void>((r) => (this.wakeWriter = r));
+    if (this.error) throw this.error;
+  }
+
+  /** Two zero blocks end the archive. */
+  async end(): Promise<void> {
+    await this.write(ZEROS);
+    if (this.fill > 0) await this.flush();
+    this.stream.push(null);
+  }
+
+  destroy(err: Error): void {
+    this.error ??= err;
+    this.stream.destroy(err);
+  }
 }
 
 export interface TarSinkOptions {
@@ -100,17 +147,18 @@ export interface TarSinkOptions {
 }
 
 export class TarSink {
-  private readonly pack?: tar.Pack;
+  private readonly out?: TarOut;
   /** The tar stream as a Node stream; it must be consumed while entries are added. */
   readonly stream: Readable;
   private readonly channels: EntryChannel[] = [];
+  private finishing?: Promise<void>;
 
   constructor(opts: TarSinkOptions = {}) {
     if (opts.tar === false) {
       this.stream = Readable.from([]);
     } else {
-      this.pack = tar.pack();
-      this.stream = coalesced(this.pack);
+      this.out = new TarOut();
+      this.stream = this.out.stream;
     }
   }
 
@@ -144,82 +192,82 @@ export class TarSink {
     };
     const pax = { ...(header.xattrs && xattrsToPax(header.xattrs)), ...header.pax };
     if (Object.keys(pax).length > 0) h.pax = pax;
-    // Taken before pack.entry(), which fills in defaults on `h` in place.
     const bodies = this.channels.map((c) => c.offer(asReadBack(h)));
+    const size = h.type === 'file' ? h.size! : 0;
+    if (this.out) await this.out.write(encodeHeaders(packed(h)));
     if (body === undefined || typeof body === 'string' || Buffer.isBuffer(body)) {
       const buf = body === undefined ? undefined : Buffer.from(body);
-      if (buf && header.type === 'file' && buf.length !== header.size) {
-        throw new Error(`tar entry ${header.path}: header size ${header.size} but body ${buf.length}`);
+      if (buf && buf.length !== size) {
+        throw new Error(`tar entry ${header.path}: header size ${size} but body ${buf.length}`);
       }
-      const packed = !this.pack
-        ? undefined
-        : new Promise<void>((resolve, reject) => {
-            const cb = (err?: Error | null) => (err ? reject(err) : resolve());
-            if (buf) this.pack!.entry(h, buf, cb);
-            else this.pack!.entry(h, cb);
-          });
-      for (const b of bodies) {
-        if (buf && header.type === 'file' && buf.length > 0) await b.put(buf);
-        b.end();
+      if (buf && buf.length > 0) {
+        if (this.out) await this.out.write(buf);
+        for (const b of bodies) await b.put(buf);
       }
-      await packed;
+      for (const b of bodies) b.end();
+      if (this.out) await this.out.pad(size);
       await Promise.all(bodies.map((b) => b.finished));
       return;
     }
     if (header.type !== 'file') {
-      // Bodies of non-files are empty; drain so the source can move on.
-      body.resume();
+      // Bodies of non-files are empty; a tar reader's body needs nothing (it skips what is
+      // left unread), other streams are drained so the source can move on.
+      if (!(body instanceof TarBody)) body.resume();
       for (const b of bodies) b.end();
-      if (this.pack) {
-        await new Promise<void>((resolve, reject) => {
-          this.pack!.entry(h, (err) => (err ? reject(err) : resolve()));
-        });
-      }
       await Promise.all(bodies.map((b) => b.finished));
       return;
     }
-    // tar-stream's entry is a streamx Writable: feed it by hand, honouring write()'s
-    // backpressure, rather than through Node's pipeline().
-    let entry: ReturnType<tar.Pack['entry']> | undefined;
-    const entryDone = !this.pack
-      ? undefined
-      : new Promise<void>((resolve, reject) => {
-          entry = this.pack!.entry(h, (err) => (err ? reject(err) : resolve()));
-        });
-    // Awaited below; a pack destroyed meanwhile (a failed output) must not be an unhandled
-    // rejection, nor the entry's 'error' event an uncaught one (the callback reports it).
-    entryDone?.catch(() => {});
-    entry?.on('error', () => {});
     let written = 0;
-    for await (const chunk of body) {
-      const c = chunk as Buffer;
+    for await (const chunk of chunksOf(body)) {
+      const c = Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength);
       written += c.length;
+      if (written > size) break;
       for (const b of bodies) await b.put(c);
-      // A destroyed pack never drains: stop waiting when the entry fails.
-      if (entry && !entry.write(c)) await Promise.race([new Promise<void>((r) => entry!.once('drain', () => r())), entryDone]);
+      if (this.out) await this.out.write(c);
     }
-    if (written !== header.size) {
-      const err = new Error(`tar entry ${header.path}: header size ${header.size} but body ${written}`);
+    if (written !== size) {
+      const err = new Error(`tar entry ${header.path}: header size ${size} but body ${written}`);
       this.abort(err);
       throw err;
     }
     for (const b of bodies) b.end();
-    entry?.end(undefined as never);
-    await entryDone;
+    if (this.out) await this.out.pad(size);
     await Promise.all(bodies.map((b) => b.finished));
   }
 
   /** Ends the tar stream (two zero blocks). */
   finish(): void {
-    this.pack?.finalize();
+    this.finishing = this.out?.end();
+    // A failure here is the stream's error, which its consumer sees.
+    this.finishing?.catch(() => undefined);
     for (const c of this.channels) c.finish();
   }
 
   /** Aborts the stream: consumers see an error instead of a truncated but valid tar. */
   abort(err: Error): void {
-    this.pack?.destroy(err);
+    this.out?.destroy(err);
     for (const c of this.channels) c.abort(err);
   }
+}
+
+/** The header with tar-stream pack's defaults filled in (what it encoded). */
+function packed(h: tar.Header): EncodeHeader {
+  const type = h.type ?? 'file';
+  return {
+    name: h.name,
+    type,
+    mode: h.mode || (type === 'directory' ? 0o755 : 0o644),
+    uid: h.uid || 0,
+    gid: h.gid || 0,
+    size: !h.size || type === 'symlink' ? 0 : h.size,
+    mtime: h.mtime ?? new Date(),
+    linkname: h.linkname ?? undefined,
+    uname: h.uname,
+    gname: h.gname,
+    devmajor: h.devmajor,
+    devminor: h.devminor,
+    ...(h.pax ? { pax: h.pax as Record<string, string> } : {}),
+  };
 }
 
 /**

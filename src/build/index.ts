@@ -5,11 +5,13 @@ import { PassThrough, type Readable, type Writable } from 'node:stream';
 import { basename, extname } from 'node:path';
 import { assemble } from '../assemble/index.js';
 import { CacheResolver } from '../assemble/cache-resolver.js';
+import { tuneGcForBuild } from '../assemble/gc-tuning.js';
 import type { ImageResolver } from '../assemble/image-source.js';
 import { TarSink } from '../assemble/tar-sink.js';
 import { InputTar } from '../assemble/input-tar.js';
 import { configToYaml, loadConfigs, sourcePos, type Config } from '../config/index.js';
 import { getFormat } from '../formats/registry.js';
+import { defaultMemberCache } from '../formats/segments.js';
 import type { Compression } from '../formats/types.js';
 import { LayoutStore } from '../oci/cache/index.js';
 import { showTagResolver } from '../pkg/resolver.js';
@@ -93,6 +95,7 @@ export async function build(o: BuildOptions): Promise<string[]> {
 }
 
 export async function buildFromConfig(config: Config, plan: BuildPlan, o: BuildOptions): Promise<string[]> {
+  tuneGcForBuild();
   const store = await LayoutStore.open(o.cacheDir);
   const cacheResolver = new CacheResolver({ store, arch: o.arch, pull: o.pull ?? false, registry: o.registry });
   const resolver = namingFailures(cacheResolver);
@@ -125,12 +128,14 @@ export async function buildFromConfig(config: Config, plan: BuildPlan, o: BuildO
       name: plan.name,
       ...(plan.output === '-' ? { stream: stdout } : plan.output ? { file: plan.output } : {}),
     };
-    if (direct[i] && format.writeEntries) return format.writeEntries(sink.entries(), target, { compress: o.compress });
+    // Initrds are made of members, unchanged ones taken from the member cache (src/formats/segments.ts).
+    const options = { compress: o.compress, memberCache: defaultMemberCache() };
+    if (direct[i] && format.writeEntries) return format.writeEntries(sink.entries(), target, options);
     const copy = new PassThrough({ highWaterMark: 1 << 20 });
     copy.on('error', () => {});
     copies.push(copy);
     sink.stream.pipe(copy);
-    return format.write(copy, target, { compress: o.compress });
+    return format.write(copy, target, options);
   });
   const assembling = assemble(config, sink, {
     resolver,

@@ -1,11 +1,12 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { mkdtemp, readFile, readdir, rm, stat, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, readdir, rm, stat, utimes, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { formatNames, getFormat } from './registry.js';
+import { pruneMemberCache } from './segments.js';
 import { tarStream, truncatedTarStream, type FixtureEntry } from '../../test/fixtures/tar.js';
 import { UserError } from '../util/errors.js';
 import { LINUXKIT_MOD_TIME } from './defaults.js';
@@ -187,10 +188,10 @@ function originImage(moduleText: string): FixtureEntry[] {
   ];
 }
 
-test('kernel+initrd with a member cache: unchanged parts come from the cache, output unchanged', () =>
+test('kernel+initrd with a member cache: unchanged parts come from the cache, output unchanged, cache checked and bounded', () =>
   withDir(async (dir) => {
     const cache = join(dir, 'cache');
-    const build = async (name: string, moduleText: string, memberCache?: string) => {
+    const build = async (name: string, moduleText: string, memberCache?: string | false) => {
       await getFormat('kernel+initrd').write(tarStream(originImage(moduleText)), { dir, name }, { memberCache });
       return readFile(join(dir, `${name}-initrd.img`));
     };
@@ -209,23 +210,46 @@ test('kernel+initrd with a member cache: unchanged parts come from the cache, ou
     assert.equal((await stat(join(x, 'bin/sh'))).size, 5000);
     assert.equal((await stat(join(x, 'lib/modules/6.6/b.ko'))).ino, (await stat(join(x, 'lib/modules/6.6/a.ko'))).ino);
 
-    // The kernel part (> 1 MiB) was cached. Replace the cached member by an equivalent one with
-    // other bytes (same content, gzip -9): the next build must use it as is.
+    // The output does not depend on the cache: without one, and warm, the same bytes.
+    assert.deepEqual(await build('nocache', 'modules v1', false), first, 'same bytes without a cache');
+    // The kernel part (> 1 MiB) was cached; a warm build uses it (and marks it recently used).
     const members = join(cache, 'members');
-    const [cached] = await readdir(members);
+    const cached = (await readdir(members)).find((f) => !f.endsWith('.sum'));
     assert.ok(cached, 'a member was cached');
-    const marker = Buffer.from(spawnSync('sh', ['-c', `gzip -dc ${join(members, cached!)} | gzip -9n`]).stdout);
-    await writeFile(join(members, cached!), marker);
+    const member = join(members, cached!);
+    const original = await readFile(member);
+    await utimes(member, new Date(1e9), new Date(1e9));
     const second = await build('second', 'modules v1', cache);
-    assert.deepEqual(second.subarray(0, marker.length), marker, 'kernel member taken from the cache');
-    assert.deepEqual(gunzipSync(second), gunzipSync(first));
+    assert.deepEqual(second, first, 'warm build: same bytes');
+    assert.ok((await stat(member)).mtimeMs > Date.now() - 600_000, 'kernel member taken from the cache');
+
+    // A cached member whose bytes changed (another compressor, a disk error) is not used: the
+    // part is compressed again, the output is unchanged and the cache entry repaired.
+    const other = Buffer.from(spawnSync('sh', ['-c', `gzip -dc ${member} | gzip -9n`]).stdout);
+    await writeFile(member, other);
+    assert.deepEqual(await build('tampered', 'modules v1', cache), first, 'a tampered member is not used');
+    assert.deepEqual(await readFile(member), original, 'the cache entry is repaired');
+    await writeFile(member, original.subarray(0, 1000));
+    assert.deepEqual(await build('truncated', 'modules v1', cache), first, 'a truncated member is not used');
+
+    // Pruning to a size bound drops least recently used members; builds go on the same.
+    await pruneMemberCache(cache, 0);
+    assert.deepEqual((await readdir(members)).length, 0);
+    assert.deepEqual(await build('pruned', 'modules v1', cache), first);
 
     // A changed kernel part is compressed again (and cached under its new digest).
     const third = await build('third', 'modules v2', cache);
     assert.deepEqual(names(gunzipSync(third)), names(gunzipSync(await build('plain2', 'modules v2'))));
     assert.notDeepEqual(gunzipSync(third), gunzipSync(first));
-    assert.equal((await readdir(members)).length, 2);
+    assert.equal((await readdir(members)).filter((f) => !f.endsWith('.sum')).length, 2);
     assert.ok(!(await readdir(dir)).some((f) => f.includes('.tmp') || f.includes('spool') || f.includes('member')), 'no temporary files left');
+
+    // A build that fails half-way (warm cache: spooling) leaves nothing behind, here or in the cache.
+    const before = (await readdir(dir)).sort();
+    const broken = truncatedTarStream(originImage('modules v1'), 1_500_000);
+    await assert.rejects(getFormat('kernel+initrd').write(broken, { dir, name: 'broken' }, { memberCache: cache }), /Unexpected end/);
+    assert.deepEqual((await readdir(dir)).sort(), before, 'nothing left in the output directory');
+    assert.ok(!(await readdir(members)).some((f) => f.endsWith('.tmp')), 'no temporary files in the cache');
   }));
 
 test('tar-kernel-initrd: kernel, initrd.img, cmdline, ucode.cpio with LinuxKit headers', () =>

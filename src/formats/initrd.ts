@@ -33,10 +33,13 @@ export interface InitrdOptions {
   threads?: number;
   clampMtime?: number;
   /**
-   * Directory for compressed members of unchanged parts (segments.ts); gzip and zstd only.
-   * Without it the initrd is one compressed stream.
+   * gzip and zstd: the initrd as one compressed member per part of the image (segments.ts), with
+   * members of unchanged parts taken from this cache directory; `false`: members, no cache. Absent:
+   * one compressed stream.
    */
-  memberCache?: string;
+  memberCache?: string | false;
+  /** Bound of the member cache in bytes (segments.ts DEFAULT_CACHE_MAX if absent). */
+  memberCacheMax?: number;
 }
 
 /** The PAX records the build puts on every entry to say where it came from (lk:moby/const.go). */
@@ -62,8 +65,8 @@ export function tarToInitrd(input: Readable, paths: InitrdPaths, opts: InitrdOpt
 
 /** tarToInitrd on entries already parsed (or never made into a tar: OutputFormat.writeEntries). */
 export async function entriesToInitrd(entries: AsyncIterable<TarEntry>, paths: InitrdPaths, opts: InitrdOptions): Promise<InitrdResult> {
-  if (opts.memberCache && (opts.compress === 'gzip' || opts.compress === 'zstd')) {
-    return tarToSegmentedInitrd(entries, paths, { ...opts, memberCache: opts.memberCache });
+  if (opts.memberCache !== undefined && (opts.compress === 'gzip' || opts.compress === 'zstd')) {
+    return tarToSegmentedInitrd(entries, paths, opts);
   }
   const result: InitrdResult = { hasKernel: false, hasUcode: false };
   let compressor: Compressor | undefined;
@@ -111,7 +114,7 @@ async function takeBootFile(entry: TarEntry, paths: InitrdPaths, result: InitrdR
 async function tarToSegmentedInitrd(
   entries: AsyncIterable<TarEntry>,
   paths: InitrdPaths,
-  opts: InitrdOptions & { memberCache: string },
+  opts: InitrdOptions,
 ): Promise<InitrdResult> {
   const result: InitrdResult = { hasKernel: false, hasUcode: false };
   const segments = new SegmentedInitrd(paths.initrd, {
@@ -120,7 +123,8 @@ async function tarToSegmentedInitrd(
     threads: opts.threads,
     chunkSize: CHUNK_SIZE,
     linkWindow: LINK_WINDOW,
-    cacheDir: opts.memberCache,
+    ...(opts.memberCache ? { cacheDir: opts.memberCache } : {}),
+    ...(opts.memberCacheMax !== undefined ? { cacheMax: opts.memberCacheMax } : {}),
   });
   try {
     let convert: TarToCpio | undefined;

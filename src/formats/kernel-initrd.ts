@@ -41,6 +41,7 @@ function writeKernelInitrd(entries: AsyncIterable<TarEntry>, target: OutputTarge
         level: options.level,
         threads: options.threads,
         memberCache: options.memberCache,
+        memberCacheMax: options.memberCacheMax,
         clampMtime: clampEpoch(options.sourceDateEpoch),
       });
       if (r.hasUcode) {

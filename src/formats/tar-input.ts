@@ -1,8 +1,9 @@
-// Reading the root filesystem tar stream: entries with names in one normal form, so that
-// every format recognises boot/kernel & co. the same way.
-import { pipeline } from 'node:stream/promises';
+// Reading the root filesystem tar stream (the one tar reader, src/oci/layer/tar-reader.ts):
+// entries with names in one normal form, so that every format recognises boot/kernel & co. the
+// same way.
 import type { Readable } from 'node:stream';
-import tar from 'tar-stream';
+import type tar from 'tar-stream';
+import { readRawTar } from '../oci/layer/tar-reader.js';
 
 export type TarHeader = tar.Header;
 
@@ -24,23 +25,15 @@ export function normalName(name: string): string {
 
 /** Iterates over the entries of a tar stream; a truncated or corrupt stream throws. */
 export async function* readTar(input: Readable): AsyncGenerator<TarEntry> {
-  const extract = tar.extract();
-  const feeding = pipeline(input, extract);
-  feeding.catch(() => undefined); // surfaced through the iterator below, or awaited at the end
-  for await (const stream of extract) {
-    const entry: TarEntry = {
-      name: normalName(stream.header.name),
-      header: stream.header,
-      body: stream as AsyncIterable<Buffer>,
-      skip: async () => {
-        for await (const _ of stream as AsyncIterable<Buffer>) {
-          // discard
-        }
-      },
+  for await (const { header, body } of readRawTar(input)) {
+    yield {
+      name: normalName(header.name),
+      header: header as TarHeader,
+      body: { [Symbol.asyncIterator]: () => body.chunks() },
+      // What is left unread is skipped by the reader when the next entry is asked for.
+      skip: async () => undefined,
     };
-    yield entry;
   }
-  await feeding;
 }
 
 /** Reads a whole (small) entry into memory. */

@@ -37,6 +37,7 @@ function writeTarKernelInitrd(entries: AsyncIterable<TarEntry>, target: OutputTa
         level: options.level,
         threads: options.threads,
         memberCache: options.memberCache,
+        memberCacheMax: options.memberCacheMax,
         clampMtime: clampEpoch(options.sourceDateEpoch),
       });
       const files: TarFile[] = [];

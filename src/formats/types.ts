@@ -35,11 +35,15 @@ export interface FormatOptions {
   /** Threads for compression; os.availableParallelism() by default. */
   threads?: number;
   /**
-   * A directory where kernel+initrd keeps compressed members of the parts of the image that
-   * did not change between builds (e.g. the kernel's modules), so they are not compressed again
-   * (gzip and zstd; see docs/formats.md). The build can pass e.g. <cache>/initrd-members.
+   * gzip and zstd initrds (kernel+initrd, tar-kernel-initrd): a directory where compressed
+   * members of the parts of the image that did not change between builds (e.g. the kernel's
+   * modules) are kept, so they are not compressed again; `false` for the same member layout
+   * without a cache; absent for one compressed stream (see docs/formats.md). `build` passes
+   * memberCacheDir() unless LINUXKIT_INITRD_CACHE=off.
    */
-  memberCache?: string;
+  memberCache?: string | false;
+  /** Bound of the member cache in bytes (1 GiB if absent). */
+  memberCacheMax?: number;
 }
 
 /** One output format of `linuxkit build -f NAME`. */

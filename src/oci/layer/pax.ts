@@ -27,7 +27,7 @@ export function installBinaryPax(): void {
   headers.encodePax = encodePax;
 }
 
-function decodePax(buf: Uint8Array): PaxRecords {
+export function decodePax(buf: Uint8Array): PaxRecords {
   const result: PaxRecords = {};
   let b = Buffer.from(buf.buffer, buf.byteOffset, buf.byteLength);
   while (b.length) {
@@ -53,7 +53,7 @@ function paxRecord(key: string, value: Buffer): Buffer {
   return Buffer.concat([Buffer.from(String(body.length + digits), 'ascii'), body]);
 }
 
-function encodePax(opts: { name?: string; linkname?: string; pax?: PaxRecords }): Uint8Array {
+export function encodePax(opts: { name?: string; linkname?: string; pax?: PaxRecords }): Uint8Array {
   const parts: Buffer[] = [];
   if (opts.name) parts.push(paxRecord('path', Buffer.from(opts.name, 'utf8')));
   if (opts.linkname) parts.push(paxRecord('linkpath', Buffer.from(opts.linkname, 'utf8')));

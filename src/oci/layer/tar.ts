@@ -1,11 +1,9 @@
-// Reading a tar stream into TarEntry values (tar-stream underneath, with binary xattrs).
+// Reading a tar stream into TarEntry values (tar-reader.ts underneath, xattrs as raw bytes).
 import { Readable } from 'node:stream';
-import tar from 'tar-stream';
 import { UserError } from '../../util/errors.js';
 import { normalizeEntryPath, type EntryType, type TarEntry } from './entry.js';
-import { installBinaryPax, xattrsFromPax } from './pax.js';
-
-installBinaryPax();
+import { xattrsFromPax } from './pax.js';
+import { readRawTar } from './tar-reader.js';
 
 const TYPES: Record<string, EntryType> = {
   file: 'file',
@@ -23,28 +21,13 @@ const TYPES: Record<string, EntryType> = {
  * before the next one is asked for, or it is drained. Entries of types a filesystem cannot
  * hold are skipped; the root entry (`./`) is skipped.
  */
-export async function* readTar(source: Readable, what = 'layer'): AsyncGenerator<TarEntry> {
-  const extract = tar.extract();
-  source.on('error', (err) => extract.destroy(err));
-  source.pipe(extract as unknown as NodeJS.WritableStream);
+export async function* readTar(source: AsyncIterable<Uint8Array>, what = 'layer'): AsyncGenerator<TarEntry> {
   try {
-    for await (const raw of extract) {
-      const h = raw.header;
+    for await (const { header: h, body } of readRawTar(source)) {
       const type = TYPES[h.type ?? 'file'];
-      if (!type) {
-        raw.resume();
-        continue;
-      }
+      if (!type) continue;
       const path = normalizeEntryPath(h.name, `${what} entry`);
-      if (path === '') {
-        raw.resume();
-        continue;
-      }
-      // Only files have data; the others (most entries of an image) get a cheap empty body
-      // rather than a stream adapter each, and their (empty) tar-stream body is let go now.
-      const isFile = type === 'file';
-      if (!isFile) raw.resume();
-      const body = isFile ? Readable.from(raw as AsyncIterable<Buffer>, { objectMode: false }) : emptyBody();
+      if (path === '') continue;
       const entry: TarEntry = {
         path,
         type,
@@ -53,7 +36,7 @@ export async function* readTar(source: Readable, what = 'layer'): AsyncGenerator
         gid: h.gid ?? 0,
         mtime: h.mtime ?? new Date(0),
         size: type === 'file' ? (h.size ?? 0) : 0,
-        xattrs: xattrsFromPax(h.pax as Record<string, string> | undefined),
+        xattrs: xattrsFromPax(h.pax),
         body,
       };
       if (h.uname) entry.uname = h.uname;
@@ -65,33 +48,12 @@ export async function* readTar(source: Readable, what = 'layer'): AsyncGenerator
         entry.devminor = h.devminor ?? 0;
       }
       yield entry;
-      // Whatever the consumer left unread is drained so the archive can go on.
-      if (isFile && !body.readableEnded) {
-        body.resume();
-        await new Promise<void>((resolve, reject) => {
-          if (body.readableEnded) return resolve();
-          body.once('end', resolve);
-          body.once('error', reject);
-          body.once('close', resolve);
-        });
-      }
     }
   } catch (err) {
     if (err instanceof UserError) throw err;
     throw new UserError(`cannot read ${what} as a tar archive: ${(err as Error).message}`);
   } finally {
-    source.unpipe(extract as unknown as NodeJS.WritableStream);
-    extract.destroy();
     // Stopping early (a consumer's `break`, an error) must not leave the source open.
-    source.destroy();
+    if (source instanceof Readable) source.destroy();
   }
-}
-
-/** An empty body: ends as soon as it is read or resumed. */
-function emptyBody(): Readable {
-  return new Readable({
-    read() {
-      this.push(null);
-    },
-  });
 }

@@ -1,0 +1,228 @@
+// The 512-byte tar header (ustar, with PAX records for what does not fit), encoded and decoded
+// exactly as tar-stream 3 does, so that replacing tar-stream in the build's hot path (tar-reader.ts,
+// src/assemble/tar-sink.ts) changes no output byte. tar-stream stays in use elsewhere (cache
+// export, test fixtures); both share the PAX codec of pax.ts (binary xattr values).
+import { decodePax, encodePax } from './pax.js';
+
+/** A decoded header, field for field what tar-stream's extract gives (its `Header`). */
+export interface RawHeader {
+  name: string;
+  mode: number;
+  uid: number;
+  gid: number;
+  size: number;
+  mtime: Date;
+  type: string;
+  linkname: string | null;
+  uname: string;
+  gname: string;
+  devmajor: number;
+  devminor: number;
+  pax: Record<string, string> | null;
+}
+
+/** What is encoded: tar-stream's pack header after its defaults are applied. */
+export interface EncodeHeader {
+  name: string;
+  type: string;
+  mode: number;
+  uid: number;
+  gid: number;
+  size: number;
+  mtime: Date;
+  linkname?: string;
+  uname?: string;
+  gname?: string;
+  devmajor?: number;
+  devminor?: number;
+  pax?: Record<string, string>;
+}
+
+const TYPE_NAMES: Record<number, string> = {
+  0: 'file',
+  1: 'link',
+  2: 'symlink',
+  3: 'character-device',
+  4: 'block-device',
+  5: 'directory',
+  6: 'fifo',
+  7: 'contiguous-file',
+  72: 'pax-header',
+  55: 'pax-global-header',
+  27: 'gnu-long-link-path',
+  28: 'gnu-long-path',
+  30: 'gnu-long-path',
+};
+const TYPE_FLAGS: Record<string, number> = {
+  file: 0,
+  link: 1,
+  symlink: 2,
+  'character-device': 3,
+  'block-device': 4,
+  directory: 5,
+  fifo: 6,
+  'contiguous-file': 7,
+  'pax-header': 72,
+};
+
+const USTAR = Buffer.from('ustar\x0000', 'latin1');
+const GNU = Buffer.from('ustar  \x00', 'latin1');
+
+function cksum(b: Buffer): number {
+  let sum = 8 * 32;
+  for (let i = 0; i < 148; i++) sum += b[i]!;
+  for (let i = 156; i < 512; i++) sum += b[i]!;
+  return sum;
+}
+
+function decodeStr(b: Buffer, off: number, len: number): string {
+  let end = off;
+  const max = off + len;
+  while (end < max && b[end] !== 0) end++;
+  return b.toString('utf8', off, end);
+}
+
+function decodeOct(b: Buffer, off: number, len: number): number {
+  const end0 = off + len;
+  if (b[off]! & 0x80) {
+    // base-256 (GNU): 0x80 positive, 0xff negative
+    const positive = b[off] === 0x80;
+    if (!positive && b[off] !== 0xff) return NaN;
+    let sum = 0;
+    for (let i = end0 - 1, mul = 1; i > off; i--, mul *= 256) sum += (positive ? b[i]! : 0xff - b[i]!) * mul;
+    return positive ? sum : -sum;
+  }
+  let i = off;
+  while (i < end0 && b[i] === 32) i++;
+  let end = i;
+  while (end < end0 && b[end] !== 32) end++;
+  while (i < end && b[i] === 0) i++;
+  if (end === i) return 0;
+  // parseInt(text, 8) without making the text: digits up to the first non-octal byte, NaN if none.
+  let v = 0;
+  let digits = 0;
+  for (; i < end; i++, digits++) {
+    const d = b[i]! - 48;
+    if (d < 0 || d > 7) break;
+    v = v * 8 + d;
+  }
+  return digits === 0 ? NaN : v;
+}
+
+/** Decodes one header block; null for an all-zero block (tar-stream skips those). Throws on a bad checksum. */
+export function decodeHeader(b: Buffer): RawHeader | null {
+  const c = cksum(b);
+  if (c === 8 * 32) return null;
+  if (c !== decodeOct(b, 148, 8)) throw new Error('Invalid tar header. Maybe the tar is corrupted or it needs to be gunzipped?');
+  let flag = b[156] === 0 ? 0 : b[156]! - 48;
+  let name = decodeStr(b, 0, 100);
+  if (b.compare(USTAR, 0, 8, 257, 265) === 0) {
+    if (b[345]) name = decodeStr(b, 345, 155) + '/' + name;
+  } else if (b.compare(GNU, 0, 8, 257, 265) !== 0) {
+    throw new Error('Invalid tar header: unknown format.');
+  }
+  if (flag === 0 && name && name[name.length - 1] === '/') flag = 5;
+  return {
+    name,
+    mode: decodeOct(b, 100, 8),
+    uid: decodeOct(b, 108, 8),
+    gid: decodeOct(b, 116, 8),
+    size: decodeOct(b, 124, 12),
+    mtime: new Date(1000 * decodeOct(b, 136, 12)),
+    type: TYPE_NAMES[flag] ?? (null as unknown as string),
+    linkname: b[157] === 0 ? null : decodeStr(b, 157, 100),
+    uname: decodeStr(b, 265, 32),
+    gname: decodeStr(b, 297, 32),
+    devmajor: decodeOct(b, 329, 8),
+    devminor: decodeOct(b, 337, 8),
+    pax: null,
+  };
+}
+
+export { decodePax };
+
+const ZEROS = '0000000000000000000';
+const SEVENS = '7777777777777777777';
+
+function encodeOct(val: number, n: number): string {
+  const s = val.toString(8);
+  if (s.length > n) return SEVENS.slice(0, n) + ' ';
+  return ZEROS.slice(0, n - s.length) + s + ' ';
+}
+
+/** One ustar block, or null when the name or link target does not fit (then PAX is used). */
+function encodeBlock(h: EncodeHeader, into: Buffer, at: number): boolean {
+  let name = h.name;
+  let prefix = '';
+  if (Buffer.byteLength(name) !== name.length) return false; // not ASCII
+  while (name.length > 100) {
+    const i = name.indexOf('/');
+    if (i === -1) return false;
+    prefix += prefix ? '/' + name.slice(0, i) : name.slice(0, i);
+    name = name.slice(i + 1);
+  }
+  if (name.length > 100 || Buffer.byteLength(prefix) > 155) return false;
+  if (h.linkname && Buffer.byteLength(h.linkname) > 100) return false;
+  const b = into.subarray(at, at + 512);
+  b.fill(0);
+  b.write(name, 0);
+  b.write(encodeOct(h.mode & 0o7777, 6), 100);
+  b.write(encodeOct(h.uid, 6), 108);
+  b.write(encodeOct(h.gid, 6), 116);
+  const size = h.size.toString(8);
+  if (size.length > 11) {
+    let num = h.size;
+    b[124] = 0x80;
+    for (let i = 11; i > 0; i--) {
+      b[124 + i] = num & 0xff;
+      num = Math.floor(num / 0x100);
+    }
+  } else {
+    b.write(encodeOct(h.size, 11), 124);
+  }
+  b.write(encodeOct((h.mtime.getTime() / 1000) | 0, 11), 136);
+  b[156] = 48 + (TYPE_FLAGS[h.type] ?? 0);
+  if (h.linkname) b.write(h.linkname, 157);
+  USTAR.copy(b, 257);
+  if (h.uname) b.write(h.uname, 265);
+  if (h.gname) b.write(h.gname, 297);
+  b.write(encodeOct(h.devmajor || 0, 6), 329);
+  b.write(encodeOct(h.devminor || 0, 6), 337);
+  if (prefix) b.write(prefix, 345);
+  b.write(encodeOct(cksum(b), 6), 148);
+  return true;
+}
+
+/**
+ * The bytes before an entry's data: one ustar header, or (with PAX records, or a name that does
+ * not fit) a PAX header, its padded records and the entry's header, laid out as tar-stream's
+ * pack does (both headers named "PaxHeader").
+ */
+export function encodeHeaders(h: EncodeHeader): Buffer {
+  if (!h.pax) {
+    const out = Buffer.allocUnsafe(512);
+    if (encodeBlock(h, out, 0)) return out;
+  }
+  const records = encodePax({ name: h.name, linkname: h.linkname, pax: h.pax });
+  const padded = (records.length + 511) & ~511;
+  const out = Buffer.allocUnsafe(1024 + padded);
+  const ph: EncodeHeader = {
+    name: 'PaxHeader',
+    mode: h.mode,
+    uid: h.uid,
+    gid: h.gid,
+    size: records.length,
+    mtime: h.mtime,
+    type: 'pax-header',
+    linkname: h.linkname ? 'PaxHeader' : '',
+    uname: h.uname,
+    gname: h.gname,
+    devmajor: h.devmajor,
+    devminor: h.devminor,
+  };
+  encodeBlock(ph, out, 0);
+  out.set(records, 512);
+  out.fill(0, 512 + records.length, 512 + padded);
+  encodeBlock({ ...ph, size: h.size, type: h.type }, out, 512 + padded);
+  return out;
+}
