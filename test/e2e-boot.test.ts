@@ -82,7 +82,7 @@ describe('examples/minimal.yml from the project\'s packages, booted', { timeout:
     const seen = stages(console).map((s) => s.what);
     const want = [
       'init start',
-      'init root in tmpfs',
+      'init root ready',
       'rc.init start',
       'rc.init mounts done',
       'onboot 000-hello start',
