@@ -11,7 +11,9 @@
 // on the machine hits them alike; figures are medians.
 //
 // usage: make build && node bench/boot.mjs [YAML...]
-//   RUNS=3 MEM=128 COMPRESSIONS=gzip,zstd,lz4,none (a level as zstd:19) KEEP=1 (keep the images)
+//   RUNS=3 MEM=128 COMPRESSIONS=gzip,zstd,lz4,none KEEP=1 (keep the images)
+//   BASELINE=old.yml[,more.yml]: another configuration (say, with an older init) booted in the
+//   same rounds, for a before/after comparison under the same load.
 import { spawnSync } from 'node:child_process';
 import { chmodSync, createReadStream, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -24,7 +26,13 @@ const { runQemu } = await import(join(ROOT, 'dist/src/run/qemu.js'));
 const yamls = process.argv.slice(2).length ? process.argv.slice(2).map((p) => resolve(p)) : [join(ROOT, 'examples/minimal.yml')];
 const runs = Number(process.env.RUNS ?? 3);
 const mem = Number(process.env.MEM ?? 128);
-const compressions = (process.env.COMPRESSIONS ?? 'gzip').split(',');
+const compressions = (process.env.COMPRESSIONS ?? 'gzip,zstd').split(',');
+const baseline = process.env.BASELINE ? process.env.BASELINE.split(',').map((p) => resolve(p)) : undefined;
+// What is booted in each round besides the floor: this configuration, and the baseline's, per compression.
+const variants = [
+  ...compressions.map((c) => ({ label: c, c, yamls })),
+  ...(baseline ? compressions.map((c) => ({ label: `baseline ${c}`, c, yamls: baseline })) : []),
+];
 const GOAL_MB = 20;
 const GOAL_RATIO = 1.3;
 const work = mkdtempSync(join(tmpdir(), 'bench-boot-'));
@@ -116,33 +124,32 @@ async function bootOnce(prefix, label) {
 const stagesOf = (text) => [...text.matchAll(/linuxkit-ts: (\d+\.\d+) (.*?)\r?$/gm)].map((m) => ({ t: Number(m[1]), what: m[2] }));
 
 try {
-  const dirs = pkgDirs([...yamls, join(ROOT, 'bench/boot-probe.yml')]);
+  const dirs = pkgDirs([...yamls, ...(baseline ?? []), join(ROOT, 'bench/boot-probe.yml')]);
   process.stderr.write(`building packages: ${dirs.map((d) => d.replace(`${ROOT}/`, '')).join(' ')}\n`);
   lk(['pkg', 'build', ...dirs]);
 
   // Size: the configuration as given (without the probe).
   const images = {};
-  for (const c of compressions) {
-    const [codec, level] = c.split(':');
-    const dir = join(work, c.replace(':', '-'));
-    if (level) throw new Error('a compression level needs the library (FormatOptions.level); the CLI has no flag for it');
-    lk(['build', '--name', 'size', '--dir', dir, '--compress', codec, ...yamls]);
-    lk(['build', '--name', 'boot', '--dir', dir, '--compress', codec, ...yamls, join(ROOT, 'bench/boot-probe.yml')]);
-    images[c] = { dir, kernel: statSync(join(dir, 'size-kernel')).size, initrd: statSync(join(dir, 'size-initrd.img')).size };
+  for (const v of variants) {
+    const dir = join(work, v.label.replace(' ', '-'));
+    lk(['build', '--name', 'size', '--dir', dir, '--compress', v.c, ...v.yamls]);
+    lk(['build', '--name', 'boot', '--dir', dir, '--compress', v.c, ...v.yamls, join(ROOT, 'bench/boot-probe.yml')]);
+    images[v.label] = { dir, kernel: statSync(join(dir, 'size-kernel')).size, initrd: statSync(join(dir, 'size-initrd.img')).size };
   }
   const tarFile = join(work, 'size.tar');
   lk(['build', '-o', tarFile, ...yamls]);
   const parts = await partFiles(tarFile);
 
-  console.log(`# bench/boot.mjs: ${yamls.map((y) => y.replace(`${ROOT}/`, '')).join(' ')}`);
+  const names = (ys) => ys.map((y) => y.replace(`${ROOT}/`, '')).join(' ');
+  console.log(`# bench/boot.mjs: ${names(yamls)}${baseline ? `; baseline: ${names(baseline)}` : ''}`);
   console.log(`qemu TCG, -m ${mem}, ${runs} paired rounds; ${new Date().toISOString()}; load average ${readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ')}`);
   console.log('\n## Size (MB; goal: kernel + initrd <= 20)');
   console.log('| compression | kernel | initrd | kernel + initrd | goal |');
   console.log('|---|--:|--:|--:|---|');
-  for (const c of compressions) {
-    const { kernel, initrd } = images[c];
+  for (const { label } of variants) {
+    const { kernel, initrd } = images[label];
     const total = kernel + initrd;
-    console.log(`| ${c} | ${mb(kernel)} | ${mb(initrd)} | ${mb(total)} | ${total <= GOAL_MB * 1e6 ? 'met' : `${mb(total - GOAL_MB * 1e6)} over`} |`);
+    console.log(`| ${label} | ${mb(kernel)} | ${mb(initrd)} | ${mb(total)} | ${total <= GOAL_MB * 1e6 ? 'met' : `${mb(total - GOAL_MB * 1e6)} over`} |`);
   }
   // Shares: the kernel file as it is; each initrd part compressed on its own with the same
   // codec, scaled so that the parts add up to the real initrd (the codec's window spans parts).
@@ -168,15 +175,15 @@ try {
   const cmdline = readFileSync(join(images[c0].dir, 'boot-cmdline'), 'utf8');
   const floor = floorImage(join(images[c0].dir, 'boot-kernel'), cmdline);
   const res = { floor: { floor: [], wall: [] } };
-  for (const c of compressions) res[c] = { stages: new Map(), wall: [], memory: [], order: [] };
+  for (const { label } of variants) res[label] = { stages: new Map(), wall: [], memory: [], order: [] };
   for (let i = 0; i < runs; i++) {
     const f = await bootOnce(floor, 'floor');
     const m = /linuxkit-ts: (\d+\.\d+) floor init/.exec(f.text);
     if (m) res.floor.floor.push(Number(m[1]));
     else process.stderr.write(`warning: floor: no uptime line\n${f.text.slice(-1500)}\n`);
     res.floor.wall.push(f.wall);
-    for (const c of compressions) {
-      const b = await bootOnce(join(images[c].dir, 'boot'), c);
+    for (const { label: c } of variants) {
+      const b = await bootOnce(join(images[c].dir, 'boot'), c.replace(' ', '-'));
       const r = res[c];
       r.wall.push(b.wall);
       for (const s of stagesOf(b.text)) {
@@ -194,7 +201,7 @@ try {
   const floorT = median(res.floor.floor);
   console.log(`\n## Boot (guest uptime, s; medians; goal: services started <= ${GOAL_RATIO} x floor)`);
   console.log(`floor (same kernel, initrd = static busybox + an /init that prints the uptime): ${fmt(floorT)} s (qemu wall ${fmt(median(res.floor.wall))} s)`);
-  for (const c of compressions) {
+  for (const { label: c } of variants) {
     const r = res[c];
     const services = median(r.stages.get('services started') ?? []);
     console.log(`\n### ${c}: services started at ${fmt(services)} s = ${services && floorT ? (services / floorT).toFixed(2) : '–'} x floor (goal ${GOAL_RATIO}: ${fmt(floorT && floorT * GOAL_RATIO)} s); qemu wall ${fmt(median(r.wall))} s`);
