@@ -11,7 +11,7 @@
 // on the machine hits them alike; figures are medians.
 //
 // usage: make build && node bench/boot.mjs [YAML...]
-//   RUNS=3 MEM=128 COMPRESSIONS=gzip,zstd,lz4,none KEEP=1 (keep the images)
+//   RUNS=3 MEM=128 COMPRESSIONS=gzip,zstd (the defaults; also lz4, none) KEEP=1 (keep the images)
 //   BASELINE=old.yml[,more.yml]: another configuration (say, with an older init) booted in the
 //   same rounds, for a before/after comparison under the same load.
 import { spawnSync } from 'node:child_process';
