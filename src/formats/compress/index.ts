@@ -33,8 +33,10 @@ const codecs: Record<Compression, Codec> = {
   zstd: {
     defaultLevel: 3,
     levels: [1, 19],
-    // -T: threads; no --long, so the kernel's decompressor needs no large window.
-    make: (out, level, threads) => new ExternalCompressor(out, 'zstd', ['-q', '-c', `-${level}`, `-T${threads}`], 'zstd'),
+    // -T: threads. --long=24: a 16 MiB window, so the copies of busybox and libc that each
+    // image brings cost next to nothing (minimal.yml + getty + dhcpcd: 6.9 → 5.2 MB, no slower
+    // to make); the kernel's unzstd allocates the frame's window (16 MiB) while it unpacks.
+    make: (out, level, threads) => new ExternalCompressor(out, 'zstd', ['-q', '-c', `-${level}`, '--long=24', `-T${threads}`], 'zstd'),
   },
   lz4: {
     // Level 1: ~20× faster to build than -9 (HC) for 25 % more bytes; boots fastest of all, on

@@ -120,7 +120,16 @@ prepare_process() {
 #   config_flag RUNTIME NAME BUNDLE
 config_flag() {
 	case "${1##*/}" in crun) ;; *) return 0 ;; esac
-	grep -q '"ociVersion"[[:space:]]*:[[:space:]]*"1\.[01][."]' "$3/config.json" && return 0
+	# The version is on one of the first lines (written first, as runtime-spec's Go struct has
+	# it): read with the shell, as a fork costs more under TCG than the whole loop.
+	_k=0
+	while [ $_k -lt 4 ] && IFS= read -r _l; do
+		case "$_l" in
+		*'"ociVersion"'*'"1.0.'* | *'"ociVersion"'*'"1.1.'* | *'"ociVersion"'*'"1.0"'* | *'"ociVersion"'*'"1.1"'*) return 0 ;;
+		*'"ociVersion"'*) break ;;
+		esac
+		_k=$((_k + 1))
+	done <"$3/config.json"
 	mkdir -p "$LK_RUN/config"
 	sed '1,/"ociVersion"/s/"ociVersion"[[:space:]]*:[[:space:]]*"[^"]*"/"ociVersion": "1.1.0"/' "$3/config.json" >"$LK_RUN/config/$2.json" &&
 		echo "--config $LK_RUN/config/$2.json"

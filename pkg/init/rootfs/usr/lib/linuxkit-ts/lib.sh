@@ -32,6 +32,10 @@ runtime_bin() {
 	return 1
 }
 
+# The runtime's binary is on a read-only ramfs (rc.init do_runtime_binary): crun may run it
+# without making a sealed copy first.
+[ -e "$LK_RUN/runtime-ro" ] && export _LIBCONTAINER_CLONED_BINARY=1
+
 # Global runtime flags: --debug with linuxkit.runc_debug=1 (LinuxKit's option).
 RUNTIME_FLAGS=
 cmdline_has linuxkit.runc_debug=1 && RUNTIME_FLAGS=--debug

@@ -1,0 +1,224 @@
+#!/usr/bin/env node
+// Benchmark (not a test) of issue 6's goals for a configuration (examples/minimal.yml by default):
+//   size    kernel + initrd, and each part's share (kernel, kernel modules, init, runtime, each
+//           container's image), per initrd compression;
+//   boot    guest uptime from kernel start to "services started" (the init's stage lines), against
+//           the floor: the same kernel reaching a bare busybox /init, booted in the same rounds;
+//   memory  MemTotal - MemAvailable once the services are up, with -m MEM (128 by default).
+// The packages the YAML names with "@pkg:" are built first (cached after the first run). Boots
+// merge bench/boot-probe.yml, a service that prints the memory and powers the machine off once the
+// init has started every service. Rounds are paired (floor, then each compression) so that load
+// on the machine hits them alike; figures are medians.
+//
+// usage: make build && node bench/boot.mjs [YAML...]
+//   RUNS=3 MEM=128 COMPRESSIONS=gzip,zstd (the defaults; also lz4, none) KEEP=1 (keep the images)
+//   BASELINE=old.yml[,more.yml]: another configuration (say, with an older init) booted in the
+//   same rounds, for a before/after comparison under the same load.
+import { spawnSync } from 'node:child_process';
+import { chmodSync, createReadStream, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import tar from 'tar-stream';
+
+const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
+const { runQemu } = await import(join(ROOT, 'dist/src/run/qemu.js'));
+const yamls = process.argv.slice(2).length ? process.argv.slice(2).map((p) => resolve(p)) : [join(ROOT, 'examples/minimal.yml')];
+const runs = Number(process.env.RUNS ?? 3);
+const mem = Number(process.env.MEM ?? 128);
+const compressions = (process.env.COMPRESSIONS ?? 'gzip,zstd').split(',');
+const baseline = process.env.BASELINE ? process.env.BASELINE.split(',').map((p) => resolve(p)) : undefined;
+// What is booted in each round besides the floor: this configuration, and the baseline's, per compression.
+const variants = [
+  ...compressions.map((c) => ({ label: c, c, yamls })),
+  ...(baseline ? compressions.map((c) => ({ label: `baseline ${c}`, c, yamls: baseline })) : []),
+];
+const GOAL_MB = 20;
+const GOAL_RATIO = 1.3;
+const work = mkdtempSync(join(tmpdir(), 'bench-boot-'));
+const mb = (n) => (n / 1e6).toFixed(2);
+const median = (xs) => (xs.length ? [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] : undefined);
+const fmt = (x) => (x === undefined ? '–' : x.toFixed(2));
+
+function lk(args, quiet = true) {
+  const r = spawnSync(process.execPath, [join(ROOT, 'bin/linuxkit.js'), ...args], { encoding: 'utf8', maxBuffer: 1 << 26 });
+  if (r.status !== 0) throw new Error(`linuxkit ${args.join(' ')} failed:\n${r.stderr}`);
+  if (!quiet) process.stderr.write(r.stderr);
+  return r.stdout;
+}
+
+/** The package directories a YAML names with "@pkg:DIR" (relative to the YAML file). */
+function pkgDirs(files) {
+  const dirs = new Set();
+  for (const f of files) for (const m of readFileSync(f, 'utf8').replace(/#.*$/gm, '').matchAll(/@pkg:([^"'\s]+)/g)) dirs.add(resolve(dirname(f), m[1]));
+  return [...dirs];
+}
+
+/** Bytes of file content per part ("init[1] linuxkit/crun", "onboot[0] …"), from the PAX records of a build tar. */
+async function partFiles(file) {
+  const parts = new Map(); // key → Buffer[] (file contents, for a per-part compressed size)
+  const extract = tar.extract();
+  extract.on('entry', (h, stream, next) => {
+    const loc = (h.pax?.['LINUXKIT.location'] ?? '').split(' ')[0] || 'other';
+    const src = (h.pax?.['LINUXKIT.source'] ?? '').replace(/^docker\.io\//, '').replace(/:.*$/, '');
+    let key = src && src !== loc ? `${loc} ${src}` : loc;
+    if (loc === 'kernel' && h.name.startsWith('lib/modules/')) key = 'kernel modules';
+    if (loc === 'kernel' && h.name.startsWith('boot/')) key = 'kernel image (boot/)';
+    const chunks = [];
+    stream.on('data', (c) => chunks.push(c));
+    stream.on('end', () => {
+      if (!parts.has(key)) parts.set(key, []);
+      if (h.type === 'file') parts.get(key).push(Buffer.concat(chunks));
+      next();
+    });
+  });
+  await new Promise((res, rej) => {
+    extract.on('finish', res);
+    extract.on('error', rej);
+    createReadStream(file).pipe(extract);
+  });
+  return parts;
+}
+
+/** Size of DATA once compressed by the host tool matching a build's --compress (for shares only). */
+function compressedSize(data, compression) {
+  const [codec, level] = compression.split(':');
+  const args = {
+    gzip: ['gzip', ['-c', `-${level ?? 1}`]],
+    zstd: ['zstd', ['-q', '-c', `-${level ?? 3}`, '-T2']],
+    lz4: ['lz4', ['-q', '-c', '-l', `-${level ?? 1}`]],
+  }[codec];
+  if (!args) return data.length;
+  const r = spawnSync(args[0], args[1], { input: data, maxBuffer: 1 << 28 });
+  return r.stdout.length;
+}
+
+/** A kernel+initrd prefix whose initrd is only static busybox and an /init that prints the uptime and powers off. */
+function floorImage(kernel, cmdline) {
+  const root = join(work, 'floor-root');
+  mkdirSync(join(root, 'bin'), { recursive: true });
+  writeFileSync(join(root, 'bin/busybox'), readFileSync('/bin/busybox'));
+  chmodSync(join(root, 'bin/busybox'), 0o755);
+  writeFileSync(join(root, 'init'), '#!/bin/busybox sh\n/bin/busybox mkdir -p /proc\n/bin/busybox mount -t proc proc /proc\n' +
+    'read -r up _ </proc/uptime\necho "linuxkit-ts: $up floor init"\n/bin/busybox poweroff -f\n');
+  chmodSync(join(root, 'init'), 0o755);
+  const prefix = join(work, 'floor');
+  const r = spawnSync('sh', ['-c', 'cd "$1" && find . | LC_ALL=C sort | cpio -o -H newc -R 0:0 --quiet >"$2"', 'sh', root, `${prefix}-initrd.img`]);
+  if (r.status !== 0) throw new Error(`cpio: ${r.stderr}`);
+  symlinkSync(kernel, `${prefix}-kernel`);
+  writeFileSync(`${prefix}-cmdline`, cmdline);
+  return prefix;
+}
+
+/** Boots a prefix; returns the console text and the qemu wall time. */
+async function bootOnce(prefix, label) {
+  const t0 = Date.now();
+  const vm = await runQemu({ path: prefix, accel: 'tcg', mem, stderr: 'pipe', stdin: 'ignore', state: join(work, `state-${label}`) });
+  const timer = setTimeout(() => vm.kill('SIGKILL'), 240_000);
+  const status = await vm.wait();
+  clearTimeout(timer);
+  if (status !== 0) process.stderr.write(`warning: ${label}: qemu status ${status}\n`);
+  return { text: vm.text(), wall: (Date.now() - t0) / 1000 };
+}
+
+const stagesOf = (text) => [...text.matchAll(/linuxkit-ts: (\d+\.\d+) (.*?)\r?$/gm)].map((m) => ({ t: Number(m[1]), what: m[2] }));
+
+try {
+  const dirs = pkgDirs([...yamls, ...(baseline ?? []), join(ROOT, 'bench/boot-probe.yml')]);
+  process.stderr.write(`building packages: ${dirs.map((d) => d.replace(`${ROOT}/`, '')).join(' ')}\n`);
+  lk(['pkg', 'build', ...dirs]);
+
+  // Size: the configuration as given (without the probe).
+  const images = {};
+  for (const v of variants) {
+    const dir = join(work, v.label.replace(' ', '-'));
+    lk(['build', '--name', 'size', '--dir', dir, '--compress', v.c, ...v.yamls]);
+    lk(['build', '--name', 'boot', '--dir', dir, '--compress', v.c, ...v.yamls, join(ROOT, 'bench/boot-probe.yml')]);
+    images[v.label] = { dir, kernel: statSync(join(dir, 'size-kernel')).size, initrd: statSync(join(dir, 'size-initrd.img')).size };
+  }
+  const tarFile = join(work, 'size.tar');
+  lk(['build', '-o', tarFile, ...yamls]);
+  const parts = await partFiles(tarFile);
+
+  const names = (ys) => ys.map((y) => y.replace(`${ROOT}/`, '')).join(' ');
+  console.log(`# bench/boot.mjs: ${names(yamls)}${baseline ? `; baseline: ${names(baseline)}` : ''}`);
+  console.log(`qemu TCG, -m ${mem}, ${runs} paired rounds; ${new Date().toISOString()}; load average ${readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ')}`);
+  console.log('\n## Size (MB; goal: kernel + initrd <= 20)');
+  console.log('| compression | kernel | initrd | kernel + initrd | goal |');
+  console.log('|---|--:|--:|--:|---|');
+  for (const { label } of variants) {
+    const { kernel, initrd } = images[label];
+    const total = kernel + initrd;
+    console.log(`| ${label} | ${mb(kernel)} | ${mb(initrd)} | ${mb(total)} | ${total <= GOAL_MB * 1e6 ? 'met' : `${mb(total - GOAL_MB * 1e6)} over`} |`);
+  }
+  // Shares: the kernel file as it is; each initrd part compressed on its own with the same
+  // codec, scaled so that the parts add up to the real initrd (the codec's window spans parts).
+  const c0 = compressions[0];
+  const rows = [];
+  for (const [k, files] of parts) {
+    const data = Buffer.concat(files);
+    if (k === 'kernel image (boot/)') rows.push({ k: `${k}: the kernel file`, raw: data.length, comp: images[c0].kernel, kernel: true });
+    else rows.push({ k, raw: data.length, comp: data.length ? compressedSize(data, c0) : 0 });
+  }
+  const initrdParts = rows.filter((r) => !r.kernel);
+  const scale = images[c0].initrd / initrdParts.reduce((a, r) => a + r.comp, 0);
+  const total = images[c0].kernel + images[c0].initrd;
+  console.log(`\n### Shares of kernel + initrd (${c0}; an initrd part = its files compressed alone, scaled to the initrd)`);
+  console.log('| part | unpacked MB | in the image MB | share |');
+  console.log('|---|--:|--:|--:|');
+  for (const r of rows) {
+    const inImage = r.kernel ? r.comp : r.comp * scale;
+    console.log(`| ${r.k} | ${mb(r.raw)} | ${mb(inImage)} | ${((100 * inImage) / total).toFixed(1)} % |`);
+  }
+
+  // Boot: the floor and each compression, in paired rounds.
+  const cmdline = readFileSync(join(images[c0].dir, 'boot-cmdline'), 'utf8');
+  const floor = floorImage(join(images[c0].dir, 'boot-kernel'), cmdline);
+  const res = { floor: { floor: [], wall: [] } };
+  for (const { label } of variants) res[label] = { stages: new Map(), wall: [], memory: [], order: [] };
+  for (let i = 0; i < runs; i++) {
+    const f = await bootOnce(floor, 'floor');
+    const m = /linuxkit-ts: (\d+\.\d+) floor init/.exec(f.text);
+    if (m) res.floor.floor.push(Number(m[1]));
+    else process.stderr.write(`warning: floor: no uptime line\n${f.text.slice(-1500)}\n`);
+    res.floor.wall.push(f.wall);
+    for (const { label: c } of variants) {
+      const b = await bootOnce(join(images[c].dir, 'boot'), c.replace(' ', '-'));
+      const r = res[c];
+      r.wall.push(b.wall);
+      for (const s of stagesOf(b.text)) {
+        if (!r.stages.has(s.what)) {
+          r.stages.set(s.what, []);
+          r.order.push(s.what);
+        }
+        r.stages.get(s.what).push(s.t);
+      }
+      const mm = /memory in use: (\d+) kB of (\d+) kB/.exec(b.text);
+      if (mm) r.memory.push([Number(mm[1]), Number(mm[2])]);
+      if (!b.text.includes('services started')) process.stderr.write(`warning: ${c}: no "services started"\n${b.text.slice(-3000)}\n`);
+    }
+  }
+  const floorT = median(res.floor.floor);
+  console.log(`\n## Boot (guest uptime, s; medians; goal: services started <= ${GOAL_RATIO} x floor)`);
+  console.log(`floor (same kernel, initrd = static busybox + an /init that prints the uptime): ${fmt(floorT)} s (qemu wall ${fmt(median(res.floor.wall))} s)`);
+  for (const { label: c } of variants) {
+    const r = res[c];
+    const services = median(r.stages.get('services started') ?? []);
+    console.log(`\n### ${c}: services started at ${fmt(services)} s = ${services && floorT ? (services / floorT).toFixed(2) : '–'} x floor (goal ${GOAL_RATIO}: ${fmt(floorT && floorT * GOAL_RATIO)} s); qemu wall ${fmt(median(r.wall))} s`);
+    console.log('| stage | uptime s | since previous s |');
+    console.log('|---|--:|--:|');
+    let prev = 0;
+    for (const what of r.order) {
+      if (/^shutdown|^onshutdown|^shutdown\.d/.test(what)) continue;
+      const t = median(r.stages.get(what));
+      console.log(`| ${what} | ${fmt(t)} | ${fmt(t - prev)} |`);
+      prev = t;
+    }
+    const memKb = median(r.memory.map((x) => x[0]));
+    const totKb = median(r.memory.map((x) => x[1]));
+    console.log(`\nmemory in use once the services run (MemTotal - MemAvailable): ${memKb === undefined ? '– (no line)' : `${(memKb / 1024).toFixed(1)} MiB of ${(totKb / 1024).toFixed(1)} MiB`} (-m ${mem})`);
+  }
+} finally {
+  if (process.env.KEEP) console.error(`kept ${work}`);
+  else rmSync(work, { recursive: true, force: true });
+}
