@@ -7,8 +7,10 @@
 //   the serial console's root shell to check each package's effect, writes a file on the
 //   disk, then presses the power button (qemu monitor's system_powerdown): acpid powers off,
 //   onshutdown runs, qemu exits.
-// Boot 2: the same disk. format leaves it alone, mount finds it by itself, the file is still
-//   there; getty (no INSECURE) shows a login prompt; poweroff ends the machine, onshutdown runs.
+// Boot 2: examples/getty.yml plus format, mount and poweroff, on the same disk. format leaves
+//   the disk alone, mount finds it by itself, the file is still there; getty (no INSECURE)
+//   asks for a login and takes root's password from /etc/getty.shadow; poweroff ends the
+//   machine after its delay, onshutdown runs.
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -35,12 +37,12 @@ function ensureAptLists(): void {
   if (!/Candidate: (?!\(none\))\S/.test(policy)) execFileSync('apt-get', ['update', '-qq'], { stdio: 'ignore' });
 }
 
-/** Builds a machine from YAML text with the CLI; returns the image prefix to boot. */
-function buildImage(name: string, yaml: string): string {
+/** Builds a machine from YAML text (after other YAML files) with the CLI; returns the image prefix. */
+function buildImage(name: string, yaml: string, before: string[] = []): string {
   const file = join(tmp, `${name}.yml`);
   writeFileSync(file, yaml);
   const out = join(tmp, 'out');
-  const b = runCli(['--cache', cache, 'build', '--name', name, '--dir', out, file]);
+  const b = runCli(['--cache', cache, 'build', '--name', name, '--dir', out, ...before, file]);
   assert.equal(b.status, 0, b.stderr);
   return join(out, name);
 }
@@ -82,6 +84,8 @@ function stageTime(console: string, what: string): number {
   return Number(m[1]);
 }
 
+/** Seconds poweroff waits in boot 2: time enough to log in on the console first. */
+const POWEROFF_DELAY = 15;
 const token = `persisted-${randomBytes(6).toString('hex')}`;
 const userData = JSON.stringify({
   greeting: { content: 'hello from the metadata cd' },
@@ -90,6 +94,7 @@ const userData = JSON.stringify({
 
 describe('the base packages, booted', { timeout: 900_000 }, () => {
   const first: Record<string, string> = {};
+  const second: Record<string, string> = {};
   let boot1 = { console: '', status: -1 };
   let boot2 = { console: '', status: -1 };
 
@@ -140,9 +145,10 @@ services:
     image: ${ref('rngd')}
 ${bye}`,
     );
+    // examples/getty.yml (sysctl, getty with a root password, rngd) and what this test adds.
     const image2 = buildImage(
       'base2',
-      `${head}onboot:
+      `onboot:
   - name: format
     image: ${ref('format')}
   - name: mount
@@ -153,14 +159,12 @@ ${bye}`,
     binds: [/var/lib/docker:/data]
     command: [cat, /data/marker]
 services:
-  - name: getty
-    image: ${ref('getty')}
   - name: poweroff
     image: ${ref('poweroff')}
-    command: [/bin/sh, /poweroff.sh, "10"]
+    command: [/bin/sh, /poweroff.sh, "${POWEROFF_DELAY}"]
 ${bye}`,
+      [join(ROOT, 'examples/getty.yml')],
     );
-
     const vm1 = await boot(image1, { state: join(tmp, 'state1'), data: userData, disks: [{ path: disk, sizeMB: 64, format: 'raw' }] });
     boot1 = await session(vm1, async (vm) => {
       // The shell's prompt (PS1 '\h:\w\$ ', then ash's cursor position query), after the
@@ -186,7 +190,14 @@ ${bye}`,
 
     const vm2 = await boot(image2, { state: join(tmp, 'state2'), disks: [{ path: disk, sizeMB: 0, format: 'raw' }] });
     boot2 = await session(vm2, async (vm) => {
-      await vm.waitFor(/login: ?$/, 240_000);
+      // examples/getty.yml's /etc/getty.shadow gives root the password "abcdefgh".
+      await vm.waitFor(/ login: /, 240_000);
+      vm.send('root\r');
+      await vm.waitFor(/Password: /, 30_000);
+      vm.send('abcdefgh\r');
+      await vm.waitFor(/^Welcome to linuxkit-ts!/, 30_000);
+      await vm.waitFor(/^\S*:\S*# /, 30_000);
+      second.id = await check(vm, 'id', '$(id -u)');
     }, 'boot2');
   });
 
@@ -230,15 +241,16 @@ ${bye}`,
     assert.match(boot2.console, new RegExp(`${token}\\r?$`, 'm'));
   });
 
-  it('getty without INSECURE shows a login prompt', () => {
+  it('examples/getty.yml: getty without INSECURE asks for a login, root\'s password is the one of /etc/getty.shadow', () => {
     assert.match(boot2.console, /^\S+ login: /m);
-    assert.doesNotMatch(boot2.console, /^Welcome to linuxkit-ts!/m);
+    assert.match(boot2.console, /root login on 'ttyS0'/);
+    assert.equal(second.id, '0');
   });
 
   it('poweroff powers the machine off after its delay: onshutdown runs, qemu exits 0', () => {
     // Its message is in its log (/var/log/poweroff.out.log); the console has the init's stages.
     const delay = stageTime(boot2.console, 'shutdown start') - stageTime(boot2.console, 'service poweroff started');
-    assert.ok(delay >= 10 && delay < 30, `shutdown ${delay} s after poweroff started`);
+    assert.ok(delay >= POWEROFF_DELAY && delay < POWEROFF_DELAY + 20, `shutdown ${delay} s after poweroff started`);
     assert.match(boot2.console, /onshutdown ran\r?$/m);
     assert.equal(boot2.status, 0);
   });
