@@ -171,7 +171,7 @@ ${bye}`,
       // autologin's message of the day.
       await vm.waitFor(/^Welcome to linuxkit-ts!/, 240_000);
       await vm.waitFor(/^linuxkit-ts: [\d.]+ services started/, 60_000);
-      await vm.waitFor(/^\S*:\S*# /, 30_000);
+      await vm.waitFor(/:\S*# /, 30_000);
       // A wide terminal: ash redraws (and wraps) a typed line longer than the width.
       vm.send('stty cols 400\r');
       first.sysctl = await check(vm, 'sysctl', '$(cat /proc/sys/vm/max_map_count) $(cat /proc/sys/kernel/dmesg_restrict)');
@@ -196,7 +196,7 @@ ${bye}`,
       await vm.waitFor(/Password: /, 30_000);
       vm.send('abcdefgh\r');
       await vm.waitFor(/^Welcome to linuxkit-ts!/, 30_000);
-      await vm.waitFor(/^\S*:\S*# /, 30_000);
+      await vm.waitFor(/:\S*# /, 30_000);
       second.id = await check(vm, 'id', '$(id -u)');
     }, 'boot2');
   });
@@ -208,6 +208,7 @@ ${bye}`,
 
   it('getty with INSECURE=true gives a root shell on the serial console', () => {
     assert.match(boot1.console, /getty: starting getty for ttyS0/m);
+    assert.match(boot1.console, /\(ns: getty\) \S*:\S*# /, 'the prompt says the shell is in the getty container');
     assert.equal(first.id, '0');
   });
 

@@ -40,7 +40,11 @@ start_getty() {
 	done) &
 }
 
-[ -z "$INITGETTY" ] && export GETTY_NS=1
+# In a container (not as an init.d script), the shell's prompt says so: login starts the
+# shell with a clean environment, so through a profile file.
+if [ -z "$INITGETTY" ]; then
+	mkdir -p /etc/profile.d && echo 'PS1="(ns: getty) $PS1"' >/etc/profile.d/namespace.sh
+fi
 if [ -f /hostroot/etc/getty.shadow ]; then
 	# A missing final newline would break the last entry.
 	{ cat /hostroot/etc/getty.shadow; echo; } >/etc/shadow
