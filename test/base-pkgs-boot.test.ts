@@ -28,6 +28,7 @@ const PACKAGES = ['kernel', 'init', 'crun', 'busybox', 'getty', 'sysctl', 'rngd'
 const tmp = tempDir('base-pkgs');
 const cache = join(tmp, 'cache');
 const disk = join(tmp, 'disk.img');
+const disk2 = join(tmp, 'disk2.img');
 const refs = new Map<string, string>();
 const ref = (name: string) => refs.get(name)!;
 
@@ -132,6 +133,12 @@ init:
   - name: mount
     image: ${ref('mount')}
     command: [/usr/bin/mountie, -label, DATA, /var/lib/docker]
+  - name: format-gpt
+    image: ${ref('format')}
+    command: [/usr/bin/format, -partition, gpt, -label, GPT, /dev/sdb]
+  - name: mount-gpt
+    image: ${ref('mount')}
+    command: [/usr/bin/mountie, -label, GPT, /var/gpt]
   - name: metadata
     image: ${ref('metadata')}
     command: [/usr/bin/metadata, cdrom]
@@ -165,7 +172,7 @@ services:
 ${bye}`,
       [join(ROOT, 'examples/getty.yml')],
     );
-    const vm1 = await boot(image1, { state: join(tmp, 'state1'), data: userData, disks: [{ path: disk, sizeMB: 64, format: 'raw' }] });
+    const vm1 = await boot(image1, { state: join(tmp, 'state1'), data: userData, disks: [{ path: disk, sizeMB: 64, format: 'raw' }, { path: disk2, sizeMB: 32, format: 'raw' }] });
     boot1 = await session(vm1, async (vm) => {
       // The shell's prompt (PS1 '\h:\w\$ ', then ash's cursor position query), after the
       // autologin's message of the day.
@@ -179,6 +186,7 @@ ${bye}`,
       first.rngd = await check(vm, 'rngd', '$(pidof rngd | wc -w)');
       first.rngdlog = await check(vm, 'rngdlog', "$(cat /var/log/rngd.log /var/log/rngd.out.log 2>&1 | tr '\\n' ' ')");
       first.mount = await check(vm, 'mount', "$(grep ' /var/lib/docker ' /proc/1/mounts | cut -d' ' -f1-3)");
+      first.gpt = await check(vm, 'gpt', "$(grep ' /var/gpt ' /proc/1/mounts | cut -d' ' -f1-3)");
       first.greeting = await check(vm, 'greeting', '$(cat /run/config/greeting)');
       first.keys = await check(vm, 'keys', '$(stat -c %a /run/config/ssh/authorized_keys) $(cat /run/config/ssh/authorized_keys)');
       first.provider = await check(vm, 'provider', '$(cat /run/config/provider)');
@@ -221,9 +229,16 @@ ${bye}`,
   });
 
   it('format makes a filesystem on the blank disk; mount finds it by label and mounts it', () => {
+    assert.match(boot1.console, /format: Creating partition on \/dev\/sda \(dos partition table\)/);
     assert.match(boot1.console, /format: Partition \/dev\/sda1 successfully created!/m);
     assert.equal(first.mount, '/dev/sda1 /var/lib/docker ext4');
     assert.equal(first.written, token);
+  });
+
+  it('format -partition gpt: a GPT disk, mounted by its label', () => {
+    assert.match(boot1.console, /format: Creating partition on \/dev\/sdb \(gpt partition table\)/);
+    assert.match(boot1.console, /format: Partition \/dev\/sdb1 successfully created!/);
+    assert.equal(first.gpt, '/dev/sdb1 /var/gpt ext4');
   });
 
   it('metadata puts the CD\'s JSON user data into /run/config as files', () => {

@@ -156,7 +156,7 @@ describe('pkg/format, pkg/mount, pkg/rngd, pkg/metadata: bad command lines', () 
   const cases: Array<[string, string[], RegExp]> = [
     ['format/usr/bin/format', ['-bogus'], /flag provided but not defined: -bogus/],
     ['format/usr/bin/format', ['-type', 'btrfs'], /btrfs is not implemented here/],
-    ['format/usr/bin/format', ['-partition=gpt'], /gpt is not implemented here/],
+    ['format/usr/bin/format', ['-partition=mac'], /Unsupported partition table type: mac/],
     ['format/usr/bin/format', ['-force=maybe'], /bad boolean value maybe/],
     ['format/usr/bin/format', ['/dev/a', '/dev/b'], /Too many arguments provided/],
     ['format/usr/bin/format', ['/nonexistent'], /\/nonexistent does not exist/],
