@@ -56,6 +56,8 @@ export class VmHandle {
       if (this.kept.length > MAX_KEPT) this.kept = this.kept.slice(-MAX_KEPT / 2);
       for (const l of [...this.listeners]) l();
     });
+    // Console input after qemu has gone fails with EPIPE: the exit is reported by 'close'.
+    child.stdin?.on('error', () => {});
     // When qemu's stderr is piped, keep it for messages (it is small: qemu's own warnings).
     child.stderr?.on('data', (b: Buffer) => {
       this.errKept = (this.errKept + b.toString('utf8')).slice(-65536);
@@ -95,6 +97,15 @@ export class VmHandle {
   /** Resolves with qemu's exit status (128+N if killed by signal N). */
   wait(): Promise<number> {
     return this.exited;
+  }
+
+  /**
+   * Types text on the serial console (qemu's stdin, when it is a pipe): what a user at the
+   * console would type. With qemu's -nographic, Ctrl-A c ("\x01c") switches to its monitor.
+   */
+  send(text: string): void {
+    if (!this.child.stdin || this.child.stdin.destroyed) throw new Error('the console takes no input (qemu\'s stdin is not a pipe, or it has stopped)');
+    this.child.stdin.write(text);
   }
 
   kill(signal: NodeJS.Signals = 'SIGTERM'): void {
