@@ -49,14 +49,10 @@ export function generated(h: Partial<OutEntry> & Pick<OutEntry, 'path' | 'type'>
   };
 }
 
-/**
- * Size of the pieces the tar stream is handed out in. Each piece is one write() on the output
- * file, and each write costs the main thread a thread-pool submission and a callback (~0.1 ms):
- * 1 MiB pieces, with all file data copied into them, measured 7 % less CPU for a large tar build
- * than 256 KiB pieces with large data chunks handed on uncopied (~1,500 writes instead of ~250;
- * docs/performance.md). 2 MiB pieces were slower.
- */
-const OUT_PIECE = 1024 * 1024;
+/** Size of the pieces the tar stream is handed out in. */
+const OUT_PIECE = 256 * 1024;
+/** Data pieces at least this large are handed on without being copied into a piece. */
+const DIRECT = 64 * 1024;
 const ZEROS = Buffer.alloc(1024);
 
 /**
@@ -92,6 +88,14 @@ class TarOut {
   }
 
   async write(b: Uint8Array): Promise<void> {
+    if (b.length >= DIRECT && b instanceof Buffer) {
+      // A large piece of file data (a decompressor's output) goes on as it is, after what is
+      // pending: copying it would allocate as much again, and every 64 MB of new buffers costs
+      // the process a full garbage collection.
+      if (this.fill > 0) await this.flush();
+      await this.hand(b);
+      return;
+    }
     let off = 0;
     while (off < b.length) {
       const n = Math.min(b.length - off, OUT_PIECE - this.fill);
