@@ -1,7 +1,7 @@
 // The demo's report: image size (kernel, initrd, and each part's share of the root filesystem,
 // from the LINUXKIT.location / LINUXKIT.source PAX records `linuxkit build` puts on every tar
-// entry), boot time (from the init's stage lines on the console) and the memory in use (the
-// line examples/fragments/poweroff.yml prints). Usage: node scripts/demo-report.mjs PREFIX TAR CONSOLE_LOG
+// entry), boot time (from the init's stage lines on the console), the address dhcpcd leased and
+// the memory in use (the line examples/fragments/poweroff.yml prints). Usage: node scripts/demo-report.mjs PREFIX TAR CONSOLE_LOG
 import { createReadStream, readFileSync, statSync } from 'node:fs';
 import tar from 'tar-stream';
 
@@ -61,6 +61,8 @@ if (t.services === undefined) {
   console.log(`boot: kernel start -> init ${t.init?.toFixed(2)} s -> all services started ${t.services.toFixed(2)} s (guest uptime)`);
 }
 if (t.shutdown !== undefined && t.down !== undefined) console.log(`shutdown (onshutdown containers included): ${(t.down - t.shutdown).toFixed(2)} s`);
+const lease = /(\S+): leased (\S+) for \d+ seconds/.exec(text);
+console.log(lease ? `network: ${lease[1]} leased ${lease[2]} (dhcpcd onboot)` : 'network: no dhcpcd lease on the console');
 const mem = /memory in use: (\d+) kB of (\d+) kB/.exec(text);
 if (mem) console.log(`memory in use after boot: ${mb(Number(mem[1]) * 1024)} of ${mb(Number(mem[2]) * 1024)} (MemTotal - MemAvailable)`);
 else {

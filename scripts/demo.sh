@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The demo: build the project's packages from Debian packages (no Docker), build
-# examples/minimal.yml from them, boot it under qemu, and report size, boot time and memory.
+# examples/minimal.yml (+ fragments/hello.yml and fragments/poweroff.yml) from them, boot it
+# under qemu with user networking, and report size, boot time and memory.
 # Re-runs reuse the cache (~/.linuxkit/cache, or $LINUXKIT_CACHE) and the downloaded .debs
 # (~/.cache/linuxkit-ts). Output goes to $DEMO_DIR (default /tmp/linuxkit-ts-demo).
 set -euo pipefail
@@ -13,15 +14,16 @@ if ! compgen -G '/var/lib/apt/lists/*Packages*' >/dev/null; then apt-get update 
 
 echo "== linuxkit version"
 lk version
-echo "== linuxkit pkg build pkg/kernel pkg/init pkg/crun pkg/busybox   (cached after the first run)"
-lk pkg build pkg/kernel pkg/init pkg/crun pkg/busybox
-echo "== linuxkit build --compress zstd examples/minimal.yml examples/fragments/poweroff.yml   (@pkg: templates -> those tags)"
-lk build --dry-run examples/minimal.yml examples/fragments/poweroff.yml | sed -n '1,/^onboot:/p' | sed '$d'
+configs=(examples/minimal.yml examples/fragments/hello.yml examples/fragments/poweroff.yml)
+echo "== linuxkit pkg build pkg/kernel pkg/init pkg/crun pkg/dhcpcd pkg/getty pkg/busybox   (cached after the first run)"
+lk pkg build pkg/kernel pkg/init pkg/crun pkg/dhcpcd pkg/getty pkg/busybox
+echo "== linuxkit build --compress zstd ${configs[*]}   (@pkg: templates -> those tags)"
+lk build --dry-run "${configs[@]}" | sed -n '1,/^onboot:/p' | sed '$d'
 # zstd: half gzip's size for this image, and it boots faster under TCG (docs/boot.md).
-lk build --compress zstd --name minimal --dir "$out" examples/minimal.yml examples/fragments/poweroff.yml
+lk build --compress zstd --name minimal --dir "$out" "${configs[@]}"
 # The same image as a tar too, for the size of each part (its PAX records say where entries came from).
-lk build -o "$out/minimal.tar" examples/minimal.yml examples/fragments/poweroff.yml 2>/dev/null
-echo "== linuxkit run qemu --mem 128 $out/minimal   (powers itself off once up)"
+lk build -o "$out/minimal.tar" "${configs[@]}" 2>/dev/null
+echo "== linuxkit run qemu --mem 128 $out/minimal   (user networking; powers itself off once up)"
 start=$(date +%s.%N)
 lk run qemu --mem 128 --state "$out/minimal-state" "$out/minimal" </dev/null | tee "$out/console.log"
 end=$(date +%s.%N)

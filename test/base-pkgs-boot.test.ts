@@ -7,10 +7,10 @@
 //   the serial console's root shell to check each package's effect, writes a file on the
 //   disk, then presses the power button (qemu monitor's system_powerdown): acpid powers off,
 //   onshutdown runs, qemu exits.
-// Boot 2: examples/getty.yml plus format, mount and poweroff, on the same disk. format leaves
-//   the disk alone, mount finds it by itself, the file is still there; getty (no INSECURE)
-//   asks for a login and takes root's password from /etc/getty.shadow; poweroff ends the
-//   machine after its delay, onshutdown runs.
+// Boot 2: examples/getty.yml plus format, mount and poweroff, on the same disk (with user
+//   networking, for getty.yml's dhcpcd onboot). format leaves the disk alone, mount finds it
+//   by itself, the file is still there; getty (no INSECURE) asks for a login and takes root's
+//   password from /etc/getty.shadow; poweroff ends the machine after its delay, onshutdown runs.
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -24,7 +24,7 @@ import { canonicalRef, loadPackage } from '../src/pkg/package.js';
 import { boot, tempDir } from './fixtures/boot.js';
 import { ROOT, runCli } from './helpers.js';
 
-const PACKAGES = ['kernel', 'init', 'crun', 'busybox', 'getty', 'sysctl', 'rngd', 'acpid', 'format', 'mount', 'metadata', 'poweroff'];
+const PACKAGES = ['kernel', 'init', 'crun', 'busybox', 'dhcpcd', 'getty', 'sysctl', 'rngd', 'acpid', 'format', 'mount', 'metadata', 'poweroff'];
 const tmp = tempDir('base-pkgs');
 const cache = join(tmp, 'cache');
 const disk = join(tmp, 'disk.img');
@@ -197,7 +197,7 @@ ${bye}`,
       vm.send('system_powerdown\r');
     }, 'boot1');
 
-    const vm2 = await boot(image2, { state: join(tmp, 'state2'), disks: [{ path: disk, sizeMB: 0, format: 'raw' }] });
+    const vm2 = await boot(image2, { state: join(tmp, 'state2'), networking: 'user', disks: [{ path: disk, sizeMB: 0, format: 'raw' }] });
     boot2 = await session(vm2, async (vm) => {
       // examples/getty.yml's /etc/getty.shadow gives root the password "abcdefgh".
       await vm.waitFor(/ login: /, 240_000);

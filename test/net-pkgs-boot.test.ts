@@ -10,85 +10,18 @@
 // - redis answers PING (and SET/GET) over a TCP socket through the other forwarded port;
 // - finally a command over ssh asks init for a poweroff and qemu exits 0.
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
-import { readFileSync, writeFileSync } from 'node:fs';
-import { connect } from 'node:net';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { LayoutStore } from '../src/oci/cache/index.js';
 import { freePort } from '../src/oci/registry/testing.js';
-import { buildPackage } from '../src/pkg/build.js';
-import { canonicalRef, loadPackage } from '../src/pkg/package.js';
 import type { VmHandle } from '../src/run/vm.js';
 import { boot, tempDir } from './fixtures/boot.js';
-import { debianCloudKernel, ensureAptLists } from './fixtures/debian.js';
-import { ROOT, runCli } from './helpers.js';
+import { debianCloudKernel } from './fixtures/debian.js';
+import { keygen, redis, retry, ssh } from './fixtures/net.js';
+import { buildProjectPackages } from './fixtures/packages.js';
+import { runCli } from './helpers.js';
 
 const PACKAGES = ['kernel', 'init', 'crun', 'busybox', 'dhcpcd', 'sshd', 'redis'];
-
-interface Run {
-  status: number | null;
-  stdout: string;
-  stderr: string;
-}
-
-/** Runs a host command without blocking the event loop (the VM's console is read meanwhile). */
-function run(cmd: string, args: string[], timeoutMs: number): Promise<Run> {
-  return new Promise((resolve) => {
-    execFile(cmd, args, { timeout: timeoutMs, killSignal: 'SIGKILL', encoding: 'utf8' }, (err, stdout, stderr) => {
-      const code = err ? (typeof err.code === 'number' ? err.code : null) : 0;
-      resolve({ status: code, stdout, stderr });
-    });
-  });
-}
-
-/** `ssh -i KEY -p PORT root@127.0.0.1 COMMAND`: no prompts, no known_hosts, bounded in time. */
-function ssh(key: string, port: number, command: string): Promise<Run> {
-  const opts = ['StrictHostKeyChecking=no', 'UserKnownHostsFile=/dev/null', 'BatchMode=yes', 'IdentitiesOnly=yes', 'ConnectTimeout=15', 'LogLevel=ERROR'];
-  return run('ssh', ['-i', key, '-p', String(port), ...opts.flatMap((o) => ['-o', o]), 'root@127.0.0.1', command], 60_000);
-}
-
-/** Sends RESP commands (inline form) and collects the replies until `want` of them have come. */
-function redis(port: number, commands: string[], want: number): Promise<string> {
-  return new Promise((resolve, reject) => {
-    let got = '';
-    const sock = connect(port, '127.0.0.1', () => sock.write(commands.map((c) => `${c}\r\n`).join('')));
-    const timer = setTimeout(() => {
-      sock.destroy();
-      reject(new Error(`redis: no full reply within 10 s (got ${JSON.stringify(got)})`));
-    }, 10_000);
-    sock.setEncoding('utf8');
-    sock.on('data', (d: string) => {
-      got += d;
-      if ((got.match(/\r\n/g) ?? []).length >= want) {
-        clearTimeout(timer);
-        sock.end();
-        resolve(got);
-      }
-    });
-    sock.on('error', (e) => {
-      clearTimeout(timer);
-      reject(e);
-    });
-  });
-}
-
-/** Retries `attempt` until it returns a value or `ms` have passed (services take a while under TCG). */
-async function retry<T>(ms: number, attempt: () => Promise<T | undefined>): Promise<T | undefined> {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    const v = await attempt().catch(() => undefined);
-    if (v !== undefined || Date.now() > deadline) return v;
-    await new Promise((r) => setTimeout(r, 2000));
-  }
-}
-
-/** A new ed25519 key pair at PATH (no passphrase); returns the public key line. */
-async function keygen(path: string): Promise<string> {
-  const r = await run('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-C', 'linuxkit-ts-test', '-f', path], 30_000);
-  assert.equal(r.status, 0, r.stderr);
-  return readFileSync(`${path}.pub`, 'utf8').trim();
-}
 
 describe('dhcpcd, sshd and redis packages, booted with user networking', { timeout: 900_000 }, () => {
   const tmp = tempDir('net-pkgs');
@@ -102,13 +35,7 @@ describe('dhcpcd, sshd and redis packages, booted with user networking', { timeo
   let servicesAt = 0;
 
   before(async () => {
-    ensureAptLists();
-    const store = await LayoutStore.open(join(tmp, 'cache'));
-    for (const name of PACKAGES) {
-      const pkg = loadPackage(join(ROOT, 'pkg', name));
-      await buildPackage(pkg, store);
-      refs.set(name, canonicalRef(pkg));
-    }
+    for (const [name, ref] of (await buildProjectPackages(join(tmp, 'cache'), PACKAGES)).refs) refs.set(name, ref);
     const pub: Record<string, string> = {};
     for (const [k, path] of Object.entries(keys)) pub[k] = await keygen(path);
 
