@@ -1,6 +1,7 @@
-// Garbage collector setting for a build. A build keeps only ~10 MB of JavaScript objects alive,
-// but streams ~500 MB through promises, headers and chunk objects; with V8's default heap growth
-// the old generation limit stays a few MB above the live size, and a large build ran ~20 full
+// V8 settings for a build: garbage collection, then inlining.
+//
+// A build keeps only ~10 MB of JavaScript objects alive, but streams ~500 MB through promises,
+// headers and chunk objects; with V8's default heap growth the old generation limit stays a few MB above the live size, and a large build ran ~20 full
 // (mark-compact) collections, ~0.8 CPU s of marking on the main and V8's helper threads. Letting
 // the heap grow to ~5× the live size before the next full collection leaves 2-3 of them and
 // changes peak RSS by nothing measurable (docs/performance.md). V8 reads this flag whenever it
@@ -16,7 +17,7 @@ import v8 from 'node:v8';
 
 let done = false;
 
-export function tuneGcForBuild(): void {
+export function tuneV8ForBuild(): void {
   if (done) return;
   done = true;
   v8.setFlagsFromString('--heap-growing-percent=400');

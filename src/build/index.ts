@@ -5,7 +5,7 @@ import { PassThrough, type Readable, type Writable } from 'node:stream';
 import { basename, extname } from 'node:path';
 import { assemble } from '../assemble/index.js';
 import { CacheResolver } from '../assemble/cache-resolver.js';
-import { tuneGcForBuild } from '../assemble/gc-tuning.js';
+import { tuneV8ForBuild } from '../assemble/gc-tuning.js';
 import type { ImageResolver } from '../assemble/image-source.js';
 import { TarSink } from '../assemble/tar-sink.js';
 import { InputTar } from '../assemble/input-tar.js';
@@ -95,7 +95,7 @@ export async function build(o: BuildOptions): Promise<string[]> {
 }
 
 export async function buildFromConfig(config: Config, plan: BuildPlan, o: BuildOptions): Promise<string[]> {
-  tuneGcForBuild();
+  tuneV8ForBuild();
   const store = await LayoutStore.open(o.cacheDir);
   const cacheResolver = new CacheResolver({ store, arch: o.arch, pull: o.pull ?? false, registry: o.registry });
   const resolver = namingFailures(cacheResolver);
