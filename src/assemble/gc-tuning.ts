@@ -1,11 +1,12 @@
 // V8 settings for a build: garbage collection, then inlining.
 //
 // A build keeps only ~10 MB of JavaScript objects alive, but streams ~500 MB through promises,
-// headers and chunk objects; with V8's default heap growth the old generation limit stays a few MB above the live size, and a large build ran ~20 full
-// (mark-compact) collections, ~0.8 CPU s of marking on the main and V8's helper threads. Letting
-// the heap grow to ~5× the live size before the next full collection leaves 2-3 of them and
-// changes peak RSS by nothing measurable (docs/performance.md). V8 reads this flag whenever it
-// sets a new limit, so setting it at run time takes effect.
+// headers and chunk objects; with V8's default heap growth the old generation limit stays a few MB
+// above the live size, and a large build ran ~20 full (mark-compact) collections, ~0.8 CPU s of
+// marking on the main and V8's helper threads. Letting the heap grow to ~5× the live size before
+// the next full collection leaves 2-3 of them and changes peak RSS by nothing measurable
+// (docs/performance.md). V8 reads this flag whenever it sets a new limit, so setting it at run time
+// takes effect.
 //
 // Also the optimizing compiler's inlining budget. V8's helper threads spent ~0.8 CPU s of a
 // ~3 s large tar build compiling (TurboFan), mostly the few big async functions of the entry
