@@ -3,7 +3,7 @@
 // entrypoint, cmd, env, workdir, kernel), documented in docs/pkg.md. Unknown fields are an
 // error, as LinuxKit decodes with KnownFields(true); errors carry file:line:col.
 import { readFileSync } from 'node:fs';
-import { isMap, isScalar, isSeq, LineCounter, parseDocument, type Node } from 'yaml';
+import { isMap, isScalar, isSeq, LineCounter, parseDocument, type Node, type YAMLMap } from 'yaml';
 import { UserError, type SourcePos } from '../util/errors.js';
 
 export interface CopySpec {
@@ -164,6 +164,7 @@ export function parseBuildYml(text: string, file: string): BuildYml {
       case 'config':
       case 'depends': {
         if (!isMap(v)) throw new UserError(`${key} must be a mapping`, posOf(v));
+        if (key === 'config') stringFieldsAsWritten(v);
         out[key] = v.toJSON() as Record<string, unknown>;
         break;
       }
@@ -234,4 +235,34 @@ function parseMode(n: Node, what: string, posOf: (n: Node) => SourcePos, text: s
 /** True for packages built here without a container engine. */
 export function isDaemonless(y: BuildYml): boolean {
   return y.debian !== undefined;
+}
+
+// The fields of LinuxKit's ImageConfig that are Go strings (alone, in lists, as map values).
+const STRING_FIELDS = new Set(['cwd', 'net', 'pid', 'ipc', 'uts', 'userns', 'hostname', 'rootfsPropagation', 'cgroupsPath']);
+const STRING_LISTS = new Set(['capabilities', 'capabilities.add', 'ambient', 'binds', 'binds.add', 'tmpfs', 'command', 'env', 'maskedPaths', 'readonlyPaths', 'rlimits']);
+const STRING_MAPS = new Set(['sysctl', 'annotations']);
+const DEVICE_STRINGS = new Set(['path', 'type', 'mode']);
+
+/**
+ * LinuxKit reads build.yml's `config` into Go structs with yaml.v3, which stores any scalar
+ * written where a string field is as the text written: `mode: 0666` (as LinuxKit's own getty
+ * build.yml has it) becomes "0666", `command: [sleep, 10]` becomes ["sleep", "10"]. The label
+ * must carry the same strings, so such scalars are turned into their source text here.
+ */
+function stringFieldsAsWritten(config: YAMLMap): void {
+  const asWritten = (n: unknown): void => {
+    if (isScalar(n) && typeof n.value !== 'string' && n.value !== null && n.source !== undefined) n.value = n.source;
+  };
+  for (const pair of config.items) {
+    const key = isScalar(pair.key) ? String(pair.key.value) : '';
+    const v = pair.value;
+    if (STRING_FIELDS.has(key)) asWritten(v);
+    else if (STRING_LISTS.has(key) && isSeq(v)) v.items.forEach(asWritten);
+    else if (STRING_MAPS.has(key) && isMap(v)) v.items.forEach((p) => asWritten(p.value));
+    else if (key === 'devices' && isSeq(v)) {
+      for (const d of v.items) {
+        if (isMap(d)) for (const p of d.items) if (isScalar(p.key) && DEVICE_STRINGS.has(String(p.key.value))) asWritten(p.value);
+      }
+    }
+  }
 }
