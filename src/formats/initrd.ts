@@ -9,7 +9,8 @@ import { bootPart, saveBody } from './boot.js';
 import { readAll, readTar, type TarEntry } from './tar-input.js';
 import { SegmentedInitrd } from './segments.js';
 import { TarToCpio } from './tar-to-cpio.js';
-import type { Compression } from './types.js';
+import type { Compression, FormatOptions } from './types.js';
+import { clampEpoch } from './defaults.js';
 
 /** Size of the pieces handed to the compressor (one deflate job each for gzip). */
 export const CHUNK_SIZE = 1024 * 1024;
@@ -57,6 +58,18 @@ export interface InitrdResult {
   hasUcode: boolean;
   /** undefined when the image has no boot/cmdline. */
   cmdline?: string;
+}
+
+/** The initrd settings of a format's options (kernel+initrd and tar-kernel-initrd share them). */
+export function initrdOptions(options: FormatOptions): InitrdOptions {
+  return {
+    compress: options.compress ?? 'gzip',
+    level: options.level,
+    threads: options.threads,
+    memberCache: options.memberCache,
+    memberCacheMax: options.memberCacheMax,
+    clampMtime: clampEpoch(options.sourceDateEpoch),
+  };
 }
 
 export function tarToInitrd(input: Readable, paths: InitrdPaths, opts: InitrdOptions): Promise<InitrdResult> {

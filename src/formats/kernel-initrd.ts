@@ -6,11 +6,10 @@ import { join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import type { Readable } from 'node:stream';
 import { AtomicOutputs } from './atomic.js';
-import { entriesToInitrd } from './initrd.js';
+import { entriesToInitrd, initrdOptions } from './initrd.js';
 import { readTar, type TarEntry } from './tar-input.js';
 import type { FormatOptions, OutputFormat, OutputTarget } from './types.js';
 import { log } from '../util/log.js';
-import { clampEpoch } from './defaults.js';
 
 export const kernelInitrd: OutputFormat = {
   name: 'kernel+initrd',
@@ -36,14 +35,7 @@ function writeKernelInitrd(entries: AsyncIterable<TarEntry>, target: OutputTarge
     const body = `${initrd}.cpio`;
     const ucode = `${initrd}.ucode`;
     try {
-      const r = await entriesToInitrd(entries, { initrd: body, kernel, ucode }, {
-        compress: options.compress ?? 'gzip',
-        level: options.level,
-        threads: options.threads,
-        memberCache: options.memberCache,
-        memberCacheMax: options.memberCacheMax,
-        clampMtime: clampEpoch(options.sourceDateEpoch),
-      });
+      const r = await entriesToInitrd(entries, { initrd: body, kernel, ucode }, initrdOptions(options));
       if (r.hasUcode) {
         // The kernel reads an uncompressed microcode cpio at the very start of the initrd.
         await copyFile(ucode, initrd);

@@ -5,8 +5,8 @@ import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Readable } from 'node:stream';
 import { AtomicOutputs } from './atomic.js';
-import { clampEpoch, sourceDateEpoch } from './defaults.js';
-import { entriesToInitrd } from './initrd.js';
+import { sourceDateEpoch } from './defaults.js';
+import { entriesToInitrd, initrdOptions } from './initrd.js';
 import { readTar, type TarEntry } from './tar-input.js';
 import { writeTarOfFiles, type TarFile } from './tar-writer.js';
 import type { FormatOptions, OutputFormat, OutputTarget } from './types.js';
@@ -32,14 +32,7 @@ function writeTarKernelInitrd(entries: AsyncIterable<TarEntry>, target: OutputTa
     const tmp = await out.temp(path);
     const parts = { initrd: `${tmp}.initrd`, kernel: `${tmp}.kernel`, ucode: `${tmp}.ucode` };
     try {
-      const r = await entriesToInitrd(entries, parts, {
-        compress: options.compress ?? 'gzip',
-        level: options.level,
-        threads: options.threads,
-        memberCache: options.memberCache,
-        memberCacheMax: options.memberCacheMax,
-        clampMtime: clampEpoch(options.sourceDateEpoch),
-      });
+      const r = await entriesToInitrd(entries, parts, initrdOptions(options));
       const files: TarFile[] = [];
       if (r.hasKernel) files.push({ name: 'kernel', path: parts.kernel });
       files.push({ name: 'initrd.img', path: parts.initrd });
