@@ -139,6 +139,16 @@ describe('pkg build of a Dockerfile package with a real Docker engine', () => {
   const dir = mkdtempSync('/tmp/lkd-'); // short: containerd's socket path must fit in sun_path
   let engine: { host: string; child: ChildProcess } | string = 'not started';
   const cache = join(tmp, 'cache-engine');
+
+  /** The image's root filesystem, exported by `linuxkit cache export` into tmp/NAME. */
+  function exportFilesystem(tag: string, name: string): string {
+    const out = join(tmp, name);
+    mkdirSync(out);
+    const ex = runCli(['--cache', cache, 'cache', 'export', '--format', 'filesystem', '--outfile', out, tag]);
+    assert.equal(ex.status, 0, ex.stderr);
+    return out;
+  }
+
   const env = (): NodeJS.ProcessEnv => ({ DOCKER_HOST: (engine as { host: string }).host });
 
   before(async () => {
@@ -189,10 +199,7 @@ describe('pkg build of a Dockerfile package with a real Docker engine', () => {
     assert.equal(inspect.Labels.greeting, 'from-arg-file', '--build-arg-file overrides build.yml buildArgs');
     assert.equal(inspect.Labels.image, 'hello', 'PKG_IMAGE is passed');
 
-    const fsDir = join(tmp, 'hello-fs');
-    mkdirSync(fsDir);
-    const ex = runCli(['--cache', cache, 'cache', 'export', '--format', 'filesystem', '--outfile', fsDir, tag]);
-    assert.equal(ex.status, 0, ex.stderr);
+    const fsDir = exportFilesystem(tag, 'hello-fs');
     assert.equal(readFileSync(join(fsDir, 'hello'), 'utf8'), 'hello from a Dockerfile\n');
     assert.equal(readFileSync(join(fsDir, 'etc/motd'), 'utf8'), 'motd\n');
 
@@ -252,10 +259,7 @@ describe('pkg build of a Dockerfile package with a real Docker engine', () => {
     assert.equal(r.status, 0, r.stderr);
     assert.match(r.stderr, /giving docker\.io\/lktest\/bb:\S+ \(amd64\) from the linuxkit cache to the engine/);
     const tag = r.stdout.trim().split(' ')[0]!;
-    const fsDir = join(tmp, 'user-fs');
-    mkdirSync(fsDir);
-    const ex = runCli(['--cache', cache, 'cache', 'export', '--format', 'filesystem', '--outfile', fsDir, tag]);
-    assert.equal(ex.status, 0, ex.stderr);
+    const fsDir = exportFilesystem(tag, 'user-fs');
     assert.equal(readFileSync(join(fsDir, 'made'), 'utf8'), 'built by x86_64\n');
     assert.equal(readFileSync(join(fsDir, 'found'), 'utf8'), '/bin/sh\n');
     assert.ok(readdirSync(join(fsDir, 'bin')).includes('busybox'), 'the base image is underneath');
