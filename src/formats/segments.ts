@@ -25,7 +25,7 @@ import { join } from 'node:path';
 import { toolCacheDir } from '../run/cache-dir.js';
 import { CpioWriter } from './cpio.js';
 import { PatchWindow, type ChunkConsumer } from './chunker.js';
-import { createCompressor, type Compressor } from './compress/index.js';
+import { compressorIdentity, createCompressor, type Compressor } from './compress/index.js';
 import type { Compression } from './types.js';
 
 /** Bump when the bytes of a member for the same input change (cpio writer, chunking…). */
@@ -230,9 +230,9 @@ export class SegmentedInitrd {
   }
 
   private memberFile(digest: string): string {
-    // The compressor's own version is part of the name where we know it (zlib is built into
-    // node): a member made by another zlib could differ in bytes from what this one makes.
-    const codec = this.opts.compress === 'gzip' ? `gzip-${this.opts.level ?? 'default'}-zlib${process.versions.zlib}` : `${this.opts.compress}-${this.opts.level ?? 'default'}`;
+    // The compressor and its version are part of the name where we know them: a member made by
+    // another compressor could differ in bytes from what this one makes.
+    const codec = compressorIdentity(this.opts.compress, this.opts.level);
     return join(this.opts.cacheDir!, 'members', `${digest}.v${MEMBER_FORMAT}.${codec}`);
   }
 
