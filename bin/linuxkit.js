@@ -1,5 +1,6 @@
 #!/usr/bin/env node
-// The `linuxkit` command: a thin launcher for the compiled CLI (run `npm run build` first).
-import { main } from '../dist/src/cli/main.js';
+// The `linuxkit` command: a thin launcher for the bundled CLI (`npm run build` makes it from
+// dist/src/cli/main.js; see scripts/bundle.mjs).
+import { main } from '../dist/linuxkit.mjs';
 
 process.exitCode = await main(process.argv);

@@ -3,21 +3,22 @@
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import type { ErrorObject, ValidateFunction } from 'ajv';
 import { UserError, type SourcePos } from '../util/errors.js';
 import { joinPath, keyPos, sourcePos } from './positions.js';
+import { PACKAGE_ROOT } from '../package-root.js';
 
-/** Where the published schema lives (dist/src/config → repo root, or src/config → repo root). */
-export const SCHEMA_URL = new URL('../../../schema/linuxkit.schema.json', import.meta.url);
+/** The published schema (editors use it too). */
+export const SCHEMA_URL = pathToFileURL(join(PACKAGE_ROOT, 'schema/linuxkit.schema.json'));
+/** Written by scripts/precompile-schema.mjs. */
+const PRECOMPILED = join(PACKAGE_ROOT, 'dist/src/config/schema-validator.cjs');
 
 let compiled: ValidateFunction | undefined;
 
 function schemaText(): string {
-  try {
-    return readFileSync(SCHEMA_URL, 'utf8');
-  } catch {
-    return readFileSync(new URL('../../schema/linuxkit.schema.json', import.meta.url), 'utf8');
-  }
+  return readFileSync(SCHEMA_URL, 'utf8');
 }
 
 export function loadSchema(): object {
@@ -30,7 +31,7 @@ export function loadSchema(): object {
  */
 function precompiled(text: string): ValidateFunction | undefined {
   try {
-    const mod = createRequire(import.meta.url)('./schema-validator.cjs') as { default: ValidateFunction; schemaHash: string };
+    const mod = createRequire(import.meta.url)(PRECOMPILED) as { default: ValidateFunction; schemaHash: string };
     return mod.schemaHash === createHash('sha256').update(text).digest('hex') ? mod.default : undefined;
   } catch {
     return undefined;
