@@ -6,18 +6,20 @@
 //
 // LinuxKit scans the whole input tar once per reused part. This reads it once to index where
 // each part's entries lie (headers only: file bodies are skipped by offset, the metadata file
-// excepted), then streams just those byte ranges back through a tar parser into the output.
+// excepted), then streams just those byte ranges back through the tar reader
+// (src/oci/layer/tar-reader.ts, whose header decoding the index shares) into the output.
 import { createReadStream } from 'node:fs';
 import { open, type FileHandle } from 'node:fs/promises';
-import tar from 'tar-stream';
 import { loadConfigText } from '../config/index.js';
 import { CONTAINER_SECTIONS, type Config, type ImageEntry, type KernelConfig, type VolumeEntry } from '../config/types.js';
 import type { EntryType } from '../oci/layer/entry.js';
+import { decodeHeader, decodePax, type RawHeader } from '../oci/layer/tar-header.js';
+import { readRawTar } from '../oci/layer/tar-reader.js';
 import { parseNormalizedNamed, referenceString } from '../oci/reference.js';
 import { allocateIds } from '../spec/index.js';
 import { UserError } from '../util/errors.js';
 import { log } from '../util/log.js';
-import { PAX_LOCATION, PAX_SOURCE, type EntryBody, type OutEntry, type TarSink } from './tar-sink.js';
+import { PAX_LOCATION, PAX_SOURCE, type OutEntry, type TarSink } from './tar-sink.js';
 
 const BLOCK = 512;
 /** Headers are read through a window this big, so a run of small entries costs few reads. */
@@ -136,11 +138,9 @@ export class InputTar {
   }
 
   private async copyRun(sink: TarSink, start: number, end: number): Promise<void> {
-    const extract = tar.extract();
-    const input = createReadStream(this.path, { start, end: end - 1 });
-    input.on('error', (err) => extract.destroy(err));
-    input.pipe(extract as unknown as NodeJS.WritableStream);
-    for await (const entry of extract) await sink.add(toOutEntry(entry.header), entry as unknown as EntryBody);
+    for await (const entry of readRawTar(createReadStream(this.path, { start, end: end - 1 }))) {
+      await sink.add(toOutEntry(entry.header), entry.body);
+    }
   }
 }
 
@@ -171,18 +171,19 @@ function mergeAdjacent(spans: EntrySpan[]): Array<{ start: number; end: number }
   return runs;
 }
 
-function toOutEntry(h: tar.Header): OutEntry {
-  const pax = { ...((h.pax as Record<string, string> | null | undefined) ?? {}) };
-  // tar-stream folds these into the header fields, and the sink writes them again when needed.
+function toOutEntry(h: RawHeader): OutEntry {
+  const pax = { ...(h.pax ?? {}) };
+  // Records the header fields hold (the reader applies path, linkpath and size; the others are
+  // dropped as tar-stream's extract did), and the sink writes them again when needed.
   for (const k of ['path', 'linkpath', 'size', 'mtime', 'atime', 'ctime', 'uid', 'gid', 'uname', 'gname']) delete pax[k];
   return {
     path: h.name,
     type: h.type as EntryType,
-    mode: h.mode ?? 0o644,
-    uid: h.uid ?? 0,
-    gid: h.gid ?? 0,
-    size: h.size ?? 0,
-    mtime: h.mtime ?? new Date(0),
+    mode: h.mode,
+    uid: h.uid,
+    gid: h.gid,
+    size: h.size,
+    mtime: h.mtime,
     ...(h.linkname ? { linkname: h.linkname } : {}),
     ...(h.uname ? { uname: h.uname } : {}),
     ...(h.gname ? { gname: h.gname } : {}),
@@ -215,46 +216,6 @@ class WindowReader {
   }
 }
 
-const cstring = (b: Buffer) => {
-  const nul = b.indexOf(0);
-  return b.subarray(0, nul === -1 ? b.length : nul).toString('utf8');
-};
-
-/** A numeric header field: octal text, or base-256 when the high bit of its first byte is set. */
-function numeric(b: Buffer): number {
-  if (b[0]! & 0x80) {
-    let n = b[0]! & 0x7f;
-    for (let i = 1; i < b.length; i++) n = n * 256 + b[i]!;
-    return n;
-  }
-  const text = cstring(b).trim();
-  return text === '' ? 0 : parseInt(text, 8);
-}
-
-/** The records of a PAX extended header we need (LINUXKIT.*, path), values as UTF-8. */
-function paxRecords(b: Buffer): Map<string, string> {
-  const out = new Map<string, string>();
-  let p = 0;
-  while (p < b.length) {
-    const sp = b.indexOf(0x20, p);
-    if (sp === -1) break;
-    const len = parseInt(b.subarray(p, sp).toString('ascii'), 10);
-    if (!len || p + len > b.length) break;
-    const record = b.subarray(sp + 1, p + len - 1);
-    const eq = record.indexOf(0x3d);
-    if (eq !== -1) out.set(record.subarray(0, eq).toString('utf8'), record.subarray(eq + 1).toString('utf8'));
-    p += len;
-  }
-  return out;
-}
-
-/** The header checksum: the sum of its bytes, the checksum field counted as spaces. */
-function checksumOk(header: Buffer): boolean {
-  let sum = 0;
-  for (let i = 0; i < BLOCK; i++) sum += i >= 148 && i < 156 ? 0x20 : header[i]!;
-  return numeric(header.subarray(148, 156)) === sum;
-}
-
 const padded = (n: number) => Math.ceil(n / BLOCK) * BLOCK;
 
 async function indexTar(
@@ -272,36 +233,36 @@ async function indexTar(
   let longName: string | undefined;
   const bad = (why: string) => new UserError(`failed to read input tar ${path}: ${why} at offset ${offset}`);
   while (offset + BLOCK <= total) {
-    const header = await reader.read(offset, BLOCK);
-    if (header.length < BLOCK) throw bad('short header');
-    if (header.every((b) => b === 0)) break;
-    if (!checksumOk(header)) throw bad('not a tar header (bad checksum)');
-    const size = numeric(header.subarray(124, 136));
+    const block = await reader.read(offset, BLOCK);
+    if (block.length < BLOCK) throw bad('short header');
+    let header: RawHeader | null;
+    try {
+      header = decodeHeader(block);
+    } catch {
+      throw bad('not a tar header (bad checksum or unknown format)');
+    }
+    if (header === null) break;
+    const { size, type } = header;
     if (!Number.isSafeInteger(size) || size < 0) throw bad('bad entry size');
-    const flag = String.fromCharCode(header[156]!);
     const dataStart = offset + BLOCK;
     const next = dataStart + padded(size);
     if (next > total) throw bad('truncated entry');
-    if (flag === 'x' || flag === 'L' || flag === 'K' || flag === 'g') {
+    if (type === 'pax-header' || type === 'pax-global-header' || type === 'gnu-long-path' || type === 'gnu-long-link-path') {
       // Extended headers belong to the entry that follows: its span (`start`) began at the first.
       const data = await reader.read(dataStart, size);
-      if (flag === 'x') for (const [k, v] of paxRecords(data)) pax.set(k, v);
-      else if (flag === 'L') longName = cstring(data);
+      if (type === 'pax-header') for (const [k, v] of Object.entries(decodePax(data))) pax.set(k, v);
+      else if (type === 'gnu-long-path') longName = data.toString('utf8').replace(/\0.*$/s, '');
       offset = next;
       continue;
     }
-    let name = pax.get('path') ?? longName;
-    if (name === undefined) {
-      const prefix = header.subarray(257, 262).toString('latin1') === 'ustar' ? cstring(header.subarray(345, 500)) : '';
-      name = (prefix ? prefix + '/' : '') + cstring(header.subarray(0, 100));
-    }
+    const name = pax.get('path') ?? longName ?? header.name;
     const location = pax.get(PAX_LOCATION);
     if (location !== undefined) {
       let list = spans.get(location);
       if (!list) spans.set(location, (list = []));
       list.push({ source: pax.get(PAX_SOURCE) ?? '', start, end: next });
     }
-    const isFile = flag === '0' || flag === '\0' || flag === '7';
+    const isFile = type === 'file' || type === 'contiguous-file';
     if (metadata === undefined && isFile && metadataPath !== undefined && name.replace(/^\/+/, '') === metadataPath) {
       metadata = (await reader.read(dataStart, size)).toString('utf8');
     }
