@@ -90,6 +90,7 @@ const POWEROFF_DELAY = 15;
 const token = `persisted-${randomBytes(6).toString('hex')}`;
 const userData = JSON.stringify({
   greeting: { content: 'hello from the metadata cd' },
+  hostname: { content: 'vm-from-metadata' },
   ssh: { entries: { authorized_keys: { perm: '0600', content: 'ssh-ed25519 AAAAC3Nza test@host\n' } } },
 });
 
@@ -190,6 +191,7 @@ ${bye}`,
       first.greeting = await check(vm, 'greeting', '$(cat /run/config/greeting)');
       first.keys = await check(vm, 'keys', '$(stat -c %a /run/config/ssh/authorized_keys) $(cat /run/config/ssh/authorized_keys)');
       first.provider = await check(vm, 'provider', '$(cat /run/config/provider)');
+      first.hostname = await check(vm, 'hostname', '$(cat /proc/sys/kernel/hostname)');
       vm.send(`echo ${token} >/proc/1/root/var/lib/docker/marker && sync\r`);
       first.written = await check(vm, 'written', '$(cat /proc/1/root/var/lib/docker/marker)');
       // The power button: qemu's monitor is one Ctrl-A c away on its -nographic console.
@@ -245,6 +247,11 @@ ${bye}`,
     assert.equal(first.provider, 'CDROM /dev/sr0');
     assert.equal(first.greeting, 'hello from the metadata cd');
     assert.equal(first.keys, '600 ssh-ed25519 AAAAC3Nza test@host');
+  });
+
+  it('metadata sets the machine\'s hostname from the user data\'s "hostname" (the host uts namespace, as LinuxKit)', () => {
+    assert.match(boot1.console, /Set hostname to: vm-from-metadata\r?$/m);
+    assert.equal(first.hostname, 'vm-from-metadata');
   });
 
   it('acpid: the power button gives a clean poweroff (onshutdown runs, qemu exits 0)', () => {
