@@ -6,12 +6,13 @@
 //           the floor: the same kernel reaching a bare busybox /init, booted in the same rounds;
 //   memory  MemTotal - MemAvailable once the services are up, with -m MEM (128 by default).
 // The packages the YAML names with "@pkg:" are built first (cached after the first run). Boots
-// merge bench/boot-probe.yml, a service that prints the memory and powers the machine off once the
-// init has started every service. Rounds are paired (floor, then each compression) so that load
+// merge bench/boot-probe.yml, an init.d script that prints the memory and powers the machine off
+// once the init has started every service (not a service: it would add a container start). Rounds are paired (floor, then each compression) so that load
 // on the machine hits them alike; figures are medians.
 //
 // usage: make build && node bench/boot.mjs [YAML...]
 //   RUNS=3 MEM=128 COMPRESSIONS=gzip,zstd (the defaults; also lz4, none) KEEP=1 (keep the images)
+//   CPUS=1 (the default, LinuxKit's `run qemu` default): vCPUs of every boot, the floor's too.
 //   BASELINE=old.yml[,more.yml]: another configuration (say, with an older init) booted in the
 //   same rounds, for a before/after comparison under the same load.
 import { spawnSync } from 'node:child_process';
@@ -26,6 +27,7 @@ const { runQemu } = await import(join(ROOT, 'dist/src/run/qemu.js'));
 const yamls = process.argv.slice(2).length ? process.argv.slice(2).map((p) => resolve(p)) : [join(ROOT, 'examples/minimal.yml')];
 const runs = Number(process.env.RUNS ?? 3);
 const mem = Number(process.env.MEM ?? 128);
+const cpus = Number(process.env.CPUS ?? 1);
 const compressions = (process.env.COMPRESSIONS ?? 'gzip,zstd').split(',');
 const baseline = process.env.BASELINE ? process.env.BASELINE.split(',').map((p) => resolve(p)) : undefined;
 // What is booted in each round besides the floor: this configuration, and the baseline's, per compression.
@@ -113,7 +115,7 @@ function floorImage(kernel, cmdline) {
 /** Boots a prefix; returns the console text and the qemu wall time. */
 async function bootOnce(prefix, label) {
   const t0 = Date.now();
-  const vm = await runQemu({ path: prefix, accel: 'tcg', mem, stderr: 'pipe', stdin: 'ignore', state: join(work, `state-${label}`) });
+  const vm = await runQemu({ path: prefix, accel: 'tcg', mem, cpus, stderr: 'pipe', stdin: 'ignore', state: join(work, `state-${label}`) });
   const timer = setTimeout(() => vm.kill('SIGKILL'), 240_000);
   const status = await vm.wait();
   clearTimeout(timer);
@@ -142,7 +144,7 @@ try {
 
   const names = (ys) => ys.map((y) => y.replace(`${ROOT}/`, '')).join(' ');
   console.log(`# bench/boot.mjs: ${names(yamls)}${baseline ? `; baseline: ${names(baseline)}` : ''}`);
-  console.log(`qemu TCG, -m ${mem}, ${runs} paired rounds; ${new Date().toISOString()}; load average ${readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ')}`);
+  console.log(`qemu TCG, -m ${mem}, ${cpus} vCPU, ${runs} paired rounds; ${new Date().toISOString()}; load average ${readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ')}`);
   console.log('\n## Size (MB; goal: kernel + initrd <= 20)');
   console.log('| compression | kernel | initrd | kernel + initrd | goal |');
   console.log('|---|--:|--:|--:|---|');
