@@ -13,6 +13,7 @@
 // usage: make build && node bench/boot.mjs [YAML...]
 //   RUNS=3 MEM=128 COMPRESSIONS=gzip,zstd (the defaults; also lz4, none) KEEP=1 (keep the images)
 //   CPUS=1 (the default, LinuxKit's `run qemu` default): vCPUs of every boot, the floor's too.
+//   RAW=1: also print every round (floor, and each variant's `init start` and `services started`).
 //   BASELINE=old.yml[,more.yml]: another configuration (say, with an older init) booted in the
 //   same rounds, for a before/after comparison under the same load.
 import { spawnSync } from 'node:child_process';
@@ -219,6 +220,18 @@ try {
     const memKb = median(r.memory.map((x) => x[0]));
     const totKb = median(r.memory.map((x) => x[1]));
     console.log(`\nmemory in use once the services run (MemTotal - MemAvailable): ${memKb === undefined ? '– (no line)' : `${(memKb / 1024).toFixed(1)} MiB of ${(totKb / 1024).toFixed(1)} MiB`} (-m ${mem})`);
+  }
+  if (process.env.RAW) {
+    // Per round: under a shared machine a round's figures move together, so differences within
+    // a round say more than medians across rounds.
+    const key = (c, what) => (res[c].stages.get(what) ?? []).map(fmt);
+    console.log('\n## Every round (init start / services started, s)');
+    console.log(`| round | floor | ${variants.map((v) => v.label).join(' | ')} |`);
+    console.log(`|---|--:|${variants.map(() => '--:').join('|')}|`);
+    for (let i = 0; i < runs; i++) {
+      const cells = variants.map(({ label: c }) => `${key(c, 'init start')[i] ?? '–'} / ${key(c, 'services started')[i] ?? '–'}`);
+      console.log(`| ${i + 1} | ${fmt(res.floor.floor[i])} | ${cells.join(' | ')} |`);
+    }
   }
 } finally {
   if (process.env.KEEP) console.error(`kept ${work}`);
