@@ -124,6 +124,13 @@ async function bootOnce(prefix, label) {
   return { text: vm.text(), wall: (Date.now() - t0) / 1000 };
 }
 
+/** Seconds the kernel spent unpacking the initrd, from its log on the console (it runs next to other initcalls). */
+function unpackOf(text) {
+  const at = (re) => Number(re.exec(text)?.[1]);
+  const d = at(/\[\s*(\d+\.\d+)\] Freeing initrd memory/) - at(/\[\s*(\d+\.\d+)\] Trying to unpack rootfs image/);
+  return Number.isFinite(d) ? d : undefined;
+}
+
 const stagesOf = (text) => [...text.matchAll(/linuxkit-ts: (\d+\.\d+) (.*?)\r?$/gm)].map((m) => ({ t: Number(m[1]), what: m[2] }));
 
 try {
@@ -177,18 +184,20 @@ try {
   // Boot: the floor and each compression, in paired rounds.
   const cmdline = readFileSync(join(images[c0].dir, 'boot-cmdline'), 'utf8');
   const floor = floorImage(join(images[c0].dir, 'boot-kernel'), cmdline);
-  const res = { floor: { floor: [], wall: [] } };
-  for (const { label } of variants) res[label] = { stages: new Map(), wall: [], memory: [], order: [] };
+  const res = { floor: { floor: [], wall: [], unpack: [] } };
+  for (const { label } of variants) res[label] = { stages: new Map(), wall: [], memory: [], order: [], unpack: [] };
   for (let i = 0; i < runs; i++) {
     const f = await bootOnce(floor, 'floor');
     const m = /linuxkit-ts: (\d+\.\d+) floor init/.exec(f.text);
     if (m) res.floor.floor.push(Number(m[1]));
     else process.stderr.write(`warning: floor: no uptime line\n${f.text.slice(-1500)}\n`);
     res.floor.wall.push(f.wall);
+    if (unpackOf(f.text) !== undefined) res.floor.unpack.push(unpackOf(f.text));
     for (const { label: c } of variants) {
       const b = await bootOnce(join(images[c].dir, 'boot'), c.replace(' ', '-'));
       const r = res[c];
       r.wall.push(b.wall);
+      if (unpackOf(b.text) !== undefined) r.unpack.push(unpackOf(b.text));
       for (const s of stagesOf(b.text)) {
         if (!r.stages.has(s.what)) {
           r.stages.set(s.what, []);
@@ -203,7 +212,7 @@ try {
   }
   const floorT = median(res.floor.floor);
   console.log(`\n## Boot (guest uptime, s; medians; goal: services started <= ${GOAL_RATIO} x floor)`);
-  console.log(`floor (same kernel, initrd = static busybox + an /init that prints the uptime): ${fmt(floorT)} s (qemu wall ${fmt(median(res.floor.wall))} s)`);
+  console.log(`floor (same kernel, initrd = static busybox + an /init that prints the uptime): ${fmt(floorT)} s (qemu wall ${fmt(median(res.floor.wall))} s; initrd unpacking ${fmt(median(res.floor.unpack))} s)`);
   for (const { label: c } of variants) {
     const r = res[c];
     const services = median(r.stages.get('services started') ?? []);
@@ -217,6 +226,7 @@ try {
       console.log(`| ${what} | ${fmt(t)} | ${fmt(t - prev)} |`);
       prev = t;
     }
+    console.log(`\nthe kernel's unpacking of the initrd ("Trying to unpack rootfs image" to "Freeing initrd memory", part of init start): ${fmt(median(r.unpack))} s`);
     const memKb = median(r.memory.map((x) => x[0]));
     const totKb = median(r.memory.map((x) => x[1]));
     console.log(`\nmemory in use once the services run (MemTotal - MemAvailable): ${memKb === undefined ? '– (no line)' : `${(memKb / 1024).toFixed(1)} MiB of ${(totKb / 1024).toFixed(1)} MiB`} (-m ${mem})`);
