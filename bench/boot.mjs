@@ -6,12 +6,14 @@
 //           the floor: the same kernel reaching a bare busybox /init, booted in the same rounds;
 //   memory  MemTotal - MemAvailable once the services are up, with -m MEM (128 by default).
 // The packages the YAML names with "@pkg:" are built first (cached after the first run). Boots
-// merge bench/boot-probe.yml, a service that prints the memory and powers the machine off once the
-// init has started every service. Rounds are paired (floor, then each compression) so that load
+// merge bench/boot-probe.yml, an init.d script that prints the memory and powers the machine off
+// once the init has started every service (not a service: it would add a container start). Rounds are paired (floor, then each compression) so that load
 // on the machine hits them alike; figures are medians.
 //
 // usage: make build && node bench/boot.mjs [YAML...]
 //   RUNS=3 MEM=128 COMPRESSIONS=gzip,zstd (the defaults; also lz4, none) KEEP=1 (keep the images)
+//   CPUS=1 (the default, LinuxKit's `run qemu` default): vCPUs of every boot, the floor's too.
+//   RAW=1: also print every round (floor, and each variant's `init start` and `services started`).
 //   BASELINE=old.yml[,more.yml]: another configuration (say, with an older init) booted in the
 //   same rounds, for a before/after comparison under the same load.
 import { spawnSync } from 'node:child_process';
@@ -26,6 +28,7 @@ const { runQemu } = await import(join(ROOT, 'dist/src/run/qemu.js'));
 const yamls = process.argv.slice(2).length ? process.argv.slice(2).map((p) => resolve(p)) : [join(ROOT, 'examples/minimal.yml')];
 const runs = Number(process.env.RUNS ?? 3);
 const mem = Number(process.env.MEM ?? 128);
+const cpus = Number(process.env.CPUS ?? 1);
 const compressions = (process.env.COMPRESSIONS ?? 'gzip,zstd').split(',');
 const baseline = process.env.BASELINE ? process.env.BASELINE.split(',').map((p) => resolve(p)) : undefined;
 // What is booted in each round besides the floor: this configuration, and the baseline's, per compression.
@@ -113,12 +116,19 @@ function floorImage(kernel, cmdline) {
 /** Boots a prefix; returns the console text and the qemu wall time. */
 async function bootOnce(prefix, label) {
   const t0 = Date.now();
-  const vm = await runQemu({ path: prefix, accel: 'tcg', mem, stderr: 'pipe', stdin: 'ignore', state: join(work, `state-${label}`) });
+  const vm = await runQemu({ path: prefix, accel: 'tcg', mem, cpus, stderr: 'pipe', stdin: 'ignore', state: join(work, `state-${label}`) });
   const timer = setTimeout(() => vm.kill('SIGKILL'), 240_000);
   const status = await vm.wait();
   clearTimeout(timer);
   if (status !== 0) process.stderr.write(`warning: ${label}: qemu status ${status}\n`);
   return { text: vm.text(), wall: (Date.now() - t0) / 1000 };
+}
+
+/** Seconds the kernel spent unpacking the initrd, from its log on the console (it runs next to other initcalls). */
+function unpackOf(text) {
+  const at = (re) => Number(re.exec(text)?.[1]);
+  const d = at(/\[\s*(\d+\.\d+)\] Freeing initrd memory/) - at(/\[\s*(\d+\.\d+)\] Trying to unpack rootfs image/);
+  return Number.isFinite(d) ? d : undefined;
 }
 
 const stagesOf = (text) => [...text.matchAll(/linuxkit-ts: (\d+\.\d+) (.*?)\r?$/gm)].map((m) => ({ t: Number(m[1]), what: m[2] }));
@@ -142,7 +152,7 @@ try {
 
   const names = (ys) => ys.map((y) => y.replace(`${ROOT}/`, '')).join(' ');
   console.log(`# bench/boot.mjs: ${names(yamls)}${baseline ? `; baseline: ${names(baseline)}` : ''}`);
-  console.log(`qemu TCG, -m ${mem}, ${runs} paired rounds; ${new Date().toISOString()}; load average ${readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ')}`);
+  console.log(`qemu TCG, -m ${mem}, ${cpus} vCPU, ${runs} paired rounds; ${new Date().toISOString()}; load average ${readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ')}`);
   console.log('\n## Size (MB; goal: kernel + initrd <= 20)');
   console.log('| compression | kernel | initrd | kernel + initrd | goal |');
   console.log('|---|--:|--:|--:|---|');
@@ -174,18 +184,20 @@ try {
   // Boot: the floor and each compression, in paired rounds.
   const cmdline = readFileSync(join(images[c0].dir, 'boot-cmdline'), 'utf8');
   const floor = floorImage(join(images[c0].dir, 'boot-kernel'), cmdline);
-  const res = { floor: { floor: [], wall: [] } };
-  for (const { label } of variants) res[label] = { stages: new Map(), wall: [], memory: [], order: [] };
+  const res = { floor: { floor: [], wall: [], unpack: [] } };
+  for (const { label } of variants) res[label] = { stages: new Map(), wall: [], memory: [], order: [], unpack: [] };
   for (let i = 0; i < runs; i++) {
     const f = await bootOnce(floor, 'floor');
     const m = /linuxkit-ts: (\d+\.\d+) floor init/.exec(f.text);
     if (m) res.floor.floor.push(Number(m[1]));
     else process.stderr.write(`warning: floor: no uptime line\n${f.text.slice(-1500)}\n`);
     res.floor.wall.push(f.wall);
+    if (unpackOf(f.text) !== undefined) res.floor.unpack.push(unpackOf(f.text));
     for (const { label: c } of variants) {
       const b = await bootOnce(join(images[c].dir, 'boot'), c.replace(' ', '-'));
       const r = res[c];
       r.wall.push(b.wall);
+      if (unpackOf(b.text) !== undefined) r.unpack.push(unpackOf(b.text));
       for (const s of stagesOf(b.text)) {
         if (!r.stages.has(s.what)) {
           r.stages.set(s.what, []);
@@ -200,7 +212,7 @@ try {
   }
   const floorT = median(res.floor.floor);
   console.log(`\n## Boot (guest uptime, s; medians; goal: services started <= ${GOAL_RATIO} x floor)`);
-  console.log(`floor (same kernel, initrd = static busybox + an /init that prints the uptime): ${fmt(floorT)} s (qemu wall ${fmt(median(res.floor.wall))} s)`);
+  console.log(`floor (same kernel, initrd = static busybox + an /init that prints the uptime): ${fmt(floorT)} s (qemu wall ${fmt(median(res.floor.wall))} s; initrd unpacking ${fmt(median(res.floor.unpack))} s)`);
   for (const { label: c } of variants) {
     const r = res[c];
     const services = median(r.stages.get('services started') ?? []);
@@ -214,9 +226,22 @@ try {
       console.log(`| ${what} | ${fmt(t)} | ${fmt(t - prev)} |`);
       prev = t;
     }
+    console.log(`\nthe kernel's unpacking of the initrd ("Trying to unpack rootfs image" to "Freeing initrd memory", part of init start): ${fmt(median(r.unpack))} s`);
     const memKb = median(r.memory.map((x) => x[0]));
     const totKb = median(r.memory.map((x) => x[1]));
     console.log(`\nmemory in use once the services run (MemTotal - MemAvailable): ${memKb === undefined ? '– (no line)' : `${(memKb / 1024).toFixed(1)} MiB of ${(totKb / 1024).toFixed(1)} MiB`} (-m ${mem})`);
+  }
+  if (process.env.RAW) {
+    // Per round: under a shared machine a round's figures move together, so differences within
+    // a round say more than medians across rounds.
+    const key = (c, what) => (res[c].stages.get(what) ?? []).map(fmt);
+    console.log('\n## Every round (init start / services started, s)');
+    console.log(`| round | floor | ${variants.map((v) => v.label).join(' | ')} |`);
+    console.log(`|---|--:|${variants.map(() => '--:').join('|')}|`);
+    for (let i = 0; i < runs; i++) {
+      const cells = variants.map(({ label: c }) => `${key(c, 'init start')[i] ?? '–'} / ${key(c, 'services started')[i] ?? '–'}`);
+      console.log(`| ${i + 1} | ${fmt(res.floor.floor[i])} | ${cells.join(' | ')} |`);
+    }
   }
 } finally {
   if (process.env.KEEP) console.error(`kept ${work}`);

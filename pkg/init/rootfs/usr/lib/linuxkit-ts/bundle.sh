@@ -1,7 +1,7 @@
 # bundle.sh: running one OCI bundle the way LinuxKit's service does (lk:pkg/init/cmd/service/
 # runc.go, prepare.go), with the OCI runtime called directly. Sourced after lib.sh.
 # A bundle is DIR/{config.json, runtime.json, rootfs/ | lower/ + tmp/ + rootfs/}; runtime.json
-# must be loaded (load_runtime_json) before these functions are called.
+# must be loaded (load_bundle) before these functions are called.
 
 # A runtime.json path: absolute, or relative to the bundle's rootfs. Sets _bp (no subshell).
 bundle_path() {
@@ -112,27 +112,31 @@ prepare_process() {
 	return 0
 }
 
-# crun before 1.9 (Debian 12 has 1.8.1) refuses a config.json whose ociVersion is newer than
-# 1.1 ("unknown version specified"), and LinuxKit and linuxkit-ts write the runtime-spec version
-# they are built with (1.2.x). The fields they write mean the same in 1.1, so such a runtime gets
-# a copy that says 1.1.0, in /run (the bundle is on the read-only root). Prints the flag to add
-# to create/run, or nothing.
-#   config_flag RUNTIME NAME BUNDLE
-config_flag() {
-	case "${1##*/}" in crun) ;; *) return 0 ;; esac
-	# The version is on one of the first lines (written first, as runtime-spec's Go struct has
-	# it): read with the shell, as a fork costs more under TCG than the whole loop.
-	_k=0
-	while [ $_k -lt 4 ] && IFS= read -r _l; do
-		case "$_l" in
-		*'"ociVersion"'*'"1.0.'* | *'"ociVersion"'*'"1.1.'* | *'"ociVersion"'*'"1.0"'* | *'"ociVersion"'*'"1.1"'*) return 0 ;;
-		*'"ociVersion"'*) break ;;
-		esac
-		_k=$((_k + 1))
-	done <"$3/config.json"
-	mkdir -p "$LK_RUN/config"
-	sed '1,/"ociVersion"/s/"ociVersion"[[:space:]]*:[[:space:]]*"[^"]*"/"ociVersion": "1.1.0"/' "$3/config.json" >"$LK_RUN/config/$2.json" &&
-		echo "--config $LK_RUN/config/$2.json"
+# Loads BUNDLE/runtime.json into RT_* shell variables (see json.awk), clearing earlier ones, and
+# sets LK_config to the flag that hands crun a copy of config.json it accepts, or to nothing
+# (ociversion.awk). One awk process does both: under TCG each fork costs more than the reading.
+#   load_bundle BUNDLE NAME   (the runtime is $rt)
+load_bundle() {
+	for _v in ${RT__vars:-}; do unset "$_v"; done
+	RT__vars=
+	_cfg= _rtj=/dev/stdin
+	case "${rt##*/}" in
+	crun)
+		_cfg=$1/config.json
+		[ -d "$LK_RUN/config" ] || mkdir -p "$LK_RUN/config"
+		;;
+	esac
+	[ -f "$1/runtime.json" ] && _rtj=$1/runtime.json
+	# Without runtime.json, json.awk reads the empty object on stdin.
+	_vars=$(awk -v cfg="$_cfg" -v out="$LK_RUN/config/$2.json" -f "$LK_LIB/ociversion.awk" \
+		-v prefix=RT_ -f "$LK_LIB/json.awk" "$_rtj" <<-EOF
+		{}
+		EOF
+	) || {
+		warn "$1/runtime.json is not valid JSON"
+		return 1
+	}
+	eval "$_vars"
 }
 
 # Runs a bundle to completion; its status is the container's (or 0 when unknown, see below).
@@ -142,13 +146,13 @@ config_flag() {
 # pid to go: the container's exit status cannot be known then, as init, not us, reaps it.
 run_to_completion() {
 	_rt=$1 _n=$2 _b=$3 _out=$4 _err=$5
-	_cf=$(config_flag "$_rt" "$_n" "$_b")
+	_cf=$LK_config
 	if ! needs_prepare_process; then
 		"$_rt" $RUNTIME_FLAGS run $_cf --bundle "$_b" "$_n" </dev/null >>"$_out" 2>>"$_err"
 		return $?
 	fi
 	_pidf="$LK_RUN/pids/$_n.pid"
-	mkdir -p "$LK_RUN/pids"
+	[ -d "$LK_RUN/pids" ] || mkdir -p "$LK_RUN/pids"
 	"$_rt" $RUNTIME_FLAGS create $_cf --bundle "$_b" --pid-file "$_pidf" "$_n" </dev/null >>"$_out" 2>>"$_err" || return 1
 	read -r _cpid <"$_pidf"
 	if ! prepare_process "$_b" "$_cpid" 2>>"$_err"; then
@@ -172,8 +176,8 @@ run_to_completion() {
 start_detached() {
 	_rt=$1 _n=$2 _b=$3 _out=$4 _err=$5
 	_pidf="$LK_RUN/pids/$_n.pid"
-	mkdir -p "$LK_RUN/pids"
-	_cf=$(config_flag "$_rt" "$_n" "$_b")
+	[ -d "$LK_RUN/pids" ] || mkdir -p "$LK_RUN/pids"
+	_cf=$LK_config
 	if ! needs_prepare_process; then
 		"$_rt" $RUNTIME_FLAGS run $_cf --detach --bundle "$_b" --pid-file "$_pidf" "$_n" </dev/null >>"$_out" 2>>"$_err"
 		return $?

@@ -18,7 +18,9 @@ END {
 	exit 0
 }
 function fail(msg) { printf "json.awk: %s at offset %d\n", msg, p > "/dev/stderr"; exit 2 }
-function ws() { while (p <= n && index(" \t\r\n", substr(doc, p, 1)) > 0) p++ }
+# Whitespace and plain string runs are skipped with one match()/index() each rather than a
+# character at a time: busybox awk interprets every step, which is slow under TCG.
+function ws() { if (match(substr(doc, p), /^[ \t\r\n]+/)) p += RLENGTH }
 function key(path, k) { gsub(/[^A-Za-z0-9_]/, "_", k); return (path ~ /_$/ ? path k : path "_" k) }
 function emit(path, v) { gsub(/'/, "'\\''", v); printf "%s='%s'\n", path, v; names = names " " path }
 function value(path,   c) {
@@ -60,6 +62,8 @@ function hexval(h,   i, v) {
 function string(   out, c, e, code) {
 	p++; out = ""
 	while (p <= n) {
+		# The run up to the next quote or backslash, at once.
+		if (match(substr(doc, p), /^[^"\\]+/)) { out = out substr(doc, p, RLENGTH); p += RLENGTH; continue }
 		c = substr(doc, p, 1)
 		if (c == "\"") { p++; return out }
 		if (c == "\\") {

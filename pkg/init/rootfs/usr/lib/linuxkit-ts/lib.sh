@@ -40,18 +40,6 @@ runtime_bin() {
 RUNTIME_FLAGS=
 cmdline_has linuxkit.runc_debug=1 && RUNTIME_FLAGS=--debug
 
-# Loads BUNDLE/runtime.json into RT_* shell variables (see json.awk); clears earlier ones.
-load_runtime_json() {
-	for _v in ${RT__vars:-}; do unset "$_v"; done
-	RT__vars=
-	[ -f "$1/runtime.json" ] || return 0
-	_vars=$(awk -v prefix=RT_ -f "$LK_LIB/json.awk" "$1/runtime.json") || {
-		warn "$1/runtime.json is not valid JSON"
-		return 1
-	}
-	eval "$_vars"
-}
-
 cgroup_v2() { [ -e /sys/fs/cgroup/cgroup.controllers ]; }
 
 # Whether process $1 is alive (a zombie is not): reads /proc/PID/stat, no fork.
