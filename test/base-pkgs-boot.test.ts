@@ -188,6 +188,9 @@ ${bye}`,
       first.rngdlog = await check(vm, 'rngdlog', "$(cat /var/log/rngd.log /var/log/rngd.out.log 2>&1 | tr '\\n' ' ')");
       first.mount = await check(vm, 'mount', "$(grep ' /var/lib/docker ' /proc/1/mounts | cut -d' ' -f1-3)");
       first.gpt = await check(vm, 'gpt', "$(grep ' /var/gpt ' /proc/1/mounts | cut -d' ' -f1-3)");
+      // Which file became /dev/sda (labelled DATA, the marker's disk): the kernel probes the
+      // two disks asynchronously, so sda is not always the first one given to qemu.
+      first.sdaSectors = await check(vm, 'sda', '$(cat /sys/block/sda/size)');
       first.greeting = await check(vm, 'greeting', '$(cat /run/config/greeting)');
       first.keys = await check(vm, 'keys', '$(stat -c %a /run/config/ssh/authorized_keys) $(cat /run/config/ssh/authorized_keys)');
       first.provider = await check(vm, 'provider', '$(cat /run/config/provider)');
@@ -199,7 +202,8 @@ ${bye}`,
       vm.send('system_powerdown\r');
     }, 'boot1');
 
-    const vm2 = await boot(image2, { state: join(tmp, 'state2'), networking: 'user', disks: [{ path: disk, sizeMB: 0, format: 'raw' }] });
+    const dataDisk = first.sdaSectors === String((32 * 1024 * 1024) / 512) ? disk2 : disk;
+    const vm2 = await boot(image2, { state: join(tmp, 'state2'), networking: 'user', disks: [{ path: dataDisk, sizeMB: 0, format: 'raw' }] });
     boot2 = await session(vm2, async (vm) => {
       // examples/getty.yml's /etc/getty.shadow gives root the password "abcdefgh".
       await vm.waitFor(/ login: /, 240_000);
