@@ -7,14 +7,6 @@ import type { Compressor } from './types.js';
 import type { FileSink } from './file-sink.js';
 import { UserError } from '../../util/errors.js';
 
-/**
- * Bytes that may wait for the child beyond the pipe's 64 KiB. igzip and zstd read a large block,
- * then compress it without reading: waiting for the pipe to drain after every chunk made the
- * build and the compressor take turns instead of working at once (large.yml kernel+initrd with
- * igzip and no member cache: 3.9 s → see docs/performance.md).
- */
-const QUEUE_AHEAD = 8 * 1024 * 1024;
-
 export class ExternalCompressor implements Compressor {
   private readonly child: ChildProcess;
   private readonly exited: Promise<void>;
@@ -45,11 +37,9 @@ export class ExternalCompressor implements Compressor {
     this.exited.catch(() => undefined);
   }
 
-  /** Takes `chunk` (which must not change afterwards: queued, not copied). */
   async write(chunk: Buffer): Promise<void> {
     const stdin = this.child.stdin!;
-    stdin.write(chunk);
-    if (stdin.writableLength > QUEUE_AHEAD) await Promise.race([once(stdin, 'drain'), this.exited]);
+    if (!stdin.write(chunk)) await Promise.race([once(stdin, 'drain'), this.exited]);
   }
 
   async end(): Promise<void> {
