@@ -1,8 +1,8 @@
-// isa-l's igzip (Debian package `isal`): gzip and gunzip several times faster than zlib on the
-// same data (on the benchmark's layers and initrd, measured on 2 cores: inflating 75 MB of
-// layers 0.45 CPU s against zlib's 1.55, deflating the 219 MB cpio 0.6 CPU s against zlib
-// level 1's 3.2, for 2 % more bytes). Builds use it when it is installed and fall back to Node's
-// zlib when it is not; docs/formats.md says what that changes (only the initrd's bytes).
+// isa-l's igzip (Debian package `isal`): gzip several times faster than zlib (the benchmark's
+// 219 MB cpio: 0.6 CPU s against zlib level 1's 3.2, for 2 % more bytes). Builds compress gzip
+// initrds with it where it is installed and with Node's zlib where it is not; docs/formats.md
+// says what that changes (only the initrd's bytes). Inflating layers with it was measured and
+// not kept (docs/performance.md).
 import { spawnSync } from 'node:child_process';
 import { accessSync, constants } from 'node:fs';
 import { delimiter, join } from 'node:path';

@@ -20,8 +20,8 @@ interface Codec {
   /** Level used when none is given (chosen by measurement, see docs/formats.md). */
   defaultLevel: number;
   levels: [number, number];
-  /** `chosen`: the level was asked for, rather than the default. */
-  make(out: FileSink, level: number, threads: number, chosen: boolean): Compressor;
+  /** `asked`: the level asked for, undefined for the default (`level` is then defaultLevel). */
+  make(out: FileSink, level: number, threads: number, asked: number | undefined): Compressor;
 }
 
 /**
@@ -30,17 +30,22 @@ interface Codec {
  */
 const IGZIP_LEVEL = 2;
 
+/** igzip makes the default gzip where installed; a level asked for is zlib's (igzip has 0–3). */
+function gzipTool(level: number | undefined) {
+  return level === undefined ? igzip() : undefined;
+}
+
 const codecs: Record<Compression, Codec> = {
   gzip: {
     // The default: igzip where installed (~5× zlib's speed, src/util/igzip.ts), else zlib at
     // level 1 (2.2× zlib's default speed for ~10 % more bytes; see docs/formats.md). A level
     // asked for is zlib's. The kernel inflates every level equally fast.
-    // igzip -n: no name and mtime 0 in the header, so the bytes depend on the input only; its
-    // threads cut the input at fixed offsets, so -T does not change them either.
+    // igzip -n: no name and mtime 0 in the header, so the bytes depend on the input only; the
+    // thread count (-T) does not change them either (tested: compress.test.ts).
     defaultLevel: 1,
     levels: [1, 9],
-    make: (out, level, threads, chosen) => {
-      const tool = chosen ? undefined : igzip();
+    make: (out, level, threads, asked) => {
+      const tool = gzipTool(asked);
       return tool
         ? new ExternalCompressor(out, tool.path, ['-q', '-c', '-n', `-${IGZIP_LEVEL}`, `-T${threads}`], IGZIP_PACKAGE)
         : new ParallelGzip(out, { level, parallel: threads + 1 });
@@ -86,7 +91,7 @@ export async function createCompressor(
     throw new UserError(`${compression} level must be between ${codec.levels[0]} and ${codec.levels[1]}, not ${level}`);
   }
   const threads = Math.max(1, opts.threads ?? availableParallelism());
-  return codec.make(await FileSink.create(path), level, threads, opts.level !== undefined);
+  return codec.make(await FileSink.create(path), level, threads, opts.level);
 }
 
 /**
@@ -95,7 +100,7 @@ export async function createCompressor(
  */
 export function compressorIdentity(compression: Compression, level: number | undefined): string {
   if (compression === 'gzip') {
-    const tool = level === undefined ? igzip() : undefined;
+    const tool = gzipTool(level);
     return tool ? `gzip-igzip${tool.version}-${IGZIP_LEVEL}` : `gzip-${level ?? codecs.gzip.defaultLevel}-zlib${process.versions.zlib}`;
   }
   return `${compression}-${level ?? 'default'}`;
