@@ -146,14 +146,13 @@ load_bundle() {
 # pid to go: the container's exit status cannot be known then, as init, not us, reaps it.
 run_to_completion() {
 	_rt=$1 _n=$2 _b=$3 _out=$4 _err=$5
-	_cf=$LK_config
 	if ! needs_prepare_process; then
-		"$_rt" $RUNTIME_FLAGS run $_cf --bundle "$_b" "$_n" </dev/null >>"$_out" 2>>"$_err"
+		"$_rt" $RUNTIME_FLAGS run $LK_config --bundle "$_b" "$_n" </dev/null >>"$_out" 2>>"$_err"
 		return $?
 	fi
 	_pidf="$LK_RUN/pids/$_n.pid"
 	[ -d "$LK_RUN/pids" ] || mkdir -p "$LK_RUN/pids"
-	"$_rt" $RUNTIME_FLAGS create $_cf --bundle "$_b" --pid-file "$_pidf" "$_n" </dev/null >>"$_out" 2>>"$_err" || return 1
+	"$_rt" $RUNTIME_FLAGS create $LK_config --bundle "$_b" --pid-file "$_pidf" "$_n" </dev/null >>"$_out" 2>>"$_err" || return 1
 	read -r _cpid <"$_pidf"
 	if ! prepare_process "$_b" "$_cpid" 2>>"$_err"; then
 		"$_rt" delete -f "$_n" >/dev/null 2>&1
@@ -177,12 +176,11 @@ start_detached() {
 	_rt=$1 _n=$2 _b=$3 _out=$4 _err=$5
 	_pidf="$LK_RUN/pids/$_n.pid"
 	[ -d "$LK_RUN/pids" ] || mkdir -p "$LK_RUN/pids"
-	_cf=$LK_config
 	if ! needs_prepare_process; then
-		"$_rt" $RUNTIME_FLAGS run $_cf --detach --bundle "$_b" --pid-file "$_pidf" "$_n" </dev/null >>"$_out" 2>>"$_err"
+		"$_rt" $RUNTIME_FLAGS run $LK_config --detach --bundle "$_b" --pid-file "$_pidf" "$_n" </dev/null >>"$_out" 2>>"$_err"
 		return $?
 	fi
-	"$_rt" $RUNTIME_FLAGS create $_cf --bundle "$_b" --pid-file "$_pidf" "$_n" </dev/null >>"$_out" 2>>"$_err" || return 1
+	"$_rt" $RUNTIME_FLAGS create $LK_config --bundle "$_b" --pid-file "$_pidf" "$_n" </dev/null >>"$_out" 2>>"$_err" || return 1
 	read -r _cpid <"$_pidf"
 	if ! prepare_process "$_b" "$_cpid" 2>>"$_err"; then
 		"$_rt" delete -f "$_n" >/dev/null 2>&1
