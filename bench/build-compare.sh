@@ -6,6 +6,9 @@
 #
 # usage: bench/build-compare.sh ROOT_A ROOT_B [RUNS] [CASE]   (RUNS default 5, CASE default large:tar)
 # env:   CACHE=/tmp/lkbench-cache  BENCH=/work/shared/bench  ENV_A="X=1" ENV_B="X=1" (extra environment per side)
+# Both sides use the user's unpacked-layer and initrd member caches (warm after the warm-up); to
+# compare builds that inflate and compress everything, set both sides' environment to
+# "LINUXKIT_LAYER_CACHE=off LINUXKIT_INITRD_CACHE=off".
 set -euo pipefail
 A=$1 B=$2 RUNS=${3:-5} CASE=${4:-large:tar}
 CACHE=${CACHE:-/tmp/lkbench-cache}

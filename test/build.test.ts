@@ -290,6 +290,26 @@ describe('linuxkit build: outputs and flags', () => {
     assert.ok(readFileSync(join(dir, 'again.tar')).equals(readFileSync(join(dir, 'base.tar'))));
   });
 
+  test('layers are kept unpacked between builds (LINUXKIT_LAYER_CACHE): same bytes, the blob not read again', async () => {
+    const bigCache = join(dir, 'big-cache');
+    const data = randomBytes(1536 * 1024);
+    await putCacheImage(bigCache, { ref: 'docker.io/example/big:1', layers: [[{ name: 'big', content: data }]] });
+    writeFileSync(join(dir, 'big.yml'), 'onboot:\n  - name: big\n    image: example/big:1\n');
+    const layers = join(dir, 'layers');
+    const build = (out: string, layerCache: string) =>
+      runCli(['--cache', bigCache, 'build', '--no-sbom', '-o', out, 'big.yml'], { cwd: dir, env: { CI: '', LINUXKIT_LAYER_CACHE: layerCache } });
+    for (const [out, setting] of [['big-off.tar', 'off'], ['big-1.tar', layers]] as const) assert.equal(build(out, setting).status, 0);
+    assert.equal(readdirSync(layers).length, 2, 'the layer and its size');
+    assert.ok(readFileSync(join(dir, 'big-1.tar')).equals(readFileSync(join(dir, 'big-off.tar'))));
+    // Spoil the blob: a build without the unpacked copy fails, one with it does not read the blob.
+    const blobs = join(bigCache, 'blobs', 'sha256');
+    const blob = readdirSync(blobs).find((b) => statSync(join(blobs, b)).size > 1024 * 1024)!;
+    writeFileSync(join(blobs, blob), Buffer.alloc(statSync(join(blobs, blob)).size));
+    assert.notEqual(build('big-bad.tar', 'off').status, 0);
+    assert.equal(build('big-2.tar', layers).status, 0);
+    assert.ok(readFileSync(join(dir, 'big-2.tar')).equals(readFileSync(join(dir, 'big-off.tar'))));
+  });
+
   test('--dry-run prints the merged YAML and writes nothing', () => {
     const before = listDir(dir);
     const r = lk(['build', '--dry-run', 'base.yml']);

@@ -1,6 +1,7 @@
 // Images for a build come from the cache; a missing one (or any, with --pull) is pulled first.
 import { resolveImage, type LayoutStore } from '../oci/cache/index.js';
 import { imageRootfs } from '../oci/layer/index.js';
+import type { UnpackedLayers } from '../oci/layer/unpacked.js';
 import { pullImage } from '../oci/pull.js';
 import { parseNormalizedNamed, referenceString } from '../oci/reference.js';
 import { RegistryClient, type RegistryClientOptions } from '../oci/registry/client.js';
@@ -14,6 +15,8 @@ export interface CacheResolverOptions {
   /** Pull every image even when the cache has it (`build --pull`). */
   pull: boolean;
   registry?: RegistryClientOptions;
+  /** Where layers are kept uncompressed between builds (none: every layer is inflated). */
+  unpacked?: UnpackedLayers;
 }
 
 export class CacheResolver implements ImageResolver {
@@ -46,7 +49,7 @@ export class CacheResolver implements ImageResolver {
       // LinuxKit names images in its output as containerd prints them: expanded, no :latest added.
       ref: referenceString(parseNormalizedNamed(text)),
       config: img.config,
-      entries: () => imageRootfs(store, img),
+      entries: () => imageRootfs(store, img, this.opts.unpacked),
       sboms: () => readSboms(store, img.index, img.manifestDescriptor.digest),
     };
   }

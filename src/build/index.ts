@@ -14,6 +14,7 @@ import { getFormat } from '../formats/registry.js';
 import { defaultMemberCache } from '../formats/segments.js';
 import type { Compression } from '../formats/types.js';
 import { LayoutStore } from '../oci/cache/index.js';
+import { defaultUnpackedLayers } from '../oci/layer/unpacked.js';
 import { showTagResolver } from '../pkg/resolver.js';
 import type { RegistryClientOptions } from '../oci/registry/client.js';
 import { UserError } from '../util/errors.js';
@@ -97,7 +98,8 @@ export async function build(o: BuildOptions): Promise<string[]> {
 export async function buildFromConfig(config: Config, plan: BuildPlan, o: BuildOptions): Promise<string[]> {
   tuneV8ForBuild();
   const store = await LayoutStore.open(o.cacheDir);
-  const cacheResolver = new CacheResolver({ store, arch: o.arch, pull: o.pull ?? false, registry: o.registry });
+  const unpacked = defaultUnpackedLayers();
+  const cacheResolver = new CacheResolver({ store, arch: o.arch, pull: o.pull ?? false, registry: o.registry, ...(unpacked && { unpacked }) });
   const resolver = namingFailures(cacheResolver);
   // --input-tar (lk:moby/build/build.go): the old config is where the new one puts its metadata.
   const metadataPath = config.files?.filter((f) => f.metadata).pop()?.path;
@@ -173,6 +175,7 @@ export async function buildFromConfig(config: Config, plan: BuildPlan, o: BuildO
     o.signal?.throwIfAborted();
     const [, ...written] = await Promise.all([assembling, ...writers]);
     progress.stop();
+    await unpacked?.prune();
     const paths = written.flat();
     logSummary(plan.output === '-' ? [] : paths);
     return paths;

@@ -17,6 +17,7 @@ import { LayoutStore, refName } from '../oci/cache/store.js';
 import { validateCache } from '../oci/cache/validate.js';
 import { extractToDirectory } from '../oci/layer/extract.js';
 import { imageRootfs } from '../oci/layer/image.js';
+import { defaultUnpackedLayers } from '../oci/layer/unpacked.js';
 import { pullImage } from '../oci/pull.js';
 import { pushImage } from '../oci/push.js';
 import { registryOptions } from '../oci/registry/index.js';
@@ -68,13 +69,17 @@ function cleanCommand(): Command {
     .option('--published-only', 'only clean images that linuxkit can confirm have been published to the registry', false)
     .action(async (opts: { publishedOnly: boolean }, cmd: Command) => {
       if (opts.publishedOnly) throw new NotImplementedError("'linuxkit cache clean --published-only'");
-      const dir = cacheDir(cmd);
-      try {
-        await rm(dir, { recursive: true, force: true });
-      } catch (err) {
-        throw new UserError(`unable to clean cache ${dir}: ${(err as Error).message}`);
+      // The unpacked copies of layers (src/oci/layer/unpacked.ts) are derived from the cache's
+      // blobs: emptying the cache empties them too.
+      const dirs = [cacheDir(cmd), defaultUnpackedLayers()?.dir].filter((d): d is string => d !== undefined);
+      for (const dir of dirs) {
+        try {
+          await rm(dir, { recursive: true, force: true });
+        } catch (err) {
+          throw new UserError(`unable to clean cache ${dir}: ${(err as Error).message}`);
+        }
+        log.info(`Cache emptied: ${dir}`);
       }
-      log.info(`Cache emptied: ${dir}`);
     });
 }
 

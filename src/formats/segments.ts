@@ -23,6 +23,7 @@ import { createHash, randomBytes, type Hash } from 'node:crypto';
 import { copyFile, mkdir, open, readdir, readFile, rename, rm, stat, truncate, utimes, writeFile, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
 import { toolCacheDir } from '../run/cache-dir.js';
+import { pruneLeastRecentlyUsed, TEMP_SUFFIX } from '../util/lru-dir.js';
 import { CpioWriter } from './cpio.js';
 import { PatchWindow, type ChunkConsumer } from './chunker.js';
 import { compressorIdentity, createCompressor, type Compressor } from './compress/index.js';
@@ -251,7 +252,7 @@ export class SegmentedInitrd {
 
   /** Stores the member and points the origin at it; a failure here only costs a later cache miss. */
   private async remember(origin: string, digest: string, member: string, sum: { sha256: string; size: number }): Promise<void> {
-    const tag = `${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
+    const tag = `${process.pid}.${randomBytes(4).toString('hex')}${TEMP_SUFFIX}`;
     const file = this.memberFile(digest);
     const idx = this.indexFile(origin);
     try {
@@ -280,26 +281,8 @@ export class SegmentedInitrd {
  * `maxBytes`, index entries unused for 30 days, and temporary files of builds that died.
  */
 export async function pruneMemberCache(cacheDir: string, maxBytes: number): Promise<void> {
+  await pruneLeastRecentlyUsed(join(cacheDir, 'members'), maxBytes, '.sum');
   try {
-    const dir = join(cacheDir, 'members');
-    const files: Array<{ path: string; size: number; mtime: number }> = [];
-    for (const name of await readdir(dir).catch(() => [] as string[])) {
-      const st = await stat(join(dir, name)).catch(() => undefined);
-      if (!st) continue;
-      if (name.endsWith('.tmp')) {
-        if (Date.now() - st.mtimeMs > 24 * 3600 * 1000) await rm(join(dir, name), { force: true });
-        continue;
-      }
-      if (!name.endsWith('.sum')) files.push({ path: join(dir, name), size: st.size, mtime: st.mtimeMs });
-    }
-    let total = files.reduce((n, f) => n + f.size, 0);
-    files.sort((a, b) => a.mtime - b.mtime);
-    for (const f of files) {
-      if (total <= maxBytes) break;
-      await rm(f.path, { force: true });
-      await rm(`${f.path}.sum`, { force: true });
-      total -= f.size;
-    }
     const index = join(cacheDir, 'index');
     for (const name of await readdir(index).catch(() => [] as string[])) {
       const st = await stat(join(index, name)).catch(() => undefined);

@@ -2,7 +2,7 @@
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { Readable } from 'node:stream';
@@ -85,13 +85,17 @@ test('cache rm removes an image and only the blobs no other image uses', async (
   assert.match(missing.stderr, /docker.io\/library\/nothere:latest is not in the cache/);
 });
 
-test('cache clean empties the cache', async (t) => {
+test('cache clean empties the cache and the unpacked copies of layers made from it', async (t) => {
   const dir = await tempDir(t);
   await sampleCache(dir);
-  const r = runCli(['--cache', dir, 'cache', 'clean']);
+  const layers = join(await tempDir(t), 'layers');
+  await mkdir(layers);
+  await writeFile(join(layers, 'a'.repeat(64)), 'an unpacked layer');
+  const r = runCli(['--cache', dir, 'cache', 'clean'], { env: { LINUXKIT_LAYER_CACHE: layers } });
   assert.equal(r.status, 0, r.stderr);
   assert.match(r.stderr, /Cache emptied/);
   assert.equal(existsSync(dir), false);
+  assert.equal(existsSync(layers), false);
 });
 
 test('cache export: oci, docker and filesystem round trips, platform errors, no partial outputs', async (t) => {

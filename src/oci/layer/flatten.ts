@@ -13,11 +13,15 @@ import { log } from '../../util/log.js';
 import { decompressed } from './decompress.js';
 import { ancestors, type TarEntry } from './entry.js';
 import { readTar } from './tar.js';
+import type { UnpackedLayers } from './unpacked.js';
 
 /** A layer blob to read, possibly twice; `name` is used in messages. */
 export interface LayerSource {
   name: string;
+  /** The blob as stored (gzip, zstd or plain tar). */
   open(): Readable;
+  /** Where the layer is kept uncompressed between builds (unpacked.ts), under its diff_id. */
+  unpacked?: { layers: UnpackedLayers; diffId: string };
 }
 
 export interface FlatEntry extends TarEntry {
@@ -80,8 +84,16 @@ class Shadows {
 }
 
 async function* layerEntries(source: LayerSource): AsyncGenerator<TarEntry> {
-  const { stream } = await decompressed(source.open());
-  yield* readTar(stream, `layer ${source.name}`);
+  yield* readTar(await layerTar(source), `layer ${source.name}`);
+}
+
+/** The layer's tar stream: its unpacked copy if there is one, else the blob inflated (and copied). */
+async function layerTar(source: LayerSource): Promise<AsyncIterable<Uint8Array>> {
+  const u = source.unpacked;
+  const kept = u && (await u.layers.open(u.diffId));
+  if (kept) return kept;
+  const { stream, compression } = await decompressed(source.open());
+  return u && compression !== 'none' ? u.layers.fill(u.diffId, stream) : stream;
 }
 
 /**
