@@ -1,17 +1,17 @@
 // isa-l's igzip (Debian package `isal`): gzip several times faster than zlib (the benchmark's
 // 219 MB cpio: 0.6 CPU s against zlib level 1's 3.2, for 2 % more bytes). With LINUXKIT_IGZIP=on
 // builds compress gzip initrds with it where it is installed; otherwise with Node's zlib.
-// docs/formats.md says what that changes (only the initrd's bytes). Inflating layers with it was measured and
-// not kept (docs/performance.md).
+// Not the default because its output is not always the same for the same input (measured: one
+// 236-byte input gave a second output in 4 of 2,000 runs of `igzip -2 -n`; docs/formats.md), and
+// builds promise byte-reproducible outputs. Inflating layers with it was measured and not kept
+// (docs/performance.md).
 import { spawnSync } from 'node:child_process';
 import { accessSync, constants } from 'node:fs';
 import { delimiter, join } from 'node:path';
 
 /**
- * Environment variable: "on" makes builds compress gzip initrds with igzip where it is installed.
- * Off by default for now: with it, one test of reproducibility (two builds of three formats at
- * once, test/build.test.ts) failed in 2 of 5 full test runs and could not be made to fail alone;
- * until that is understood, zlib stays the default (docs/formats.md).
+ * Environment variable: "on" makes builds compress gzip initrds with igzip where it is installed,
+ * trading byte-reproducible initrds for speed (see above).
  */
 export const ENV_IGZIP = 'LINUXKIT_IGZIP';
 /** The Debian package that has igzip. */

@@ -30,18 +30,18 @@ interface Codec {
  */
 const IGZIP_LEVEL = 2;
 
-/** igzip makes the default gzip where installed; a level asked for is zlib's (igzip has 0–3). */
+/** igzip, when LINUXKIT_IGZIP=on and it is installed, for the default level; a level asked for is zlib's (igzip has 0–3). */
 function gzipTool(level: number | undefined) {
   return level === undefined ? igzip() : undefined;
 }
 
 const codecs: Record<Compression, Codec> = {
   gzip: {
-    // The default: igzip where installed (~5× zlib's speed, src/util/igzip.ts), else zlib at
-    // level 1 (2.2× zlib's default speed for ~10 % more bytes; see docs/formats.md). A level
-    // asked for is zlib's. The kernel inflates every level equally fast.
-    // igzip -n: no name and mtime 0 in the header, so the bytes depend on the input only; the
-    // thread count (-T) does not change them either (tested: compress.test.ts).
+    // The default: zlib at level 1 (2.2× zlib's default speed for ~10 % more bytes; see
+    // docs/formats.md), or igzip with LINUXKIT_IGZIP=on (~5× zlib's speed, not reproducible:
+    // src/util/igzip.ts). A level asked for is zlib's. The kernel inflates every level equally
+    // fast. igzip -n: no name and mtime 0 in the header; -T is ignored by builds without threads
+    // (Debian's).
     defaultLevel: 1,
     levels: [1, 9],
     make: (out, level, threads, asked) => {
