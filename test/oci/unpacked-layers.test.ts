@@ -1,8 +1,9 @@
 // The cache of uncompressed layers (src/oci/layer/unpacked.ts): filled by the first read of a
 // compressed layer, used by later reads instead of the blob, never trusted when incomplete.
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { readdir, readFile, truncate, utimes, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile, truncate, utimes, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { test } from 'node:test';
@@ -119,4 +120,23 @@ test('prune deletes the least recently used layers (and their sizes) beyond the 
   await utimes(join(dir, hex[2]!), 3000, 3000);
   await new UnpackedLayers(dir, made[0]!.tar.length).prune();
   assert.deepEqual(await files(dir), [hex[0]!, `${hex[0]}.size`]);
+});
+
+const canMount = process.getuid?.() === 0 && spawnSync('mount', ['--version'], { stdio: 'ignore' }).status === 0;
+
+test('a full disk part way through the copy: the read goes on, no copy and no temporary file is left', { skip: !canMount && 'needs root to mount a small tmpfs' }, async (t) => {
+  // 512 KiB of room for a 1.5 MiB layer: the copy fails with ENOSPC after a few pieces.
+  const dir = join(await tempDir(t), 'small');
+  await mkdir(dir);
+  const r = spawnSync('mount', ['-t', 'tmpfs', '-o', 'size=512k', 'tmpfs', dir]);
+  if (r.status !== 0) return t.skip(`mount failed: ${r.stderr.toString().trim()}`);
+  try {
+    const { blob, diffId, data } = await bigLayer();
+    const src = source(blob, new UnpackedLayers(dir), diffId);
+    assert.ok((await contents(src)).get('etc/big')!.equals(data));
+    assert.deepEqual(await files(dir), []);
+  } finally {
+    // Before the temporary directory is removed (after-hooks run in the order they were added).
+    spawnSync('umount', [dir]);
+  }
 });
