@@ -71,14 +71,16 @@ function cleanCommand(): Command {
       if (opts.publishedOnly) throw new NotImplementedError("'linuxkit cache clean --published-only'");
       // The unpacked copies of layers (src/oci/layer/unpacked.ts) are derived from the cache's
       // blobs: emptying the cache empties them too.
-      const dirs = [cacheDir(cmd), defaultUnpackedLayers()?.dir].filter((d): d is string => d !== undefined);
-      for (const dir of dirs) {
+      const emptied = [{ dir: cacheDir(cmd), what: 'Cache emptied' }];
+      const layers = defaultUnpackedLayers();
+      if (layers) emptied.push({ dir: layers.dir, what: 'Unpacked layers removed' });
+      for (const { dir, what } of emptied) {
         try {
           await rm(dir, { recursive: true, force: true });
         } catch (err) {
           throw new UserError(`unable to clean cache ${dir}: ${(err as Error).message}`);
         }
-        log.info(`Cache emptied: ${dir}`);
+        log.info(`${what}: ${dir}`);
       }
     });
 }

@@ -94,6 +94,7 @@ test('cache clean empties the cache and the unpacked copies of layers made from 
   const r = runCli(['--cache', dir, 'cache', 'clean'], { env: { LINUXKIT_LAYER_CACHE: layers } });
   assert.equal(r.status, 0, r.stderr);
   assert.match(r.stderr, /Cache emptied/);
+  assert.match(r.stderr, /Unpacked layers removed/);
   assert.equal(existsSync(dir), false);
   assert.equal(existsSync(layers), false);
 });
