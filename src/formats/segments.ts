@@ -22,7 +22,7 @@
 import { createHash, randomBytes, type Hash } from 'node:crypto';
 import { copyFile, mkdir, open, readdir, readFile, rename, rm, stat, truncate, utimes, writeFile, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
-import { toolCacheDir } from '../run/cache-dir.js';
+import { toolCacheSubdir } from '../run/cache-dir.js';
 import { pruneLeastRecentlyUsed, TEMP_SUFFIX } from '../util/lru-dir.js';
 import { CpioWriter } from './cpio.js';
 import { PatchWindow, type ChunkConsumer } from './chunker.js';
@@ -72,9 +72,7 @@ export const ENV_INITRD_CACHE = 'LINUXKIT_INITRD_CACHE';
  * member layout, so its bytes are the same either way).
  */
 export function defaultMemberCache(): string | false {
-  const v = process.env[ENV_INITRD_CACHE];
-  if (v === 'off') return false;
-  return v || join(toolCacheDir(), 'initrd-members');
+  return toolCacheSubdir(ENV_INITRD_CACHE, 'initrd-members') ?? false;
 }
 
 export class SegmentedInitrd {

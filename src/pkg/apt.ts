@@ -4,8 +4,8 @@
 import { spawn, spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { createReadStream, existsSync, mkdirSync, renameSync, rmSync, mkdtempSync, readdirSync } from 'node:fs';
-import { homedir } from 'node:os';
 import { join } from 'node:path';
+import { toolCacheDir } from '../run/cache-dir.js';
 import { UserError } from '../util/errors.js';
 import { log } from '../util/log.js';
 
@@ -13,7 +13,8 @@ export const ENV_DEB_CACHE = 'LINUXKIT_DEB_CACHE';
 
 /** Where downloaded .debs are kept across runs: $LINUXKIT_DEB_CACHE or ~/.cache/linuxkit-ts/debs. */
 export function defaultDebCacheDir(): string {
-  return process.env[ENV_DEB_CACHE] || join(process.env.XDG_CACHE_HOME || join(homedir(), '.cache'), 'linuxkit-ts', 'debs');
+  // "off" is not a setting here: downloads need somewhere to go.
+  return process.env[ENV_DEB_CACHE] || join(toolCacheDir(), 'debs');
 }
 
 export interface DebInfo {

@@ -2,9 +2,8 @@
 // warm cache does besides writing its output (the benchmark's kernel and large layers: ~1.5 CPU s
 // of zlib for 232 MB), and the same kernel, init and service images go into build after build.
 // So the first build that reads a compressed layer also writes what it inflates to a file here,
-// and later builds read that file instead: the tar build of the benchmark's large.yml goes from
-// ~1.9 s to ~1.25 s (docs/performance.md). Docker and containerd keep layers unpacked for the
-// same reason. This is not part of the image cache (an OCI layout that LinuxKit shares); it is
+// and later builds read that file instead (the benchmark's figures: docs/performance.md).
+// Docker and containerd keep layers unpacked for the same reason. This is not part of the image cache (an OCI layout that LinuxKit shares); it is
 // derived from it and can be deleted at any time (`linuxkit cache clean` does).
 //
 // A file is named by the layer's diff_id (the SHA-256 of the uncompressed tar, from the image
@@ -19,7 +18,7 @@ import { createReadStream, createWriteStream, type WriteStream } from 'node:fs';
 import { mkdir, readFile, rename, rm, stat, utimes, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Readable } from 'node:stream';
-import { toolCacheDir } from '../../run/cache-dir.js';
+import { toolCacheSubdir } from '../../run/cache-dir.js';
 import { log } from '../../util/log.js';
 import { pruneLeastRecentlyUsed, TEMP_SUFFIX } from '../../util/lru-dir.js';
 
@@ -36,9 +35,8 @@ const WRITE_AHEAD = 4 * 1024 * 1024;
 
 /** The unpacked-layer cache of builds: $LINUXKIT_LAYER_CACHE, or ~/.cache/linuxkit-ts/layers; undefined when "off". */
 export function defaultUnpackedLayers(): UnpackedLayers | undefined {
-  const v = process.env[ENV_LAYER_CACHE];
-  if (v === 'off') return undefined;
-  return new UnpackedLayers(v || join(toolCacheDir(), 'layers'));
+  const dir = toolCacheSubdir(ENV_LAYER_CACHE, 'layers');
+  return dir === undefined ? undefined : new UnpackedLayers(dir);
 }
 
 export class UnpackedLayers {
