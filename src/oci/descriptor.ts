@@ -30,9 +30,8 @@ export interface ParsedDigest {
 
 /** Shows a hostile value safely in a message: quoted, control characters escaped, cut short. */
 export function quoted(value: unknown): string {
-  const s = typeof value === 'string' ? value : JSON.stringify(value) ?? String(value);
-  const cut = s.length > 80 ? `${s.slice(0, 80)}…` : s;
-  return JSON.stringify(cut);
+  if (typeof value !== 'string') return (JSON.stringify(value) ?? String(value)).slice(0, 80);
+  return JSON.stringify(value.length > 80 ? `${value.slice(0, 80)}…` : value);
 }
 
 /** Why `digest` is not a digest we accept, or undefined when it is one. */
