@@ -7,6 +7,7 @@ import { Agent as HttpAgent, request as httpRequest, type IncomingHttpHeaders, t
 import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
 import { readFileSync } from 'node:fs';
 import { rootCertificates } from 'node:tls';
+import type { Socket } from 'node:net';
 import type { Readable } from 'node:stream';
 import { UserError } from '../../util/errors.js';
 import { log } from '../../util/log.js';
@@ -205,16 +206,36 @@ export class Transport {
         { method: req.method, headers, agent: https ? this.httpsAgent : this.httpAgent },
         (res) => {
           response = res;
+          res.once('close', stopWatching);
           resolve({ status: res.statusCode ?? 0, headers: res.headers, body: res, url: req.url });
         },
       );
-      // The socket's inactivity timer covers connecting, waiting for the answer and every gap
-      // in the body. A silent body fails its reader with the same error as a silent answer.
-      r.setTimeout(this.timeoutMs, () => {
+      // Our own watchdog, not the socket's setTimeout: that one starts only once TCP has
+      // connected and, on a TLS socket, fires after twice the time asked (Node 20). Any byte
+      // read or written on the socket, or sent from a streamed body, restarts it; so it covers
+      // connecting, the TLS handshake, waiting for the answer and every gap in the body alike.
+      const watchdog = setTimeout(() => {
         const what = response ? 'sent nothing more' : 'sent no answer';
         const err = new StalledError(`${req.method} ${req.url.href}: ${what} for ${seconds(this.timeoutMs)}`, this.timeoutMs);
         if (response) response.destroy(err);
         r.destroy(err);
+      }, this.timeoutMs);
+      const kick = () => watchdog.refresh();
+      let socket: Socket | undefined;
+      r.once('socket', (s: Socket) => {
+        socket = s;
+        s.on('data', kick);
+        s.on('drain', kick);
+      });
+      r.once('finish', kick);
+      // Once the answer is read (or abandoned), the socket may serve another request.
+      function stopWatching(): void {
+        clearTimeout(watchdog);
+        socket?.off('data', kick);
+        socket?.off('drain', kick);
+      }
+      r.once('close', () => {
+        if (!response) stopWatching();
       });
       r.on('error', (e: NodeJS.ErrnoException) => {
         // A streamed body (an open blob file) must not outlive a failed request.
@@ -225,6 +246,7 @@ export class Transport {
       else if (Buffer.isBuffer(body)) r.end(body);
       else {
         body.on('error', (e) => r.destroy(e));
+        body.on('data', kick);
         body.pipe(r);
       }
     });
