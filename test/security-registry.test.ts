@@ -5,7 +5,6 @@
 // outside the cache. docs/security.md, section 7, describes the classes.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
 import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -17,7 +16,7 @@ import { MediaType } from '../src/oci/types.js';
 import { startCraftedRegistry, startSilentServer, type CraftedAnswer, type CraftedRegistry } from '../src/oci/registry/testing.js';
 import { UserError } from '../src/util/errors.js';
 import { tarStream } from './fixtures/tar.js';
-import { CLI } from './helpers.js';
+import { CLI, runAsync } from './helpers.js';
 
 let work: string;
 before(() => {
@@ -62,18 +61,6 @@ async function serve(root: object, blobs: Blob[], answers: Record<string, Crafte
     const m = /^\/v2\/evil\/img\/(?:manifests|blobs)\/(.+)$/.exec(path);
     const body = m && byDigest.get(decodeURIComponent(m[1]!));
     return body ? { body } : undefined;
-  });
-}
-
-/** Runs a command to its end without blocking the event loop (the crafted registry lives in it). */
-function run(cmd: string, args: string[], env: NodeJS.ProcessEnv): Promise<{ status: number | null; stdout: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(cmd, args, { env, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (stdout += d.toString()));
-    child.on('error', reject);
-    child.on('close', (status) => resolve({ status, stdout }));
   });
 }
 
@@ -271,7 +258,7 @@ describe('7c. a registry that accepts the connection and never answers', () => {
       const cmd = [process.execPath, CLI, '--cache', cache, 'cache', 'pull', `${reg.host}/evil/img:v1`].map((a) => `'${a}'`).join(' ');
       // script(1) gives the CLI a pseudo-terminal, so it behaves as in front of a user; run
       // without blocking this process, whose event loop is the registry.
-      const r = await run('script', ['-qefc', cmd, '/dev/null'], { ...process.env, CI: '', LINUXKIT_REGISTRY_TIMEOUT: '2.5' });
+      const r = await runAsync('script', ['-qefc', cmd, '/dev/null'], { env: { CI: '', LINUXKIT_REGISTRY_TIMEOUT: '2.5' } });
       assert.notEqual(r.status, 0);
       assert.match(r.stdout, new RegExp(`registry ${reg.host} \\(manifest of ${reg.host}/evil/img:v1\\): no answer for 1 s \\(giving up after 2.5 s\\)`));
       assert.match(r.stdout, /no answer for 2 s/);
