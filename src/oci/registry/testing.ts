@@ -342,18 +342,7 @@ export async function startFaultProxy(target: string, opts: FaultProxyOptions = 
     up.on('error', () => res.destroy());
     req.pipe(up);
   });
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  const addr = server.address();
-  const port = typeof addr === 'object' && addr ? addr.port : 0;
-  return {
-    host: `127.0.0.1:${port}`,
-    seen,
-    stop: () =>
-      new Promise<void>((r) => {
-        server.closeAllConnections();
-        server.close(() => r());
-      }),
-  };
+  return listening(server, seen);
 }
 
 // ---- a token service (the distribution token spec), for the bearer flow ----
@@ -502,6 +491,7 @@ export async function startSilentServer(): Promise<CraftedRegistry> {
   return listening(server, seen);
 }
 
+/** Listens on a free port of 127.0.0.1; stop() cuts every open connection, silent ones too. */
 async function listening(server: HttpServer | NetServer, seen: string[]): Promise<CraftedRegistry> {
   const sockets = new Set<Socket>();
   server.on('connection', (s: Socket) => {
