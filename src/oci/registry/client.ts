@@ -6,7 +6,7 @@ import { Readable, Transform, type TransformCallback } from 'node:stream';
 import { UserError } from '../../util/errors.js';
 import { log } from '../../util/log.js';
 import { MediaType, type Descriptor } from '../types.js';
-import { checkDescriptor, checkMediaType, digestOf, parseDigest } from '../descriptor.js';
+import { checkDescriptor, checkMediaType, digestOf, mediaTypeProblem, parseDigest, sizeProblem } from '../descriptor.js';
 import { waitingFor } from '../progress.js';
 import { manifestSelector, referenceString, type Reference } from '../reference.js';
 import { parseChallenge, repoScope, tokenURL, type Challenge } from './auth.js';
@@ -155,7 +155,13 @@ export class RegistryClient {
     if (!digest) return undefined;
     const ct = String(res.headers['content-type'] ?? '').split(';')[0]!.trim();
     const size = Number(res.headers['content-length'] ?? 0);
-    return checkDescriptor({ mediaType: ct, digest, size }, `manifest of ${name} as ${ref.domain} describes it`);
+    // Digest and size are checked like any descriptor's; some registries send no content type
+    // on HEAD, so one that is absent or not a media type is left empty (unknown), never passed on.
+    const what = `manifest of ${name} as ${ref.domain} describes it`;
+    parseDigest(digest, what);
+    const bad = sizeProblem(size);
+    if (bad) throw new UserError(`${what}: ${bad}`);
+    return { mediaType: mediaTypeProblem(ct) ? '' : ct, digest, size };
   }
 
   /**
