@@ -2,6 +2,7 @@
 // request gets no answer: on an interactive terminal only (showProgress), else nothing at all.
 import { Presets, SingleBar } from 'cli-progress';
 import { pauseStatusLine, showProgress } from '../util/log.js';
+import { seconds } from './registry/transport.js';
 
 export interface ByteProgress {
   add(bytes: number): void;
@@ -49,7 +50,8 @@ function drawWait(): void {
   if (!w || barsShown > 0 || Date.now() - w.since < WAIT_LINE_AFTER_MS) return;
   waitResume ??= pauseStatusLine();
   const secs = Math.floor((Date.now() - w.since) / 1000);
-  process.stderr.write(`\r\x1b[K${w.label}: no answer for ${secs} s (giving up after ${Number((w.limitMs / 1000).toFixed(1))} s)`);
+  // The wait spans retries; the limit is per attempt.
+  process.stderr.write(`\r\x1b[K${w.label}: no answer for ${secs} s (an attempt gives up after ${seconds(w.limitMs)} of silence)`);
 }
 
 /**

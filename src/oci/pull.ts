@@ -9,7 +9,7 @@
 //    killed at any point leaves the cache as it was, plus some verified blobs;
 //  - every descriptor the registry sends is checked against the OCI grammar (descriptor.ts)
 //    before it names a request or a file, and an index whose platform entry is itself an index
-//    is refused before anything is stored (LinuxKit's cache has no place for one either).
+//    is refused before anything is stored (no build can resolve an image through one).
 import { Readable } from 'node:stream';
 import type { ImageStore } from './store.js';
 import { REF_NAME_ANNOTATION, type Descriptor, type ImageConfigFile, type ImageIndex, type ImageManifest, type Platform } from './types.js';
@@ -230,8 +230,9 @@ export async function completeInStore(store: ImageStore, name: string, wants: Wa
 }
 
 /**
- * An index whose platform entry is itself an index: the OCI spec allows it, but neither this
- * cache nor LinuxKit's resolves through it, so storing it would tag an image no build can use.
+ * An index whose platform entry is itself an index: the OCI spec allows it, but the cache's
+ * resolver (cache/resolve.ts) picks image manifests only, so storing it would tag an image no
+ * build can use.
  * Refused, naming the image and the entry, before anything is fetched or stored.
  */
 function refuseNestedIndexes(index: ImageIndex, name: string): void {
