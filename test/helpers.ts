@@ -1,5 +1,5 @@
 // Shared test helpers: run the real CLI as a user would.
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 
 export const ROOT = fileURLToPath(new URL('../../', import.meta.url));
@@ -20,4 +20,26 @@ export function runCli(args: string[], opts: { input?: string; cwd?: string; env
     encoding: 'utf8',
   });
   return { status: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+/**
+ * Runs a command to its end without blocking the event loop: needed when a server in this
+ * process (a crafted registry, a config server) must answer it. stderr follows stdout in `output`.
+ */
+export function runAsync(cmd: string, args: string[], opts: { cwd?: string; env?: NodeJS.ProcessEnv } = {}): Promise<CliResult & { output: string }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(cmd, args, { cwd: opts.cwd ?? ROOT, env: { ...process.env, ...opts.env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    let output = '';
+    child.stdout.on('data', (d: Buffer) => ((stdout += d.toString()), (output += d.toString())));
+    child.stderr.on('data', (d: Buffer) => ((stderr += d.toString()), (output += d.toString())));
+    child.on('error', reject);
+    child.on('close', (status) => resolve({ status, stdout, stderr, output }));
+  });
+}
+
+/** `linuxkit ARGS…` run with runAsync. */
+export function runCliAsync(args: string[], opts: { cwd?: string; env?: NodeJS.ProcessEnv } = {}): Promise<CliResult & { output: string }> {
+  return runAsync(process.execPath, [CLI, ...args], opts);
 }

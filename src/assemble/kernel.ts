@@ -1,9 +1,11 @@
 // The kernel section (lk:moby/build/build.go kernelFilter): from the kernel image, the kernel
 // binary becomes boot/kernel (after boot/cmdline), its modules tar is unpacked at the root, and
 // an optional microcode cpio becomes boot/ucode.cpio. Everything else in the image is ignored.
-// Unlike LinuxKit, kernel.tar is streamed, never held in memory.
+// Unlike LinuxKit, kernel.tar is streamed, never held in memory, and a `ucode` the image lacks is
+// an error (LinuxKit builds without it, silently: docs/compatibility/assemble.md).
 import { gunzipSync } from 'node:zlib';
 import type { KernelConfig } from '../config/types.js';
+import { sourcePos } from '../config/index.js';
 import { UserError } from '../util/errors.js';
 import { Readable } from 'node:stream';
 import { readTar } from '../oci/layer/tar.js';
@@ -32,6 +34,7 @@ export async function writeKernel(sink: TarSink, k: KernelConfig, image: Resolve
   let bootMade = false;
   let foundKernel = false;
   let foundTar = false;
+  let foundUcode = false;
   const makeBoot = async () => {
     if (!bootMade) await sink.add(generated({ path: 'boot', type: 'directory', pax }));
     bootMade = true;
@@ -57,6 +60,7 @@ export async function writeKernel(sink: TarSink, k: KernelConfig, image: Resolve
         await sink.add({ ...modEntry, pax }, modEntry.type === 'file' ? inner : undefined);
       }
     } else if (isFile && names.ucode && entry.path === names.ucode) {
+      foundUcode = true;
       await makeBoot();
       await sink.add(generated({ path: 'boot/ucode.cpio', type: 'file', mode: entry.mode, size: entry.size, pax }), body);
     }
@@ -65,6 +69,10 @@ export async function writeKernel(sink: TarSink, k: KernelConfig, image: Resolve
   if (!foundKernel) throw new UserError(`kernel image ${image.ref} has no kernel file "${names.binary}"`);
   if (names.tar && !foundTar) {
     throw new UserError(`kernel image ${image.ref} has no modules tar "${names.tar}" (set kernel.tar: none if it has none)`);
+  }
+  // A machine that boots without the microcode the config asked for is a silent security gap.
+  if (names.ucode && !foundUcode) {
+    throw new UserError(`kernel.ucode: kernel image ${image.ref} has no file "${names.ucode}"`, sourcePos(k, 'ucode'));
   }
 }
 

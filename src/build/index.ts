@@ -24,6 +24,8 @@ import { buildProgress, logSummary } from './progress.js';
 export interface BuildOptions {
   /** YAML sources, merged in order: paths, "-" (stdin) or http(s) URLs. */
   configs: string[];
+  /** Let configs fetched over http(s) read local files (`files: source:`): `--allow-local-files`. */
+  allowLocalFiles?: boolean;
   /** Output formats; default kernel+initrd, or tar when `output` is given. */
   formats?: string[];
   name?: string;
@@ -91,7 +93,7 @@ const OUTPUT_FS_ERRORS = new Set(['ENOENT', 'ENOTDIR', 'EISDIR', 'EACCES', 'EPER
 /** Builds the image; resolves to the paths written. */
 export async function build(o: BuildOptions): Promise<string[]> {
   const plan = planOutputs(o);
-  const config = await loadConfigs(o.configs, { resolvePackage: showTagResolver });
+  const config = await loadConfigs(o.configs, { resolvePackage: showTagResolver, allowLocalFiles: o.allowLocalFiles ?? false });
   return buildFromConfig(config, plan, o);
 }
 
@@ -214,9 +216,13 @@ function namingFailures(inner: ImageResolver): ImageResolver {
   };
 }
 
-/** `--dry-run`: the merged config as LinuxKit prints it (Println: the document, then an empty line). */
+/**
+ * `--dry-run`: the merged config as LinuxKit prints it (Println: the document, then an empty
+ * line). It reads no `files: source:`, so a remote config's are shown, not refused: the way
+ * to see what a URL would take from this machine before deciding on --allow-local-files.
+ */
 export async function dryRun(configs: string[]): Promise<string> {
-  return configToYaml(await loadConfigs(configs, { resolvePackage: showTagResolver })) + '\n';
+  return configToYaml(await loadConfigs(configs, { resolvePackage: showTagResolver, allowLocalFiles: true })) + '\n';
 }
 
 export type { Readable };

@@ -26,6 +26,7 @@ export interface BuildFlags {
   sbomCurrentTime: boolean;
   dryRun: boolean;
   compress?: Compression;
+  allowLocalFiles: boolean;
 }
 
 export function buildCommand(): Command {
@@ -46,6 +47,11 @@ export function buildCommand(): Command {
     .option('--sbom-output <file>', 'filename of the SBOM in the root filesystem', DEFAULT_SBOM_FILENAME)
     .option('--sbom-current-time', 'use the current time as the SBOM build time (not reproducible)', false)
     .option('--dry-run', 'do not build; print the final YAML, with all merges and templates', false)
+    .option(
+      '--allow-local-files',
+      'let YAML fetched over http(s) read local files (files: source:); linuxkit-ts addition',
+      false,
+    )
     .addOption(
       new Option('--compress <codec>', 'initrd compression (linuxkit-ts addition; LinuxKit: gzip)').choices(COMPRESSIONS),
     )
@@ -70,6 +76,7 @@ export function buildCommand(): Command {
       try {
         await build({
           configs: files,
+          allowLocalFiles: flags.allowLocalFiles,
           formats: flags.format,
           name: flags.name,
           dir: flags.dir,

@@ -2,6 +2,9 @@
 // Order, as LinuxKit's `build`: per file read → parse → schema → @pkg: templates → checks; then
 // merge in order (AppendConfig) → checks across files. Every problem of every file is reported
 // at once (UserErrors), each with file:line:col; nothing is written when any is found.
+// A config fetched over http(s) may not read this machine's files (`files: source:`) unless
+// the user says so (allowLocalFiles, `--allow-local-files`): whoever serves the URL is not the
+// user, and the build would copy e.g. /etc/shadow or ~/.ssh/id_rsa into the image.
 import { readFile } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
 import { UserError, UserErrors } from '../util/errors.js';
@@ -9,7 +12,7 @@ import { log } from '../util/log.js';
 import { checkFile, checkMerged } from './checks.js';
 import { appendConfig } from './merge.js';
 import { parseYaml } from './parse.js';
-import { keyPos } from './positions.js';
+import { keyPos, sourcePos } from './positions.js';
 import { schemaErrors } from './schema.js';
 import { noPackageResolver, resolveTemplates, type PackageResolver } from './templates.js';
 import type { Config } from './types.js';
@@ -27,7 +30,12 @@ export interface LoadOptions {
   resolvePackage?: PackageResolver;
   /** Text to use for "-" (default: read process.stdin). */
   stdin?: string;
+  /** Let configs fetched over http(s) read local files (`files: source:`); `--allow-local-files`. */
+  allowLocalFiles?: boolean;
 }
+
+/** The flag that lets a remote config read local files, named in every refusal. */
+export const ALLOW_LOCAL_FILES_FLAG = '--allow-local-files';
 
 interface Source {
   /** Name used in messages. */
@@ -35,6 +43,8 @@ interface Source {
   text: string;
   /** Directory for @pkg: paths; templates are only for local files, as in LinuxKit. */
   templateDir?: string;
+  /** Fetched over http(s): written by whoever serves the URL. */
+  remote?: boolean;
 }
 
 async function readSource(source: string, opts: LoadOptions): Promise<Source> {
@@ -49,7 +59,7 @@ async function readSource(source: string, opts: LoadOptions): Promise<Source> {
       throw new UserError(`cannot fetch remote yaml file ${source}: ${(err as Error).message}`);
     }
     if (!res.ok) throw new UserError(`cannot fetch remote yaml file ${source}: HTTP ${res.status} ${res.statusText}`);
-    return { file: source, text: await res.text() };
+    return { file: source, text: await res.text(), remote: true };
   }
   try {
     return { file: source, text: await readFile(source, 'utf8'), templateDir: dirname(resolve(source)) };
@@ -79,7 +89,28 @@ async function loadOne(src: Source, opts: LoadOptions): Promise<{ config: Config
     errors.push(...(await resolveTemplates(raw, src.templateDir, opts.resolvePackage ?? noPackageResolver)));
   }
   errors.push(...checkFile(raw));
+  if (src.remote && !opts.allowLocalFiles) errors.push(...localFileReads(raw, src.file));
   return { config: raw, errors };
+}
+
+/**
+ * The fields of a remote config that would read this machine's filesystem. `files[].source` is
+ * the only one: @pkg: templates are not resolved in remote files (as in LinuxKit), kernel.ucode
+ * and every image are read from images, and mounts, binds and devices name paths inside the
+ * machine being built, not this one.
+ */
+function localFileReads(config: Config, url: string): UserError[] {
+  return (config.files ?? []).flatMap((f, i) =>
+    f.source === undefined
+      ? []
+      : [
+          new UserError(
+            `files[${i}].source: "${f.source}" would be read from this machine's filesystem, but this config was fetched from ${url}; ` +
+              `a remote config reads no local files unless you pass ${ALLOW_LOCAL_FILES_FLAG}`,
+            sourcePos(f, 'source') ?? sourcePos(f),
+          ),
+        ],
+  );
 }
 
 /**

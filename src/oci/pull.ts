@@ -6,12 +6,17 @@
 //    are fetched, plus the platform-less manifests (attestations), which LinuxKit's validation
 //    needs;
 //  - blobs are written before the manifests that name them and the tag comes last, so a pull
-//    killed at any point leaves the cache as it was, plus some verified blobs.
+//    killed at any point leaves the cache as it was, plus some verified blobs;
+//  - every descriptor the registry sends is checked against the OCI grammar (descriptor.ts)
+//    before it names a request or a file, and an index whose platform entry is itself an index
+//    is refused before anything is stored (no build can resolve an image through one).
 import { Readable } from 'node:stream';
 import type { ImageStore } from './store.js';
 import { REF_NAME_ANNOTATION, type Descriptor, type ImageConfigFile, type ImageIndex, type ImageManifest, type Platform } from './types.js';
 import { isValidReference, normalizeReference, parseReference, referenceString, type Reference } from './reference.js';
-import { RegistryClient, isIndexMediaType, type RegistryClientOptions } from './registry/client.js';
+import { RegistryClient, describeNetworkError, isIndexMediaType, type RegistryClientOptions } from './registry/client.js';
+import { NetworkError } from './registry/transport.js';
+import { checkIndex, checkManifest } from './descriptor.js';
 import { platformlessManifests, selectManifests } from './registry/platform.js';
 import { formatPlatform, hostArch, parsePlatform, platformMatches } from './cache/platform.js';
 import { isAttestation, isManifestMediaType } from './cache/media.js';
@@ -103,30 +108,35 @@ async function pullWith(
   log.debug(`pulling ${name} for ${describe(wants)}`);
   const root = await client.getManifest(ref);
   const rootDoc = parseJson<ImageIndex & ImageManifest>(root.body, `manifest of ${name}`);
+  const from = `${name} from ${ref.domain}`;
 
   // Every manifest to store (besides the root) with its body, and every image manifest parsed.
   const children: Array<{ desc: Descriptor; body: Buffer }> = [];
   const images: Array<{ desc: Descriptor; manifest: ImageManifest }> = [];
   if (isIndexMediaType(root.descriptor.mediaType) || Array.isArray(rootDoc.manifests)) {
+    refuseNestedIndexes(checkIndex(rootDoc, `index of ${from}`), name);
     const chosen = chooseManifests(rootDoc, wants, name);
     const wanted = [...chosen, ...platformlessManifests(rootDoc).filter((d) => !chosen.includes(d))];
     const bodies = await Promise.all(wanted.map((d) => client.getManifestByDescriptor(ref, d)));
     wanted.forEach((desc, i) => {
       const body = bodies[i]!;
+      const what = `manifest ${desc.digest} of ${from}`;
+      const doc = parseJson<ImageIndex & ImageManifest>(body, what);
+      // The entry said "image manifest"; what came back is what counts.
+      if (Array.isArray(doc.manifests) || isIndexMediaType(doc.mediaType ?? '')) throw nestedIndex(name, rootDoc.manifests.indexOf(desc), desc);
       children.push({ desc, body });
-      images.push({ desc, manifest: parseJson<ImageManifest>(body, `manifest ${desc.digest} of ${name}`) });
+      images.push({ desc, manifest: checkManifest(doc, what) });
     });
   } else {
     if (!isManifestMediaType(root.descriptor.mediaType) && !Array.isArray(rootDoc.layers)) {
       throw new UserError(`${name} is neither an image nor an image index (${root.descriptor.mediaType})`);
     }
-    images.push({ desc: root.descriptor, manifest: rootDoc });
+    images.push({ desc: root.descriptor, manifest: checkManifest(rootDoc, `manifest of ${from}`) });
   }
 
   // Configs and layers, each once.
   const blobs = new Map<string, Descriptor>();
-  for (const { desc, manifest } of images) {
-    if (!manifest.config || !Array.isArray(manifest.layers)) throw new UserError(`manifest ${desc.digest} of ${name} has no config or layers`);
+  for (const { manifest } of images) {
     for (const b of [manifest.config, ...manifest.layers]) blobs.set(b.digest, b);
   }
   const missing: Descriptor[] = [];
@@ -187,7 +197,8 @@ async function fetchBlob(
         throw e.message.includes(name) ? e : new UserError(`${name} from ${ref.domain}: ${e.message}`);
       }
       if (attempt >= BLOB_ATTEMPTS) {
-        throw new UserError(`download of blob ${desc.digest} of ${name} failed: ${(e as Error).message}`);
+        const why = e instanceof NetworkError ? `${ref.domain} ${describeNetworkError(e)}` : (e as Error).message;
+        throw new UserError(`download of blob ${desc.digest} of ${name} failed: ${why}`);
       }
       log.debug(`blob ${desc.digest} of ${name}: ${(e as Error).message}; retrying`);
     }
@@ -216,6 +227,25 @@ export async function completeInStore(store: ImageStore, name: string, wants: Wa
   } catch {
     return undefined;
   }
+}
+
+/**
+ * An index whose platform entry is itself an index: the OCI spec allows it, but the cache's
+ * resolver (cache/resolve.ts) picks image manifests only, so storing it would tag an image no
+ * build can use.
+ * Refused, naming the image and the entry, before anything is fetched or stored.
+ */
+function refuseNestedIndexes(index: ImageIndex, name: string): void {
+  index.manifests.forEach((d, i) => {
+    if (isIndexMediaType(d.mediaType) && d.platform && !isAttestation(d)) throw nestedIndex(name, i, d);
+  });
+}
+
+function nestedIndex(name: string, i: number, d: Descriptor): UserError {
+  const platform = d.platform ? ` for ${formatPlatform(d.platform)}` : '';
+  return new UserError(
+    `image ${name}: index entry manifests[${i}]${platform} (${d.digest}) is itself an image index; nested indexes are not supported, nothing was stored`,
+  );
 }
 
 /** Platforms asked for, or every platform of the index. */

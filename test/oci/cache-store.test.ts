@@ -64,7 +64,8 @@ test('missing and corrupt blobs are named in the error', async (t) => {
   const good = await putBytes(store, '{"a":1}', 'x');
   await writeFile(join(store.dir, 'blobs', 'sha256', good.digest.slice(7)), '{"a":2}');
   await assert.rejects(store.readBlob(good.digest), /corrupt/);
-  await assert.rejects(store.putBlob('md5:abc', Readable.from([])), /malformed digest/);
+  await assert.rejects(store.putBlob('md5:abc', Readable.from([])), /digest "md5:abc" uses an unsupported algorithm/);
+  await assert.rejects(store.putBlob('sha256:../../escape', Readable.from([])), /digest "sha256:\.\.\/\.\.\/escape" is not algorithm:encoded/);
 });
 
 test('tag replaces every entry of a name, keeps other entries and their fields, and untag removes it', async (t) => {

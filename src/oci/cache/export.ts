@@ -7,7 +7,7 @@ import { REF_NAME_ANNOTATION, type Descriptor, type Platform } from '../types.js
 import { detectCompression } from '../layer/decompress.js';
 import { imageRootfs } from '../layer/image.js';
 import { packEntries } from '../layer/pack.js';
-import { CONTAINERD_IMAGE_NAME_ANNOTATION, OCI_LAYOUT_VERSION } from './layout.js';
+import { CONTAINERD_IMAGE_NAME_ANNOTATION, digestHex, OCI_LAYOUT_VERSION } from './layout.js';
 import { resolveImage, type ResolvedImage } from './resolve.js';
 import type { LayoutStore } from './store.js';
 
@@ -62,7 +62,7 @@ function ociTar(store: LayoutStore, img: ResolvedImage, name: string): Readable 
     annotations: { [REF_NAME_ANNOTATION]: name, [CONTAINERD_IMAGE_NAME_ANNOTATION]: name },
   };
   const index = { schemaVersion: 2, mediaType: 'application/vnd.oci.image.index.v1+json', manifests: [entry] };
-  const hex = (d: Descriptor): string => `blobs/sha256/${d.digest.slice('sha256:'.length)}`;
+  const hex = (d: Descriptor): string => `blobs/sha256/${digestHex(d.digest)}`;
   const seen = new Set<string>();
   const blobs = [img.manifest.config, ...img.layers, m].filter((d) => !seen.has(d.digest) && seen.add(d.digest));
   return tarOf([
@@ -87,7 +87,7 @@ async function layerSuffix(store: LayoutStore, d: Descriptor): Promise<string> {
 
 /** A `docker load` tar (manifest.json + config + layer files). */
 async function dockerTar(store: LayoutStore, img: ResolvedImage, name: string): Promise<Readable> {
-  const hex = (d: Descriptor): string => d.digest.slice('sha256:'.length);
+  const hex = (d: Descriptor): string => digestHex(d.digest);
   const configName = `${hex(img.manifest.config)}.json`;
   const layerNames: string[] = [];
   for (const l of img.layers) layerNames.push(`${hex(l)}${await layerSuffix(store, l)}`);

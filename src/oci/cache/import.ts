@@ -17,6 +17,7 @@ import { log } from '../../util/log.js';
 import { decompressed, detectCompression } from '../layer/decompress.js';
 import { readTar } from '../layer/tar.js';
 import { CONTAINERD_IMAGE_NAME_ANNOTATION } from './layout.js';
+import { checkDescriptor, checkMediaType } from '../descriptor.js';
 import { isIndexMediaType, isManifestMediaType } from './media.js';
 import { normalizeReference as expandReference } from '../reference.js';
 import { kindOf } from './resolve.js';
@@ -116,7 +117,10 @@ export async function importImages(store: LayoutStore, source: Readable, opts: I
 
 async function importOciIndex(store: LayoutStore, index: ImageIndex, opts: ImportOptions): Promise<ImportedImage[]> {
   const out: ImportedImage[] = [];
-  for (const desc of index.manifests ?? []) {
+  if (!Array.isArray(index.manifests)) throw new UserError('index.json of the tar has no manifests list');
+  // Checked first: these descriptors name blob files and go into the cache's own index.json.
+  index.manifests.forEach((d, i) => checkDescriptor(d, `index.json of the tar: manifests[${i}]`));
+  for (const desc of index.manifests) {
     if (!(await store.hasBlob(desc.digest))) {
       throw new UserError(`index.json of the tar names ${desc.digest}, which is not among its blobs`);
     }
@@ -132,8 +136,9 @@ async function importOciIndex(store: LayoutStore, index: ImageIndex, opts: Impor
 async function withTrueMediaType(store: LayoutStore, desc: Descriptor): Promise<Descriptor> {
   const body = await store.readJsonBlob<{ mediaType?: string; manifests?: unknown; layers?: unknown }>(desc.digest);
   const kind = kindOf(desc, body);
-  if (kind === 'manifest' && !isManifestMediaType(desc.mediaType)) return { ...desc, mediaType: body.mediaType ?? MediaType.ociManifest };
-  if (kind === 'index' && !isIndexMediaType(desc.mediaType)) return { ...desc, mediaType: body.mediaType ?? MediaType.ociIndex };
+  const own = body.mediaType === undefined ? undefined : checkMediaType(body.mediaType, `blob ${desc.digest} of the tar`);
+  if (kind === 'manifest' && !isManifestMediaType(desc.mediaType)) return { ...desc, mediaType: own ?? MediaType.ociManifest };
+  if (kind === 'index' && !isIndexMediaType(desc.mediaType)) return { ...desc, mediaType: own ?? MediaType.ociIndex };
   return desc;
 }
 

@@ -2,6 +2,7 @@
 // (lk:src/cmd/linuxkit/cache/open.go, provider.go, const.go). One place for these paths.
 import { join } from 'node:path';
 import { UserError } from '../../util/errors.js';
+import { digestProblem, parseDigest } from '../descriptor.js';
 
 /** The content of `oci-layout`. */
 export const OCI_LAYOUT_FILE = 'oci-layout';
@@ -19,17 +20,19 @@ export const TEMP_DIR = '.tmp';
 /** Annotation that containerd/BuildKit/docker use for an image's full name in OCI tars. */
 export const CONTAINERD_IMAGE_NAME_ANNOTATION = 'io.containerd.image.name';
 
-const DIGEST_RE = /^sha256:([0-9a-f]{64})$/;
-
-/** The hex part of a sha256 digest; throws a UserError for anything else. */
+/**
+ * The hex part of a sha256 digest: the only file name a blob may have (blobs/sha256/<hex>), so
+ * nothing else (`sha256:../..`) ever becomes a path. The cache holds sha256 blobs only, as
+ * LinuxKit's (go-containerregistry's layout); a valid sha512 digest is refused here too.
+ */
 export function digestHex(digest: string): string {
-  const m = DIGEST_RE.exec(digest);
-  if (!m) throw new UserError(`unsupported or malformed digest "${digest}" (only sha256:<64 hex> is supported)`);
-  return m[1]!;
+  const { algorithm, encoded } = parseDigest(digest, 'image cache');
+  if (algorithm !== 'sha256') throw new UserError(`image cache: blob ${digest}: only sha256 blobs can be stored (as in LinuxKit's cache)`);
+  return encoded;
 }
 
 export function isDigest(s: string): boolean {
-  return DIGEST_RE.test(s);
+  return digestProblem(s) === undefined && s.startsWith('sha256:');
 }
 
 export function blobPath(root: string, digest: string): string {

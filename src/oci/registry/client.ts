@@ -6,11 +6,24 @@ import { Readable, Transform, type TransformCallback } from 'node:stream';
 import { UserError } from '../../util/errors.js';
 import { log } from '../../util/log.js';
 import { MediaType, type Descriptor } from '../types.js';
+import { checkDescriptor, checkMediaType, digestOf, mediaTypeProblem, parseDigest, sizeProblem } from '../descriptor.js';
+import { waitingFor } from '../progress.js';
 import { manifestSelector, referenceString, type Reference } from '../reference.js';
 import { parseChallenge, repoScope, tokenURL, type Challenge } from './auth.js';
 import { dockerCredentials, type CredentialSource, type Credentials } from './credentials.js';
 import { Hosts, insecureFromEnv, parseMirrors, type Endpoint } from './hosts.js';
-import { NetworkError, readBody, Transport, type Body, type HttpResponse, type TransportOptions } from './transport.js';
+import {
+  ENV_REGISTRY_TIMEOUT,
+  NetworkError,
+  readBody,
+  seconds,
+  StalledError,
+  Transport,
+  type Body,
+  type HttpRequest,
+  type HttpResponse,
+  type TransportOptions,
+} from './transport.js';
 
 /** Manifest media types we read, best first (sent as Accept). */
 export const MANIFEST_ACCEPT = [
@@ -55,6 +68,8 @@ interface EndpointState extends Endpoint {
 
 interface ApiRequest {
   method: string;
+  /** What is being fetched or sent, for messages: `manifest of docker.io/library/alpine:3.20`. */
+  what: string;
   /** Path after /v2/<prefix+repo>/, e.g. `manifests/latest`; or an absolute URL (upload locations). */
   path: string | URL;
   repo: Repo;
@@ -85,25 +100,32 @@ export class RegistryClient {
   /** GETs a manifest or index by tag or digest; verifies the digest of what came back. */
   async getManifest(ref: Reference): Promise<FetchedManifest> {
     const name = referenceString(ref);
+    // A pinned digest is checked before it becomes part of a URL, and the body against it after.
+    const pinned = ref.digest === undefined ? undefined : parseDigest(ref.digest, `manifest of ${name}`);
     const res = await this.api({
       method: 'GET',
+      what: `manifest of ${name}`,
       path: `manifests/${manifestSelector(ref)}`,
       repo: ref,
       headers: { accept: MANIFEST_ACCEPT.join(', ') },
     });
     if (res.status !== 200) throw await this.httpError(res, `cannot get manifest of ${name}`, ref);
     const body = await readBody(res, MAX_MANIFEST_BYTES);
-    const mediaType = manifestMediaType(res, body, name);
-    const digest = `sha256:${createHash('sha256').update(body).digest('hex')}`;
-    const expected = ref.digest ?? headerDigest(res);
-    if (expected && expected.startsWith('sha256:') && expected !== digest) {
-      throw new UserError(`manifest of ${name} from ${ref.domain} has digest ${digest}, expected ${expected}`);
+    const mediaType = checkMediaType(manifestMediaType(res, body, name), `manifest of ${name} from ${ref.domain}`);
+    const claimed = headerDigest(res);
+    const expected = ref.digest ?? claimed;
+    if (expected !== undefined) {
+      const what = pinned ? `manifest of ${name}` : `manifest of ${name}: the registry's Docker-Content-Digest`;
+      const got = digestOf(body, (pinned ?? parseDigest(expected, what)).algorithm);
+      if (got !== expected) throw new UserError(`manifest of ${name} from ${ref.domain} has digest ${got}, expected ${expected}`);
     }
-    return { descriptor: { mediaType, digest: ref.digest ?? digest, size: body.length }, body };
+    // The store names blobs by sha256, whatever algorithm pinned the manifest.
+    return { descriptor: { mediaType, digest: pinned?.algorithm === 'sha256' ? ref.digest! : digestOf(body), size: body.length }, body };
   }
 
   /** GETs a manifest named by a descriptor (from an index) and checks its digest and size. */
   async getManifestByDescriptor(repo: Repo, desc: Descriptor): Promise<Buffer> {
+    checkDescriptor(desc, `manifest of ${repo.domain}/${repo.path}`);
     const got = await this.getManifest({ ...repo, digest: desc.digest });
     if (got.body.length !== desc.size) {
       throw new UserError(`manifest ${desc.digest} of ${repo.domain}/${repo.path} is ${got.body.length} bytes, expected ${desc.size}`);
@@ -116,8 +138,11 @@ export class RegistryClient {
    * `push`, asks the registry itself (never a mirror) with push scope.
    */
   async headManifest(ref: Reference, push = false): Promise<Descriptor | undefined> {
+    const name = referenceString(ref);
+    if (ref.digest !== undefined) parseDigest(ref.digest, `manifest of ${name}`);
     const res = await this.api({
       method: 'HEAD',
+      what: `manifest of ${name}`,
       path: `manifests/${manifestSelector(ref)}`,
       repo: ref,
       push,
@@ -125,11 +150,18 @@ export class RegistryClient {
     });
     res.body.resume();
     if (res.status === 404) return undefined;
-    if (res.status !== 200) throw await this.httpError(res, `cannot check manifest of ${referenceString(ref)}`, ref, push);
+    if (res.status !== 200) throw await this.httpError(res, `cannot check manifest of ${name}`, ref, push);
     const digest = headerDigest(res);
     if (!digest) return undefined;
     const ct = String(res.headers['content-type'] ?? '').split(';')[0]!.trim();
-    return { mediaType: ct, digest, size: Number(res.headers['content-length'] ?? 0) };
+    const size = Number(res.headers['content-length'] ?? 0);
+    // Digest and size are checked like any descriptor's; some registries send no content type
+    // on HEAD, so one that is absent or not a media type is left empty (unknown), never passed on.
+    const what = `manifest of ${name} as ${ref.domain} describes it`;
+    parseDigest(digest, what);
+    const bad = sizeProblem(size);
+    if (bad) throw new UserError(`${what}: ${bad}`);
+    return { mediaType: mediaTypeProblem(ct) ? '' : ct, digest, size };
   }
 
   /**
@@ -142,10 +174,12 @@ export class RegistryClient {
     desc: Pick<Descriptor, 'digest' | 'size'>,
     opts: { verify?: boolean; onBytes?: (n: number) => void } = {},
   ): Promise<Readable> {
-    const res = await this.api({ method: 'GET', path: `blobs/${desc.digest}`, repo });
-    if (res.status !== 200) throw await this.httpError(res, `cannot get blob ${desc.digest} of ${repo.domain}/${repo.path}`, repo);
+    const what = `blob ${desc.digest} of ${repo.domain}/${repo.path}`;
+    parseDigest(desc.digest, what);
+    const res = await this.api({ method: 'GET', what, path: `blobs/${desc.digest}`, repo });
+    if (res.status !== 200) throw await this.httpError(res, `cannot get ${what}`, repo);
     if (opts.verify === false && !opts.onBytes) return res.body;
-    const verifier = new VerifyStream(desc, `blob ${desc.digest} of ${repo.domain}/${repo.path}`, opts.verify !== false, opts.onBytes);
+    const verifier = new VerifyStream(desc, what, opts.verify !== false, opts.onBytes);
     res.body.on('error', (e) => verifier.destroy(e));
     // A small body can end (and fail verification) before the consumer starts reading; the
     // error then stays on the stream (`errored`) and reaches the consumer when it reads, so
@@ -157,7 +191,9 @@ export class RegistryClient {
   }
 
   async hasBlob(repo: Repo, digest: string, push = false): Promise<boolean> {
-    const res = await this.api({ method: 'HEAD', path: `blobs/${digest}`, repo, push });
+    const what = `blob ${digest} in ${repo.domain}/${repo.path}`;
+    parseDigest(digest, what);
+    const res = await this.api({ method: 'HEAD', what, path: `blobs/${digest}`, repo, push });
     res.body.resume();
     if (res.status === 200) return true;
     if (res.status === 404) return false;
@@ -183,6 +219,7 @@ export class RegistryClient {
       : '';
     const start = await this.api({
       method: 'POST',
+      what: `upload of ${desc.digest} to ${where}`,
       path: `blobs/uploads/${query}`,
       repo,
       push: true,
@@ -199,6 +236,7 @@ export class RegistryClient {
       for await (const chunk of chunked(open(), opts.chunkSize)) {
         const res = await this.api({
           method: 'PATCH',
+          what: `upload of ${desc.digest} to ${where}`,
           path: location,
           repo,
           push: true,
@@ -215,6 +253,7 @@ export class RegistryClient {
       }
       const done = await this.api({
         method: 'PUT',
+        what: `upload of ${desc.digest} to ${where}`,
         path: withDigest(location, desc.digest),
         repo,
         push: true,
@@ -227,6 +266,7 @@ export class RegistryClient {
 
     const res = await this.api({
       method: 'PUT',
+      what: `upload of ${desc.digest} to ${where}`,
       path: withDigest(location, desc.digest),
       repo,
       push: true,
@@ -242,6 +282,7 @@ export class RegistryClient {
   async putManifest(ref: Reference, mediaType: string, body: Buffer): Promise<string> {
     const res = await this.api({
       method: 'PUT',
+      what: `manifest ${referenceString(ref)}`,
       path: `manifests/${ref.tag ?? ref.digest}`,
       repo: ref,
       push: true,
@@ -250,7 +291,8 @@ export class RegistryClient {
     });
     res.body.resume();
     if (res.status !== 201) throw await this.httpError(res, `cannot push manifest ${referenceString(ref)}`, ref, true);
-    return headerDigest(res) ?? `sha256:${createHash('sha256').update(body).digest('hex')}`;
+    // The digest of what we sent; the registry's Docker-Content-Digest header adds nothing to trust.
+    return digestOf(body);
   }
 
   // ---- plumbing ----
@@ -265,14 +307,27 @@ export class RegistryClient {
     return ep;
   }
 
+  /**
+   * Sends one request, showing "waiting for …" on a terminal while no answer comes. The
+   * transport gives up after the registry timeout; `label` names the registry and the request.
+   */
+  private async send(label: string, req: HttpRequest): Promise<HttpResponse> {
+    const done = waitingFor(label, this.transport.timeout);
+    try {
+      return await this.transport.send(req);
+    } finally {
+      done();
+    }
+  }
+
   /** Finds which scheme the registry answers on (GET /v2/) and its auth challenge. */
-  private async ping(ep: EndpointState): Promise<void> {
+  private async ping(ep: EndpointState, what: string): Promise<void> {
     if (ep.scheme) return;
     const failures: string[] = [];
     for (const scheme of ep.schemes) {
       const url = new URL(`${scheme}://${ep.host}/v2/`);
       try {
-        const res = await this.transport.send({ method: 'GET', url });
+        const res = await this.send(`registry ${ep.host} (${scheme}://${ep.host}/v2/, for ${what})`, { method: 'GET', url });
         res.body.resume();
         // Over plain HTTP, only a registry's answers count: a TLS server's "400: client sent
         // an HTTP request to an HTTPS server" must not hide the HTTPS error before it.
@@ -289,11 +344,12 @@ export class RegistryClient {
         failures.push(`${scheme}: ${describeNetworkError(e)}`);
       }
     }
+    const stalled = failures.some((f) => f.includes(STALL_HINT));
     const via = ep.mirror ? ` (mirror ${ep.host} for ${ep.domain})` : ep.host !== ep.domain ? ` (${ep.host})` : '';
     // "https: refused; http: refused" says no more than "refused".
     const reasons = failures.map((f) => f.replace(/^\w+: /, ''));
     const said = reasons.every((r) => r === reasons[0]) ? reasons[0] : failures.join('; ');
-    throw new UserError(`cannot reach registry ${ep.domain}${via}: ${said}`);
+    throw new UserError(`cannot reach registry ${ep.domain}${via}${stalled ? ` while fetching ${what} (its API root /v2/)` : ''}: ${said}`);
   }
 
   private url(ep: EndpointState, repo: Repo, path: string): URL {
@@ -303,7 +359,7 @@ export class RegistryClient {
 
   private async api(req: ApiRequest): Promise<HttpResponse> {
     const ep = this.endpoint(req.repo, Boolean(req.push));
-    await this.ping(ep);
+    await this.ping(ep, req.what);
     const repoPath = [ep.prefix, req.repo.path].filter(Boolean).join('/');
     const scopes = [repoScope(repoPath, Boolean(req.push)), ...(req.extraScopes ?? [])];
     const url = req.path instanceof URL ? req.path : this.url(ep, req.repo, req.path);
@@ -312,10 +368,11 @@ export class RegistryClient {
       const headers = { ...req.headers, ...(auth ? { authorization: auth } : {}) };
       let res: HttpResponse;
       try {
-        res = await this.transport.send({ method: req.method, url, headers, ...(req.body ? { body: req.body } : {}) });
+        res = await this.send(`registry ${ep.host} (${req.what})`, { method: req.method, url, headers, ...(req.body ? { body: req.body } : {}) });
       } catch (e) {
         if (e instanceof NetworkError) {
-          throw new UserError(`cannot reach registry ${ep.domain}${ep.mirror ? ` (mirror ${ep.host})` : ''}: ${describeNetworkError(e)}`);
+          const during = e instanceof StalledError ? ` while fetching ${req.what}` : '';
+          throw new UserError(`cannot reach registry ${ep.domain}${ep.mirror ? ` (mirror ${ep.host})` : ''}${during}: ${describeNetworkError(e)}`);
         }
         throw e;
       }
@@ -351,7 +408,7 @@ export class RegistryClient {
     const url = tokenURL(ch, scopes);
     let res: HttpResponse;
     try {
-      res = await this.transport.send({ method: 'GET', url, headers: basic ? { authorization: basic } : {} });
+      res = await this.send(`token service ${url.host} (for ${ep.domain})`, { method: 'GET', url, headers: basic ? { authorization: basic } : {} });
     } catch (e) {
       if (e instanceof NetworkError) throw new UserError(`cannot reach the token service of ${ep.domain} (${url.host}): ${describeNetworkError(e)}`);
       throw e;
@@ -446,7 +503,15 @@ function withDigest(location: URL, digest: string): URL {
   return u;
 }
 
-function describeNetworkError(e: NetworkError): string {
+/** Words every stalled-registry message carries (and tests look for). */
+const STALL_HINT = `set ${ENV_REGISTRY_TIMEOUT}=SECONDS to wait longer`;
+
+/** A network failure in words a user can act on. */
+export function describeNetworkError(e: NetworkError): string {
+  if (e instanceof StalledError) {
+    const what = /sent nothing more/.test(e.message) ? 'stopped sending' : 'accepted the connection but sent no answer';
+    return `${what} for ${seconds(e.ms)} (${STALL_HINT})`;
+  }
   switch (e.code) {
     case 'ECONNREFUSED':
       return 'connection refused (is it running?)';
@@ -504,8 +569,7 @@ export class VerifyStream extends Transform {
     private readonly onBytes?: (n: number) => void,
   ) {
     super();
-    this.algorithm = expected.digest.slice(0, expected.digest.indexOf(':'));
-    if (!['sha256', 'sha384', 'sha512'].includes(this.algorithm)) throw new UserError(`${what}: unsupported digest algorithm`);
+    this.algorithm = parseDigest(expected.digest, what).algorithm;
     this.hash = createHash(this.algorithm);
   }
 

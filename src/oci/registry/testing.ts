@@ -3,7 +3,8 @@
 // Not used by the CLI; lives in src/ so every part's tests can start one.
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, openSync, readFileSync, rmSync, writeFileSync, closeSync } from 'node:fs';
-import { createServer, request } from 'node:http';
+import { createServer, request, type Server as HttpServer } from 'node:http';
+import { createServer as createNetServer, type Server as NetServer, type Socket } from 'node:net';
 import { request as httpsRequest } from 'node:https';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -341,18 +342,7 @@ export async function startFaultProxy(target: string, opts: FaultProxyOptions = 
     up.on('error', () => res.destroy());
     req.pipe(up);
   });
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  const addr = server.address();
-  const port = typeof addr === 'object' && addr ? addr.port : 0;
-  return {
-    host: `127.0.0.1:${port}`,
-    seen,
-    stop: () =>
-      new Promise<void>((r) => {
-        server.closeAllConnections();
-        server.close(() => r());
-      }),
-  };
+  return listening(server, seen);
 }
 
 // ---- a token service (the distribution token spec), for the bearer flow ----
@@ -443,4 +433,81 @@ export function skopeoAsync(args: string[], opts: { env?: NodeJS.ProcessEnv } = 
     child.on('error', reject);
     child.on('close', (code) => (code === 0 ? resolve(out) : reject(new Error(`skopeo ${args.join(' ')} failed: ${err}`))));
   });
+}
+
+// ---- a crafted registry: answers whatever a test tells it to, or nothing at all ----
+
+/** One answer of a crafted registry: a response, silence, or headers and some body then silence. */
+export type CraftedAnswer =
+  | { status?: number; headers?: Record<string, string>; body?: Buffer | string }
+  | { stall: true }
+  | { stallAfter: Buffer; headers?: Record<string, string>; contentLength: number };
+
+export interface CraftedRegistry {
+  host: string;
+  /** Requests seen, as "METHOD path". */
+  seen: string[];
+  stop(): Promise<void>;
+}
+
+/**
+ * An HTTP server on 127.0.0.1 playing a hostile or broken registry: `answer` decides each
+ * request (undefined: 404); `GET /v2/` answers 200 unless `answer` says otherwise. Manifests
+ * are served with their `mediaType` as content type when the body names one.
+ */
+export async function startCraftedRegistry(answer: (method: string, path: string) => CraftedAnswer | undefined): Promise<CraftedRegistry> {
+  const seen: string[] = [];
+  const server = createServer((req, res) => {
+    const path = req.url ?? '/';
+    seen.push(`${req.method} ${path}`);
+    req.resume();
+    const a = answer(req.method ?? 'GET', path) ?? (path === '/v2/' ? { status: 200, body: '{}' } : { status: 404, body: '{"errors":[{"code":"NOT_FOUND"}]}' });
+    if ('stall' in a) return; // the socket stays open, silent, until stop()
+    if ('stallAfter' in a) {
+      res.writeHead(200, { 'content-length': String(a.contentLength), ...a.headers });
+      res.write(a.stallAfter);
+      return;
+    }
+    const body = typeof a.body === 'string' ? Buffer.from(a.body) : (a.body ?? Buffer.alloc(0));
+    let type = 'application/octet-stream';
+    try {
+      type = (JSON.parse(body.toString('utf8')) as { mediaType?: string }).mediaType ?? 'application/json';
+    } catch {
+      // not JSON: a blob
+    }
+    res.writeHead(a.status ?? 200, { 'content-type': type, 'content-length': String(body.length), ...a.headers });
+    res.end(req.method === 'HEAD' ? undefined : body);
+  });
+  return listening(server, seen);
+}
+
+/** A TCP server on 127.0.0.1 that accepts every connection and never sends a byte. */
+export async function startSilentServer(): Promise<CraftedRegistry> {
+  const seen: string[] = [];
+  const server = createNetServer((socket) => {
+    seen.push('connection');
+    socket.on('error', () => {});
+  });
+  return listening(server, seen);
+}
+
+/** Listens on a free port of 127.0.0.1; stop() cuts every open connection, silent ones too. */
+async function listening(server: HttpServer | NetServer, seen: string[]): Promise<CraftedRegistry> {
+  const sockets = new Set<Socket>();
+  server.on('connection', (s: Socket) => {
+    sockets.add(s);
+    s.on('close', () => sockets.delete(s));
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  const addr = server.address();
+  const port = typeof addr === 'object' && addr ? addr.port : 0;
+  return {
+    host: `127.0.0.1:${port}`,
+    seen,
+    stop: () =>
+      new Promise<void>((r) => {
+        for (const s of sockets) s.destroy();
+        server.close(() => r());
+      }),
+  };
 }

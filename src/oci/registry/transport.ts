@@ -1,10 +1,13 @@
 // HTTP(S) requests to registries on node:http/https (not fetch: we need extra CAs per agent,
 // the socket error codes, and streamed bodies both ways). Retries transient failures with
 // exponential backoff; follows redirects (blob downloads often go to object storage).
+// A registry that accepts the connection and then sends nothing is given up on after
+// $LINUXKIT_REGISTRY_TIMEOUT seconds of silence (default 30), before or during a response.
 import { Agent as HttpAgent, request as httpRequest, type IncomingHttpHeaders, type IncomingMessage } from 'node:http';
 import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
 import { readFileSync } from 'node:fs';
 import { rootCertificates } from 'node:tls';
+import type { Socket } from 'node:net';
 import type { Readable } from 'node:stream';
 import { UserError } from '../../util/errors.js';
 import { log } from '../../util/log.js';
@@ -36,8 +39,22 @@ export interface TransportOptions {
   attempts?: number;
   /** First backoff delay in ms; doubles each retry. */
   backoffMs?: number;
-  /** Socket inactivity timeout in ms. */
+  /** Silence allowed (connecting, waiting for an answer, or mid-body), in ms; else $LINUXKIT_REGISTRY_TIMEOUT. */
   timeoutMs?: number;
+  env?: NodeJS.ProcessEnv;
+}
+
+/** Seconds a registry may stay silent before a request is given up (docs/registry.md). */
+export const ENV_REGISTRY_TIMEOUT = 'LINUXKIT_REGISTRY_TIMEOUT';
+const DEFAULT_TIMEOUT_MS = 30_000;
+
+/** The silence allowed, from $LINUXKIT_REGISTRY_TIMEOUT (seconds, fractions allowed) or the default. */
+export function timeoutFromEnv(env: NodeJS.ProcessEnv = process.env): number {
+  const raw = env[ENV_REGISTRY_TIMEOUT];
+  if (raw === undefined || raw === '') return DEFAULT_TIMEOUT_MS;
+  const secs = Number(raw);
+  if (!Number.isFinite(secs) || secs <= 0) throw new UserError(`${ENV_REGISTRY_TIMEOUT}=${raw}: expected a number of seconds greater than 0`);
+  return Math.round(secs * 1000);
 }
 
 /** Socket errors worth retrying: the registry may come back, or the path may clear. */
@@ -52,8 +69,13 @@ const TRANSIENT_CODES = new Set([
   'UND_ERR_SOCKET',
   'ERR_STREAM_PREMATURE_CLOSE',
 ]);
-/** Connection refused is retried too, but less: a registry that is down is the common case. */
+/**
+ * Connection refused is retried too, but less: a registry that is down is the common case. So
+ * is a registry that stayed silent for the whole timeout: one more try covers a connection that
+ * died on the way, and more would only multiply the wait.
+ */
 const REFUSED_ATTEMPTS = 2;
+const STALLED_ATTEMPTS = 2;
 const MAX_REDIRECTS = 5;
 const MAX_RETRY_AFTER_MS = 10_000;
 
@@ -67,6 +89,17 @@ export class NetworkError extends Error {
   ) {
     super(message);
     this.name = 'NetworkError';
+  }
+}
+
+/** The registry sent nothing for `ms`: while connecting, before answering, or mid-body. */
+export class StalledError extends NetworkError {
+  constructor(
+    message: string,
+    readonly ms: number,
+  ) {
+    super(message, 'ETIMEDOUT');
+    this.name = 'StalledError';
   }
 }
 
@@ -92,7 +125,12 @@ export class Transport {
     });
     this.attempts = opts.attempts ?? 5;
     this.backoffMs = opts.backoffMs ?? 250;
-    this.timeoutMs = opts.timeoutMs ?? 60_000;
+    this.timeoutMs = opts.timeoutMs ?? timeoutFromEnv(opts.env);
+  }
+
+  /** The silence allowed per request, in ms (for messages and progress). */
+  get timeout(): number {
+    return this.timeoutMs;
   }
 
   /**
@@ -101,6 +139,7 @@ export class Transport {
    */
   async send(req: HttpRequest): Promise<HttpResponse> {
     let refused = 0;
+    let stalled = 0;
     for (let attempt = 1; ; attempt++) {
       try {
         const res = await this.sendFollowingRedirects(req);
@@ -114,6 +153,7 @@ export class Transport {
         if (!(e instanceof NetworkError)) throw e;
         const refusedNow = e.code === 'ECONNREFUSED';
         if (refusedNow) refused++;
+        if (e instanceof StalledError && ++stalled >= STALLED_ATTEMPTS) throw e;
         const transient = TRANSIENT_CODES.has(e.code ?? '') || (refusedNow && refused < REFUSED_ATTEMPTS);
         if (!transient || attempt >= this.attempts) throw e;
         const delay = this.delay(attempt, undefined);
@@ -160,25 +200,53 @@ export class Transport {
       const headers: Record<string, string> = { 'user-agent': USER_AGENT, ...req.headers };
       const body = typeof req.body === 'function' ? req.body() : req.body;
       if (Buffer.isBuffer(body)) headers['content-length'] = String(body.length);
+      let response: IncomingMessage | undefined;
       const r = (https ? httpsRequest : httpRequest)(
         req.url,
         { method: req.method, headers, agent: https ? this.httpsAgent : this.httpAgent },
         (res) => {
+          response = res;
+          res.once('close', stopWatching);
           resolve({ status: res.statusCode ?? 0, headers: res.headers, body: res, url: req.url });
         },
       );
-      r.setTimeout(this.timeoutMs, () => {
-        r.destroy(Object.assign(new Error(`no answer in ${this.timeoutMs / 1000} s`), { code: 'ETIMEDOUT' }));
+      // Our own watchdog, not the socket's setTimeout: that one starts only once TCP has
+      // connected and, on a TLS socket, fires after twice the time asked (Node 20). Any byte
+      // read or written on the socket, or sent from a streamed body, restarts it; so it covers
+      // connecting, the TLS handshake, waiting for the answer and every gap in the body alike.
+      const watchdog = setTimeout(() => {
+        const what = response ? 'sent nothing more' : 'sent no answer';
+        const err = new StalledError(`${req.method} ${req.url.href}: ${what} for ${seconds(this.timeoutMs)}`, this.timeoutMs);
+        if (response) response.destroy(err);
+        r.destroy(err);
+      }, this.timeoutMs);
+      const kick = () => watchdog.refresh();
+      let socket: Socket | undefined;
+      r.once('socket', (s: Socket) => {
+        socket = s;
+        s.on('data', kick);
+        s.on('drain', kick);
+      });
+      r.once('finish', kick);
+      // Once the answer is read (or abandoned), the socket may serve another request.
+      function stopWatching(): void {
+        clearTimeout(watchdog);
+        socket?.off('data', kick);
+        socket?.off('drain', kick);
+      }
+      r.once('close', () => {
+        if (!response) stopWatching();
       });
       r.on('error', (e: NodeJS.ErrnoException) => {
         // A streamed body (an open blob file) must not outlive a failed request.
         if (body !== undefined && !Buffer.isBuffer(body)) body.destroy();
-        reject(new NetworkError(`${req.method} ${req.url.href}: ${e.message}`, e.code));
+        reject(e instanceof NetworkError ? e : new NetworkError(`${req.method} ${req.url.href}: ${e.message}`, e.code));
       });
       if (body === undefined) r.end();
       else if (Buffer.isBuffer(body)) r.end(body);
       else {
         body.on('error', (e) => r.destroy(e));
+        body.on('data', kick);
         body.pipe(r);
       }
     });
@@ -203,6 +271,11 @@ export async function readBody(res: HttpResponse, limit = 8 * 1024 * 1024): Prom
     chunks.push(c as Buffer);
   }
   return Buffer.concat(chunks);
+}
+
+/** "30 s", "1.5 s": a timeout as messages show it. */
+export function seconds(ms: number): string {
+  return `${Number((ms / 1000).toFixed(1))} s`;
 }
 
 function sleep(ms: number): Promise<void> {
