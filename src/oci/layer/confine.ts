@@ -10,7 +10,8 @@
 // container sees the same file it would have seen. The last component is never followed (a
 // consumer replaces a symlink there). Hard link targets are resolved the same way and must name
 // a non-directory already written; a path that loops through symlinks is dropped.
-import { ancestors, type EntryType } from './entry.js';
+import { log } from '../../util/log.js';
+import { ancestors, type EntryType, type TarEntry } from './entry.js';
 
 /** Linux's limit on symlinks followed in one lookup (ELOOP beyond). */
 const MAX_FOLLOWS = 40;
@@ -117,4 +118,17 @@ export class Confinement {
 /** Whether `place` refused the entry. */
 export function isRefused(p: Placed | Refused): p is Refused {
   return 'refused' in p;
+}
+
+/** `entries` placed inside their root (the `filesystem` export tar); `what` names the image in warnings. */
+export async function* confineEntries<E extends TarEntry>(entries: AsyncIterable<E>, what: string): AsyncGenerator<E> {
+  const c = new Confinement();
+  for await (const e of entries) {
+    const p = c.place(e.path, e.type, e.linkname);
+    if (isRefused(p)) {
+      log.warn(`${what}: ${e.path} is left out: ${p.refused}`);
+      continue;
+    }
+    yield p.path === e.path && p.linkname === e.linkname ? e : { ...e, path: p.path, ...(p.linkname !== undefined && { linkname: p.linkname }) };
+  }
 }
