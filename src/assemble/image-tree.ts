@@ -5,6 +5,8 @@
 // (src/oci/layer/confine.ts): no path in the output leads out of it through the image's symlinks.
 import { Confinement, isRefused } from '../oci/layer/index.js';
 import type { EntryType } from '../oci/layer/entry.js';
+import { CorruptCacheError } from '../oci/verify.js';
+import { UserError } from '../util/errors.js';
 import { log } from '../util/log.js';
 import { PAX_LOCATION, PAX_SOURCE, generated, generatedMtime, type OutEntry, type TarSink } from './tar-sink.js';
 import type { ResolvedImage } from './image-source.js';
@@ -70,6 +72,34 @@ export async function writeImageTree(sink: TarSink, image: ResolvedImage | undef
   const pax = () => sourcePax(source, opts.location);
   const found = new Set<string>();
   const inside = new ImageRoot(source, opts);
+  try {
+    await writeEntries(sink, image, opts, inside, found);
+  } catch (err) {
+    // Say which image a bad layer belongs to (the reader knows only the layer's digest).
+    if (!(err instanceof UserError) || err instanceof CorruptCacheError || err.message.includes(source)) throw err;
+    throw new UserError(`image ${source} (${opts.location}): ${err.message}`);
+  }
+  inside.report();
+  for (const req of REQUIRED) {
+    if (found.has(req.path)) continue;
+    const symlink = req.path === 'etc/resolv.conf' && opts.resolvSymlink;
+    const placed = inside.place(req.path, symlink ? 'symlink' : req.type, symlink || req.linkname);
+    if (!placed) continue;
+    const h = generated({ ...req, path: opts.prefix + placed.path, pax: pax() });
+    if (symlink) {
+      await sink.add({ ...h, type: 'symlink', linkname: symlink });
+    } else if (REPLACED[req.path] !== undefined) {
+      const contents = REPLACED[req.path]!;
+      await sink.add({ ...h, size: Buffer.byteLength(contents) }, contents);
+    } else {
+      await sink.add(h);
+    }
+  }
+}
+
+/** The image's own entries, placed inside its root; `found` gets the required paths it has. */
+async function writeEntries(sink: TarSink, image: ResolvedImage, opts: TreeOptions, inside: ImageRoot, found: Set<string>): Promise<void> {
+  const pax = () => sourcePax(image.ref, opts.location);
   for await (const { body, ...entry } of image.entries()) {
     const placed = inside.place(entry.path, entry.type, entry.linkname);
     if (!placed) continue;
@@ -88,22 +118,6 @@ export async function writeImageTree(sink: TarSink, image: ResolvedImage | undef
     }
     if (placed.linkname !== undefined) out.linkname = opts.prefix + placed.linkname;
     await sink.add(out, entry.type === 'file' ? body : undefined);
-  }
-  inside.report();
-  for (const req of REQUIRED) {
-    if (found.has(req.path)) continue;
-    const symlink = req.path === 'etc/resolv.conf' && opts.resolvSymlink;
-    const placed = inside.place(req.path, symlink ? 'symlink' : req.type, symlink || req.linkname);
-    if (!placed) continue;
-    const h = generated({ ...req, path: opts.prefix + placed.path, pax: pax() });
-    if (symlink) {
-      await sink.add({ ...h, type: 'symlink', linkname: symlink });
-    } else if (REPLACED[req.path] !== undefined) {
-      const contents = REPLACED[req.path]!;
-      await sink.add({ ...h, size: Buffer.byteLength(contents) }, contents);
-    } else {
-      await sink.add(h);
-    }
   }
 }
 

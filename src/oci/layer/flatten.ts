@@ -13,7 +13,7 @@ import { log } from '../../util/log.js';
 import { decompressed } from './decompress.js';
 import { ancestors, type TarEntry } from './entry.js';
 import { readTar } from './tar.js';
-import type { UnpackedLayers } from './unpacked.js';
+import { UnpackedCopyCorrupt, type UnpackedLayers } from './unpacked.js';
 
 /** A layer blob to read, possibly twice; `name` is used in messages. */
 export interface LayerSource {
@@ -97,15 +97,31 @@ async function layerTar(source: LayerSource): Promise<AsyncIterable<Uint8Array>>
 }
 
 /**
+ * Pass 1: what layers 1..n-1 hide. An unpacked copy that fails its check here (it is removed
+ * then) is read again from its blob, before anything was emitted, so the build goes on.
+ */
+async function shadowsOf(layers: LayerSource[]): Promise<Shadows> {
+  for (;;) {
+    const shadows = new Shadows();
+    try {
+      for (let i = 1; i < layers.length; i++) {
+        for await (const entry of layerEntries(layers[i]!)) shadows.record(entry, i);
+      }
+      return shadows;
+    } catch (err) {
+      if (!(err instanceof UnpackedCopyCorrupt)) throw err;
+      log.warn(`${err.message}; reading its blob instead`);
+    }
+  }
+}
+
+/**
  * The merged root filesystem of `layers` (bottom first) as one ordered stream of entries.
  * Whiteout entries are applied and never emitted. Bodies must be consumed in order (or are
  * drained when the next entry is asked for).
  */
 export async function* flattenLayers(layers: LayerSource[]): AsyncGenerator<FlatEntry> {
-  const shadows = new Shadows();
-  for (let i = 1; i < layers.length; i++) {
-    for await (const entry of layerEntries(layers[i]!)) shadows.record(entry, i);
-  }
+  const shadows = await shadowsOf(layers);
   // Non-directories emitted so far, so a hard link to something that did not survive is caught.
   const linkable = new Set<string>();
   for (let i = 0; i < layers.length; i++) {
