@@ -10,6 +10,7 @@
 // entry before its files) and contents are never held in memory.
 import type { Readable } from 'node:stream';
 import { log } from '../../util/log.js';
+import { CorruptCacheError } from '../verify.js';
 import { decompressed } from './decompress.js';
 import { ancestors, type TarEntry } from './entry.js';
 import { readTar } from './tar.js';
@@ -84,7 +85,25 @@ class Shadows {
 }
 
 async function* layerEntries(source: LayerSource): AsyncGenerator<TarEntry> {
-  yield* readTar(await layerTar(source), `layer ${source.name}`);
+  try {
+    yield* readTar(await layerTar(source), `layer ${source.name}`);
+  } catch (err) {
+    // Bad bytes in the cache usually break the tar (or gzip) before their hash is known at the
+    // end: when they are the reason, say that (and drop the copy) rather than "not a tar".
+    if (!(err instanceof CorruptCacheError)) await recheck(source);
+    throw err;
+  }
+}
+
+/** Reads what the layer was read from to its end, so its check runs; throws its CorruptCacheError if any. */
+async function recheck(source: LayerSource): Promise<void> {
+  try {
+    const u = source.unpacked;
+    const bytes = (u && (await u.layers.open(u.diffId))) ?? source.open();
+    for await (const _ of bytes) void _;
+  } catch (err) {
+    if (err instanceof CorruptCacheError) throw err;
+  }
 }
 
 /** The layer's tar stream: its unpacked copy if there is one, else the blob inflated (and copied). */
