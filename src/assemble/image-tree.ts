@@ -1,6 +1,13 @@
 // An image's filesystem written under a prefix of the output, with LinuxKit's adjustments
 // (lk:moby/build/image.go ImageTar): a few files Docker would inject are dropped, /etc/hosts
 // and /etc/resolv.conf get fixed contents, and the files every root needs are made if absent.
+// Every entry, the image's and the generated ones, is placed inside the image's own root
+// (src/oci/layer/confine.ts): no path in the output leads out of it through the image's symlinks.
+import { Confinement, isRefused } from '../oci/layer/index.js';
+import type { EntryType } from '../oci/layer/entry.js';
+import { CorruptCacheError } from '../oci/verify.js';
+import { UserError } from '../util/errors.js';
+import { log } from '../util/log.js';
 import { PAX_LOCATION, PAX_SOURCE, generated, generatedMtime, type OutEntry, type TarSink } from './tar-sink.js';
 import type { ResolvedImage } from './image-source.js';
 
@@ -64,8 +71,39 @@ export async function writeImageTree(sink: TarSink, image: ResolvedImage | undef
   if (!image) return;
   const pax = () => sourcePax(source, opts.location);
   const found = new Set<string>();
+  const inside = new ImageRoot(source, opts);
+  try {
+    await writeEntries(sink, image, opts, inside, found);
+  } catch (err) {
+    // Say which image a bad layer belongs to (the reader knows only the layer's digest).
+    if (!(err instanceof UserError) || err instanceof CorruptCacheError || err.message.includes(source)) throw err;
+    throw new UserError(`image ${source} (${opts.location}): ${err.message}`);
+  }
+  inside.report();
+  for (const req of REQUIRED) {
+    if (found.has(req.path)) continue;
+    const symlink = req.path === 'etc/resolv.conf' && opts.resolvSymlink;
+    const placed = inside.place(req.path, symlink ? 'symlink' : req.type, symlink || req.linkname);
+    if (!placed) continue;
+    const h = generated({ ...req, path: opts.prefix + placed.path, pax: pax() });
+    if (symlink) {
+      await sink.add({ ...h, type: 'symlink', linkname: symlink });
+    } else if (REPLACED[req.path] !== undefined) {
+      const contents = REPLACED[req.path]!;
+      await sink.add({ ...h, size: Buffer.byteLength(contents) }, contents);
+    } else {
+      await sink.add(h);
+    }
+  }
+}
+
+/** The image's own entries, placed inside its root; `found` gets the required paths it has. */
+async function writeEntries(sink: TarSink, image: ResolvedImage, opts: TreeOptions, inside: ImageRoot, found: Set<string>): Promise<void> {
+  const pax = () => sourcePax(image.ref, opts.location);
   for await (const { body, ...entry } of image.entries()) {
-    const name = entry.path;
+    const placed = inside.place(entry.path, entry.type, entry.linkname);
+    if (!placed) continue;
+    const name = placed.path;
     if (EXCLUDED.has(name) || REPLACED[name] !== undefined) {
       // Replaced files: LinuxKit writes its own version here and then, because it does not
       // count it as found, a second time with the required files; the second one wins on
@@ -78,19 +116,47 @@ export async function writeImageTree(sink: TarSink, image: ResolvedImage | undef
       out.mtime = generatedMtime();
       found.add(name);
     }
-    if (entry.type === 'link' && entry.linkname) out.linkname = opts.prefix + entry.linkname;
+    if (placed.linkname !== undefined) out.linkname = opts.prefix + placed.linkname;
     await sink.add(out, entry.type === 'file' ? body : undefined);
   }
-  for (const req of REQUIRED) {
-    if (found.has(req.path)) continue;
-    const h = generated({ ...req, path: opts.prefix + req.path, pax: pax() });
-    if (req.path === 'etc/resolv.conf' && opts.resolvSymlink) {
-      await sink.add({ ...h, type: 'symlink', linkname: opts.resolvSymlink });
-    } else if (REPLACED[req.path] !== undefined) {
-      const contents = REPLACED[req.path]!;
-      await sink.add({ ...h, size: Buffer.byteLength(contents) }, contents);
-    } else {
-      await sink.add(h);
+}
+
+/** One image's root in the output: entries placed inside it, and what had to be changed said once. */
+class ImageRoot {
+  private readonly confinement = new Confinement();
+  private escapes = 0;
+  private firstEscape = '';
+
+  constructor(
+    private readonly source: string,
+    private readonly opts: TreeOptions,
+  ) {}
+
+  /** Where `path` goes inside the root; undefined (with a warning) when it cannot go anywhere. */
+  place(path: string, type: EntryType, linkname?: string): { path: string; linkname?: string } | undefined {
+    const placed = this.confinement.place(path, type, linkname);
+    if (isRefused(placed)) {
+      log.warn(`${this.what()}: ${type === 'link' ? 'hard link ' : ''}${path} is left out: ${placed.refused}`);
+      return undefined;
     }
+    // At the root of the output (init images) nothing is outside: `/` and `..` stay there.
+    if (placed.escaped && this.opts.prefix !== '' && this.escapes++ === 0) {
+      this.firstEscape = type === 'link' ? `hard link ${path} to ${linkname} (now ${placed.path} to ${placed.linkname})` : `${path} (now ${placed.path})`;
+    }
+    return placed;
+  }
+
+  /** One warning for the entries that led out of the root, naming the first. */
+  report(): void {
+    if (this.escapes === 0) return;
+    const more = this.escapes > 1 ? ` and ${this.escapes - 1} more` : '';
+    log.warn(
+      `${this.what()}: ${this.firstEscape}${more} led out of the image's root through its own symlinks; ` +
+        `written where those symlinks lead inside it, as the container sees them (docs/security.md)`,
+    );
+  }
+
+  private what(): string {
+    return `image ${this.source} (${this.opts.location})`;
   }
 }

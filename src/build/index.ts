@@ -17,7 +17,9 @@ import { LayoutStore } from '../oci/cache/index.js';
 import { defaultUnpackedLayers } from '../oci/layer/unpacked.js';
 import { showTagResolver } from '../pkg/resolver.js';
 import type { RegistryClientOptions } from '../oci/registry/client.js';
+import { CorruptCacheError } from '../oci/verify.js';
 import { UserError } from '../util/errors.js';
+import { log } from '../util/log.js';
 import { metadataFor } from './metadata.js';
 import { buildProgress, logSummary } from './progress.js';
 
@@ -94,7 +96,16 @@ const OUTPUT_FS_ERRORS = new Set(['ENOENT', 'ENOTDIR', 'EISDIR', 'EACCES', 'EPER
 export async function build(o: BuildOptions): Promise<string[]> {
   const plan = planOutputs(o);
   const config = await loadConfigs(o.configs, { resolvePackage: showTagResolver, allowLocalFiles: o.allowLocalFiles ?? false });
-  return buildFromConfig(config, plan, o);
+  try {
+    return await buildFromConfig(config, plan, o);
+  } catch (err) {
+    // Cached bytes failed their check (src/oci/verify.ts) and the bad copy is gone: once more
+    // reads good ones (the layer's blob; a blob pulled again). Nothing was written, unless the
+    // output was stdout, which has already had part of the image.
+    if (!(err instanceof CorruptCacheError) || plan.output === '-') throw err;
+    log.warn(`${err.message}; building again`);
+    return buildFromConfig(config, plan, o);
+  }
 }
 
 export async function buildFromConfig(config: Config, plan: BuildPlan, o: BuildOptions): Promise<string[]> {

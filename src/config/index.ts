@@ -9,6 +9,7 @@ import { readFile } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
 import { UserError, UserErrors } from '../util/errors.js';
 import { log } from '../util/log.js';
+import { utf8Text } from '../util/utf8.js';
 import { checkFile, checkMerged } from './checks.js';
 import { appendConfig } from './merge.js';
 import { parseYaml } from './parse.js';
@@ -49,7 +50,7 @@ interface Source {
 
 async function readSource(source: string, opts: LoadOptions): Promise<Source> {
   if (source === '-') {
-    return { file: '<stdin>', text: opts.stdin ?? (await readStream(process.stdin)) };
+    return { file: '<stdin>', text: opts.stdin ?? utf8Text(await readStream(process.stdin), '<stdin>') };
   }
   if (/^https?:\/\//.test(source)) {
     let res: Response;
@@ -59,19 +60,20 @@ async function readSource(source: string, opts: LoadOptions): Promise<Source> {
       throw new UserError(`cannot fetch remote yaml file ${source}: ${(err as Error).message}`);
     }
     if (!res.ok) throw new UserError(`cannot fetch remote yaml file ${source}: HTTP ${res.status} ${res.statusText}`);
-    return { file: source, text: await res.text(), remote: true };
+    return { file: source, text: utf8Text(Buffer.from(await res.arrayBuffer()), source), remote: true };
   }
   try {
-    return { file: source, text: await readFile(source, 'utf8'), templateDir: dirname(resolve(source)) };
+    return { file: source, text: utf8Text(await readFile(source), source), templateDir: dirname(resolve(source)) };
   } catch (err) {
+    if (err instanceof UserError) throw err;
     throw new UserError(`cannot open config file ${source}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
   }
 }
 
-async function readStream(stream: NodeJS.ReadableStream): Promise<string> {
+async function readStream(stream: NodeJS.ReadableStream): Promise<Buffer> {
   const chunks: Buffer[] = [];
   for await (const c of stream) chunks.push(typeof c === 'string' ? Buffer.from(c) : (c as Buffer));
-  return Buffer.concat(chunks).toString('utf8');
+  return Buffer.concat(chunks);
 }
 
 /** Parses and validates one text; throws on syntax errors, returns the other problems. */

@@ -5,6 +5,7 @@ import { pipeline } from 'node:stream/promises';
 import tar from 'tar-stream';
 import { REF_NAME_ANNOTATION, type Descriptor, type Platform } from '../types.js';
 import { detectCompression } from '../layer/decompress.js';
+import { confineEntries } from '../layer/confine.js';
 import { imageRootfs } from '../layer/image.js';
 import { packEntries } from '../layer/pack.js';
 import { CONTAINERD_IMAGE_NAME_ANNOTATION, digestHex, OCI_LAYOUT_VERSION } from './layout.js';
@@ -110,6 +111,7 @@ export async function exportImage(store: LayoutStore, ref: string, opts: ExportO
     case 'docker':
       return dockerTar(store, img, name);
     case 'filesystem':
-      return packEntries(imageRootfs(store, img));
+      // Inside its root, as build writes it and as unpacking into a directory (extract.ts) does.
+      return packEntries(confineEntries(imageRootfs(store, img), `image ${ref}`));
   }
 }

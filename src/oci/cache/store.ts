@@ -18,6 +18,7 @@ import { log } from '../../util/log.js';
 import { tempName, writeFileAtomic } from './atomic.js';
 import { blobPath, blobsDir, digestHex, INDEX_FILE, OCI_LAYOUT_FILE, OCI_LAYOUT_VERSION, TEMP_DIR } from './layout.js';
 import { withCacheLock } from './lock.js';
+import { CorruptCacheError, verified } from '../verify.js';
 import { isIndexMediaType, isManifestMediaType } from './media.js';
 
 /** Temp files older than this are left by killed writers and are swept on open. */
@@ -174,15 +175,31 @@ export class LayoutStore implements ImageStore {
     return { tmp, digest: `sha256:${hash.digest('hex')}`, size, head };
   }
 
+  /**
+   * A blob's content, checked against its digest as it streams: a blob read to its end that does
+   * not match fails the stream with a CorruptCacheError and is removed from the cache, so the
+   * next pull fetches it again (pull keeps a present blob of the right size otherwise).
+   */
   openBlob(digest: string): Readable {
     const p = blobPath(this.dir, digest);
+    let ino: number;
     try {
-      if (!statSync(p).isFile()) throw new Error('not a file');
+      const st = statSync(p);
+      if (!st.isFile()) throw new Error('not a file');
+      ino = st.ino;
     } catch {
       throw new UserError(`blob ${digest} is missing from the cache ${this.dir}`);
     }
     // Layer blobs are tens of MB: read them in big pieces (the default is 64 KiB).
-    return createReadStream(p, { highWaterMark: 1024 * 1024 });
+    const file = createReadStream(p, { highWaterMark: 1024 * 1024 }) as AsyncIterable<Buffer>;
+    return verified(file, digest, async (got) => {
+      // Only the file that was read: a good copy renamed over it since then stays.
+      if ((await stat(p).catch(() => undefined))?.ino === ino) await rm(p, { force: true });
+      return new CorruptCacheError(
+        `blob ${digest} in the cache ${this.dir} is corrupt (its content hashes to ${got}); it has been removed, ` +
+          'so the next build or `linuxkit cache pull` of its image fetches it again',
+      );
+    });
   }
 
   /** Reads a small blob whole and checks it against its digest (manifests, indexes, configs). */

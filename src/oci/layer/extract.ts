@@ -18,6 +18,9 @@ import type { TarEntry } from './entry.js';
 
 const MAX_SYMLINKS = 255;
 
+/** A path that leads through a loop of symlinks: it can name nothing. */
+export class SymlinkLoop extends UserError {}
+
 export interface ExtractOptions {
   /** Set owners from the entries (default: only when running as root). */
   chown?: boolean;
@@ -53,7 +56,7 @@ export async function resolveInRoot(root: string, rel: string, followLast = fals
       resolved.push(part);
       continue;
     }
-    if (++follows > MAX_SYMLINKS) throw new UserError(`too many levels of symbolic links resolving ${rel}`);
+    if (++follows > MAX_SYMLINKS) throw new SymlinkLoop(`too many levels of symbolic links resolving ${rel}`);
     const target = await readlink(host);
     if (target.startsWith('/')) resolved = [];
     queue = [...target.split('/'), ...queue];
@@ -113,7 +116,15 @@ export async function extractToDirectory(entries: AsyncIterable<TarEntry>, root:
   let skippedXattrs = 0;
   let count = 0;
   for await (const entry of entries) {
-    const target = await resolveInRoot(root, entry.path);
+    let target: string;
+    try {
+      target = await resolveInRoot(root, entry.path);
+    } catch (err) {
+      // As build does (confine.ts): the entry is left out, the rest goes on.
+      if (!(err instanceof SymlinkLoop)) throw err;
+      log.warn(`${entry.path} is left out: it leads through a loop of symlinks`);
+      continue;
+    }
     const parent = target.slice(0, target.lastIndexOf(sep));
     await mkdir(parent, { recursive: true });
     switch (entry.type) {

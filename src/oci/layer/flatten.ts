@@ -10,10 +10,11 @@
 // entry before its files) and contents are never held in memory.
 import type { Readable } from 'node:stream';
 import { log } from '../../util/log.js';
+import { CorruptCacheError } from '../verify.js';
 import { decompressed } from './decompress.js';
 import { ancestors, type TarEntry } from './entry.js';
 import { readTar } from './tar.js';
-import type { UnpackedLayers } from './unpacked.js';
+import { UnpackedCopyCorrupt, type UnpackedLayers } from './unpacked.js';
 
 /** A layer blob to read, possibly twice; `name` is used in messages. */
 export interface LayerSource {
@@ -84,7 +85,25 @@ class Shadows {
 }
 
 async function* layerEntries(source: LayerSource): AsyncGenerator<TarEntry> {
-  yield* readTar(await layerTar(source), `layer ${source.name}`);
+  try {
+    yield* readTar(await layerTar(source), `layer ${source.name}`);
+  } catch (err) {
+    // Bad bytes in the cache usually break the tar (or gzip) before their hash is known at the
+    // end: when they are the reason, say that (and drop the copy) rather than "not a tar".
+    if (!(err instanceof CorruptCacheError)) await recheck(source);
+    throw err;
+  }
+}
+
+/** Reads what the layer was read from to its end, so its check runs; throws its CorruptCacheError if any. */
+async function recheck(source: LayerSource): Promise<void> {
+  try {
+    const u = source.unpacked;
+    const bytes = (u && (await u.layers.open(u.diffId))) ?? source.open();
+    for await (const _ of bytes) void _;
+  } catch (err) {
+    if (err instanceof CorruptCacheError) throw err;
+  }
 }
 
 /** The layer's tar stream: its unpacked copy if there is one, else the blob inflated (and copied). */
@@ -97,15 +116,31 @@ async function layerTar(source: LayerSource): Promise<AsyncIterable<Uint8Array>>
 }
 
 /**
+ * Pass 1: what layers 1..n-1 hide. An unpacked copy that fails its check here (it is removed
+ * then) is read again from its blob, before anything was emitted, so the build goes on.
+ */
+async function shadowsOf(layers: LayerSource[]): Promise<Shadows> {
+  for (;;) {
+    const shadows = new Shadows();
+    try {
+      for (let i = 1; i < layers.length; i++) {
+        for await (const entry of layerEntries(layers[i]!)) shadows.record(entry, i);
+      }
+      return shadows;
+    } catch (err) {
+      if (!(err instanceof UnpackedCopyCorrupt)) throw err;
+      log.warn(`${err.message}; reading its blob instead`);
+    }
+  }
+}
+
+/**
  * The merged root filesystem of `layers` (bottom first) as one ordered stream of entries.
  * Whiteout entries are applied and never emitted. Bodies must be consumed in order (or are
  * drained when the next entry is asked for).
  */
 export async function* flattenLayers(layers: LayerSource[]): AsyncGenerator<FlatEntry> {
-  const shadows = new Shadows();
-  for (let i = 1; i < layers.length; i++) {
-    for await (const entry of layerEntries(layers[i]!)) shadows.record(entry, i);
-  }
+  const shadows = await shadowsOf(layers);
   // Non-directories emitted so far, so a hard link to something that did not survive is caught.
   const linkable = new Set<string>();
   for (let i = 0; i < layers.length; i++) {

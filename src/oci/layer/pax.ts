@@ -4,6 +4,7 @@
 // values as "binary strings" (one char per byte, latin1), and gives the two conversions.
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
+import { utf8Name } from '../../util/utf8.js';
 
 const XATTR_PREFIX = 'SCHILY.xattr.';
 
@@ -40,7 +41,10 @@ export function decodePax(buf: Uint8Array): PaxRecords {
     if (eq === -1) break;
     const key = record.subarray(0, eq).toString('utf8');
     const value = record.subarray(eq + 1);
-    result[key] = key.startsWith(XATTR_PREFIX) ? value.toString('latin1') : value.toString('utf8');
+    if (key.startsWith(XATTR_PREFIX)) result[key] = value.toString('latin1');
+    // PAX says path and linkpath are UTF-8; anything else would become U+FFFD (src/util/utf8.ts).
+    else if (key === 'path' || key === 'linkpath') result[key] = utf8Name(value, `PAX ${key}`);
+    else result[key] = value.toString('utf8');
     b = b.subarray(len);
   }
   return result;

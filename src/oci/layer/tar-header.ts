@@ -2,6 +2,7 @@
 // exactly as tar-stream 3 does, so that replacing tar-stream in the build's hot path (tar-reader.ts,
 // src/assemble/tar-sink.ts) changes no output byte. tar-stream stays in use elsewhere (cache
 // export, test fixtures); both share the PAX codec of pax.ts (binary xattr values).
+import { utf8Name } from '../../util/utf8.js';
 import { decodePax, encodePax } from './pax.js';
 
 /** A decoded header, field for field what tar-stream's extract gives (its `Header`). */
@@ -75,11 +76,12 @@ function cksum(b: Buffer): number {
   return sum;
 }
 
-function decodeStr(b: Buffer, off: number, len: number): string {
+function decodeStr(b: Buffer, off: number, len: number, name?: string): string {
   let end = off;
   const max = off + len;
   while (end < max && b[end] !== 0) end++;
-  return b.toString('utf8', off, end);
+  // Names are checked: U+FFFD for bad bytes would make two names one (src/util/utf8.ts).
+  return name ? utf8Name(b.subarray(off, end), name) : b.toString('utf8', off, end);
 }
 
 function decodeOct(b: Buffer, off: number, len: number): number {
@@ -115,9 +117,9 @@ export function decodeHeader(b: Buffer): RawHeader | null {
   if (c === 8 * 32) return null;
   if (c !== decodeOct(b, 148, 8)) throw new Error('Invalid tar header. Maybe the tar is corrupted or it needs to be gunzipped?');
   let flag = b[156] === 0 ? 0 : b[156]! - 48;
-  let name = decodeStr(b, 0, 100);
+  let name = decodeStr(b, 0, 100, 'entry name');
   if (b.compare(USTAR, 0, 8, 257, 265) === 0) {
-    if (b[345]) name = decodeStr(b, 345, 155) + '/' + name;
+    if (b[345]) name = decodeStr(b, 345, 155, 'entry name prefix') + '/' + name;
   } else if (b.compare(GNU, 0, 8, 257, 265) !== 0) {
     throw new Error('Invalid tar header: unknown format.');
   }
@@ -130,7 +132,7 @@ export function decodeHeader(b: Buffer): RawHeader | null {
     size: decodeOct(b, 124, 12),
     mtime: new Date(1000 * decodeOct(b, 136, 12)),
     type: TYPE_NAMES[flag] ?? (null as unknown as string),
-    linkname: b[157] === 0 ? null : decodeStr(b, 157, 100),
+    linkname: b[157] === 0 ? null : decodeStr(b, 157, 100, `link target of ${name}`),
     uname: decodeStr(b, 265, 32),
     gname: decodeStr(b, 297, 32),
     devmajor: decodeOct(b, 329, 8),

@@ -5,6 +5,7 @@
 // main-thread time (docs/performance.md). Headers are decoded as tar-stream decodes them
 // (tar-header.ts), so consumers see the same values.
 import { Readable } from 'node:stream';
+import { utf8Name } from '../../util/utf8.js';
 import { decodeHeader, decodePax, type RawHeader } from './tar-header.js';
 
 /** PAX and GNU long-name records larger than this are refused (tar-stream's limit). */
@@ -188,8 +189,8 @@ export async function* readRawTar(source: AsyncIterable<Uint8Array>): AsyncGener
           const data = h.size > 0 ? await reader.exact(h.size) : EMPTY;
           if (data === null) throw unexpectedEnd();
           await reader.skip(pad512(h.size));
-          if (h.type === 'gnu-long-path') longPath = decodeLong(data);
-          else if (h.type === 'gnu-long-link-path') longLink = decodeLong(data);
+          if (h.type === 'gnu-long-path') longPath = decodeLong(data, 'long entry name');
+          else if (h.type === 'gnu-long-link-path') longLink = decodeLong(data, 'long link target');
           else if (h.type === 'pax-global-header') paxGlobal = decodePax(data);
           else pax = paxGlobal === null ? decodePax(data) : { ...paxGlobal, ...decodePax(data) };
           continue;
@@ -220,7 +221,7 @@ export async function* readRawTar(source: AsyncIterable<Uint8Array>): AsyncGener
   }
 }
 
-function decodeLong(b: Buffer): string {
+function decodeLong(b: Buffer, what: string): string {
   const nul = b.indexOf(0);
-  return b.toString('utf8', 0, nul === -1 ? b.length : nul);
+  return utf8Name(b.subarray(0, nul === -1 ? b.length : nul), what);
 }

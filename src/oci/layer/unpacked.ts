@@ -9,7 +9,9 @@
 // A file is named by the layer's diff_id (the SHA-256 of the uncompressed tar, from the image
 // config) and is only put in place (renamed from a temporary name) once the inflated bytes have
 // hashed to that diff_id, with its size beside it (`<hex>.size`): a file whose size does not
-// match (a crash before the data reached the disk) is never used. Safe between concurrent
+// match (a crash before the data reached the disk) is never used. Every read hashes it again as
+// it streams (src/oci/verify.ts): a copy changed since, even at the same size, fails the read at
+// its end with UnpackedCopyCorrupt and is removed, so reading again inflates the blob. Safe between concurrent
 // builds: writes go to unique temporary names; a file deleted under a reader stays readable
 // through the reader's descriptor. Bounded: the least recently used files are deleted beyond
 // DEFAULT_MAX_BYTES after each build. Failing to write here never fails a build.
@@ -20,6 +22,7 @@ import { join } from 'node:path';
 import type { Readable } from 'node:stream';
 import { toolCacheSubdir } from '../../run/cache-dir.js';
 import { log } from '../../util/log.js';
+import { CorruptCacheError, verified } from '../verify.js';
 import { pruneLeastRecentlyUsed, TEMP_SUFFIX } from '../../util/lru-dir.js';
 
 /** Environment variable: the directory of unpacked layers, or "off" for none. */
@@ -38,6 +41,9 @@ export function defaultUnpackedLayers(): UnpackedLayers | undefined {
   const dir = toolCacheSubdir(ENV_LAYER_CACHE, 'layers');
   return dir === undefined ? undefined : new UnpackedLayers(dir);
 }
+
+/** An unpacked copy failed its check and is gone: reading the layer again inflates its blob. */
+export class UnpackedCopyCorrupt extends CorruptCacheError {}
 
 export class UnpackedLayers {
   constructor(
@@ -58,7 +64,12 @@ export class UnpackedLayers {
     // Most recently used: kept longest when the cache is pruned.
     const now = new Date();
     await utimes(path, now, now).catch(() => undefined);
-    return createReadStream(path, { highWaterMark: READ_PIECE });
+    const file = createReadStream(path, { highWaterMark: READ_PIECE }) as AsyncIterable<Buffer>;
+    return verified(file, diffId, async (got) => {
+      await rm(path, { force: true });
+      await rm(path + SIZE_SUFFIX, { force: true });
+      return new UnpackedCopyCorrupt(`the unpacked copy of layer ${diffId} in ${this.dir} was corrupt (it hashes to ${got}); it has been removed`);
+    });
   }
 
   /**
