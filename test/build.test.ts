@@ -492,12 +492,16 @@ describe('linuxkit build: bad input fails with a clear error and leaves nothing 
       const t = await tarOf(join(dir, 'pulled.tar'));
       assert.equal(t.get('pulled')!.contents, 'from the registry');
       assert.equal(t.get('pulled')!.pax['LINUXKIT.source'], `${registry.host}/pulled/image:1`);
-      // Now cached: the second build needs no registry.
+      // Now cached: the second build needs no registry. The next tests share the registry:
+      // it is started again even when this test fails.
       await registry.stop();
-      const again = lk(['build', '-o', 'pulled2.tar', f]);
-      assert.equal(again.status, 0, again.stderr);
-      assert.ok(readFileSync(join(dir, 'pulled.tar')).equals(readFileSync(join(dir, 'pulled2.tar'))));
-      registry = await startTestRegistry();
+      try {
+        const again = lk(['build', '-o', 'pulled2.tar', f]);
+        assert.equal(again.status, 0, again.stderr);
+        assert.ok(readFileSync(join(dir, 'pulled.tar')).equals(readFileSync(join(dir, 'pulled2.tar'))));
+      } finally {
+        registry = await startTestRegistry();
+      }
     });
 
     test('--pull takes the registry\'s image even when the cache has one', async () => {
