@@ -76,15 +76,26 @@ function tempFile(name: string): string {
   return p;
 }
 
-/** Runs the CLI asynchronously (a boot takes seconds; the test runner should not block). */
-function runCliAsync(args: string[], env: NodeJS.ProcessEnv = {}): Promise<{ status: number | null; stdout: string; stderr: string }> {
+/**
+ * Runs the CLI asynchronously (a boot takes seconds; the test runner should not block). After
+ * `timeoutMs` the CLI and everything it started (its own process group) are killed: a hang
+ * is a failure, not a stuck test run.
+ */
+function runCliAsync(args: string[], env: NodeJS.ProcessEnv = {}, timeoutMs = 240_000): Promise<{ status: number | null; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, [CLI, ...args], { cwd: ROOT, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [CLI, ...args], { cwd: ROOT, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
     let stdout = '';
     let stderr = '';
+    const timer = setTimeout(() => {
+      stderr += `\n(killed after ${timeoutMs} ms)`;
+      process.kill(-child.pid!, 'SIGKILL');
+    }, timeoutMs);
     child.stdout.on('data', (b) => (stdout += b));
     child.stderr.on('data', (b) => (stderr += b));
-    child.on('close', (status) => resolve({ status, stdout, stderr }));
+    child.on('close', (status) => {
+      clearTimeout(timer);
+      resolve({ status, stdout, stderr });
+    });
   });
 }
 
@@ -205,7 +216,7 @@ describe('linuxkit run qemu (real qemu, Debian cloud kernel)', { timeout: 300_00
       const env = withKvm('/dev/null');
       const t0 = Date.now();
       // No --accel: LinuxKit's default for a host with a KVM device is kvm:tcg.
-      const r = await runCliAsync(['run', 'qemu', '--qemu', q.path, '--mem', '256', '--networking', 'none', prefix], env);
+      const r = await runCliAsync(['run', 'qemu', '--qemu', q.path, '--mem', '256', '--networking', 'none', prefix], env, 90_000);
       const took = Date.now() - t0;
       assert.equal(r.status, 0, r.stderr);
       assert.match(r.stdout, new RegExp(MARKER), 'the machine booted, under TCG');
@@ -253,7 +264,7 @@ describe('linuxkit run qemu (real qemu, Debian cloud kernel)', { timeout: 300_00
 
     it('an explicit --accel kvm that cannot work is a clear error, not a hang', async () => {
       const q = brokenKvmQemu('hang');
-      const r = await runCliAsync(['run', 'qemu', '--qemu', q.path, '--accel', 'kvm', '--networking', 'none', prefix], withKvm('/dev/null'));
+      const r = await runCliAsync(['run', 'qemu', '--qemu', q.path, '--accel', 'kvm', '--networking', 'none', prefix], withKvm('/dev/null'), 60_000);
       assert.equal(r.status, 1);
       assert.match(r.stderr, /--accel kvm: KVM does not run guests on this host \(kernel probe failed .*use --accel tcg/);
       assert.deepEqual(q.calls().map((c) => c.kind), ['bios-kvm', 'kernel-kvm'], 'no boot');
