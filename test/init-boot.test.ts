@@ -53,6 +53,18 @@ function makeImage(): string {
     runtime: { restart: { policy: 'on-failure', maxRetries: 1 } },
     args: ['/bin/sh', '-c', 'echo flaky-ran; exit 3'],
   });
+  // always restarts a service that exits 0; on-failure does not (test/init-supervise.test.ts
+  // checks every policy on the host; these show the same in a machine).
+  writeBundle(root, 'services', 'once', {
+    rootFrom: BUSYBOX_ROOT,
+    runtime: { restart: { policy: 'always', maxRetries: 1 } },
+    args: ['/bin/sh', '-c', 'echo once-ran'],
+  });
+  writeBundle(root, 'services', 'clean', {
+    rootFrom: BUSYBOX_ROOT,
+    runtime: { restart: 'on-failure' },
+    args: ['/bin/sh', '-c', 'echo clean-ran'],
+  });
   // Shares the machine's pid namespace to ask init for a clean poweroff (SIGUSR2 to pid 1),
   // once the other services have shown what they should; prints what it found first.
   writeBundle(root, 'services', 'zz-poweroff', {
@@ -70,9 +82,11 @@ function makeImage(): string {
       [
         'exec >/hostconsole 2>&1',
         'i=0',
-        'until grep -q service-marker-started /hostlog/marker.out.log 2>/dev/null && [ "$(grep -c flaky-ran /hostlog/flaky.out.log 2>/dev/null)" = 2 ] || [ $i -ge 150 ]; do sleep 0.2; i=$((i+1)); done',
+        'until grep -q service-marker-started /hostlog/marker.out.log 2>/dev/null && [ "$(grep -c flaky-ran /hostlog/flaky.out.log 2>/dev/null)" = 2 ] && [ "$(grep -c once-ran /hostlog/once.out.log 2>/dev/null)" = 2 ] || [ $i -ge 150 ]; do sleep 0.2; i=$((i+1)); done',
         'echo "check: marker log: $(cat /hostlog/marker.out.log)"',
         'echo "check: flaky runs: $(grep -c flaky-ran /hostlog/flaky.out.log)"',
+        'echo "check: once runs: $(grep -c once-ran /hostlog/once.out.log)"',
+        'echo "check: clean runs: $(grep -c clean-ran /hostlog/clean.out.log)"',
         '[ -d /hostrun/made-by-runtime-json ] && echo "check: runtime.json mkdir ok"',
         'grep -q " /run/netns/002-ns " /proc/1/mountinfo && echo "check: bindNS ok"',
         '[ -d /hostcg/podruntime/marker ] && echo "check: runtime.json cgroup ok"',
@@ -181,6 +195,14 @@ describe('the init, booted (crun, busybox, Debian cloud kernel)', { timeout: 300
     assert.match(console, /service flaky exited status=3; restart 1 in 1s/);
     assert.match(console, /service flaky exited status=3; gave up after 1 restarts/);
     assert.match(console, /check: flaky runs: 2/);
+  });
+
+  it('restarts a service that exits 0 with restart: always, not with on-failure', () => {
+    assert.match(console, /service once exited status=0; restart 1 in 1s/);
+    assert.match(console, /service once exited status=0; gave up after 1 restarts/);
+    assert.match(console, /check: once runs: 2/);
+    assert.match(console, /linuxkit-ts: [\d.]+ service clean exited status=0\r?$/m);
+    assert.match(console, /check: clean runs: 1/);
   });
 
   it('runs onshutdown containers at poweroff and powers off cleanly', () => {

@@ -13,6 +13,8 @@
 // The verdict is cached per (qemu binary, host kernel, /dev/kvm) in the tool cache, so the
 // cost (up to PROBE_KERNEL_TIMEOUT_MS once per host) is paid once. Without a kernel to try
 // (ISO or disk boots) and no cached verdict, KVM is not trusted: a slow boot beats a hang.
+// LINUXKIT_KVM_DEVICE names the device to look for instead of /dev/kvm (qemu itself still
+// opens /dev/kvm): with `--qemu WRAPPER` it lets the tests play a missing or a broken KVM.
 import { spawn } from 'node:child_process';
 import { mkdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
 import { release } from 'node:os';
@@ -68,7 +70,8 @@ function runProbe(qemu: string, args: string[], timeoutMs: number, until?: RegEx
     child.stdout.on('data', onData);
     child.stderr.on('data', onData);
     child.on('error', (err) => finish({ status: null, timedOut: false, output: String(err) }));
-    child.on('exit', (code) => finish({ status: code, timedOut: false, output }));
+    // 'close', not 'exit': qemu's last words (why it failed) may still be in the pipe at exit.
+    child.on('close', (code) => finish({ status: code, timedOut: false, output }));
   });
 }
 
@@ -105,16 +108,24 @@ async function probeKvm(qemu: string, kernel: string | undefined): Promise<KvmVe
   return { works: false, reason: `kernel probe failed (${why})`, definitive: true };
 }
 
+/** The KVM device whose presence means "try KVM": /dev/kvm, or $LINUXKIT_KVM_DEVICE (docs/run.md). */
+function kvmDevice(): string {
+  return process.env.LINUXKIT_KVM_DEVICE || '/dev/kvm';
+}
+
+function kvmDeviceExists(): boolean {
+  try {
+    statSync(kvmDevice());
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 /** What the verdict depends on: a change of qemu, host kernel or KVM device means probe again. */
 function probeKey(qemu: string): string {
   const q = statSync(qemu);
-  let kvm = 'none';
-  try {
-    kvm = String(statSync('/dev/kvm').rdev);
-  } catch {
-    /* no /dev/kvm */
-  }
-  return `${qemu}|${q.size}|${q.mtimeMs}|${release()}|${kvm}`;
+  return `${qemu}|${q.size}|${q.mtimeMs}|${release()}|${statSync(kvmDevice()).rdev}`;
 }
 
 function cacheFile(): string {
@@ -141,13 +152,8 @@ const memo = new Map<string, KvmVerdict>();
 
 /** Whether KVM really runs guests here; cached. `kernel` (optional) is used for the long-mode probe. */
 export async function kvmWorks(qemu: string, kernel?: string): Promise<KvmVerdict> {
-  let key: string;
-  try {
-    statSync('/dev/kvm');
-    key = probeKey(qemu);
-  } catch {
-    return { works: false, reason: '/dev/kvm does not exist', definitive: true };
-  }
+  if (!kvmDeviceExists()) return { works: false, reason: `${kvmDevice()} does not exist`, definitive: true };
+  const key = probeKey(qemu);
   const hit = memo.get(key) ?? readCache()[key];
   if (hit) return hit;
   log.debug(`probing KVM with ${qemu}${kernel ? ` and ${kernel}` : ''}`);
@@ -163,12 +169,7 @@ export async function kvmWorks(qemu: string, kernel?: string): Promise<KvmVerdic
 
 /** The host's default, as LinuxKit's: "kvm:tcg" where /dev/kvm exists, else plain TCG. */
 export function defaultAccel(): string {
-  try {
-    statSync('/dev/kvm');
-    return 'kvm:tcg';
-  } catch {
-    return 'tcg';
-  }
+  return kvmDeviceExists() ? 'kvm:tcg' : 'tcg';
 }
 
 /**

@@ -4,6 +4,7 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -215,4 +216,33 @@ test('403 from the registry: access denied, with the registry\'s message', async
   } finally {
     await proxy.stop();
   }
+});
+
+test('a manifest corrupted in the registry: the client refuses it by tag and by digest', async () => {
+  const manifest = await pushTestImage('bad/manifest', [1_000]);
+  const text = skopeo(['inspect', '--raw', '--tls-verify=false', `docker://${reg.host}/bad/manifest:v1`]);
+  const digest = `sha256:${createHash('sha256').update(text).digest('hex')}`;
+  const file = registryBlobFile(digest);
+  // Still JSON, still a manifest, same size: one hex digit of the layer's digest changed.
+  const hex = manifest.layers[0]!.digest.slice(7);
+  const swapped = hex.replace(/^./, (c) => (c === 'a' ? 'b' : 'a'));
+  writeFileSync(file, readFileSync(file, 'utf8').replace(hex, swapped));
+  const got = `sha256:${createHash('sha256').update(readFileSync(file)).digest('hex')}`;
+
+  // The client's own check (the cache re-hashes too, but the client is used without a cache).
+  const client = new RegistryClient();
+  try {
+    for (const ref of [{ domain: reg.host, path: 'bad/manifest', tag: 'v1' }, { domain: reg.host, path: 'bad/manifest', digest }]) {
+      await assert.rejects(client.getManifest(ref), (e: unknown) => {
+        assert.ok(e instanceof UserError, String(e));
+        assert.match(e.message, new RegExp(`^manifest of ${reg.host}/bad/manifest[:@].* from ${reg.host} has digest ${got}, expected ${digest}$`));
+        return true;
+      });
+    }
+  } finally {
+    client.close();
+  }
+  const store = await freshStore();
+  await assert.rejects(pullImage(`${reg.host}/bad/manifest:v1`, store, { arch: 'amd64' }), new RegExp(`has digest ${got}, expected ${digest}`));
+  assert.deepEqual(await store.list(), []);
 });
