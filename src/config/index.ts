@@ -6,9 +6,10 @@ import { readFile } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
 import { UserError, UserErrors } from '../util/errors.js';
 import { log } from '../util/log.js';
-import { checkFile, checkMerged } from './checks.js';
+import { checkFile, checkMerged, fileWarnings } from './checks.js';
 import { appendConfig } from './merge.js';
 import { parseYaml } from './parse.js';
+import { withoutBadValues } from './prune.js';
 import { keyPos } from './positions.js';
 import { schemaErrors } from './schema.js';
 import { noPackageResolver, resolveTemplates, type PackageResolver } from './templates.js';
@@ -64,12 +65,18 @@ async function readStream(stream: NodeJS.ReadableStream): Promise<string> {
   return Buffer.concat(chunks).toString('utf8');
 }
 
-/** Parses and validates one text; throws on syntax errors, returns the other problems. */
-async function loadOne(src: Source, opts: LoadOptions): Promise<{ config: Config; errors: UserError[] }> {
+/**
+ * Parses and validates one text; throws on syntax errors, returns the other problems. When the
+ * schema finds problems, the later checks still run on the rest of the file (prune.ts), so one
+ * run reports everything; `complete` says whether checks across files may run too.
+ */
+async function loadOne(src: Source, opts: LoadOptions): Promise<{ config: Config; errors: UserError[]; complete: boolean }> {
   const { value } = parseYaml(src.text, src.file);
-  const errors = schemaErrors(value, src.file);
-  if (errors.length) return { config: {}, errors };
-  const raw = value as Config & { trust?: unknown };
+  const { errors, badValues } = schemaErrors(value, src.file);
+  let complete = true;
+  let checked = value as Config;
+  if (errors.length) ({ config: checked, complete } = withoutBadValues(value, badValues));
+  const raw = checked as Config & { trust?: unknown };
   if (raw.trust !== undefined) {
     const pos = keyPos(raw, 'trust');
     log.warn(`${pos ? `${pos.file}:${pos.line}:${pos.col}: ` : ''}trust: is obsolete and ignored (Docker Content Trust was removed from LinuxKit)`);
@@ -79,7 +86,8 @@ async function loadOne(src: Source, opts: LoadOptions): Promise<{ config: Config
     errors.push(...(await resolveTemplates(raw, src.templateDir, opts.resolvePackage ?? noPackageResolver)));
   }
   errors.push(...checkFile(raw));
-  return { config: raw, errors };
+  for (const w of fileWarnings(raw)) log.warn(w);
+  return { config: raw, errors, complete };
 }
 
 /**
@@ -89,19 +97,23 @@ async function loadOne(src: Source, opts: LoadOptions): Promise<{ config: Config
 export async function loadConfigs(sources: string[], opts: LoadOptions = {}): Promise<Config> {
   const errors: UserError[] = [];
   let merged: Config = {};
+  let complete = true;
   for (const source of sources) {
     const src = await readSource(source, opts);
     try {
       const one = await loadOne(src, opts);
       errors.push(...one.errors);
+      complete &&= one.complete;
       merged = appendConfig(merged, one.config);
     } catch (err) {
+      complete = false;
       if (err instanceof UserErrors) errors.push(...err.errors);
       else if (err instanceof UserError) errors.push(err);
       else throw err;
     }
   }
-  if (errors.length === 0) errors.push(...checkMerged(merged));
+  // Checks across entries (names, volumes, ids) need every entry of every file.
+  if (complete) errors.push(...checkMerged(merged));
   if (errors.length === 1) throw errors[0]!;
   if (errors.length > 1) throw new UserErrors(errors);
   return merged;
@@ -112,8 +124,8 @@ export async function loadConfigs(sources: string[], opts: LoadOptions = {}): Pr
  * names it in messages; @pkg: templates are taken relative to `templateDir` when given.
  */
 export async function loadConfigText(text: string, file: string, opts: LoadOptions & { templateDir?: string } = {}): Promise<Config> {
-  const { config, errors } = await loadOne({ file, text, templateDir: opts.templateDir }, opts);
-  if (errors.length === 0) errors.push(...checkMerged(config));
+  const { config, errors, complete } = await loadOne({ file, text, templateDir: opts.templateDir }, opts);
+  if (complete) errors.push(...checkMerged(config));
   if (errors.length === 1) throw errors[0]!;
   if (errors.length > 1) throw new UserErrors(errors);
   return config;
