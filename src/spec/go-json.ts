@@ -26,6 +26,21 @@ export interface GoField {
   omitempty?: boolean;
 }
 
+/** Shorthands for describing Go types: Go.S (string), Go.ptr(Go.I), Go.f('name', Go.S)… */
+export const Go = {
+  S: 'string' as const,
+  B: 'bool' as const,
+  I: 'int' as const,
+  /** interface{} */
+  A: 'any' as const,
+  ptr: (t: GoType): GoType => ({ ptr: t }),
+  slice: (t: GoType): GoType => ({ slice: t }),
+  map: (t: GoType): GoType => ({ map: t }),
+  struct: (...fields: GoField[]): GoType => ({ struct: fields }),
+  /** A field; omitempty unless told otherwise, as most tags say. */
+  f: (name: string, type: GoType, omitempty = true): GoField => ({ name, type, omitempty }),
+};
+
 /** json.MarshalIndent(value, "", indent) for a value of the given Go type. No trailing newline. */
 export function marshalIndent(value: unknown, type: GoType, indent = '    '): string {
   return encode(value, type, 0, indent, '$');

@@ -2,17 +2,10 @@
 // the field order and `omitempty` tags of runtime-spec v1.2.1's specs-go/config.go (as vendored by
 // LinuxKit HEAD) and of LinuxKit's Runtime struct (lk:src/cmd/linuxkit/moby/config.go:192-218).
 // Only the fields LinuxKit can set are described; the encoder rejects anything else.
-import { marshalIndent, type GoField, type GoType } from './go-json.js';
+import { Go, marshalIndent, type GoType } from './go-json.js';
 import type { OciSpec, RuntimeJson } from './oci-runtime.js';
 
-const S = 'string' as const;
-const B = 'bool' as const;
-const I = 'int' as const;
-const ptr = (t: GoType): GoType => ({ ptr: t });
-const slice = (t: GoType): GoType => ({ slice: t });
-const map = (t: GoType): GoType => ({ map: t });
-const struct = (...fields: GoField[]): GoType => ({ struct: fields });
-const f = (name: string, type: GoType, omitempty = true): GoField => ({ name, type, omitempty });
+const { S, B, I, ptr, slice, map, struct, f } = Go;
 
 export const ID_MAPPING_TYPE = struct(f('containerID', I, false), f('hostID', I, false), f('size', I, false));
 

@@ -5,20 +5,12 @@
 // `optional` on every file. Resources, mounts and id mappings are written with the OCI JSON
 // names of runtime-spec's structs, as Go encodes them.
 import type { Config, ImageEntry, Mount, Runtime } from '../config/types.js';
-import { marshalIndent, type GoField, type GoType } from './go-json.js';
+import { Go, marshalIndent, type GoType } from './go-json.js';
 import { ID_MAPPING_TYPE, MOUNT_TYPE, RESOURCES_TYPE, RUNTIME_TYPE } from './json.js';
 import { idMapping, mountIdMappings } from './mounts.js';
 import { normalizeResources } from './resources.js';
 
-const S = 'string' as const;
-const B = 'bool' as const;
-const I = 'int' as const;
-const A = 'any' as const;
-const ptr = (t: GoType): GoType => ({ ptr: t });
-const slice = (t: GoType): GoType => ({ slice: t });
-const map = (t: GoType): GoType => ({ map: t });
-const struct = (...fields: GoField[]): GoType => ({ struct: fields });
-const f = (name: string, type: GoType, omitempty = true): GoField => ({ name, type, omitempty });
+const { S, B, I, A, ptr, slice, map, struct, f } = Go;
 
 const KERNEL = struct(f('image', S, false), f('cmdline', S), f('binary', S), f('tar', ptr(S)), f('ucode', ptr(S)));
 
