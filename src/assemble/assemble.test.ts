@@ -40,7 +40,7 @@ describe('image trees (ImageTar)', () => {
     { name: 'dev', type: 'directory' },
   ]);
 
-  it('drops Docker-injected files, fixes /etc/hosts, makes the required paths', async () => {
+  it('drops Docker-injected files, fixes /etc/hosts, makes the required paths, writes the touch directories again', async () => {
     const out = await collect((s) => writeImageTree(s, image, { location: 'onboot[0]', prefix: 'containers/onboot/000-a/lower/' }));
     const m = byName(out);
     const p = 'containers/onboot/000-a/lower/';
@@ -58,16 +58,18 @@ describe('image trees (ImageTar)', () => {
     assert.equal(hosts[0]!.mode, 0o644);
     assert.equal(hosts[0]!.uid, 0);
     assert.match(hosts[0]!.contents!, /^127\.0\.0\.1 +localhost\n/);
-    // required paths that were missing, in sorted order at the end
+    // required paths in sorted order at the end: the directories always (LinuxKit's touch list
+    // never finds them in an image), the files when missing
     assert.deepEqual(
-      out.slice(-7).map((e) => e.name.slice(p.length)),
-      ['dev/pts', 'dev/shm', 'etc/hosts', 'etc/mtab', 'etc/resolv.conf', 'proc', 'sys'],
+      out.slice(-9).map((e) => e.name.slice(p.length)),
+      ['dev', 'dev/pts', 'dev/shm', 'etc', 'etc/hosts', 'etc/mtab', 'etc/resolv.conf', 'proc', 'sys'],
     );
     assert.equal(m.get(p + 'etc/mtab')?.linkname, '/proc/mounts');
     assert.equal(m.get(p + 'etc/resolv.conf')?.contents, '\n# no resolv.conf configured\n');
-    // existing required paths keep their mode but get the fixed mtime
-    assert.equal(m.get(p + 'etc')?.mode, 0o700);
-    assert.equal(m.get(p + 'etc')?.mtime, LK_MTIME);
+    // the image's own etc keeps its entry, but the touch list's 0755 root one comes after it
+    const etcs = out.filter((e) => e.name === p + 'etc');
+    assert.deepEqual(etcs.map((e) => e.mode), [0o700, 0o755]);
+    assert.equal(etcs[1]!.mtime, LK_MTIME);
     assert.equal(m.get(p + 'bin/busybox')?.mtime, 1, 'image files keep their mtime');
     for (const e of out) {
       assert.equal(e.pax['LINUXKIT.source'], 'docker.io/library/busybox:1', e.name);

@@ -1,14 +1,15 @@
 // The `files` section (lk:moby/build/build.go filesystem()): each entry becomes a file,
 // directory or symlink in the root, with the leading directories made first.
 import { createReadStream } from 'node:fs';
-import { stat } from 'node:fs/promises';
+import { readFile, stat } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { posix } from 'node:path';
+import { Readable } from 'node:stream';
 import type { FileEntry } from '../config/types.js';
 import { idNumeric } from '../spec/index.js';
 import { UserError, type SourcePos } from '../util/errors.js';
 import { log } from '../util/log.js';
-import { PAX_LOCATION, PAX_SOURCE, generated, type TarSink } from './tar-sink.js';
+import { PAX_LOCATION, PAX_SOURCE, generated, type EntrySink, type OutEntry, type TarSink } from './tar-sink.js';
 
 const FILES_SOURCE = 'linuxkit.files';
 
@@ -89,10 +90,41 @@ export async function writeFiles(sink: TarSink, files: FileEntry[], ctx: FilesCo
     } else if (f.symlink) {
       await sink.add({ ...h, type: 'symlink', linkname: f.symlink });
     } else if (sourcePath !== undefined) {
-      const st = await stat(sourcePath);
-      await sink.add({ ...h, size: st.size }, createReadStream(sourcePath));
+      await addSource(sink, h, sourcePath, fail);
     } else {
       await sink.add({ ...h, size: contents!.length }, contents);
     }
   }
+}
+
+/** Files that say they are empty but may not be (/proc, /sys) are read whole up to this size. */
+const READ_WHOLE_MAX = 64 * 1024 * 1024;
+
+/**
+ * A `source:` file: streamed at the size stat gives, or, when stat says 0 (as /proc and /sys
+ * files do), read whole first, as LinuxKit reads every source (os.ReadFile). A file whose size
+ * changes while it is read is an error naming it, not a corrupt output.
+ */
+async function addSource(sink: EntrySink, h: OutEntry, path: string, fail: (msg: string) => UserError): Promise<void> {
+  const st = await stat(path);
+  if (st.size === 0) {
+    const data = await readFile(path).catch((err: NodeJS.ErrnoException) => {
+      throw fail(`cannot read source ${path}: ${err.code ?? err.message}`);
+    });
+    if (data.length > READ_WHOLE_MAX) throw fail(`source ${path} gives more than ${READ_WHOLE_MAX} bytes though its size is 0`);
+    await sink.add({ ...h, size: data.length }, data);
+    return;
+  }
+  const changed = () => fail(`source ${path} changed size while it was read (${st.size} bytes expected): copy it to a regular file that does not change and name that`);
+  async function* checked(): AsyncGenerator<Buffer> {
+    let seen = 0;
+    for await (const chunk of createReadStream(path)) {
+      seen += (chunk as Buffer).length;
+      if (seen > st.size) throw changed();
+      yield chunk as Buffer;
+    }
+    if (seen !== st.size) throw changed();
+  }
+  const body = Readable.from(checked(), { objectMode: false });
+  await sink.add({ ...h, size: st.size }, body);
 }

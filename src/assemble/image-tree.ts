@@ -1,6 +1,7 @@
 // An image's filesystem written under a prefix of the output, with LinuxKit's adjustments
 // (lk:moby/build/image.go ImageTar): a few files Docker would inject are dropped, /etc/hosts
-// and /etc/resolv.conf get fixed contents, and the files every root needs are made if absent.
+// and /etc/resolv.conf get fixed contents, the files every root needs are made if absent, and
+// the directories every root needs are written again after the image, root-owned and 0755.
 // Every entry, the image's and the generated ones, is placed inside the image's own root
 // (src/oci/layer/confine.ts): no path in the output leads out of it through the image's symlinks.
 import { Confinement, isRefused } from '../oci/layer/index.js';
@@ -8,7 +9,7 @@ import type { EntryType } from '../oci/layer/entry.js';
 import { CorruptCacheError } from '../oci/verify.js';
 import { UserError } from '../util/errors.js';
 import { log } from '../util/log.js';
-import { PAX_LOCATION, PAX_SOURCE, generated, generatedMtime, type OutEntry, type TarSink } from './tar-sink.js';
+import { PAX_LOCATION, PAX_SOURCE, generated, generatedMtime, type EntrySink, type OutEntry } from './tar-sink.js';
 import type { ResolvedImage } from './image-source.js';
 
 /** Files Docker adds to exported containers; never part of an image's content. */
@@ -24,7 +25,14 @@ ff02::2 ip6-allrouters
 const NO_RESOLV = '\n# no resolv.conf configured\n';
 const REPLACED: Record<string, string> = { 'etc/hosts': HOSTS, 'etc/resolv.conf': NO_RESOLV };
 
-/** Paths that must exist in every unpacked image, in the (sorted) order they are added. */
+/**
+ * Paths that must exist in every unpacked image, in the (sorted) order they are added. LinuxKit
+ * looks the image's entries up in this list by names with a trailing slash for directories
+ * ("dev/"), while the image's names have none (go-containerregistry cleans them): so it never
+ * finds the directories and writes each of them after the image even when the image has it. The
+ * image's mode and owner for dev, etc, proc and sys therefore do not survive unpacking, and they
+ * do not here either.
+ */
 const REQUIRED: Array<Pick<OutEntry, 'path' | 'type' | 'mode'> & { linkname?: string }> = [
   { path: 'dev', type: 'directory', mode: 0o755 },
   { path: 'dev/pts', type: 'directory', mode: 0o755 },
@@ -36,7 +44,8 @@ const REQUIRED: Array<Pick<OutEntry, 'path' | 'type' | 'mode'> & { linkname?: st
   { path: 'proc', type: 'directory', mode: 0o755 },
   { path: 'sys', type: 'directory', mode: 0o755 },
 ];
-const REQUIRED_NAMES = new Set(REQUIRED.map((r) => r.path));
+/** The required files found in an image are kept (with the generated mtime) and not made. */
+const REQUIRED_FILES = new Set(REQUIRED.filter((r) => r.type !== 'directory').map((r) => r.path));
 
 export interface TreeOptions {
   /** Where in the YAML this image is: "init[0]", "onboot[1]", "volume[0]"… */
@@ -53,7 +62,7 @@ export function sourcePax(source: string, location: string): Record<string, stri
 }
 
 /** The directories of `prefix` ("a/b/" → "a", "a/b"), each made as a plain 0755 directory. */
-export async function writePrefixDirs(sink: TarSink, prefix: string, source: string, location: string): Promise<void> {
+export async function writePrefixDirs(sink: EntrySink, prefix: string, source: string, location: string): Promise<void> {
   if (prefix === '') return;
   if (!prefix.endsWith('/') || prefix.startsWith('/')) throw new Error(`bad output prefix "${prefix}"`);
   const parts = prefix.slice(0, -1).split('/');
@@ -65,15 +74,17 @@ export async function writePrefixDirs(sink: TarSink, prefix: string, source: str
 /**
  * Writes `image` (or, with no image, just the prefix directories) under opts.prefix.
  */
-export async function writeImageTree(sink: TarSink, image: ResolvedImage | undefined, opts: TreeOptions): Promise<void> {
+export async function writeImageTree(sink: EntrySink, image: ResolvedImage | undefined, opts: TreeOptions): Promise<void> {
   const source = image?.ref ?? 'empty';
   await writePrefixDirs(sink, opts.prefix, source, opts.location);
   if (!image) return;
   const pax = () => sourcePax(source, opts.location);
   const found = new Set<string>();
   const inside = new ImageRoot(source, opts);
+  /** Hard links to a file written below (etc/hosts…): they must follow their target. */
+  const linksToReplaced: OutEntry[] = [];
   try {
-    await writeEntries(sink, image, opts, inside, found);
+    await writeEntries(sink, image, opts, inside, found, linksToReplaced);
   } catch (err) {
     // Say which image a bad layer belongs to (the reader knows only the layer's digest).
     if (!(err instanceof UserError) || err instanceof CorruptCacheError || err.message.includes(source)) throw err;
@@ -95,10 +106,21 @@ export async function writeImageTree(sink: TarSink, image: ResolvedImage | undef
       await sink.add(h);
     }
   }
+  for (const link of linksToReplaced) await sink.add(link);
 }
 
-/** The image's own entries, placed inside its root; `found` gets the required paths it has. */
-async function writeEntries(sink: TarSink, image: ResolvedImage, opts: TreeOptions, inside: ImageRoot, found: Set<string>): Promise<void> {
+/**
+ * The image's own entries, placed inside its root; `found` gets the required files it has, and
+ * `linksToReplaced` the hard links to a file written after the image.
+ */
+async function writeEntries(
+  sink: EntrySink,
+  image: ResolvedImage,
+  opts: TreeOptions,
+  inside: ImageRoot,
+  found: Set<string>,
+  linksToReplaced: OutEntry[],
+): Promise<void> {
   const pax = () => sourcePax(image.ref, opts.location);
   for await (const { body, ...entry } of image.entries()) {
     const placed = inside.place(entry.path, entry.type, entry.linkname);
@@ -112,11 +134,17 @@ async function writeEntries(sink: TarSink, image: ResolvedImage, opts: TreeOptio
       continue;
     }
     const out: OutEntry = { ...entry, path: opts.prefix + name, pax: pax() };
-    if (REQUIRED_NAMES.has(name)) {
+    if (REQUIRED_FILES.has(name)) {
       out.mtime = generatedMtime();
       found.add(name);
     }
-    if (placed.linkname !== undefined) out.linkname = opts.prefix + placed.linkname;
+    if (placed.linkname !== undefined) {
+      out.linkname = opts.prefix + placed.linkname;
+      if (REPLACED[placed.linkname] !== undefined) {
+        linksToReplaced.push(out);
+        continue;
+      }
+    }
     await sink.add(out, entry.type === 'file' ? body : undefined);
   }
 }

@@ -6,6 +6,7 @@ import { CONTAINER_SECTIONS, type Config, type ContainerSection, type VolumeEntr
 import { allocateIds, containerBundles, volumeDirs } from '../spec/index.js';
 import { UserError } from '../util/errors.js';
 import { log } from '../util/log.js';
+import { ApkDatabases } from './apk-db.js';
 import { writeBundle } from './bundle.js';
 import { writeFiles, type FilesContext } from './files.js';
 import type { ImageResolver, ResolvedImage } from './image-source.js';
@@ -50,14 +51,16 @@ export async function assemble(config: Config, sink: TarSink, opts: AssembleOpti
     await writeKernel(sink, config.kernel, await resolve(config.kernel.image, ''), { decompressKernel: opts.decompressKernel });
   }
 
+  const apk = new ApkDatabases(sink);
   for (const [i, ref] of (config.init ?? []).entries()) {
     if (input?.reusesInit(i, ref)) {
-      await input.copy(sink, `init[${i}]`, expandRef(ref), expandRef(ref));
+      await input.copy(apk, `init[${i}]`, expandRef(ref), expandRef(ref));
       continue;
     }
     log.info(`Add init image: ${ref}`);
-    await writeImageTree(sink, await resolve(ref, ''), { location: `init[${i}]`, prefix: '', resolvSymlink: RESOLV_CONF_SYMLINK });
+    await writeImageTree(apk, await resolve(ref, ''), { location: `init[${i}]`, prefix: '', resolvSymlink: RESOLV_CONF_SYMLINK });
   }
+  await apk.writeMerged();
 
   for (const [i, vol] of (config.volumes ?? []).entries()) {
     if (input?.reusesVolume(i, vol)) {

@@ -19,7 +19,7 @@ import { parseNormalizedNamed, referenceString } from '../oci/reference.js';
 import { allocateIds } from '../spec/index.js';
 import { UserError } from '../util/errors.js';
 import { log } from '../util/log.js';
-import { PAX_LOCATION, PAX_SOURCE, type OutEntry, type TarSink } from './tar-sink.js';
+import { PAX_LOCATION, PAX_SOURCE, type EntrySink, type OutEntry } from './tar-sink.js';
 
 const BLOCK = 512;
 /** Headers are read through a window this big, so a run of small entries costs few reads. */
@@ -131,13 +131,13 @@ export class InputTar {
    * is `source` (any source when undefined: a volume's entries come from its image, "empty" and
    * "linuxkit.volumes").
    */
-  async copy(sink: TarSink, location: string, source: string | undefined, what: string): Promise<void> {
+  async copy(sink: EntrySink, location: string, source: string | undefined, what: string): Promise<void> {
     log.info(`Copy ${location} files from input tar: ${what}`);
     const spans = (this.spans.get(location) ?? []).filter((s) => source === undefined || s.source === source);
     for (const run of mergeAdjacent(spans)) await this.copyRun(sink, run.start, run.end);
   }
 
-  private async copyRun(sink: TarSink, start: number, end: number): Promise<void> {
+  private async copyRun(sink: EntrySink, start: number, end: number): Promise<void> {
     for await (const entry of readRawTar(createReadStream(this.path, { start, end: end - 1 }))) {
       await sink.add(toOutEntry(entry.header), entry.body);
     }

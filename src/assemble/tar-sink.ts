@@ -146,7 +146,12 @@ export interface TarSinkOptions {
   tar?: boolean;
 }
 
-export class TarSink {
+/** Where assembly steps write entries: the TarSink itself, or a wrapper that looks at them. */
+export interface EntrySink {
+  add(header: OutEntry, body?: Buffer | string | EntryBody): Promise<void>;
+}
+
+export class TarSink implements EntrySink {
   private readonly out?: TarOut;
   /** The tar stream as a Node stream; it must be consumed while entries are added. */
   readonly stream: Readable;

@@ -200,7 +200,7 @@ export async function buildFromConfig(config: Config, plan: BuildPlan, o: BuildO
     sink.abort(e);
     for (const c of copies) c.destroy(e);
     // `-o - | head`: the reader went away; say so in one line, not with a stack trace.
-    if ((err as NodeJS.ErrnoException).code === 'EPIPE') throw new UserError('stdout was closed before the whole image was written');
+    if ((err as NodeJS.ErrnoException).code === 'EPIPE' && plan.output === '-') throw new UserError('stdout was closed before the whole image was written');
     // Interrupted: the reason, not the broken stream each part saw as a result.
     if (o.signal?.aborted) throw o.signal.reason;
     // An output directory that cannot be made or written, a full disk: the user's to fix.

@@ -1,7 +1,10 @@
 // `files: - metadata: yaml|json` puts the resolved config into the image
-// (lk:moby/build/build.go metadata): image names expanded to full references first.
+// (lk:moby/build/build.go metadata): image names expanded to full references first, then written
+// as LinuxKit writes them: yaml.v2's layout for yaml, Go's json.MarshalIndent of its struct for
+// json (test/fixtures/metadata/ holds LinuxKit's own outputs for a few configs).
 import { configToYaml, type Config } from '../config/index.js';
 import { parseNormalizedNamed, referenceString } from '../oci/reference.js';
+import { configToGoJson } from '../spec/index.js';
 import { UserError } from '../util/errors.js';
 
 const expand = (ref: string) => referenceString(parseNormalizedNamed(ref));
@@ -20,7 +23,7 @@ export function expandImageNames(config: Config): Config {
 
 export function metadataFor(config: Config, kind: string): string {
   const expanded = expandImageNames(config);
-  if (kind === 'yaml') return configToYaml(expanded);
-  if (kind === 'json') return JSON.stringify(expanded, null, 4);
+  if (kind === 'yaml') return configToYaml(expanded, 'v2');
+  if (kind === 'json') return configToGoJson(expanded);
   throw new UserError(`unsupported metadata type: ${kind} (yaml or json)`);
 }

@@ -1,8 +1,8 @@
 // The `linuxkit` command tree (LinuxKit's, lk:src/cmd/linuxkit/cmd.go). Each command lives in
 // a file of its own and is thin: it parses flags and calls the library (src/index.ts).
 import { Command, CommanderError, Option } from 'commander';
-import { UserError } from '../util/errors.js';
-import { log, setLogLevel } from '../util/log.js';
+import { causeLines, UserError } from '../util/errors.js';
+import { Level, log, logLevel, setLogLevel } from '../util/log.js';
 import { buildCommand } from './build.js';
 import { cacheCommand } from './cache.js';
 import { collect, defaultCacheDir, ENV_CACHE_DIR, ENV_MIRROR } from './context.js';
@@ -70,11 +70,20 @@ export async function main(argv: string[]): Promise<number> {
       // Commander has already printed help or the usage error.
       return err.exitCode;
     }
+    const verbose = logLevel() >= Level.Debug;
     if (err instanceof UserError) {
-      log.error(err.message);
+      log.error([err.message, ...(verbose ? causeLines(err, true) : [])].join('\n'));
       return 1;
     }
-    log.error(err instanceof Error ? (err.stack ?? err.message) : String(err));
+    // Not a user's mistake: a bug or an unforeseen failure. One line by default; where it
+    // happened and why with -v 2.
+    if (!(err instanceof Error)) {
+      log.error(String(err));
+    } else if (verbose) {
+      log.error([err.stack ?? err.message, ...causeLines(err, true)].join('\n'));
+    } else {
+      log.error(`${err.message} (an internal error: run with -v 2 to see where it happened)`);
+    }
     return 1;
   }
 }

@@ -4,8 +4,8 @@
 import { UserError, formatPos, type SourcePos } from '../util/errors.js';
 import { isCapabilityKeyword, isKnownCapability } from './capabilities.js';
 import { imageRefProblem } from './image-ref.js';
-import { joinPath, sourcePath, sourcePos } from './positions.js';
-import type { Config, FileEntry, ImageEntry, Mount, VolumeEntry } from './types.js';
+import { joinPath, keyPos, sourcePath, sourcePos } from './positions.js';
+import type { Config, FileEntry, ImageConfig, ImageEntry, Mount, VolumeEntry } from './types.js';
 import { CONTAINER_SECTIONS } from './types.js';
 
 /** LinuxKit's volume name rule (moby/config.go nameRE). */
@@ -26,6 +26,36 @@ class Problems {
     const path = key === undefined ? base : joinPath(base, key);
     this.list.push(new UserError(path ? `${path}: ${message}` : message, pos));
   }
+}
+
+/** The `.add` keys LinuxKit ignores, each with the plain key that makes it ignored. */
+const ADD_KEYS = [
+  ['capabilities.add', 'capabilities'],
+  ['binds.add', 'binds'],
+] as const;
+
+/**
+ * Warnings for `.add` lists that LinuxKit ignores, and so do we: in YAML when the plain list is
+ * set too (the plain list wins), in a label always (`label`: the image, for messages).
+ */
+export function ignoredAddWarnings(e: ImageConfig, label?: string): string[] {
+  const out: string[] = [];
+  for (const [add, plain] of ADD_KEYS) {
+    if (e[add] === undefined) continue;
+    if (label !== undefined) {
+      out.push(`${label}: ${add} is ignored, as LinuxKit ignores it; give the whole list in ${plain}`);
+    } else if (e[plain] !== undefined) {
+      const pos = keyPos(e, add);
+      const path = joinPath(sourcePath(e) ?? '', add);
+      out.push(`${pos ? `${formatPos(pos)}: ` : ''}${path} is ignored because ${plain} is set too (LinuxKit uses the ${plain} list alone)`);
+    }
+  }
+  return out;
+}
+
+/** Warnings for one file: what LinuxKit accepts but ignores. */
+export function fileWarnings(c: Config): string[] {
+  return CONTAINER_SECTIONS.flatMap((section) => (c[section] ?? []).flatMap((e) => ignoredAddWarnings(e)));
 }
 
 /** Checks that need only one file. */
@@ -121,13 +151,13 @@ function checkContainer(p: Problems, e: ImageEntry): void {
     if (!caps) return;
     caps.forEach((cap, i) => {
       if (isKnownCapability(cap)) return;
-      if (isCapabilityKeyword(cap) && key !== 'ambient') {
+      if (isCapabilityKeyword(cap)) {
         if (caps.length !== 1) p.add(caps, i, `"${cap}" must be the only item of ${key}`);
         return;
       }
       const upper = 'CAP_' + cap.toUpperCase().replace(/^CAP_/, '');
       const hint = isKnownCapability(upper) ? ` (did you mean "${upper}"?)` : '';
-      p.add(caps, i, `unknown capability "${cap}"${hint}: use the CAP_ names of capabilities(7)${key === 'ambient' ? '' : ', or "all"/"none" alone'}`);
+      p.add(caps, i, `unknown capability "${cap}"${hint}: use the CAP_ names of capabilities(7), or "all"/"none" alone`);
     });
   };
   capList('capabilities');

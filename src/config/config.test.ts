@@ -160,8 +160,11 @@ describe('config: parsing', () => {
     assert.deepEqual(ok.services![1], { name: 'b', image: 'a:1', env: ['X=1'] });
   });
 
-  it('treats an empty file as an empty config', async () => {
-    assert.deepEqual(await loadConfigText('# nothing\n', 'a.yml'), {});
+  it('refuses an empty file, a comment-only file and ~, as LinuxKit does', async () => {
+    for (const text of ['', '# nothing\n', '~\n']) {
+      await assert.rejects(loadConfigText(text, 'a.yml'), (e: Error) => e instanceof UserError && /^a\.yml:1:1: the file (is empty|holds only null)/.test(e.message));
+    }
+    assert.deepEqual(await loadConfigText('{}\n', 'a.yml'), {});
   });
 });
 

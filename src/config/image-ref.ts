@@ -7,6 +7,10 @@ export function imageRefProblem(ref: string): string | undefined {
   if (ref === '') return 'an image reference is empty';
   if (ref.startsWith('@pkg:')) return undefined; // a template, resolved or reported elsewhere
   if (ref.includes('://')) return `"${ref}" is a URL, not an image reference (write host/path:tag)`;
+  const port = /^[^/]+:([0-9]+)\//.exec(ref)?.[1];
+  if (port !== undefined && (Number(port) < 1 || Number(port) > 65535)) {
+    return `"${ref}": registry port ${port} is out of range (1 to 65535)`;
+  }
   try {
     parseNormalizedNamed(ref);
     return undefined;

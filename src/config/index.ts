@@ -10,9 +10,10 @@ import { dirname, resolve } from 'node:path';
 import { UserError, UserErrors } from '../util/errors.js';
 import { log } from '../util/log.js';
 import { utf8Text } from '../util/utf8.js';
-import { checkFile, checkMerged } from './checks.js';
+import { checkFile, checkMerged, fileWarnings } from './checks.js';
 import { appendConfig } from './merge.js';
 import { parseYaml } from './parse.js';
+import { withoutBadValues } from './prune.js';
 import { keyPos, sourcePos } from './positions.js';
 import { schemaErrors } from './schema.js';
 import { noPackageResolver, resolveTemplates, type PackageResolver } from './templates.js';
@@ -76,12 +77,18 @@ async function readStream(stream: NodeJS.ReadableStream): Promise<Buffer> {
   return Buffer.concat(chunks);
 }
 
-/** Parses and validates one text; throws on syntax errors, returns the other problems. */
-async function loadOne(src: Source, opts: LoadOptions): Promise<{ config: Config; errors: UserError[] }> {
+/**
+ * Parses and validates one text; throws on syntax errors, returns the other problems. When the
+ * schema finds problems, the later checks still run on the rest of the file (prune.ts), so one
+ * run reports everything; `complete` says whether checks across files may run too.
+ */
+async function loadOne(src: Source, opts: LoadOptions): Promise<{ config: Config; errors: UserError[]; complete: boolean }> {
   const { value } = parseYaml(src.text, src.file);
-  const errors = schemaErrors(value, src.file);
-  if (errors.length) return { config: {}, errors };
-  const raw = value as Config & { trust?: unknown };
+  const { errors, badValues } = schemaErrors(value, src.file);
+  let complete = true;
+  let checked = value as Config;
+  if (errors.length) ({ config: checked, complete } = withoutBadValues(value, badValues));
+  const raw = checked as Config & { trust?: unknown };
   if (raw.trust !== undefined) {
     const pos = keyPos(raw, 'trust');
     log.warn(`${pos ? `${pos.file}:${pos.line}:${pos.col}: ` : ''}trust: is obsolete and ignored (Docker Content Trust was removed from LinuxKit)`);
@@ -92,7 +99,8 @@ async function loadOne(src: Source, opts: LoadOptions): Promise<{ config: Config
   }
   errors.push(...checkFile(raw));
   if (src.remote && !opts.allowLocalFiles) errors.push(...localFileReads(raw, src.file));
-  return { config: raw, errors };
+  for (const w of fileWarnings(raw)) log.warn(w);
+  return { config: raw, errors, complete };
 }
 
 /**
@@ -122,19 +130,23 @@ function localFileReads(config: Config, url: string): UserError[] {
 export async function loadConfigs(sources: string[], opts: LoadOptions = {}): Promise<Config> {
   const errors: UserError[] = [];
   let merged: Config = {};
+  let complete = true;
   for (const source of sources) {
     const src = await readSource(source, opts);
     try {
       const one = await loadOne(src, opts);
       errors.push(...one.errors);
+      complete &&= one.complete;
       merged = appendConfig(merged, one.config);
     } catch (err) {
+      complete = false;
       if (err instanceof UserErrors) errors.push(...err.errors);
       else if (err instanceof UserError) errors.push(err);
       else throw err;
     }
   }
-  if (errors.length === 0) errors.push(...checkMerged(merged));
+  // Checks across entries (names, volumes, ids) need every entry of every file.
+  if (complete) errors.push(...checkMerged(merged));
   if (errors.length === 1) throw errors[0]!;
   if (errors.length > 1) throw new UserErrors(errors);
   return merged;
@@ -145,8 +157,8 @@ export async function loadConfigs(sources: string[], opts: LoadOptions = {}): Pr
  * names it in messages; @pkg: templates are taken relative to `templateDir` when given.
  */
 export async function loadConfigText(text: string, file: string, opts: LoadOptions & { templateDir?: string } = {}): Promise<Config> {
-  const { config, errors } = await loadOne({ file, text, templateDir: opts.templateDir }, opts);
-  if (errors.length === 0) errors.push(...checkMerged(config));
+  const { config, errors, complete } = await loadOne({ file, text, templateDir: opts.templateDir }, opts);
+  if (complete) errors.push(...checkMerged(config));
   if (errors.length === 1) throw errors[0]!;
   if (errors.length > 1) throw new UserErrors(errors);
   return config;

@@ -2,7 +2,8 @@
 // defaults for fields the YAML does not give (LinuxKit's NewImage). For the spec step.
 import { parse } from 'yaml';
 import { UserError, UserErrors } from '../util/errors.js';
-import { checkLabel } from './checks.js';
+import { log } from '../util/log.js';
+import { checkLabel, ignoredAddWarnings } from './checks.js';
 import { recordPaths } from './positions.js';
 import { labelSchemaErrors } from './schema.js';
 import type { ImageConfig, ImageEntry } from './types.js';
@@ -34,5 +35,14 @@ export function parseImageLabel(text: string, image: string): ImageConfig {
   recordPaths(value);
   const problems = checkLabel(value as ImageEntry);
   if (problems.length) fail(problems);
+  for (const w of ignoredAddWarnings(value as ImageConfig, `${image}: ${LABEL_CONFIG} label`)) warnOnce(w);
   return value as ImageConfig;
+}
+
+/** A label is read once per container that uses the image: say each thing once per run. */
+const warned = new Set<string>();
+function warnOnce(message: string): void {
+  if (warned.has(message)) return;
+  warned.add(message);
+  log.warn(message);
 }

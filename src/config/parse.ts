@@ -18,10 +18,9 @@ export function parseYaml(text: string, file: string): ParsedFile {
     const { line, col } = lineCounter.linePos(offset);
     return { file, line, col };
   };
-  if (!Array.isArray(docs) || docs.length === 0) {
-    // An empty stream: treat as an empty config (see docs/compatibility/config.md).
-    return { file, value: {} };
-  }
+  const empty = (what: string) =>
+    new UserError(`${what}: a configuration needs at least one section (kernel, init, onboot, services, files…); LinuxKit refuses it too`, { file, line: 1, col: 1 });
+  if (!Array.isArray(docs) || docs.length === 0) throw empty('the file is empty (no YAML document)');
   const errors: UserError[] = [];
   for (const doc of docs) {
     for (const e of doc.errors) errors.push(new UserError(firstLine(e.message), posAt(e.pos[0])));
@@ -35,7 +34,7 @@ export function parseYaml(text: string, file: string): ParsedFile {
     );
   }
   const doc = docs[0]!;
-  if (doc.contents === null) return { file, value: {} };
+  if (doc.contents === null) throw empty('the file is empty (no YAML value, only comments or blank lines)');
   // An alias to an anchor that is not (yet) defined makes toJS throw: report it at the alias.
   const unresolved: UserError[] = [];
   visit(doc, {
@@ -50,8 +49,9 @@ export function parseYaml(text: string, file: string): ParsedFile {
   } catch (err) {
     throw new UserError((err as Error).message, posAt(doc.range[0]));
   }
+  if (value === null || value === undefined) throw empty('the file holds only null (~)');
   walk(doc, doc.contents as Node, value, '', posAt);
-  return { file, value: value ?? {} };
+  return { file, value };
 }
 
 function firstLine(message: string): string {

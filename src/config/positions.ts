@@ -48,6 +48,12 @@ export function sourcePath(obj: object): string | undefined {
   return table.get(obj)?.path;
 }
 
+/** Gives `copy`, a shallow copy of `original`, the same positions and path. */
+export function aliasPositions(original: object, copy: object): void {
+  const np = table.get(original);
+  if (np) table.set(copy, np);
+}
+
 /** Copies the position of `from[fromKey]` to `to[toKey]` (used when merging kernel fields). */
 export function copyFieldPos(from: object, to: object, key: string): void {
   const src = table.get(from);

@@ -52,11 +52,19 @@ function validator(): ValidateFunction {
   return compiled;
 }
 
-/** Validates one parsed file; returns every problem found (empty when valid). */
-export function schemaErrors(value: unknown, file: string): UserError[] {
+/**
+ * Validates one parsed file; returns every problem found (empty when valid) and the places of
+ * the values that are wrong (not of unknown keys or missing fields, which the later checks
+ * can live with), as key paths from the root.
+ */
+export function schemaErrors(value: unknown, file: string): { errors: UserError[]; badValues: Array<Array<string | number>> } {
   const validate = validator();
-  if (validate(value)) return [];
-  return toUserErrors(validate.errors ?? [], value, file);
+  if (validate(value)) return { errors: [], badValues: [] };
+  const list = validate.errors ?? [];
+  const badValues = list
+    .filter((e) => e.keyword !== 'additionalProperties' && e.keyword !== 'required')
+    .map((e) => locate(value, e.instancePath).keys);
+  return { errors: toUserErrors(list, value, file), badValues };
 }
 
 function toUserErrors(errors: ErrorObject[], root: unknown, file: string, positions = true): UserError[] {
@@ -122,8 +130,8 @@ function rootPos(root: unknown, file: string): SourcePos {
 }
 
 /** Follows a JSON pointer from the root; returns the last container, key and the user's path. */
-function locate(root: unknown, pointer: string): { parent?: object; key?: string | number; path: string } {
-  if (pointer === '') return { path: '' };
+function locate(root: unknown, pointer: string): { parent?: object; key?: string | number; path: string; keys: Array<string | number> } {
+  if (pointer === '') return { path: '', keys: [] };
   const parts = pointer
     .split('/')
     .slice(1)
@@ -132,14 +140,16 @@ function locate(root: unknown, pointer: string): { parent?: object; key?: string
   let parent: object | undefined;
   let key: string | number | undefined;
   let path = '';
+  const keys: Array<string | number> = [];
   for (const part of parts) {
     if (cur === null || typeof cur !== 'object') break;
     parent = cur;
     key = Array.isArray(cur) ? Number(part) : part;
+    keys.push(key);
     path = joinPath(path, key);
     cur = (cur as Record<string | number, unknown>)[key];
   }
-  return { parent, key, path };
+  return { parent, key, path, keys };
 }
 
 function describeType(t: string | string[]): string {

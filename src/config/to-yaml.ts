@@ -1,7 +1,7 @@
 // The merged config as YAML, laid out as `linuxkit build --dry-run` prints LinuxKit's Go struct
 // (field order of its structs; fields it marks omitempty left out when empty, the others always
 // printed). Differences are listed in docs/compatibility/config.md.
-import { emitDocument, Ordered, sortedMap } from './yaml-emit.js';
+import { emitDocument, Ordered, sortedMap, YAML_V2, YAML_V3 } from './yaml-emit.js';
 import type { Config, Device, FileEntry, IdMapping, ImageEntry, Interface, Mount, Namespaces, Runtime, VolumeEntry } from './types.js';
 
 type Entries = Array<[string, unknown]>;
@@ -17,7 +17,11 @@ function ifNotEmpty(out: Entries, key: string, v: unknown): void {
   out.push([key, v]);
 }
 
-export function configToYaml(c: Config): string {
+/**
+ * The config as LinuxKit prints it: with yaml.v3 for --dry-run (the default), or with yaml.v2
+ * (`'v2'`) as it writes `files: - metadata: yaml`.
+ */
+export function configToYaml(c: Config, flavour: 'v2' | 'v3' = 'v3'): string {
   const kernel: Entries = [['image', c.kernel?.image ?? '']];
   ifNotEmpty(kernel, 'cmdline', c.kernel?.cmdline);
   ifNotEmpty(kernel, 'binary', c.kernel?.binary);
@@ -33,6 +37,7 @@ export function configToYaml(c: Config): string {
       ['files', (c.files ?? []).map(file)],
       ['volumes', (c.volumes ?? []).map(volume)],
     ]),
+    flavour === 'v2' ? YAML_V2 : YAML_V3,
   );
 }
 

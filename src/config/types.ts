@@ -168,8 +168,8 @@ export interface LinuxResources {
     throttleReadIOPSDevice?: ThrottleDevice[];
     throttleWriteIOPSDevice?: ThrottleDevice[];
   };
-  /** pageSize is a string such as "2MB", as in OCI (LinuxKit's schema says integer; see compat). */
-  hugepageLimits?: Array<{ pageSize?: string; limit?: number }>;
+  /** pageSize: bytes, as LinuxKit's schema has it, or a string such as "2MB", as in OCI. */
+  hugepageLimits?: Array<{ pageSize?: number | string; limit?: number }>;
   network?: { classID?: number; priorities?: Array<{ name?: string; priority?: number }> };
 }
 

@@ -1,53 +1,81 @@
 // A small YAML emitter that writes plain data the way Go's gopkg.in/yaml.v3 Marshal does with
 // its defaults (4-space indent, sequences indented under their key, literal blocks for multi-line
 // strings, double quotes for strings that would read back as another type, single quotes where
-// a plain scalar is not allowed, map keys in yaml.v3's "natural" order). Used for --dry-run and
-// metadata: yaml, so the output looks like LinuxKit's. Field order comes from the caller.
+// a plain scalar is not allowed, map keys in yaml.v3's "natural" order), or, with YAML_V2, the
+// way gopkg.in/yaml.v2 does (2-space indent, sequence items at their key's column; the same
+// scalars, both being libyaml). --dry-run uses the first, as LinuxKit's build.go; `metadata:
+// yaml` the second, as LinuxKit's moby/build/build.go. Field order comes from the caller.
+
+/** The layout differences between yaml.v3 and yaml.v2. */
+export interface YamlStyle {
+  /** Indentation of a nested mapping. */
+  indent: number;
+  /** yaml.v3 indents a sequence under its key; yaml.v2 puts the items at the key's column. */
+  indentSequences: boolean;
+  /** yaml.v3 orders digits after a digit run differently from yaml.v2 (see compareKeys). */
+  v3Keys: boolean;
+}
+
+export const YAML_V3: YamlStyle = { indent: 4, indentSequences: true, v3Keys: true };
+export const YAML_V2: YamlStyle = { indent: 2, indentSequences: false, v3Keys: false };
 
 /** A mapping whose key order is already decided. */
 export class Ordered {
   constructor(readonly entries: Array<[string, unknown]>) {}
 }
 
-/** A string map (sysctl, annotations): keys sorted as yaml.v3 sorts Go map keys. */
-export function sortedMap(m: Record<string, unknown>): Ordered {
-  return new Ordered(Object.keys(m).sort(compareKeys).map((k) => [k, m[k]]));
+/** A string map (sysctl, annotations): sorted when emitted, as Go's yaml sorts map keys. */
+export class GoMap {
+  constructor(readonly map: Record<string, unknown>) {}
 }
 
-export function emitDocument(value: Ordered): string {
+export function sortedMap(m: Record<string, unknown>): GoMap {
+  return new GoMap(m);
+}
+
+export function emitDocument(value: Ordered, style: YamlStyle = YAML_V3): string {
   const lines: string[] = [];
-  writeMapping(lines, value.entries, 0, false);
+  writeMapping(lines, value.entries, 0, false, style);
   return lines.join('\n') + '\n';
 }
 
 const sp = (n: number): string => ' '.repeat(n);
 
-function entriesOf(v: unknown): Array<[string, unknown]> | undefined {
+function entriesOf(v: unknown, style: YamlStyle): Array<[string, unknown]> | undefined {
   if (v instanceof Ordered) return v.entries;
+  if (v instanceof GoMap) {
+    const cmp = (a: string, b: string) => compareKeys(a, b, style.v3Keys);
+    return Object.keys(v.map).sort(cmp).map((k) => [k, v.map[k]]);
+  }
   if (v !== null && typeof v === 'object' && !Array.isArray(v)) return Object.entries(v as object);
   return undefined;
 }
 
-function writeMapping(lines: string[], entries: Array<[string, unknown]>, indent: number, firstInSeq: boolean): void {
+/** A mapping at `indent`; `firstInSeq`: it is a sequence item, its dash at `indent`. */
+function writeMapping(lines: string[], entries: Array<[string, unknown]>, indent: number, firstInSeq: boolean, style: YamlStyle): void {
+  // yaml.v3 nests relative to the dash of a sequence item, yaml.v2 relative to the key.
+  const keyCol = firstInSeq ? indent + 2 : indent;
+  const base = style.indentSequences ? indent : keyCol;
+  const nested = base + style.indent;
   entries.forEach(([k, v], i) => {
     const head = firstInSeq ? (i === 0 ? `${sp(indent)}- ` : sp(indent + 2)) : sp(indent);
-    writeValue(lines, `${head}${scalar(k)}:`, v, indent, indent + 4);
+    writeValue(lines, `${head}${scalar(k)}:`, v, style.indentSequences ? nested : keyCol, nested, style);
   });
 }
 
-/** Writes `head` followed by the value, nested blocks at `nested`, literal text at `nested`. */
-function writeValue(lines: string[], head: string, v: unknown, _indent: number, nested: number): void {
+/** Writes `head` followed by the value: a sequence at `seqAt`, a mapping or literal text at `nested`. */
+function writeValue(lines: string[], head: string, v: unknown, seqAt: number, nested: number, style: YamlStyle): void {
   if (Array.isArray(v)) {
     if (v.length === 0) return void lines.push(`${head} []`);
     lines.push(head);
-    writeSequence(lines, v, nested);
+    writeSequence(lines, v, seqAt, style);
     return;
   }
-  const entries = entriesOf(v);
+  const entries = entriesOf(v, style);
   if (entries) {
     if (entries.length === 0) return void lines.push(`${head} {}`);
     lines.push(head);
-    writeMapping(lines, entries, nested, false);
+    writeMapping(lines, entries, nested, false, style);
     return;
   }
   if (typeof v === 'string' && literalAllowed(v)) {
@@ -58,14 +86,14 @@ function writeValue(lines: string[], head: string, v: unknown, _indent: number, 
   lines.push(`${head} ${scalar(v)}`);
 }
 
-function writeSequence(lines: string[], items: unknown[], indent: number): void {
+function writeSequence(lines: string[], items: unknown[], indent: number, style: YamlStyle): void {
   for (const item of items) {
-    const entries = entriesOf(item);
+    const entries = entriesOf(item, style);
     if (entries && entries.length > 0) {
-      writeMapping(lines, entries, indent, true);
+      writeMapping(lines, entries, indent, true, style);
     } else if (Array.isArray(item) && item.length > 0) {
       lines.push(`${sp(indent)}-`);
-      writeSequence(lines, item, indent + 2);
+      writeSequence(lines, item, indent + 2, style);
     } else if (typeof item === 'string' && literalAllowed(item)) {
       lines.push(`${sp(indent)}- ${literalHeader(item)}`);
       for (const l of literalLines(item)) lines.push(l === '' ? '' : sp(indent + 2) + l);
@@ -152,8 +180,12 @@ function doubleQuoted(s: string): string {
   return out + '"';
 }
 
-/** yaml.v3's ordering of string map keys: letters by code point, digit runs by value. */
-export function compareKeys(a: string, b: string): number {
+/**
+ * yaml.v3's ordering of string map keys: letters by code point, digit runs by value. yaml.v2's
+ * (`v3 = false`) differs in one case: after a digit, a letter sorts before a non-letter in v3
+ * and after it in v2, as everywhere else.
+ */
+export function compareKeys(a: string, b: string, v3 = true): number {
   const ar = [...a];
   const br = [...b];
   const isLetter = (c: string): boolean => /\p{L}/u.test(c);
@@ -169,7 +201,7 @@ export function compareKeys(a: string, b: string): number {
     const xl = isLetter(x);
     const yl = isLetter(y);
     if (xl && yl) return x < y ? -1 : 1;
-    if (xl || yl) return (digits ? xl : yl) ? -1 : 1;
+    if (xl || yl) return (digits && v3 ? xl : yl) ? -1 : 1;
     let an = 0;
     let bn = 0;
     if (x === '0' || y === '0') {

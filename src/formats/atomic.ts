@@ -1,10 +1,41 @@
 // All-or-nothing output files: each output is written under a hidden temporary name in its
 // final directory (so the rename is atomic, same file system), and renamed only when every
 // output of the format is complete. On failure every temporary file is removed, and earlier
-// outputs with the same names are left untouched.
+// outputs with the same names are left untouched. A build killed outright (SIGKILL, a power cut)
+// cannot clean up: the next build into the same directory removes what it left.
 import { randomBytes } from 'node:crypto';
-import { mkdir, rename, rm } from 'node:fs/promises';
+import { mkdir, readdir, rename, rm } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
+
+/**
+ * A temporary file of an output, or one a format made beside it (`….tmp.cpio.member3`):
+ * `.NAME.PID-HEX.tmp[.…]`, PID being the build's process.
+ */
+const TEMP_NAME = /^\..+\.([0-9]+)-[0-9a-f]{8}\.tmp(\..*)?$/;
+
+/** Directories already swept by this process. */
+const swept = new Set<string>();
+
+function alive(pid: number): boolean {
+  if (pid === process.pid) return true;
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    // EPERM: the process exists but belongs to someone else.
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/** Removes the temporary files in `dir` of builds whose process is gone. */
+async function sweepStale(dir: string): Promise<void> {
+  if (swept.has(dir)) return;
+  swept.add(dir);
+  for (const name of await readdir(dir).catch(() => [] as string[])) {
+    const m = TEMP_NAME.exec(name);
+    if (m && !alive(Number(m[1]))) await rm(join(dir, name), { force: true, recursive: true });
+  }
+}
 
 export class AtomicOutputs {
   private readonly pending = new Map<string, string>(); // final path → temporary path
@@ -14,6 +45,7 @@ export class AtomicOutputs {
   async temp(finalPath: string): Promise<string> {
     const dir = dirname(finalPath);
     await mkdir(dir, { recursive: true });
+    await sweepStale(dir);
     const tmp = join(dir, `.${basename(finalPath)}.${process.pid}-${randomBytes(4).toString('hex')}.tmp`);
     this.pending.set(finalPath, tmp);
     return tmp;

@@ -122,7 +122,9 @@ function startMksquashfs(image: string, epoch: number, threads: number, compress
       reject(err.code === 'ENOENT' ? new UserError('mksquashfs not found: install the Debian package squashfs-tools (≥ 4.5.1, for -tar)') : err),
     );
     child.on('close', (code, signal) =>
-      code === 0 ? resolve() : reject(new Error(`mksquashfs -tar failed (${signal ?? code}): ${stderr.trim()}`)),
+      code === 0
+        ? resolve()
+        : reject(new UserError(`mksquashfs could not make the squashfs image (${signal ? `killed by ${signal}` : `exit status ${code}`}): ${stderr.trim().split('\n').slice(-3).join(' ') || 'no message'}`)),
     );
   });
   exited.catch(() => undefined);
@@ -131,19 +133,22 @@ function startMksquashfs(image: string, epoch: number, threads: number, compress
   pack.on('error', () => undefined); // only ever destroyed by kill(), after a failure reported elsewhere
   pack.pipe(child.stdin as Writable);
 
+  /**
+   * When writing to mksquashfs fails (EPIPE: it exited), its own exit and message are the
+   * error to report, not the broken pipe.
+   */
+  const why = async (err: unknown): Promise<unknown> => {
+    const timeout = new Promise<unknown>((r) => setTimeout(() => r(err), 5000).unref());
+    return Promise.race([exited.then(() => err, (exitErr: unknown) => exitErr), timeout]);
+  };
+
   return {
     async add(header, body) {
-      const size = header.type === 'file' || header.type === 'contiguous-file' ? header.size : 0;
-      if (child.exitCode !== null || pack.destroyed) await exited; // mksquashfs gave up: report why
-      await new Promise<void>((resolve, reject) => {
-        const sink = pack.entry({ ...header, size }, (err) => (err ? reject(err) : resolve()));
-        (async () => {
-          for await (const b of body) if (!sink.write(b)) await once(sink, 'drain');
-          (sink as unknown as { end(): void }).end();
-        })().catch(reject);
-      });
-      // Backpressure: wait while the pipe to mksquashfs is full.
-      if (child.stdin.writableNeedDrain) await Promise.race([once(child.stdin, 'drain'), exited]);
+      try {
+        await addEntry(header, body);
+      } catch (err) {
+        throw await why(err);
+      }
     },
     async end() {
       pack.finalize();
@@ -154,4 +159,18 @@ function startMksquashfs(image: string, epoch: number, threads: number, compress
       child.kill('SIGKILL');
     },
   };
+
+  async function addEntry(header: tar.Header, body: AsyncIterable<Buffer>): Promise<void> {
+    const size = header.type === 'file' || header.type === 'contiguous-file' ? header.size : 0;
+    if (child.exitCode !== null || pack.destroyed) await exited; // mksquashfs gave up: report why
+    await new Promise<void>((resolve, reject) => {
+      const sink = pack.entry({ ...header, size }, (err) => (err ? reject(err) : resolve()));
+      (async () => {
+        for await (const b of body) if (!sink.write(b)) await once(sink, 'drain');
+        (sink as unknown as { end(): void }).end();
+      })().catch(reject);
+    });
+    // Backpressure: wait while the pipe to mksquashfs is full.
+    if (child.stdin.writableNeedDrain) await Promise.race([once(child.stdin, 'drain'), exited]);
+  }
 }

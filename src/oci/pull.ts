@@ -280,10 +280,16 @@ async function tagArchReferences(store: ImageStore, ref: Reference, name: string
   }
 }
 
+/** A manifest, index or config: a JSON object (a registry may send `null` or a list). */
 function parseJson<T>(body: Buffer, what: string): T {
+  let value: unknown;
   try {
-    return JSON.parse(body.toString('utf8')) as T;
+    value = JSON.parse(body.toString('utf8'));
   } catch (e) {
-    throw new UserError(`${what} is not valid JSON: ${(e as Error).message}`);
+    throw new UserError(`${what} is not valid JSON: ${(e as Error).message}`, undefined, { cause: e });
   }
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) {
+    throw new UserError(`${what} is not a JSON object (it is ${value === null ? 'null' : Array.isArray(value) ? 'a list' : typeof value}): the registry did not send an image manifest, index or config`);
+  }
+  return value as T;
 }

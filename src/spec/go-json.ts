@@ -11,6 +11,8 @@ export type GoType =
   | 'bool'
   /** any Go integer type: a JS number (safe integer) or a bigint */
   | 'int'
+  /** interface{} holding a string, an integer or a bool (a uid given as a name or a number) */
+  | 'any'
   | { struct: GoField[] }
   | { ptr: GoType }
   | { slice: GoType }
@@ -23,6 +25,21 @@ export interface GoField {
   type: GoType;
   omitempty?: boolean;
 }
+
+/** Shorthands for describing Go types: Go.S (string), Go.ptr(Go.I), Go.f('name', Go.S)… */
+export const Go = {
+  S: 'string' as const,
+  B: 'bool' as const,
+  I: 'int' as const,
+  /** interface{} */
+  A: 'any' as const,
+  ptr: (t: GoType): GoType => ({ ptr: t }),
+  slice: (t: GoType): GoType => ({ slice: t }),
+  map: (t: GoType): GoType => ({ map: t }),
+  struct: (...fields: GoField[]): GoType => ({ struct: fields }),
+  /** A field; omitempty unless told otherwise, as most tags say. */
+  f: (name: string, type: GoType, omitempty = true): GoField => ({ name, type, omitempty }),
+};
 
 /** json.MarshalIndent(value, "", indent) for a value of the given Go type. No trailing newline. */
 export function marshalIndent(value: unknown, type: GoType, indent = '    '): string {
@@ -45,6 +62,12 @@ function encode(v: unknown, t: GoType, depth: number, indent: string, at: string
     if (typeof v === 'bigint') return v.toString();
     if (typeof v !== 'number' || !Number.isSafeInteger(v)) throw new TypeError(`${at}: expected an integer, got ${String(v)}`);
     return Object.is(v, -0) ? '0' : String(v);
+  }
+  if (t === 'any') {
+    if (v === undefined || v === null) return 'null';
+    if (typeof v === 'string') return encode(v, 'string', depth, indent, at);
+    if (typeof v === 'boolean') return encode(v, 'bool', depth, indent, at);
+    return encode(v, 'int', depth, indent, at);
   }
   if ('ptr' in t) {
     if (v === undefined || v === null) return 'null';
@@ -92,7 +115,7 @@ function isEmpty(v: unknown, t: GoType): boolean {
   if (t === 'string') return v === '';
   if (t === 'bool') return v === false;
   if (t === 'int') return v === 0 || v === 0n;
-  if ('ptr' in t) return false;
+  if (t === 'any' || 'ptr' in t) return false;
   if ('slice' in t) return Array.isArray(v) && v.length === 0;
   return Object.keys(v as object).length === 0; // map
 }

@@ -33,6 +33,7 @@ export {
   type BundleLayout,
 } from './layout.js';
 export { specToJson, runtimeToJson } from './json.js';
+export { configToGoJson } from './moby-json.js';
 
 /** What the caller found for an entry's image. */
 export interface ResolvedImage {

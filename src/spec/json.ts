@@ -2,27 +2,21 @@
 // the field order and `omitempty` tags of runtime-spec v1.2.1's specs-go/config.go (as vendored by
 // LinuxKit HEAD) and of LinuxKit's Runtime struct (lk:src/cmd/linuxkit/moby/config.go:192-218).
 // Only the fields LinuxKit can set are described; the encoder rejects anything else.
-import { marshalIndent, type GoField, type GoType } from './go-json.js';
+import { Go, marshalIndent, type GoType } from './go-json.js';
 import type { OciSpec, RuntimeJson } from './oci-runtime.js';
 
-const S = 'string' as const;
-const B = 'bool' as const;
-const I = 'int' as const;
-const ptr = (t: GoType): GoType => ({ ptr: t });
-const slice = (t: GoType): GoType => ({ slice: t });
-const map = (t: GoType): GoType => ({ map: t });
-const struct = (...fields: GoField[]): GoType => ({ struct: fields });
-const f = (name: string, type: GoType, omitempty = true): GoField => ({ name, type, omitempty });
+const { S, B, I, ptr, slice, map, struct, f } = Go;
 
-const idMapping = struct(f('containerID', I, false), f('hostID', I, false), f('size', I, false));
+export const ID_MAPPING_TYPE = struct(f('containerID', I, false), f('hostID', I, false), f('size', I, false));
 
-const mount = struct(
+/** specs.Mount. */
+export const MOUNT_TYPE = struct(
   f('destination', S, false),
   f('type', S),
   f('source', S),
   f('options', slice(S)),
-  f('uidMappings', slice(idMapping)),
-  f('gidMappings', slice(idMapping)),
+  f('uidMappings', slice(ID_MAPPING_TYPE)),
+  f('gidMappings', slice(ID_MAPPING_TYPE)),
 );
 
 const process = struct(
@@ -43,7 +37,8 @@ const process = struct(
 const blockIODevice = [f('major', I, false), f('minor', I, false)];
 const throttleDevice = struct(...blockIODevice, f('rate', I, false));
 
-const resources = struct(
+/** specs.LinuxResources. */
+export const RESOURCES_TYPE = struct(
   f('devices', slice(struct(f('allow', B, false), f('type', S), f('major', ptr(I)), f('minor', ptr(I)), f('access', S)))),
   f(
     'memory',
@@ -100,10 +95,10 @@ const resources = struct(
 );
 
 const linux = struct(
-  f('uidMappings', slice(idMapping)),
-  f('gidMappings', slice(idMapping)),
+  f('uidMappings', slice(ID_MAPPING_TYPE)),
+  f('gidMappings', slice(ID_MAPPING_TYPE)),
   f('sysctl', map(S)),
-  f('resources', ptr(resources)),
+  f('resources', ptr(RESOURCES_TYPE)),
   f('cgroupsPath', S),
   f('namespaces', slice(struct(f('type', S, false), f('path', S)))),
   f(
@@ -131,7 +126,7 @@ export const SPEC_TYPE: GoType = struct(
   f('process', ptr(process)),
   f('root', ptr(struct(f('path', S, false), f('readonly', B)))),
   f('hostname', S),
-  f('mounts', slice(mount)),
+  f('mounts', slice(MOUNT_TYPE)),
   f('annotations', map(S)),
   f('linux', ptr(linux)),
 );
@@ -142,7 +137,7 @@ export const SPEC_TYPE: GoType = struct(
  */
 export const RUNTIME_TYPE: GoType = struct(
   f('cgroups', ptr(slice(S))),
-  f('mounts', ptr(slice(mount))),
+  f('mounts', ptr(slice(MOUNT_TYPE))),
   f('mkdir', ptr(slice(S))),
   f('interfaces', ptr(slice(struct(f('name', S), f('add', S), f('peer', S), f('createInRoot', B, false))))),
   f('bindNS', struct(...['cgroup', 'ipc', 'mnt', 'net', 'pid', 'user', 'uts'].map((n) => f(n, ptr(S)))), true),

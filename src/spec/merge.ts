@@ -4,7 +4,9 @@
 // A field given in YAML replaces the label's value, even when it is an empty list or map (that is
 // how YAML removes a label default). The namespace, cwd and hostname strings are the exception:
 // LinuxKit cannot tell "" from absent for them, so "" leaves the label's value in place.
-// `capabilities.add` and `binds.add` add to whatever list is in force.
+// `capabilities.add` and `binds.add` of the YAML add to the label's list, and only when the YAML
+// does not set the plain list itself; a label's own `.add` fields are ignored. Both as LinuxKit
+// (`assignStrings(mergeStrings(label.X, yaml.XAdd), yaml.X)`); the config step warns about each.
 import type { ImageConfig, Runtime } from '../config/types.js';
 
 /** ImageConfig with the `.add` fields folded in. */
@@ -35,12 +37,9 @@ export function mergeLabelDefaults(label: ImageConfig, yaml: ImageConfig): Merge
   delete out.name;
   delete out.image;
 
-  // a label's own `.add` fields extend the label's list (LinuxKit ignores them)
-  const labelCaps = withAdditions(label.capabilities, label['capabilities.add']);
-  const capabilities = withAdditions(yaml.capabilities ?? labelCaps, yaml['capabilities.add']);
+  const capabilities = yaml.capabilities ?? withAdditions(label.capabilities, yaml['capabilities.add']);
   if (capabilities !== undefined) out.capabilities = capabilities;
-  const labelBinds = withAdditions(label.binds, label['binds.add']);
-  const binds = withAdditions(yaml.binds ?? labelBinds, yaml['binds.add']);
+  const binds = yaml.binds ?? withAdditions(label.binds, yaml['binds.add']);
   if (binds !== undefined) out.binds = binds;
 
   const runtime = mergeRuntime(label.runtime, yaml.runtime);
@@ -50,8 +49,8 @@ export function mergeLabelDefaults(label: ImageConfig, yaml: ImageConfig): Merge
 
 /**
  * `base` followed by the entries of `add` it does not already have. LinuxKit's mergeStrings
- * means to do this but never records what it has seen, so it keeps duplicates; and it ignores
- * `.add` entirely when the plain field is also set in YAML (docs/compatibility/spec.md).
+ * means to do this but never records what it has seen, so it keeps duplicates
+ * (docs/compatibility/spec.md).
  */
 function withAdditions(base: string[] | undefined, add: string[] | undefined): string[] | undefined {
   if (add === undefined) return base;

@@ -10,7 +10,7 @@ import { UserError } from '../util/errors.js';
 import type { OciResources } from './oci-runtime.js';
 
 // A list or map of structs is tagged with a key no OCI field has.
-type Kind = 'int' | 'string' | 'bool' | 'stringMap' | Fields | { $list: Fields } | { $map: Fields };
+type Kind = 'int' | 'string' | 'bool' | 'stringMap' | 'pageSize' | Fields | { $list: Fields } | { $map: Fields };
 interface Fields {
   [ociName: string]: Kind;
 }
@@ -51,11 +51,27 @@ const RESOURCES: Fields = {
     throttleReadIOPSDevice: { $list: { ...blockDevice, rate: 'int' } },
     throttleWriteIOPSDevice: { $list: { ...blockDevice, rate: 'int' } },
   },
-  hugepageLimits: { $list: { pageSize: 'string', limit: 'int' } },
+  hugepageLimits: { $list: { pageSize: 'pageSize', limit: 'int' } },
   network: { classID: 'int', priorities: { $list: { name: 'string', priority: 'int' } } },
   rdma: { $map: { hcaHandles: 'int', hcaObjects: 'int' } },
   unified: 'stringMap',
 };
+
+/**
+ * A page size in bytes as OCI and runc name it ("2MB", "1GB"): LinuxKit's schema asks for an
+ * integer, while the runtime-spec field is a string in runc's units (its HugePageSizes: base 1024,
+ * B, KB, MB, GB, TB, PB).
+ */
+function pageSizeName(bytes: number): string {
+  const units = ['B', 'KB', 'MB', 'GB', 'TB', 'PB'];
+  let size = bytes;
+  let i = 0;
+  while (size >= 1024 && i < units.length - 1) {
+    size /= 1024;
+    i++;
+  }
+  return `${size}${units[i]}`;
+}
 
 const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 
@@ -66,6 +82,10 @@ function convert(v: unknown, kind: Kind, at: string): unknown {
   if (kind === 'int') return typeof v === 'number' && Number.isSafeInteger(v) ? v : bad('an integer');
   if (kind === 'string') return typeof v === 'string' ? v : bad('a string');
   if (kind === 'bool') return typeof v === 'boolean' ? v : bad('a boolean');
+  if (kind === 'pageSize') {
+    if (typeof v === 'string') return v;
+    return typeof v === 'number' && Number.isSafeInteger(v) && v > 0 ? pageSizeName(v) : bad('a size in bytes or a string such as "2MB"');
+  }
   if (kind === 'stringMap') {
     if (!isObject(v)) return bad('a map');
     for (const [k, x] of Object.entries(v)) convert(x, 'string', `${at}.${k}`);

@@ -14,13 +14,26 @@ export function formatPos(pos: SourcePos): string {
 }
 
 export class UserError extends Error {
+  /** `cause`: the error this one explains (an errno, a decoder's message); shown with -v 2. */
   constructor(
     message: string,
     readonly pos?: SourcePos,
+    options?: { cause?: unknown },
   ) {
-    super(pos ? `${formatPos(pos)}: ${message}` : message);
+    super(pos ? `${formatPos(pos)}: ${message}` : message, options);
     this.name = 'UserError';
   }
+}
+
+/** The chain of causes under `err`, one line each (with stacks when `stacks`). */
+export function causeLines(err: Error, stacks: boolean): string[] {
+  const out: string[] = [];
+  let c: unknown = err.cause;
+  for (let i = 0; i < 10 && c !== undefined; i++) {
+    out.push(`caused by: ${c instanceof Error ? ((stacks ? c.stack : undefined) ?? c.message) : String(c)}`);
+    c = c instanceof Error ? c.cause : undefined;
+  }
+  return out;
 }
 
 /** Several user errors found in one pass (e.g. every validation problem in a YAML file). */

@@ -115,7 +115,7 @@ test('mergeLabelDefaults: YAML replaces label values, even with empty lists; "" 
 });
 
 // lk:moby/config.go:879 and 989 (mergeStrings of label and `.add`, then YAML's plain field)
-test('.add fields add to the label list, without duplicates', () => {
+test('.add fields add to the label list, without duplicates; ignored beside the plain list and in labels, as LinuxKit', () => {
   const label = { capabilities: ['CAP_KILL', 'CAP_SYS_ADMIN'], binds: ['/a:/a'] };
   const m = mergeLabelDefaults(label, { 'capabilities.add': ['CAP_KILL', 'CAP_CHOWN'], 'binds.add': ['/b:/b'] });
   // deviation: LinuxKit's effective set is [CAP_KILL, CAP_SYS_ADMIN, CAP_KILL, CAP_CHOWN]
@@ -123,10 +123,11 @@ test('.add fields add to the label list, without duplicates', () => {
   assert.deepEqual(m.binds, ['/a:/a', '/b:/b']);
   // with nothing in the label, .add is the list
   assert.deepEqual(mergeLabelDefaults({}, { 'binds.add': ['/b:/b'] }).binds, ['/b:/b']);
-  // deviation: LinuxKit drops binds.add/capabilities.add when binds/capabilities are also in YAML
-  assert.deepEqual(mergeLabelDefaults(label, { binds: ['/c:/c'], 'binds.add': ['/d:/d'] }).binds, ['/c:/c', '/d:/d']);
-  // deviation: LinuxKit ignores `.add` fields in a label
-  assert.deepEqual(mergeLabelDefaults({ binds: ['/a:/a'], 'binds.add': ['/x:/x'] }, {}).binds, ['/a:/a', '/x:/x']);
+  // as LinuxKit: binds.add/capabilities.add are dropped when binds/capabilities are also in YAML
+  assert.deepEqual(mergeLabelDefaults(label, { binds: ['/c:/c'], 'binds.add': ['/d:/d'] }).binds, ['/c:/c']);
+  assert.deepEqual(mergeLabelDefaults(label, { capabilities: ['CAP_CHOWN'], 'capabilities.add': ['CAP_KILL'] }).capabilities, ['CAP_CHOWN']);
+  // as LinuxKit: `.add` fields in a label are ignored
+  assert.deepEqual(mergeLabelDefaults({ binds: ['/a:/a'], 'binds.add': ['/x:/x'] }, {}).binds, ['/a:/a']);
 });
 
 // lk:moby/config.go:717-747 (assignRuntime)

@@ -21,6 +21,7 @@ import { checkDescriptor, checkMediaType } from '../descriptor.js';
 import { isIndexMediaType, isManifestMediaType } from './media.js';
 import { normalizeReference as expandReference } from '../reference.js';
 import { kindOf } from './resolve.js';
+import { validateEntry } from './validate.js';
 import type { IngestedBlob, LayoutStore } from './store.js';
 
 export interface ImportOptions {
@@ -80,39 +81,51 @@ export async function importImages(store: LayoutStore, source: Readable, opts: I
   let manifestJson: Buffer | undefined;
   const files = new Map<string, IngestedBlob>();
   const symlinks = new Map<string, string>();
-  for await (const entry of readTar(stream, 'image tar')) {
-    if (entry.type === 'symlink') {
-      symlinks.set(entry.path, posix.join(posix.dirname(entry.path), entry.linkname ?? ''));
-      continue;
-    }
-    if (entry.type !== 'file') continue;
-    const blob = BLOB_PATH.exec(entry.path);
-    if (blob) {
-      const digest = `sha256:${blob[1]}`;
-      await store.putBlob(digest, entry.body, entry.size);
-      files.set(entry.path, { digest, size: entry.size, head: Buffer.alloc(0) });
-    } else if (entry.path === 'index.json') {
-      indexJson = await readSmall(entry.body, entry.path);
-    } else if (entry.path === 'manifest.json') {
-      manifestJson = await readSmall(entry.body, entry.path);
-    } else if (DOCKER_ARCHIVE_FILE.test(entry.path)) {
-      files.set(entry.path, await store.ingestBlob(entry.body));
-    } else {
-      log.debug(`import: ignoring ${entry.path}`);
-    }
+  /** Blobs of an OCI tar this import added: removed again when it fails, so it stores nothing. */
+  const added: string[] = [];
+  try {
+    return await importEntries();
+  } catch (err) {
+    for (const digest of added) await store.removeBlob(digest);
+    throw err;
   }
-  if (indexJson) return importOciIndex(store, parseJson<ImageIndex>(indexJson, 'index.json'), opts);
-  if (manifestJson) {
-    const resolveFile = (p: string): IngestedBlob => {
-      let path = posix.normalize(p);
-      for (let i = 0; i < 16 && symlinks.has(path); i++) path = posix.normalize(symlinks.get(path)!);
-      const f = files.get(path);
-      if (!f) throw new UserError(`manifest.json names ${p}, which is not in the tar`);
-      return f;
-    };
-    return importDockerArchive(store, parseJson<DockerArchiveItem[]>(manifestJson, 'manifest.json'), resolveFile, opts);
+
+  async function importEntries(): Promise<ImportedImage[]> {
+    for await (const entry of readTar(stream, 'image tar')) {
+      if (entry.type === 'symlink') {
+        symlinks.set(entry.path, posix.join(posix.dirname(entry.path), entry.linkname ?? ''));
+        continue;
+      }
+      if (entry.type !== 'file') continue;
+      const blob = BLOB_PATH.exec(entry.path);
+      if (blob) {
+        const digest = `sha256:${blob[1]}`;
+        if (!(await store.hasBlob(digest))) added.push(digest);
+        await store.putBlob(digest, entry.body, entry.size);
+        files.set(entry.path, { digest, size: entry.size, head: Buffer.alloc(0) });
+      } else if (entry.path === 'index.json') {
+        indexJson = await readSmall(entry.body, entry.path);
+      } else if (entry.path === 'manifest.json') {
+        manifestJson = await readSmall(entry.body, entry.path);
+      } else if (DOCKER_ARCHIVE_FILE.test(entry.path)) {
+        files.set(entry.path, await store.ingestBlob(entry.body));
+      } else {
+        log.debug(`import: ignoring ${entry.path}`);
+      }
+    }
+    if (indexJson) return importOciIndex(store, parseJson<ImageIndex>(indexJson, 'index.json'), opts);
+    if (manifestJson) {
+      const resolveFile = (p: string): IngestedBlob => {
+        let path = posix.normalize(p);
+        for (let i = 0; i < 16 && symlinks.has(path); i++) path = posix.normalize(symlinks.get(path)!);
+        const f = files.get(path);
+        if (!f) throw new UserError(`manifest.json names ${p}, which is not in the tar`);
+        return f;
+      };
+      return importDockerArchive(store, parseJson<DockerArchiveItem[]>(manifestJson, 'manifest.json'), resolveFile, opts);
+    }
+    throw new UserError('the tar has neither index.json (OCI image layout) nor manifest.json (docker save); nothing to import');
   }
-  throw new UserError('the tar has neither index.json (OCI image layout) nor manifest.json (docker save); nothing to import');
 }
 
 async function importOciIndex(store: LayoutStore, index: ImageIndex, opts: ImportOptions): Promise<ImportedImage[]> {
@@ -120,15 +133,22 @@ async function importOciIndex(store: LayoutStore, index: ImageIndex, opts: Impor
   if (!Array.isArray(index.manifests)) throw new UserError('index.json of the tar has no manifests list');
   // Checked first: these descriptors name blob files and go into the cache's own index.json.
   index.manifests.forEach((d, i) => checkDescriptor(d, `index.json of the tar: manifests[${i}]`));
+  // Every image is checked whole (manifests, configs, layers: as the cache is checked for a
+  // build) before any is named, so a broken tar leaves the cache as it was.
   for (const desc of index.manifests) {
     if (!(await store.hasBlob(desc.digest))) {
-      throw new UserError(`index.json of the tar names ${desc.digest}, which is not among its blobs`);
+      throw new UserError(`index.json of the tar names ${desc.digest}, which is not among its blobs; nothing was imported`);
     }
     const ref = nameOf(desc) ?? (opts.name ? expandReference(opts.name) : undefined);
     const fixed = await withTrueMediaType(store, desc);
-    if (ref) await store.tag(ref, fixed);
+    const report = await validateEntry(store, ref ?? desc.digest, fixed);
+    const problems = report.problems.length || report.platforms.length ? report.problems : ['no platform has its manifest, config and layers'];
+    if (problems.length) {
+      throw new UserError(`image ${ref ?? desc.digest} in the tar is incomplete: ${problems.join('; ')}; nothing was imported`);
+    }
     out.push({ ...(ref ? { ref } : {}), descriptor: fixed });
   }
+  for (const { ref, descriptor } of out) if (ref) await store.tag(ref, descriptor);
   return out;
 }
 

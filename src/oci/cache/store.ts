@@ -216,13 +216,19 @@ export class LayoutStore implements ImageStore {
     return data;
   }
 
+  /** A manifest, index or config blob: a JSON object (`null` or a list is not one). */
   async readJsonBlob<T>(digest: string): Promise<T> {
     const data = await this.readBlob(digest);
+    let value: unknown;
     try {
-      return JSON.parse(data.toString('utf8')) as T;
+      value = JSON.parse(data.toString('utf8'));
     } catch (err) {
       throw new UserError(`blob ${digest} in the cache ${this.dir} is not valid JSON: ${(err as Error).message}`);
     }
+    if (value === null || typeof value !== 'object' || Array.isArray(value)) {
+      throw new UserError(`blob ${digest} in the cache ${this.dir} is not a JSON object (it is ${value === null ? 'null' : Array.isArray(value) ? 'a list' : typeof value}); remove the image (linuxkit cache rm) and pull it again`);
+    }
+    return value as T;
   }
 
   /** Every blob digest present in blobs/sha256. */
