@@ -6,7 +6,6 @@ import { pullImage } from '../oci/pull.js';
 import { parseNormalizedNamed, referenceString } from '../oci/reference.js';
 import { RegistryClient, type RegistryClientOptions } from '../oci/registry/client.js';
 import { readSboms } from '../oci/sbom.js';
-import { UserError } from '../util/errors.js';
 import type { ImageResolver, ResolvedImage } from './image-source.js';
 
 export interface CacheResolverOptions {
@@ -50,25 +49,9 @@ export class CacheResolver implements ImageResolver {
       // LinuxKit names images in its output as containerd prints them: expanded, no :latest added.
       ref: referenceString(parseNormalizedNamed(text)),
       config: img.config,
-      entries: () => namingImage(imageRootfs(store, img, this.opts.unpacked), ref),
+      entries: () => imageRootfs(store, img, this.opts.unpacked),
       sboms: () => readSboms(store, img.index, img.manifestDescriptor.digest),
     };
   }
 }
 
-/**
- * The image's entries, with a layer that cannot be read (a truncated blob, a corrupt gzip
- * stream, a broken tar) reported with the image's name and what to do about it.
- */
-async function* namingImage<T>(entries: AsyncGenerator<T>, ref: string): AsyncGenerator<T> {
-  try {
-    yield* entries;
-  } catch (err) {
-    if (!(err instanceof UserError) || err.message.startsWith('image ')) throw err;
-    throw new UserError(
-      `image ${ref}: ${err.message.replace(/[.;]$/, '')} (the copy in the cache is damaged: remove it with linuxkit cache rm ${ref} and build again to pull it anew)`,
-      undefined,
-      { cause: err },
-    );
-  }
-}

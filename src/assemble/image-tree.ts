@@ -87,8 +87,10 @@ export async function writeImageTree(sink: EntrySink, image: ResolvedImage | und
     await writeEntries(sink, image, opts, inside, found, linksToReplaced);
   } catch (err) {
     // Say which image a bad layer belongs to (the reader knows only the layer's digest).
-    if (!(err instanceof UserError) || err instanceof CorruptCacheError || err.message.includes(source)) throw err;
-    throw new UserError(`image ${source} (${opts.location}): ${err.message}`);
+    if (!(err instanceof UserError) || err.message.includes(source)) throw err;
+    const message = `image ${source} (${opts.location}): ${err.message}`;
+    // A corrupt cached copy keeps its class: build() reads the good bytes once more on it.
+    throw err instanceof CorruptCacheError ? new CorruptCacheError(message) : new UserError(message, undefined, { cause: err });
   }
   inside.report();
   for (const req of REQUIRED) {
