@@ -26,8 +26,10 @@ export type OutputPlace =
   | { kind: 'special'; path: string; what: 'character device' | 'block device' | 'fifo' | 'socket' }
   | { kind: 'fd'; path: string; fd: number };
 
+/** Nothing there (yet): mkdir and open report what is really wrong, as for any output. */
 function missing(err: unknown): undefined {
-  if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+  const code = (err as NodeJS.ErrnoException).code;
+  if (code === 'ENOENT' || code === 'ENOTDIR') return undefined;
   throw err;
 }
 
