@@ -5,6 +5,7 @@ import { readFile, stat } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { posix } from 'node:path';
 import { Readable } from 'node:stream';
+import { filePathProblem } from '../config/index.js';
 import type { FileEntry } from '../config/types.js';
 import { idNumeric } from '../spec/index.js';
 import { UserError, type SourcePos } from '../util/errors.js';
@@ -31,12 +32,20 @@ export function parentDirMode(mode: number): number {
   return m;
 }
 
+/** The host file a `source:` entry reads (`~/` is the home directory, as in LinuxKit). */
+export function fileSource(f: FileEntry): string | undefined {
+  if (!f.source) return undefined;
+  return f.source.startsWith('~/') ? homedir() + f.source.slice(1) : f.source;
+}
+
 export async function writeFiles(sink: TarSink, files: FileEntry[], ctx: FilesContext): Promise<void> {
   const made = new Set<string>();
   for (const [i, f] of files.entries()) {
     const fail = (msg: string) => new UserError(`files[${i}] (${f.path}): ${msg}`, ctx.position?.(i));
+    // Checked when the config was loaded; again here for callers that build a Config themselves.
+    const problem = filePathProblem(f.path);
+    if (problem) throw fail(problem);
     const path = f.path.replace(/^\/+/, '');
-    if (path === '') throw fail('no path');
     let mode = f.directory ? 0o700 : 0o600;
     if (f.mode !== undefined && f.mode !== '') {
       if (!/^[0-7]+$/.test(f.mode)) throw fail(`mode "${f.mode}" is not an octal number`);
@@ -56,7 +65,7 @@ export async function writeFiles(sink: TarSink, files: FileEntry[], ctx: FilesCo
     let sourcePath: string | undefined;
     if (!f.directory && !f.symlink && f.contents === undefined) {
       if (f.source) {
-        sourcePath = f.source.startsWith('~/') ? homedir() + f.source.slice(1) : f.source;
+        sourcePath = fileSource(f)!;
         const st = await stat(sourcePath).catch(() => undefined);
         if (!st) {
           if (f.optional) {

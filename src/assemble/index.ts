@@ -16,6 +16,8 @@ import { writeKernel } from './kernel.js';
 import { DEFAULT_SBOM_FILENAME, SbomCollector } from './sbom.js';
 import { generated, generatedMtime, type TarSink } from './tar-sink.js';
 
+export { fileSource } from './files.js';
+
 /** Init images' /etc/resolv.conf points here, somewhere writable at run time. */
 export const RESOLV_CONF_SYMLINK = '/run/resolvconf/resolv.conf';
 

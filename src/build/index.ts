@@ -2,8 +2,8 @@
 // stream → each requested output format. Nothing is written until the config is valid, and a
 // failed build leaves no output behind (the formats write atomically).
 import { PassThrough, type Readable, type Writable } from 'node:stream';
-import { basename, extname } from 'node:path';
-import { assemble } from '../assemble/index.js';
+import { basename, extname, join } from 'node:path';
+import { assemble, fileSource } from '../assemble/index.js';
 import { CacheResolver } from '../assemble/cache-resolver.js';
 import { tuneV8ForBuild } from '../assemble/gc-tuning.js';
 import type { ImageResolver } from '../assemble/image-source.js';
@@ -19,6 +19,7 @@ import { showTagResolver } from '../pkg/resolver.js';
 import type { RegistryClientOptions } from '../oci/registry/client.js';
 import { CorruptCacheError } from '../oci/verify.js';
 import { UserError } from '../util/errors.js';
+import { checkOutputsAreNotInputs, type BuildInputs } from './inputs.js';
 import { log } from '../util/log.js';
 import { metadataFor } from './metadata.js';
 import { buildProgress, logSummary } from './progress.js';
@@ -61,6 +62,8 @@ export interface BuildPlan {
 /** LinuxKit's rules for names, default formats and `-o` (lk:src/cmd/linuxkit/build.go). */
 export function planOutputs(o: Pick<BuildOptions, 'configs' | 'formats' | 'name' | 'dir' | 'output'>): BuildPlan {
   const formats = o.formats?.length ? [...o.formats] : [o.output ? 'tar' : 'kernel+initrd'];
+  // The name is a file name prefix in --dir: a "/" would put outputs elsewhere ("../../x").
+  if (o.name?.includes('/')) throw new UserError(`--name "${o.name}": a name cannot contain "/"; use --dir for the directory`);
   const last = o.configs[o.configs.length - 1] ?? 'linuxkit';
   let name = o.name ?? '';
   if (!name && !o.output) name = last === '-' ? 'moby' : basename(last, extname(last));
@@ -110,8 +113,9 @@ export async function build(o: BuildOptions): Promise<string[]> {
 
 export async function buildFromConfig(config: Config, plan: BuildPlan, o: BuildOptions): Promise<string[]> {
   tuneV8ForBuild();
-  const store = await LayoutStore.open(o.cacheDir);
   const unpacked = defaultUnpackedLayers();
+  await checkOutputsAreNotInputs(outputPaths(plan), buildInputs(config, o, unpacked?.dir));
+  const store = await LayoutStore.open(o.cacheDir);
   const cacheResolver = new CacheResolver({ store, arch: o.arch, pull: o.pull ?? false, registry: o.registry, ...(unpacked && { unpacked }) });
   const resolver = namingFailures(cacheResolver);
   // --input-tar (lk:moby/build/build.go): the old config is where the new one puts its metadata.
@@ -211,6 +215,32 @@ export async function buildFromConfig(config: Config, plan: BuildPlan, o: BuildO
     o.signal?.removeEventListener('abort', onAbort);
     cacheResolver.close();
   }
+}
+
+/** The files the build will write (none for `-o -`). */
+function outputPaths(plan: BuildPlan): string[] {
+  if (plan.output !== undefined) return plan.output === '-' ? [] : [plan.output];
+  return plan.formats.flatMap((f) => getFormat(f).files(plan.name).map((n) => join(plan.dir, n)));
+}
+
+/** What the build reads, which its outputs must not replace. */
+function buildInputs(config: Config, o: BuildOptions, unpackedDir: string | undefined): BuildInputs {
+  const memberCache = defaultMemberCache();
+  return {
+    files: [
+      ...o.configs.filter((c) => c !== '-' && !/^https?:\/\//.test(c)).map((path) => ({ path, what: 'the configuration' })),
+      ...(o.inputTar ? [{ path: o.inputTar, what: 'the input tar' }] : []),
+      ...(config.files ?? []).flatMap((f) => {
+        const path = fileSource(f);
+        return path ? [{ path, what: `the source of files entry ${f.path}:` }] : [];
+      }),
+    ],
+    dirs: [
+      { path: o.cacheDir, what: 'the image cache' },
+      ...(memberCache ? [{ path: memberCache, what: 'the initrd member cache' }] : []),
+      ...(unpackedDir ? [{ path: unpackedDir, what: 'the unpacked-layer cache' }] : []),
+    ],
+  };
 }
 
 /**

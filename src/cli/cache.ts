@@ -1,12 +1,11 @@
 // `linuxkit cache ls|rm|clean|export|import|pull|push`, with LinuxKit's flags
 // (lk:src/cmd/linuxkit/cache*.go). The work is in src/oci/cache; this file only parses flags.
-import { createReadStream, createWriteStream } from 'node:fs';
-import { rename, rm, stat } from 'node:fs/promises';
-import { dirname } from 'node:path';
+import { createReadStream } from 'node:fs';
+import { rm, stat } from 'node:fs/promises';
 import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { Command, Option } from 'commander';
-import { tempName } from '../oci/cache/atomic.js';
+import { AtomicOutputs } from '../formats/atomic.js';
 import { EXPORT_FORMATS, exportImage, type ExportFormat } from '../oci/cache/export.js';
 import { importImages } from '../oci/cache/import.js';
 import { hostArch, parsePlatform } from '../oci/cache/platform.js';
@@ -93,7 +92,10 @@ interface ExportFlags {
   name?: string;
 }
 
-/** Writes `stream` to `outfile` whole or not at all: a temp file next to it, renamed at the end. */
+/**
+ * Writes `stream` to `outfile`: a regular file whole or not at all (a temp file next to it,
+ * renamed at the end), a device, fifo or socket directly (formats/atomic.ts).
+ */
 async function writeOutput(stream: Readable, outfile: string): Promise<void> {
   if (outfile === '-') {
     try {
@@ -106,14 +108,7 @@ async function writeOutput(stream: Readable, outfile: string): Promise<void> {
     }
     return;
   }
-  const tmp = await tempName(dirname(outfile), '.linuxkit-export');
-  try {
-    await pipeline(stream, createWriteStream(tmp, { mode: 0o644 }));
-    await rename(tmp, outfile);
-  } catch (err) {
-    await rm(tmp, { force: true });
-    throw err;
-  }
+  await AtomicOutputs.run(async (out) => pipeline(stream, await out.stream(outfile)));
 }
 
 async function isDirectoryTarget(outfile: string): Promise<boolean> {

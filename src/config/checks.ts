@@ -229,8 +229,25 @@ function checkVolumeRefs(p: Problems, e: ImageEntry, volumes: Map<string, Volume
   });
 }
 
+/**
+ * Why a `files:` path cannot name a place in the image, or undefined. LinuxKit strips one leading
+ * `/` and writes the rest as the tar member's name, so `../../etc/x` or `//etc/x` would become
+ * members outside the root (the same names are refused in a layer). One leading `/` and a
+ * trailing `/` are accepted, as LinuxKit's own configs use them.
+ */
+export function filePathProblem(path: string): string | undefined {
+  const rel = path.replace(/^\//, '').replace(/\/$/, '');
+  if (rel === '') return 'a file needs a path';
+  const parts = rel.split('/');
+  if (parts.includes('..')) return `"${path}" has a ".." component: a file must stay inside the image's root`;
+  if (parts.includes('')) return `"${path}" has an empty component ("//"): write it as ${rel.split('/').filter((x) => x).join('/')}`;
+  if (parts.includes('.')) return `"${path}" has a "." component: write it as ${parts.filter((x) => x !== '.').join('/')}`;
+  return undefined;
+}
+
 function checkFileEntry(p: Problems, f: FileEntry): void {
-  if (f.path === '') p.add(f, 'path', 'a file needs a path');
+  const pathProblem = filePathProblem(f.path);
+  if (pathProblem) p.add(f, 'path', pathProblem);
   const kinds: string[] = [];
   if (f.contents !== undefined) kinds.push('contents');
   if (f.source) kinds.push('source');

@@ -1,5 +1,4 @@
 // tar: the root filesystem stream itself (LinuxKit's base output; streamable, `-o -` works).
-import { createWriteStream } from 'node:fs';
 import { join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import type { Readable } from 'node:stream';
@@ -21,7 +20,7 @@ export const tarFormat: OutputFormat = {
     return AtomicOutputs.run(async (out) => {
       // Room for several pieces while one is being written: they then go out in one writev
       // rather than one write() each (~1,000 for a large image, each a turn of the main thread).
-      await pipeline(input, createWriteStream(await out.temp(path), { mode: 0o644, highWaterMark: 4 * 1024 * 1024 }));
+      await pipeline(input, await out.stream(path, { highWaterMark: 4 * 1024 * 1024 }));
     });
   },
 };
