@@ -49,6 +49,16 @@ describe('linuxkit CLI', () => {
     assert.match(bad.stderr, /unknown option '--gui'/);
   });
 
+  it('keeps the cause of a user error and shows it with -v 2 only', () => {
+    const quiet = runCli(['build', '--dry-run', ROOT]);
+    assert.equal(quiet.status, 1);
+    assert.match(quiet.stderr, /cannot open config file .*: EISDIR/);
+    assert.doesNotMatch(quiet.stderr, /caused by/);
+    const verbose = runCli(['-v', '2', 'build', '--dry-run', ROOT]);
+    assert.equal(verbose.status, 1);
+    assert.match(verbose.stderr, /caused by: Error: EISDIR: illegal operation on a directory/);
+  });
+
   it('rejects a bad verbosity with a clear error', () => {
     const r = runCli(['-v', '9', 'version']);
     assert.equal(r.status, 1);

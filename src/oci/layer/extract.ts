@@ -15,6 +15,7 @@ import { pipeline } from 'node:stream/promises';
 import { UserError } from '../../util/errors.js';
 import { log } from '../../util/log.js';
 import type { TarEntry } from './entry.js';
+import { ifExists } from '../../util/missing.js';
 
 const MAX_SYMLINKS = 255;
 
@@ -46,12 +47,8 @@ export async function resolveInRoot(root: string, rel: string, followLast = fals
       break;
     }
     const host = join(root, ...resolved, part);
-    let isLink = false;
-    try {
-      isLink = (await lstat(host)).isSymbolicLink();
-    } catch {
-      /* does not exist yet: it will be created as a directory */
-    }
+    // Missing: it does not exist yet and will be created as a directory.
+    const isLink = (await ifExists(lstat(host)))?.isSymbolicLink() ?? false;
     if (!isLink) {
       resolved.push(part);
       continue;
@@ -70,13 +67,9 @@ export async function resolveInRoot(root: string, rel: string, followLast = fals
 
 /** Removes whatever is at `p` unless it is a directory and `keepDir`. */
 async function clear(p: string, keepDir: boolean): Promise<void> {
-  try {
-    const st = await lstat(p);
-    if (keepDir && st.isDirectory()) return;
-    await rm(p, { recursive: true, force: true });
-  } catch {
-    /* nothing there */
-  }
+  const st = await ifExists(lstat(p));
+  if (!st || (keepDir && st.isDirectory())) return;
+  await rm(p, { recursive: true, force: true });
 }
 
 function run(cmd: string, args: string[]): Promise<void> {
@@ -143,7 +136,7 @@ export async function extractToDirectory(entries: AsyncIterable<TarEntry>, root:
         break;
       case 'link': {
         const source = await resolveInRoot(root, entry.linkname!);
-        const st = await lstat(source).catch(() => undefined);
+        const st = await ifExists(lstat(source));
         if (!st) throw new UserError(`hard link ${entry.path} points at ${entry.linkname}, which does not exist`);
         if (st.isDirectory()) throw new UserError(`hard link ${entry.path} points at a directory (${entry.linkname}); refusing it`);
         await clear(target, false);
