@@ -1,5 +1,5 @@
 # Entry points: `make demo` and `make test` set everything up on a fresh Debian machine.
-.PHONY: setup build test demo clean
+.PHONY: setup build lint test demo clean
 
 setup:
 	@scripts/setup.sh
@@ -7,8 +7,14 @@ setup:
 build: setup
 	@npm run --silent build
 
+# shellcheck over every shell script: those of pkg/ (found by their #!/bin/sh line, and the
+# sourced *.sh libraries; busybox's dialect is set in pkg/.shellcheckrc) and the host's.
+# Each exception is a `# shellcheck disable=SCnnnn # reason` line above what it excuses.
+lint:
+	@shellcheck $$( { grep -rlE '^#! ?/bin/sh' pkg; find pkg -name '*.sh'; } | sort -u) scripts/*.sh bench/*.sh .ci/run
+
 # Every *.test.js under dist/ (Node 20's --test takes no globs).
-test: build
+test: build lint
 	@node --test --test-reporter=spec $$(find dist -name '*.test.js' | sort)
 
 demo: build

@@ -14,8 +14,8 @@ trap 'rm -rf "$WORK"' EXIT
 
 deb() { # deb PKG → path of its .deb (downloaded once)
   local f
-  f=$(ls "$DEBS/$1"_*.deb 2>/dev/null | head -n1 || true)
-  if [ -z "$f" ]; then (cd "$DEBS" && apt-get download -q "$1" >/dev/null); f=$(ls "$DEBS/$1"_*.deb | head -n1); fi
+  f=$(find "$DEBS" -maxdepth 1 -name "$1_*.deb" | sort | head -n1)
+  if [ -z "$f" ]; then (cd "$DEBS" && apt-get download -q "$1" >/dev/null); f=$(find "$DEBS" -maxdepth 1 -name "$1_*.deb" | sort | head -n1); fi
   echo "$f"
 }
 
@@ -28,6 +28,7 @@ printf 'console=ttyS0 panic=-1' >"$R/boot/cmdline"
 mv "$WORK/k/lib" "$R/lib"
 dpkg-deb -x "$(deb busybox-static)" "$WORK/bb"
 cp "$WORK/bb/bin/busybox" "$R/bin/busybox"
+# shellcheck disable=SC2016 # the machine's shell expands these
 printf '#!/bin/busybox sh\n/bin/busybox mount -t proc proc /proc\necho "LKBENCH-INIT uptime=$(/bin/busybox cut -d" " -f1 /proc/uptime)"\n/bin/busybox poweroff -f\n' >"$R/init"
 chmod 755 "$R/init"
 for p in python3.11-minimal libpython3.11-stdlib perl-modules-5.36 libperl5.36 perl-base \

@@ -31,6 +31,34 @@ describe('linuxkit CLI', () => {
     }
   });
 
+  it("takes LinuxKit's flags on run backends and push targets not built yet, then says so", () => {
+    for (const [cmd, args] of [
+      ['run gcp', ['run', 'gcp', '--zone', 'z', '--machine', 'm', '--skip-cleanup', 'img']],
+      ['run aws', ['run', '--mem', '512', 'aws', '--disk-size', '8', 'img']],
+      ['run virtualization', ['run', 'virtualization', '--virtiofs', 'a', '--virtiofs', 'b', 'prefix']],
+      ['push aws', ['push', 'aws', '--bucket', 'b', '--timeout', '10', 'img.raw']],
+      ['push equinixmetal', ['push', 'equinixmetal', '--base-url', 'http://x']],
+    ] as const) {
+      const r = runCli([...args]);
+      assert.equal(r.status, 1, args.join(' '));
+      assert.match(r.stderr, new RegExp(`'linuxkit ${cmd}' is not implemented yet`), r.stderr);
+    }
+    // A flag the backend does not have is refused as the real command would refuse it.
+    const bad = runCli(['run', 'gcp', '--gui', 'img']);
+    assert.equal(bad.status, 1);
+    assert.match(bad.stderr, /unknown option '--gui'/);
+  });
+
+  it('keeps the cause of a user error and shows it with -v 2 only', () => {
+    const quiet = runCli(['build', '--dry-run', ROOT]);
+    assert.equal(quiet.status, 1);
+    assert.match(quiet.stderr, /cannot open config file .*: EISDIR/);
+    assert.doesNotMatch(quiet.stderr, /caused by/);
+    const verbose = runCli(['-v', '2', 'build', '--dry-run', ROOT]);
+    assert.equal(verbose.status, 1);
+    assert.match(verbose.stderr, /caused by: Error: EISDIR: illegal operation on a directory/);
+  });
+
   it('rejects a bad verbosity with a clear error', () => {
     const r = runCli(['-v', '9', 'version']);
     assert.equal(r.status, 1);

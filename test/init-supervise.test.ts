@@ -16,7 +16,9 @@ import { installInit } from './fixtures/init-image.js';
  * /statuses; with none left it sets the init's "stopping" flag, as a poweroff would, and exits 0. */
 const FAKE_RUNTIME = `#!/bin/sh
 echo "$*" >>/runtime.log
-[ "$1" = run ] || exit 0
+# create/start (a bundle with namespace binds): the pid of no process, then a status line as \`run\`.
+if [ "$1" = create ]; then while [ $# -gt 0 ]; do [ "$1" = --pid-file ] && echo 4194304 >"$2"; shift; done; exit 0; fi
+[ "$1" = run ] || [ "$1" = start ] || exit 0
 case " $* " in *" --detach "*) exit 0 ;; esac
 if [ ! -s /statuses ]; then : >/run/linuxkit-ts/stopping; exit 0; fi
 read -r status secs </statuses
@@ -25,8 +27,8 @@ if [ -n "$secs" ]; then read -r up _ </proc/uptime; echo "$((\${up%.*} + secs)).
 exit "$status"
 `;
 
-/** busybox runs applets before $PATH, so the clock's stand-in is a shell function. */
-const FAKE_SLEEP = 'sleep() { echo "$1" >>/sleep.log; read -r up _ </proc/uptime; echo "$((${up%.*} + ${1%.*})).00 0.00" >/proc/uptime; }';
+/** busybox runs applets before $PATH, so the clock's (and mount's) stand-ins are shell functions. */
+const FAKE_SLEEP = 'sleep() { echo "$1" >>/sleep.log; read -r up _ </proc/uptime; echo "$((${up%.*} + ${1%.*})).00 0.00" >/proc/uptime; }\nmount() { :; }';
 
 interface Supervised {
   status: number | null;
@@ -34,6 +36,8 @@ interface Supervised {
   console: string;
   /** How many times the service ran in the foreground (each start of a supervised service). */
   runs: number;
+  /** `start` calls: each run of a supervised service that has namespace binds (create, start). */
+  starts: number;
   /** `run --detach` calls: the unsupervised start. */
   detached: number;
   /** The back-off delays, in order. */
@@ -69,6 +73,7 @@ function superviseService(runtime: object | undefined, statuses: Array<number | 
     console: readFileSync(join(root, 'dev/console'), 'utf8') + r.stdout + r.stderr,
     runs: runtimeCalls.filter((c) => c.startsWith('run --bundle')).length,
     detached: runtimeCalls.filter((c) => c.startsWith('run --detach')).length,
+    starts: runtimeCalls.filter((c) => c.startsWith('start ')).length,
     sleeps: readFileSync(join(root, 'sleep.log'), 'utf8').split('\n').filter(Boolean).map(Number),
     supervised: existsSync(join(root, 'run/linuxkit-ts/supervisors/svc')),
   };
@@ -149,6 +154,16 @@ describe('the init supervises services by their restart policy (host, busybox, c
     const none = superviseService({ restart: { policy: 'on-failure', maxRetries: 0 } }, [1, 1]);
     assert.equal(none.runs, 1, none.console);
     assert.match(none.console, /gave up after 0 restarts/);
+  });
+
+  it('on-failure: a service with namespace binds, whose status cannot be known, is restarted when it stops', () => {
+    // Its process is reaped by init, not by the supervisor: "stopped" is all that is known, and a
+    // service that stops is taken for a failed one (it used to count as status 0: never restarted).
+    const s = superviseService({ restart: 'on-failure', bindNS: { net: '/run/netns/svc' } }, [0, 0]);
+    assert.equal(s.starts, 3, s.console); // the third run ends with the "stopping" flag set
+    assert.equal(s.runs, 0);
+    assert.match(s.console, /service svc exited status=unknown; restart 1 in 1s\n.*service svc exited status=unknown; restart 2 in 2s/s);
+    assert.deepEqual(s.sleeps, [1, 2]);
   });
 
   it('an unknown policy is a warning and the service is not started', () => {

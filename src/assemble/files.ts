@@ -41,7 +41,7 @@ export function fileSource(f: FileEntry): string | undefined {
 export async function writeFiles(sink: TarSink, files: FileEntry[], ctx: FilesContext): Promise<void> {
   const made = new Set<string>();
   for (const [i, f] of files.entries()) {
-    const fail = (msg: string) => new UserError(`files[${i}] (${f.path}): ${msg}`, ctx.position?.(i));
+    const fail = (msg: string, cause?: unknown) => new UserError(`files[${i}] (${f.path}): ${msg}`, ctx.position?.(i), { cause });
     // Checked when the config was loaded; again here for callers that build a Config themselves.
     const problem = filePathProblem(f.path);
     if (problem) throw fail(problem);
@@ -55,7 +55,7 @@ export async function writeFiles(sink: TarSink, files: FileEntry[], ctx: FilesCo
       try {
         return idNumeric(v, ctx.ids);
       } catch (err) {
-        throw fail(`${what}: ${(err as Error).message}`);
+        throw fail(`${what}: ${(err as Error).message}`, err);
       }
     };
     const uid = id(f.uid, 'uid');
@@ -114,11 +114,11 @@ const READ_WHOLE_MAX = 64 * 1024 * 1024;
  * files do), read whole first, as LinuxKit reads every source (os.ReadFile). A file whose size
  * changes while it is read is an error naming it, not a corrupt output.
  */
-async function addSource(sink: EntrySink, h: OutEntry, path: string, fail: (msg: string) => UserError): Promise<void> {
+async function addSource(sink: EntrySink, h: OutEntry, path: string, fail: (msg: string, cause?: unknown) => UserError): Promise<void> {
   const st = await stat(path);
   if (st.size === 0) {
     const data = await readFile(path).catch((err: NodeJS.ErrnoException) => {
-      throw fail(`cannot read source ${path}: ${err.code ?? err.message}`);
+      throw fail(`cannot read source ${path}: ${err.code ?? err.message}`, err);
     });
     if (data.length > READ_WHOLE_MAX) throw fail(`source ${path} gives more than ${READ_WHOLE_MAX} bytes though its size is 0`);
     await sink.add({ ...h, size: data.length }, data);

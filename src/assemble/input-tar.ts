@@ -50,7 +50,7 @@ export class InputTar {
     try {
       fh = await open(path, 'r');
     } catch (err) {
-      throw new UserError(`failed to open input tar: ${(err as Error).message}`);
+      throw new UserError(`failed to open input tar: ${(err as Error).message}`, undefined, { cause: err });
     }
     try {
       const { spans, metadata } = await indexTar(fh, path, metadataPath?.replace(/^\/+/, ''));
@@ -59,7 +59,7 @@ export class InputTar {
         try {
           oldConfig = await loadConfigText(metadata, `${path}:${metadataPath}`);
         } catch (err) {
-          throw new UserError(`invalid config in existing tar file: ${(err as Error).message}`);
+          throw new UserError(`invalid config in existing tar file: ${(err as Error).message}`, undefined, { cause: err });
         }
       }
       return new InputTar(path, oldConfig, spans);

@@ -26,7 +26,7 @@ export class SbomCollector {
     try {
       doc = JSON.parse(json.toString('utf8')) as SpdxDoc;
     } catch (err) {
-      throw new UserError(`SBOM attached to ${image} is not valid JSON: ${(err as Error).message}`);
+      throw new UserError(`SBOM attached to ${image} is not valid JSON: ${(err as Error).message}`, undefined, { cause: err });
     }
     const under = (name: unknown) => (typeof name === 'string' ? posix.join(prefix || '.', name) : name);
     for (const f of doc.files ?? []) f.fileName = under(f.fileName);

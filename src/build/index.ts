@@ -72,7 +72,7 @@ export function planOutputs(o: Pick<BuildOptions, 'configs' | 'formats' | 'name'
     try {
       getFormat(f);
     } catch (err) {
-      if (err instanceof UserError) throw new UserError(`error parsing formats: ${err.message}`);
+      if (err instanceof UserError) throw new UserError(`error parsing formats: ${err.message}`, undefined, { cause: err });
       throw err;
     }
   }
@@ -209,7 +209,7 @@ export async function buildFromConfig(config: Config, plan: BuildPlan, o: BuildO
     if (o.signal?.aborted) throw o.signal.reason;
     // An output directory that cannot be made or written, a full disk: the user's to fix.
     const fsErr = err as NodeJS.ErrnoException;
-    if (fsErr.path && fsErr.code && OUTPUT_FS_ERRORS.has(fsErr.code)) throw new UserError(`cannot write the output: ${fsErr.message}`);
+    if (fsErr.path && fsErr.code && OUTPUT_FS_ERRORS.has(fsErr.code)) throw new UserError(`cannot write the output: ${fsErr.message}`, undefined, { cause: err });
     throw err;
   } finally {
     o.signal?.removeEventListener('abort', onAbort);
@@ -252,7 +252,7 @@ function namingFailures(inner: ImageResolver): ImageResolver {
     resolve: (ref) =>
       inner.resolve(ref).catch((err: unknown) => {
         if (!(err instanceof UserError) || err.message.includes(ref)) throw err;
-        throw new UserError(`image ${ref}: ${err.message}`);
+        throw new UserError(`image ${ref}: ${err.message}`, undefined, { cause: err });
       }),
   };
 }

@@ -2,7 +2,7 @@
 import { Command, Option } from 'commander';
 import { DEFAULT_SBOM_FILENAME } from '../assemble/sbom.js';
 import { build, dryRun } from '../build/index.js';
-import { COMPRESSIONS, type Compression } from '../formats/types.js';
+import { COMPRESSIONS, formatNames, notYetFormatNames, type Compression } from '../formats/index.js';
 import { hostArch } from '../oci/cache/index.js';
 import { registryOptions } from '../oci/registry/index.js';
 import { UserError } from '../util/errors.js';
@@ -41,7 +41,12 @@ export function buildCommand(): Command {
     .option('--docker', 'check for images in docker before linuxkit cache', false)
     .option('--decompress-kernel', 'decompress the Linux kernel', false)
     .option('--arch <arch>', 'target architecture for which to build', hostArch())
-    .option('-f, --format <format>', 'format to create (repeatable)', collect, [])
+    .option(
+      '-f, --format <format>',
+      `format to create (repeatable): ${formatNames().join(', ')}; not implemented yet: ${notYetFormatNames().join(', ')}`,
+      collect,
+      [],
+    )
     .option('--input-tar <file>', 'tar from a previous build to reuse as input')
     .option('--no-sbom', 'do not consolidate the images\' SBOMs into one in the output')
     .option('--sbom-output <file>', 'filename of the SBOM in the root filesystem', DEFAULT_SBOM_FILENAME)

@@ -23,6 +23,7 @@ import { registryOptions } from '../oci/registry/index.js';
 import { NotImplementedError, UserError } from '../util/errors.js';
 import { log } from '../util/log.js';
 import { globalOptions } from './context.js';
+import { ifExists } from '../util/missing.js';
 
 function cacheDir(cmd: Command): string {
   return globalOptions(cmd).cache;
@@ -77,7 +78,7 @@ function cleanCommand(): Command {
         try {
           await rm(dir, { recursive: true, force: true });
         } catch (err) {
-          throw new UserError(`unable to clean cache ${dir}: ${(err as Error).message}`);
+          throw new UserError(`unable to clean cache ${dir}: ${(err as Error).message}`, undefined, { cause: err });
         }
         log.info(`${what}: ${dir}`);
       }
@@ -113,7 +114,7 @@ async function writeOutput(stream: Readable, outfile: string): Promise<void> {
 
 async function isDirectoryTarget(outfile: string): Promise<boolean> {
   if (outfile.endsWith('/')) return true;
-  return (await stat(outfile).catch(() => undefined))?.isDirectory() ?? false;
+  return (await ifExists(stat(outfile)))?.isDirectory() ?? false;
 }
 
 function exportCommand(): Command {
@@ -158,7 +159,7 @@ function importCommand(): Command {
       let source: Readable;
       if (file === '-') source = process.stdin;
       else {
-        if (!(await stat(file).catch(() => undefined))) throw new UserError(`unable to open ${file}: no such file`);
+        if (!(await ifExists(stat(file)))) throw new UserError(`unable to open ${file}: no such file`);
         source = createReadStream(file);
       }
       const imported = await importImages(store, source, opts.name ? { name: opts.name } : {});

@@ -11,7 +11,7 @@ import { pkgCommand } from './pkg.js';
 import { runCommand } from './run.js';
 import { metadataCommand } from './metadata.js';
 import { serveCommand } from './serve.js';
-import { pushCommand } from './stubs.js';
+import { pushCommand } from './push.js';
 import { versionCommand } from './version.js';
 
 export function program(): Command {

@@ -15,7 +15,7 @@ export function serveCommand(): Command {
       try {
         started = await serve({ listen: flags.port, directory: flags.directory });
       } catch (err) {
-        throw new UserError((err as Error).message);
+        throw new UserError((err as Error).message, undefined, { cause: err });
       }
       log.info(`Serving ${flags.directory} on port ${started.port}`);
       // Runs until a signal ends the process, as LinuxKit's does.

@@ -58,7 +58,7 @@ async function readSource(source: string, opts: LoadOptions): Promise<Source> {
     try {
       res = await fetch(source);
     } catch (err) {
-      throw new UserError(`cannot fetch remote yaml file ${source}: ${(err as Error).message}`);
+      throw new UserError(`cannot fetch remote yaml file ${source}: ${(err as Error).message}`, undefined, { cause: err });
     }
     if (!res.ok) throw new UserError(`cannot fetch remote yaml file ${source}: HTTP ${res.status} ${res.statusText}`);
     return { file: source, text: utf8Text(Buffer.from(await res.arrayBuffer()), source), remote: true };
@@ -67,7 +67,7 @@ async function readSource(source: string, opts: LoadOptions): Promise<Source> {
     return { file: source, text: utf8Text(await readFile(source), source), templateDir: dirname(resolve(source)) };
   } catch (err) {
     if (err instanceof UserError) throw err;
-    throw new UserError(`cannot open config file ${source}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
+    throw new UserError(`cannot open config file ${source}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`, undefined, { cause: err });
   }
 }
 

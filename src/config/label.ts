@@ -19,10 +19,10 @@ export function parseImageLabel(text: string, image: string): ImageConfig {
   try {
     value = parse(text) as unknown;
   } catch (err) {
-    throw new UserError(`${image}: invalid ${LABEL_CONFIG} label: ${(err as Error).message.split('\n')[0]}`);
+    throw new UserError(`${image}: invalid ${LABEL_CONFIG} label: ${(err as Error).message.split('\n')[0]}`, undefined, { cause: err });
   }
   const fail = (errors: UserError[]): never => {
-    const list = errors.map((e) => new UserError(`${image}: invalid ${LABEL_CONFIG} label: ${e.message}`));
+    const list = errors.map((e) => new UserError(`${image}: invalid ${LABEL_CONFIG} label: ${e.message}`, undefined, { cause: e }));
     throw list.length === 1 ? list[0]! : new UserErrors(list);
   };
   const obj = value as Record<string, unknown>;

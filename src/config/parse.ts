@@ -23,7 +23,7 @@ export function parseYaml(text: string, file: string): ParsedFile {
   if (!Array.isArray(docs) || docs.length === 0) throw empty('the file is empty (no YAML document)');
   const errors: UserError[] = [];
   for (const doc of docs) {
-    for (const e of doc.errors) errors.push(new UserError(firstLine(e.message), posAt(e.pos[0])));
+    for (const e of doc.errors) errors.push(new UserError(firstLine(e.message), posAt(e.pos[0]), { cause: e }));
   }
   if (errors.length) throw errors.length === 1 ? errors[0]! : new UserErrors(errors);
   if (docs.length > 1) {
@@ -47,7 +47,7 @@ export function parseYaml(text: string, file: string): ParsedFile {
   try {
     value = doc.toJS({ maxAliasCount: 1000 }) as unknown;
   } catch (err) {
-    throw new UserError((err as Error).message, posAt(doc.range[0]));
+    throw new UserError((err as Error).message, posAt(doc.range[0]), { cause: err });
   }
   if (value === null || value === undefined) throw empty('the file holds only null (~)');
   walk(doc, doc.contents as Node, value, '', posAt);

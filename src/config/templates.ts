@@ -28,7 +28,7 @@ export async function resolveTemplates(root: unknown, baseDir: string, resolver:
           (obj as Record<string | number, unknown>)[key] = await resolver(resolve(baseDir, pkgPath));
         } catch (err) {
           const why = err instanceof Error ? err.message : String(err);
-          errors.push(new UserError(`${here}: cannot resolve "${value}": ${why}`, sourcePos(obj, key)));
+          errors.push(new UserError(`${here}: cannot resolve "${value}": ${why}`, sourcePos(obj, key), { cause: err }));
         }
       } else if (value !== null && typeof value === 'object') {
         await visit(value, here);

@@ -5,7 +5,7 @@ import { mkdtemp, readFile, readdir, rm, stat, utimes, writeFile } from 'node:fs
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
-import { formatNames, getFormat } from './registry.js';
+import { formatNames, getFormat, notYetFormatNames } from './registry.js';
 import { pruneMemberCache } from './segments.js';
 import { tarStream, truncatedTarStream, type FixtureEntry } from '../../test/fixtures/tar.js';
 import { UserError } from '../util/errors.js';
@@ -62,6 +62,18 @@ test('registry: LinuxKit format names, unknown and not-yet formats are user erro
   assert.throws(() => getFormat('iso-bios'), /not implemented yet/);
   assert.equal(getFormat('tar').streamable, true);
   assert.equal(getFormat('kernel+initrd').streamable, false);
+});
+
+test('registry: every LinuxKit format is registered, the ones not built yet as stubs that say so', () => {
+  // LinuxKit's OutputTypes() (lk:src/cmd/linuxkit/moby/build/build.go, output.go).
+  const linuxkit = ['aws', 'docker', 'dynamic-vhd', 'gcp', 'iso-bios', 'iso-efi', 'iso-efi-initrd', 'kernel+erofs', 'kernel+initrd',
+    'kernel+iso', 'kernel+squashfs', 'qcow2-bios', 'qcow2-efi', 'raw-bios', 'raw-efi', 'rpi3', 'tar', 'tar-kernel-initrd', 'vhd', 'vmdk'];
+  assert.deepEqual([...formatNames(), ...notYetFormatNames()].sort(), linuxkit);
+  for (const name of notYetFormatNames()) {
+    assert.throws(() => getFormat(name), (e: unknown) => e instanceof UserError && e.message === `output format ${name} is not implemented yet in linuxkit-ts`);
+  }
+  // The error for an unknown name lists both kinds.
+  assert.throws(() => getFormat('floppy'), /one of tar, .*; not implemented yet: docker, iso-bios, /);
 });
 
 test('kernel+initrd: kernel and cmdline out of boot/, the rest in a gzip newc cpio', () =>

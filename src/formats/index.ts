@@ -1,6 +1,6 @@
 // The output formats' public surface: the registry, the contract types, and the building blocks
 // other parts may reuse (the cpio writer, the compressors, reading a root filesystem tar).
-export { formatNames, getFormat, registerFormat } from './registry.js';
+export { formatNames, getFormat, notYetFormatNames, registerFormat } from './registry.js';
 export type { Compression, FormatOptions, OutputFormat, OutputTarget } from './types.js';
 export { COMPRESSIONS } from './types.js';
 export { isCompression, createCompressor, type Compressor } from './compress/index.js';

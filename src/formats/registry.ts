@@ -1,10 +1,37 @@
-// The output formats by name (`linuxkit build -f NAME`). A format is added here and nowhere else.
+// The output formats by name (`linuxkit build -f NAME`): LinuxKit's list, each format one
+// object. A format not built here yet is a stub (not-yet.ts) that says so; to add a format, or
+// replace a stub by the real one, write its module and change its line in FORMATS.
 import { kernelInitrd } from './kernel-initrd.js';
 import { kernelSquashfs } from './kernel-squashfs.js';
+import { NotYetFormat, notYet } from './not-yet.js';
 import { tarFormat } from './tar.js';
 import { tarKernelInitrd } from './tar-kernel-initrd.js';
 import type { OutputFormat } from './types.js';
 import { UserError } from '../util/errors.js';
+
+const FORMATS: readonly OutputFormat[] = [
+  tarFormat,
+  kernelInitrd,
+  tarKernelInitrd,
+  kernelSquashfs,
+  // Not built yet: LinuxKit makes these with its mkimage-* Docker images.
+  notYet('docker', 'the root filesystem as a tar with a Dockerfile, for docker build', ['.docker'], true),
+  notYet('iso-bios', 'a BIOS-bootable ISO', ['.iso']),
+  notYet('iso-efi', 'an EFI-bootable ISO', ['-efi.iso']),
+  notYet('iso-efi-initrd', 'an EFI-bootable ISO booting kernel+initrd', ['-efi-initrd.iso']),
+  notYet('raw-bios', 'a BIOS-bootable raw disk image', ['-bios.img']),
+  notYet('raw-efi', 'an EFI-bootable raw disk image', ['-efi.img']),
+  notYet('kernel+erofs', 'the kernel, an EROFS root filesystem and the command line', ['-kernel', '-erofs.img', '-cmdline']),
+  notYet('kernel+iso', 'the kernel, an ISO root filesystem and the command line', ['-kernel', '.iso', '-cmdline']),
+  notYet('aws', 'a raw disk image for AWS', ['.raw']),
+  notYet('gcp', 'a disk image for Google Compute Engine', ['.img.tar.gz']),
+  notYet('qcow2-efi', 'an EFI-bootable qcow2 disk image', ['-efi.qcow2']),
+  notYet('qcow2-bios', 'a BIOS-bootable qcow2 disk image', ['.qcow2']),
+  notYet('vhd', 'a VHD disk image (Hyper-V, Azure)', ['.vhd']),
+  notYet('dynamic-vhd', 'a dynamically sized VHD disk image', ['.vhd']),
+  notYet('vmdk', 'a VMDK disk image (VMware)', ['.vmdk']),
+  notYet('rpi3', 'a tar of the files for a Raspberry Pi 3 (arm64)', ['.tar']),
+];
 
 const formats = new Map<string, OutputFormat>();
 
@@ -13,21 +40,22 @@ export function registerFormat(f: OutputFormat): void {
   formats.set(f.name, f);
 }
 
-for (const f of [tarFormat, kernelInitrd, tarKernelInitrd, kernelSquashfs]) registerFormat(f);
+for (const f of FORMATS) registerFormat(f);
 
-/** LinuxKit's formats that are not built here yet (they need its mkimage-* Docker images there). */
-const NOT_YET = [
-  'docker', 'iso-bios', 'iso-efi', 'iso-efi-initrd', 'raw-bios', 'raw-efi', 'kernel+erofs', 'kernel+iso',
-  'aws', 'gcp', 'qcow2-efi', 'qcow2-bios', 'vhd', 'dynamic-vhd', 'vmdk', 'rpi3',
-];
-
+/** The format called `name`; a user error if it is unknown or not built yet. */
 export function getFormat(name: string): OutputFormat {
   const f = formats.get(name);
+  if (f instanceof NotYetFormat) throw f.error();
   if (f) return f;
-  if (NOT_YET.includes(name)) throw new UserError(`output format ${name} is not implemented yet in linuxkit-ts`);
-  throw new UserError(`unknown format type ${name} (one of ${formatNames().join(', ')})`);
+  throw new UserError(`unknown format type ${name} (one of ${formatNames().join(', ')}; not implemented yet: ${notYetFormatNames().join(', ')})`);
 }
 
+/** The formats that are built here. */
 export function formatNames(): string[] {
-  return [...formats.keys()];
+  return [...formats.values()].filter((f) => !(f instanceof NotYetFormat)).map((f) => f.name);
+}
+
+/** LinuxKit's formats that are listed but not built here yet. */
+export function notYetFormatNames(): string[] {
+  return [...formats.values()].filter((f) => f instanceof NotYetFormat).map((f) => f.name);
 }

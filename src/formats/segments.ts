@@ -28,6 +28,7 @@ import { CpioWriter } from './cpio.js';
 import { PatchWindow, type ChunkConsumer } from './chunker.js';
 import { compressorIdentity, createCompressor, type Compressor } from './compress/index.js';
 import type { Compression } from './types.js';
+import { pathExists } from '../util/missing.js';
 
 /** Bump when the bytes of a member for the same input change (cpio writer, chunking…). */
 const MEMBER_FORMAT = 1;
@@ -130,7 +131,7 @@ export class SegmentedInitrd {
     const seg = { origin, hash, size: 0 } as Segment;
     const expected = origin && this.opts.cacheDir ? await this.expectedDigest(origin) : undefined;
     let consumer: ChunkConsumer;
-    if (expected && (await exists(this.memberFile(expected)))) {
+    if (expected && (await pathExists(this.memberFile(expected)))) {
       const path = this.temp('spool');
       const handle = await open(path, 'w');
       seg.spool = { path, handle, expected };
@@ -311,14 +312,5 @@ async function writeAll(fh: FileHandle, buf: Buffer, position: number): Promise<
   while (off < buf.length) {
     const { bytesWritten } = await fh.write(buf, off, buf.length - off, position + off);
     off += bytesWritten;
-  }
-}
-
-async function exists(path: string): Promise<boolean> {
-  try {
-    await stat(path);
-    return true;
-  } catch {
-    return false;
   }
 }

@@ -194,11 +194,11 @@ async function fetchBlob(
       progress(-counted);
       // A wrong digest or size will not get better; a dropped connection may.
       if (e instanceof UserError) {
-        throw e.message.includes(name) ? e : new UserError(`${name} from ${ref.domain}: ${e.message}`);
+        throw e.message.includes(name) ? e : new UserError(`${name} from ${ref.domain}: ${e.message}`, undefined, { cause: e });
       }
       if (attempt >= BLOB_ATTEMPTS) {
         const why = e instanceof NetworkError ? `${ref.domain} ${describeNetworkError(e)}` : (e as Error).message;
-        throw new UserError(`download of blob ${desc.digest} of ${name} failed: ${why}`);
+        throw new UserError(`download of blob ${desc.digest} of ${name} failed: ${why}`, undefined, { cause: e });
       }
       log.debug(`blob ${desc.digest} of ${name}: ${(e as Error).message}; retrying`);
     }

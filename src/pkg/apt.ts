@@ -51,7 +51,7 @@ function run(cmd: string, args: string[]): { status: number | null; stdout: stri
   if (cmd === 'apt-cache') args = [...aptCacheOptions(), ...args];
   log.debug(`${cmd} ${args.join(' ')}`);
   const r = spawnSync(cmd, args, { encoding: 'utf8', maxBuffer: 64 << 20, env: { ...process.env, LC_ALL: 'C' } });
-  if (r.error) throw new UserError(`cannot run ${cmd}: ${r.error.message} (is apt installed? Debian packages need a Debian host)`);
+  if (r.error) throw new UserError(`cannot run ${cmd}: ${r.error.message} (is apt installed? Debian packages need a Debian host)`, undefined, { cause: r.error });
   return { status: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 

@@ -81,7 +81,7 @@ export function loadBuildYml(file: string): BuildYml {
   try {
     text = readFileSync(file, 'utf8');
   } catch (err) {
-    throw new UserError(`cannot read ${file}: ${(err as Error).message}`);
+    throw new UserError(`cannot read ${file}: ${(err as Error).message}`, undefined, { cause: err });
   }
   return parseBuildYml(text, file);
 }
@@ -97,7 +97,7 @@ export function parseBuildYml(text: string, file: string): BuildYml {
   if (doc.errors.length > 0) {
     const e = doc.errors[0]!;
     const p = lc.linePos(e.pos[0]);
-    throw new UserError(e.message.split('\n')[0]!, { file, line: p.line, col: p.col });
+    throw new UserError(e.message.split('\n')[0]!, { file, line: p.line, col: p.col }, { cause: e });
   }
   const root = doc.contents;
   if (!isMap(root)) throw new UserError('build.yml must be a mapping', posOf(root as Node | null));

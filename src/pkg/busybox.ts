@@ -52,7 +52,7 @@ export function listApplets(fs: Rootfs, binary: string, arch: string, hostArch: 
       out = execFileSync(exe, ['--list-full'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
     } catch (err) {
       const why = (err as { stderr?: string }).stderr?.trim() || (err as Error).message;
-      throw new UserError(`busybox-links: /${path} --list-full failed (a static busybox is needed): ${why}`, pos);
+      throw new UserError(`busybox-links: /${path} --list-full failed (a static busybox is needed): ${why}`, pos, { cause: err });
     }
     return parseAppletList(out, `/${path} --list-full`);
   } finally {

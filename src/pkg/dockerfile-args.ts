@@ -75,7 +75,7 @@ export function dockerBuildSettings(pkg: Package, buildArgFiles: string[] = []):
     try {
       text = readFileSync(file, 'utf8');
     } catch (err) {
-      throw new UserError(`error opening build args file ${file}: ${(err as Error).message}`);
+      throw new UserError(`error opening build args file ${file}: ${(err as Error).message}`, undefined, { cause: err });
     }
     for (const [i, raw] of text.split('\n').entries()) {
       const line = raw.trim();

@@ -148,8 +148,8 @@ async function runDocker<T>(engine: EngineChoice, run: DockerRun<T>): Promise<T 
   // Both are awaited: a failed CLI is reported as such even if the importer choked first.
   const [code, result] = await Promise.allSettled([exited, consumed ?? Promise.resolve(undefined)]);
   const status = code.status === 'fulfilled' ? code.value : undefined;
-  if (code.status === 'rejected') throw new UserError(`cannot run docker: ${(code.reason as Error).message}`);
-  if (inputError) throw new UserError(`cannot send the build context to docker: ${inputError.message}`);
+  if (code.status === 'rejected') throw new UserError(`cannot run docker: ${(code.reason as Error).message}`, undefined, { cause: code.reason });
+  if (inputError) throw new UserError(`cannot send the build context to docker: ${inputError.message}`, undefined, { cause: inputError });
   if (result.status === 'rejected' && status === null) throw result.reason as Error; // we stopped it
   if (status !== 0) {
     const words = run.args.slice(0, 2).filter((a) => !a.startsWith('-')).join(' ');

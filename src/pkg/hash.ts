@@ -12,11 +12,12 @@ import { closeSync, lstatSync, openSync, readdirSync, readlinkSync, readSync } f
 import { join, resolve } from 'node:path';
 import { UserError } from '../util/errors.js';
 import { log } from '../util/log.js';
+import { ifExistsSync } from '../util/missing.js';
 
 export function git(dir: string, args: string[]): { status: number | null; stdout: string; stderr: string } {
   log.debug(`git -C ${dir} ${args.join(' ')}`);
   const r = spawnSync('git', ['-C', dir, ...args], { encoding: 'utf8' });
-  if (r.error) throw new UserError(`cannot run git: ${r.error.message}`);
+  if (r.error) throw new UserError(`cannot run git: ${r.error.message}`, undefined, { cause: r.error });
   return { status: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 
@@ -63,12 +64,8 @@ export function gitContentHash(dir: string): string {
   const names = [tracked, untracked].join('\n').trim().split('\n');
   for (const name of names) {
     const file = join(dir, name);
-    let st;
-    try {
-      st = lstatSync(file);
-    } catch {
-      continue;
-    }
+    const st = ifExistsSync(() => lstatSync(file));
+    if (!st) continue;
     if (st.isDirectory() || st.isSymbolicLink()) continue;
     hashFileInto(h, file);
   }

@@ -127,7 +127,7 @@ function place(src: string, dest: string): void {
 
 function runDepmod(base: string, version: string): void {
   const r = spawnSync('depmod', ['-b', base, version], { encoding: 'utf8' });
-  if (r.error) throw new UserError(`cannot run depmod (Debian package kmod): ${r.error.message}`);
+  if (r.error) throw new UserError(`cannot run depmod (Debian package kmod): ${r.error.message}`, undefined, { cause: r.error });
   if (r.status !== 0) throw new UserError(`depmod -b ${base} ${version} failed: ${r.stderr.trim()}`);
   if (r.stderr.trim()) log.warn(`depmod: ${r.stderr.trim()}`);
 }

@@ -199,7 +199,7 @@ export async function addDeb(fs: Rootfs, debFile: string): Promise<void> {
   let err = '';
   child.stderr.on('data', (d: Buffer) => (err += d.toString()));
   const exited = new Promise<void>((resolveP, reject) => {
-    child.on('error', (e) => reject(new UserError(`cannot run dpkg-deb: ${e.message}`)));
+    child.on('error', (e) => reject(new UserError(`cannot run dpkg-deb: ${e.message}`, undefined, { cause: e })));
     child.on('close', (code) =>
       code === 0 ? resolveP() : reject(new UserError(`dpkg-deb --fsys-tarfile ${debFile} failed: ${err.trim()}`)),
     );

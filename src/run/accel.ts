@@ -22,6 +22,7 @@ import { join } from 'node:path';
 import { UserError } from '../util/errors.js';
 import { log } from '../util/log.js';
 import { toolCacheDir } from './cache-dir.js';
+import { ifExistsSync } from '../util/missing.js';
 
 const DEBUG_EXIT_STATUS = (0x2a << 1) | 1;
 const PROBE_BIOS_TIMEOUT_MS = 5000;
@@ -114,12 +115,7 @@ function kvmDevice(): string {
 }
 
 function kvmDeviceExists(): boolean {
-  try {
-    statSync(kvmDevice());
-    return true;
-  } catch {
-    return false;
-  }
+  return ifExistsSync(() => statSync(kvmDevice())) !== undefined;
 }
 
 /** What the verdict depends on: a change of qemu, host kernel or KVM device means probe again. */

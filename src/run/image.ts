@@ -3,6 +3,7 @@
 // otherwise PATH is a prefix: PATH-kernel with PATH-squashfs.img, or with PATH-initrd.img.
 import { existsSync, statSync } from 'node:fs';
 import { UserError } from '../util/errors.js';
+import { ifExistsSync } from '../util/missing.js';
 
 export type BootKind = 'kernel' | 'squashfs' | 'iso' | 'disk';
 
@@ -31,11 +32,7 @@ export interface BootKindFlags {
 }
 
 function isFile(p: string): boolean {
-  try {
-    return statSync(p).isFile();
-  } catch {
-    return false;
-  }
+  return ifExistsSync(() => statSync(p))?.isFile() ?? false;
 }
 
 function mustExist(p: string, what: string): string {

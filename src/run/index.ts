@@ -1,5 +1,6 @@
 // The run library: what the CLI's `linuxkit run` and the tests use.
-export { RUN_BACKENDS, defaultBackend, type RunBackendInfo } from './backends.js';
+export { RUN_BACKENDS, defaultBackend } from './backends.js';
+export { SHARED_RUN_FLAGS, notYetBackend, type RunBackend, type SharedRunFlags } from './backend.js';
 export { parseDisk, parseDiskSizeMB, type DiskConfig } from './disk.js';
 export { findBootImage, type BootImage, type BootKind, type BootKindFlags } from './image.js';
 export { kvmWorks, resolveAccel, defaultAccel, type KvmVerdict } from './accel.js';

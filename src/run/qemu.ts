@@ -123,7 +123,7 @@ function prepareDisks(disks: DiskConfig[], state: string, qemuImg: () => string)
     } else {
       if (!d.sizeMB) throw new UserError(`disk ${path} does not exist; give a size (--disk ${path},size=1G) to create it`);
       const r = spawnSync(qemuImg(), ['create', '-f', format, path, `${d.sizeMB}M`], { encoding: 'utf8' });
-      if (r.status !== 0) throw new UserError(`creating disk ${path} (${format}) failed: ${(r.stderr || String(r.error)).trim()}`);
+      if (r.status !== 0) throw new UserError(`creating disk ${path} (${format}) failed: ${(r.stderr || String(r.error)).trim()}`, undefined, { cause: r.error });
       log.debug(`created disk ${path} format ${format} size ${d.sizeMB}M`);
     }
     return { path, sizeMB: d.sizeMB, format };
@@ -153,7 +153,7 @@ export async function prepareQemu(
   try {
     mkdirSync(state, { recursive: true });
   } catch (err) {
-    throw new UserError(`could not create state directory ${state}: ${(err as Error).message}`);
+    throw new UserError(`could not create state directory ${state}: ${(err as Error).message}`, undefined, { cause: err });
   }
 
   const cdroms: string[] = image.iso ? [image.iso] : [];
@@ -162,7 +162,7 @@ export async function prepareQemu(
     try {
       content = o.dataFile ? readFileSync(o.dataFile) : Buffer.from(o.data ?? '');
     } catch (err) {
-      throw new UserError(`cannot read user data from ${o.dataFile}: ${(err as Error).message}`);
+      throw new UserError(`cannot read user data from ${o.dataFile}: ${(err as Error).message}`, undefined, { cause: err });
     }
     const iso = join(state, 'data.iso');
     writeMetadataIso(iso, content);
@@ -222,7 +222,7 @@ export async function runQemu(o: QemuRunOptions): Promise<VmHandle> {
   const child = spawn(p.qemu, p.args, { stdio: [o.stdin ?? 'pipe', 'pipe', o.stderr ?? 'inherit'] });
   await new Promise<void>((resolve, reject) => {
     child.once('spawn', resolve);
-    child.once('error', (err) => reject(new UserError(`cannot start ${p.qemu}: ${err.message}`)));
+    child.once('error', (err) => reject(new UserError(`cannot start ${p.qemu}: ${err.message}`, undefined, { cause: err })));
   });
   return new VmHandle(child, [p.qemu, ...p.args], { consoleLog: o.consoleLog, echo: o.echo });
 }
@@ -241,7 +241,7 @@ export async function runQemuDetached(o: QemuRunOptions): Promise<DetachedVm> {
   let consoleLog = '';
   const p = await prepareQemu(o, (state) => ({ kind: 'file', path: (consoleLog = o.consoleLog ?? join(state, 'console.log')) }));
   const r = spawnSync(p.qemu, p.args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
-  if (r.status !== 0) throw new UserError(`qemu failed to start: ${(r.stderr || String(r.error)).trim()}`);
+  if (r.status !== 0) throw new UserError(`qemu failed to start: ${(r.stderr || String(r.error)).trim()}`, undefined, { cause: r.error });
   const pid = Number(readFileSync(join(p.config.statePath, 'qemu.pid'), 'utf8').trim());
   return { pid, statePath: p.config.statePath, consoleLog };
 }

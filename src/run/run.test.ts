@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { UserError } from '../util/errors.js';
 import { defaultBackend, RUN_BACKENDS } from './backends.js';
+import { NotImplementedError } from '../util/errors.js';
 import { parseDisk, parseDiskSizeMB } from './disk.js';
 import { findBootImage } from './image.js';
 import { metadataIso } from '../util/metadata-iso.js';
@@ -153,5 +154,15 @@ describe('run backends', () => {
     );
     assert.equal(defaultBackend('linux'), 'qemu');
     assert.equal(defaultBackend('darwin'), 'virtualization');
+  });
+
+  it('declares each backend with one positional argument and its own flags; a stub says it is not built yet', async () => {
+    for (const b of RUN_BACKENDS) {
+      assert.match(b.argument.syntax, /^<\w+>$/, `${b.name}: LinuxKit's run backends take exactly one argument`);
+      assert.equal(new Set(b.flags.map((f) => f.flags)).size, b.flags.length, `${b.name}: a flag declared twice`);
+    }
+    const gcp = RUN_BACKENDS.find((b) => b.name === 'gcp')!;
+    assert.ok(gcp.flags.some((f) => f.flags.startsWith('--zone ')));
+    await assert.rejects(gcp.run('img', {}, {}), (e: unknown) => e instanceof NotImplementedError && /'linuxkit run gcp'/.test(e.message));
   });
 });

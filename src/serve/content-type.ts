@@ -4,6 +4,7 @@
 // then text or binary).
 import { readFileSync } from 'node:fs';
 import { extname } from 'node:path';
+import { ifExistsSync } from '../util/missing.js';
 
 const BUILTIN: Record<string, string> = {
   '.avif': 'image/avif',
@@ -30,12 +31,8 @@ let systemTypes: Map<string, string> | undefined;
 function system(): Map<string, string> {
   if (systemTypes) return systemTypes;
   systemTypes = new Map();
-  let text = '';
-  try {
-    text = readFileSync('/etc/mime.types', 'utf8');
-  } catch {
-    return systemTypes;
-  }
+  const text = ifExistsSync(() => readFileSync('/etc/mime.types', 'utf8'));
+  if (text === undefined) return systemTypes;
   for (const line of text.split('\n')) {
     const fields = line.replace(/#.*/, '').trim().split(/\s+/);
     const type = fields.shift();

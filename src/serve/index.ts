@@ -9,6 +9,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import { posix, resolve, sep } from 'node:path';
 import { log } from '../util/log.js';
 import { contentTypeOf } from './content-type.js';
+import { ifExists } from '../util/missing.js';
 
 export interface ServeOptions {
   /** Directory served as "/". */
@@ -96,7 +97,7 @@ async function handle(root: string, req: IncomingMessage, res: ServerResponse): 
 
   if (st.isDirectory()) {
     const index = posix.join(file, 'index.html');
-    const ist = await stat(index).catch(() => undefined);
+    const ist = await ifExists(stat(index));
     if (ist?.isFile()) return serveFile(req, res, index, ist);
     return listDirectory(req, res, file, st);
   }

@@ -46,7 +46,7 @@ export function toOCISpec(
   try {
     return build(entry, image ?? {}, ids);
   } catch (e) {
-    if (e instanceof UserError && entry.name) throw new UserError(`failed to create OCI spec for ${entry.name}: ${e.message}`, e.pos);
+    if (e instanceof UserError && entry.name) throw new UserError(`failed to create OCI spec for ${entry.name}: ${e.message}`, e.pos, { cause: e });
     throw e;
   }
 }

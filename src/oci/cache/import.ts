@@ -54,7 +54,7 @@ function parseJson<T>(buf: Buffer, name: string): T {
   try {
     return JSON.parse(buf.toString('utf8')) as T;
   } catch (err) {
-    throw new UserError(`${name} in the tar is not valid JSON: ${(err as Error).message}`);
+    throw new UserError(`${name} in the tar is not valid JSON: ${(err as Error).message}`, undefined, { cause: err });
   }
 }
 

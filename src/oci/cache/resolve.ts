@@ -30,7 +30,7 @@ async function readJson<T>(store: LayoutStore, ref: string, what: string, desc: 
   try {
     return await store.readJsonBlob<T>(desc.digest);
   } catch (err) {
-    throw new UserError(`image ${ref}: ${what}: ${(err as Error).message}`);
+    throw new UserError(`image ${ref}: ${what}: ${(err as Error).message}`, undefined, { cause: err });
   }
 }
 

@@ -20,6 +20,7 @@ import { blobPath, blobsDir, digestHex, INDEX_FILE, OCI_LAYOUT_FILE, OCI_LAYOUT_
 import { withCacheLock } from './lock.js';
 import { CorruptCacheError, verified } from '../verify.js';
 import { isIndexMediaType, isManifestMediaType } from './media.js';
+import { ifExists, ifExistsSync, pathExists } from '../../util/missing.js';
 
 /** Temp files older than this are left by killed writers and are swept on open. */
 const STALE_TEMP_MS = 24 * 3600 * 1000;
@@ -49,9 +50,9 @@ export class LayoutStore implements ImageStore {
     try {
       await mkdir(blobsDir(this.dir), { recursive: true });
     } catch (err) {
-      throw new UserError(`unable to create cache directory ${this.dir}: ${(err as Error).message}`);
+      throw new UserError(`unable to create cache directory ${this.dir}: ${(err as Error).message}`, undefined, { cause: err });
     }
-    const missing = async (name: string): Promise<boolean> => !(await exists(join(this.dir, name)));
+    const missing = async (name: string): Promise<boolean> => !(await pathExists(join(this.dir, name)));
     if ((await missing(OCI_LAYOUT_FILE)) || (await missing(INDEX_FILE))) {
       await withCacheLock(this.dir, async () => {
         if (await missing(OCI_LAYOUT_FILE)) {
@@ -86,21 +87,13 @@ export class LayoutStore implements ImageStore {
   // ---------------------------------------------------------------- blobs
 
   async hasBlob(digest: string): Promise<boolean> {
-    try {
-      return (await stat(blobPath(this.dir, digest))).isFile();
-    } catch {
-      return false;
-    }
+    return (await ifExists(stat(blobPath(this.dir, digest))))?.isFile() ?? false;
   }
 
   /** Size of a stored blob, or undefined when it is missing. */
   async blobSize(digest: string): Promise<number | undefined> {
-    try {
-      const s = await stat(blobPath(this.dir, digest));
-      return s.isFile() ? s.size : undefined;
-    } catch {
-      return undefined;
-    }
+    const s = await ifExists(stat(blobPath(this.dir, digest)));
+    return s?.isFile() ? s.size : undefined;
   }
 
   async putBlob(digest: string, source: Readable | AsyncIterable<Uint8Array>, size?: number): Promise<void> {
@@ -182,19 +175,14 @@ export class LayoutStore implements ImageStore {
    */
   openBlob(digest: string): Readable {
     const p = blobPath(this.dir, digest);
-    let ino: number;
-    try {
-      const st = statSync(p);
-      if (!st.isFile()) throw new Error('not a file');
-      ino = st.ino;
-    } catch {
-      throw new UserError(`blob ${digest} is missing from the cache ${this.dir}`);
-    }
+    const st = ifExistsSync(() => statSync(p));
+    if (!st?.isFile()) throw new UserError(`blob ${digest} is missing from the cache ${this.dir}`);
+    const ino = st.ino;
     // Layer blobs are tens of MB: read them in big pieces (the default is 64 KiB).
     const file = createReadStream(p, { highWaterMark: 1024 * 1024 }) as AsyncIterable<Buffer>;
     return verified(file, digest, async (got) => {
       // Only the file that was read: a good copy renamed over it since then stays.
-      if ((await stat(p).catch(() => undefined))?.ino === ino) await rm(p, { force: true });
+      if ((await ifExists(stat(p)))?.ino === ino) await rm(p, { force: true });
       return new CorruptCacheError(
         `blob ${digest} in the cache ${this.dir} is corrupt (its content hashes to ${got}); it has been removed, ` +
           'so the next build or `linuxkit cache pull` of its image fetches it again',
@@ -223,7 +211,7 @@ export class LayoutStore implements ImageStore {
     try {
       value = JSON.parse(data.toString('utf8'));
     } catch (err) {
-      throw new UserError(`blob ${digest} in the cache ${this.dir} is not valid JSON: ${(err as Error).message}`);
+      throw new UserError(`blob ${digest} in the cache ${this.dir} is not valid JSON: ${(err as Error).message}`, undefined, { cause: err });
     }
     if (value === null || typeof value !== 'object' || Array.isArray(value)) {
       throw new UserError(`blob ${digest} in the cache ${this.dir} is not a JSON object (it is ${value === null ? 'null' : Array.isArray(value) ? 'a list' : typeof value}); remove the image (linuxkit cache rm) and pull it again`);
@@ -233,7 +221,7 @@ export class LayoutStore implements ImageStore {
 
   /** Every blob digest present in blobs/sha256. */
   async listBlobs(): Promise<string[]> {
-    const names = await readdir(blobsDir(this.dir)).catch(() => [] as string[]);
+    const names = (await ifExists(readdir(blobsDir(this.dir)))) ?? [];
     return names.filter((n) => /^[0-9a-f]{64}$/.test(n)).map((n) => `sha256:${n}`);
   }
 
@@ -259,7 +247,7 @@ export class LayoutStore implements ImageStore {
     try {
       return await this.parseIndexFile();
     } catch (err) {
-      throw new UserError(`invalid image cache ${this.dir}: ${INDEX_FILE} cannot be read: ${(err as Error).message}`);
+      throw new UserError(`invalid image cache ${this.dir}: ${INDEX_FILE} cannot be read: ${(err as Error).message}`, undefined, { cause: err });
     }
   }
 
@@ -352,13 +340,4 @@ function emptyIndex(): ImageIndex {
 
 function serializeIndex(index: ImageIndex): string {
   return JSON.stringify(index, null, 2) + '\n';
-}
-
-async function exists(p: string): Promise<boolean> {
-  try {
-    await stat(p);
-    return true;
-  } catch {
-    return false;
-  }
 }

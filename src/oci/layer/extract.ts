@@ -24,6 +24,7 @@ import { pipeline } from 'node:stream/promises';
 import { UserError } from '../../util/errors.js';
 import { log } from '../../util/log.js';
 import type { TarEntry } from './entry.js';
+import { ifExists } from '../../util/missing.js';
 
 const MAX_SYMLINKS = 255;
 
@@ -55,12 +56,8 @@ export async function resolveInRoot(root: string, rel: string, followLast = fals
       break;
     }
     const host = join(root, ...resolved, part);
-    let isLink = false;
-    try {
-      isLink = (await lstat(host)).isSymbolicLink();
-    } catch {
-      /* does not exist yet: it will be created as a directory */
-    }
+    // Missing: it does not exist yet and will be created as a directory.
+    const isLink = (await ifExists(lstat(host)))?.isSymbolicLink() ?? false;
     if (!isLink) {
       resolved.push(part);
       continue;
@@ -83,10 +80,7 @@ export async function resolveInRoot(root: string, rel: string, followLast = fals
  * the target directory before is the user's, and is refused rather than deleted.
  */
 async function clear(p: string, entry: TarEntry, made: ReadonlySet<string>): Promise<void> {
-  const st = await lstat(p).catch((err: NodeJS.ErrnoException) => {
-    if (err.code === 'ENOENT') return undefined;
-    throw err;
-  });
+  const st = await ifExists(lstat(p));
   if (!st) return;
   if (st.isDirectory()) {
     if (entry.type === 'directory') return;
@@ -174,7 +168,7 @@ export async function extractToDirectory(entries: AsyncIterable<TarEntry>, root:
         break;
       case 'link': {
         const source = await resolveInRoot(root, entry.linkname!);
-        const st = await lstat(source).catch(() => undefined);
+        const st = await ifExists(lstat(source));
         if (!st) throw new UserError(`hard link ${entry.path} points at ${entry.linkname}, which does not exist`);
         if (st.isDirectory()) throw new UserError(`hard link ${entry.path} points at a directory (${entry.linkname}); refusing it`);
         await clear(target, entry, made);

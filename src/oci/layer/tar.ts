@@ -51,7 +51,7 @@ export async function* readTar(source: AsyncIterable<Uint8Array>, what = 'layer'
     }
   } catch (err) {
     if (err instanceof UserError) throw err;
-    throw new UserError(`cannot read ${what} as a tar archive: ${(err as Error).message}`);
+    throw new UserError(`cannot read ${what} as a tar archive: ${(err as Error).message}`, undefined, { cause: err });
   } finally {
     // Stopping early (a consumer's `break`, an error) must not leave the source open.
     if (source instanceof Readable) source.destroy();

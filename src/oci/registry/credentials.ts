@@ -40,7 +40,7 @@ export async function dockerCredentials(domain: string, env: NodeJS.ProcessEnv =
     config = JSON.parse(await readFile(path, 'utf8')) as DockerConfig;
   } catch (e) {
     if ((e as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
-    throw new UserError(`cannot read Docker config ${path}: ${(e as Error).message}`);
+    throw new UserError(`cannot read Docker config ${path}: ${(e as Error).message}`, undefined, { cause: e });
   }
   const hub = DOCKER_HUB_NAMES.has(domain);
   const serverURL = hub ? DOCKER_HUB_KEY : domain;

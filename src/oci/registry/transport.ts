@@ -86,8 +86,9 @@ export class NetworkError extends Error {
   constructor(
     message: string,
     readonly code: string | undefined,
+    options?: { cause?: unknown },
   ) {
-    super(message);
+    super(message, options);
     this.name = 'NetworkError';
   }
 }
@@ -115,7 +116,7 @@ export class Transport {
       try {
         return readFileSync(f, 'utf8');
       } catch (e) {
-        throw new UserError(`failed to read certificate file "${f}": ${(e as Error).message}`);
+        throw new UserError(`failed to read certificate file "${f}": ${(e as Error).message}`, undefined, { cause: e });
       }
     });
     this.httpsAgent = new HttpsAgent({
@@ -240,7 +241,7 @@ export class Transport {
       r.on('error', (e: NodeJS.ErrnoException) => {
         // A streamed body (an open blob file) must not outlive a failed request.
         if (body !== undefined && !Buffer.isBuffer(body)) body.destroy();
-        reject(e instanceof NetworkError ? e : new NetworkError(`${req.method} ${req.url.href}: ${e.message}`, e.code));
+        reject(e instanceof NetworkError ? e : new NetworkError(`${req.method} ${req.url.href}: ${e.message}`, e.code, { cause: e }));
       });
       if (body === undefined) r.end();
       else if (Buffer.isBuffer(body)) r.end(body);

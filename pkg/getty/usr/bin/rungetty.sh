@@ -43,6 +43,7 @@ start_getty() {
 # In a container (not as an init.d script), the shell's prompt says so: login starts the
 # shell with a clean environment, so through a profile file.
 if [ -z "$INITGETTY" ]; then
+	# shellcheck disable=SC2016 # $PS1 is expanded by the login shell
 	mkdir -p /etc/profile.d && echo 'PS1="(ns: getty) $PS1"' >/etc/profile.d/namespace.sh
 fi
 if [ -f /hostroot/etc/getty.shadow ]; then

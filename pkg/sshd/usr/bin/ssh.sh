@@ -3,7 +3,9 @@
 set -e
 # sshd's privilege-separation directory (Debian's sshd refuses to start without it); /run is
 # the machine's, so it is made at every start.
+# shellcheck disable=SC2174 # /run and /root exist: -m is for the named directories
 mkdir -p -m 0755 /run/sshd
+# shellcheck disable=SC2174 # /run and /root exist: -m is for the named directories
 mkdir -p -m 0700 /root/.ssh
 # Host keys: kept if the image or a bind provides them, else made now. ed25519 only: an RSA key
 # takes seconds to generate on a slow (emulated) CPU, and every current client takes ed25519.

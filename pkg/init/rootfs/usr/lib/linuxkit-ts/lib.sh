@@ -1,4 +1,5 @@
 # lib.sh: shared by rc.init and service (linuxkit-ts init). Sourced, not run.
+# shellcheck disable=SC2034 # used by the scripts that source this one
 LK_LIB=/usr/lib/linuxkit-ts
 # Run-time state of the init: service pid files, supervisors, the "stopping" flag.
 LK_RUN=/run/linuxkit-ts
@@ -37,7 +38,8 @@ runtime_bin() {
 [ -e "$LK_RUN/runtime-ro" ] && export _LIBCONTAINER_CLONED_BINARY=1
 
 # Global runtime flags: --debug with linuxkit.runc_debug=1 (LinuxKit's option).
-RUNTIME_FLAGS=
+# shellcheck disable=SC2034 # used by the scripts that source this one
+RUNTIME_FLAGS=''
 cmdline_has linuxkit.runc_debug=1 && RUNTIME_FLAGS=--debug
 
 cgroup_v2() { [ -e /sys/fs/cgroup/cgroup.controllers ]; }

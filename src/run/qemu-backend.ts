@@ -1,0 +1,95 @@
+// The qemu backend of `linuxkit run`: LinuxKit's flags (lk:src/cmd/linuxkit/run_qemu.go) and
+// running qemu in the foreground (console on stdio) or detached.
+import { log } from '../util/log.js';
+import type { FlagValues } from '../util/command-decl.js';
+import { defaultAccel } from './accel.js';
+import type { RunBackend, SharedRunFlags } from './backend.js';
+import { hostQemuArch, runQemu, runQemuDetached, type QemuRunOptions } from './qemu.js';
+
+interface QemuFlags {
+  gui: boolean;
+  uefi: boolean;
+  iso: boolean;
+  squashfs: boolean;
+  kernel: boolean;
+  state?: string;
+  data?: string;
+  dataFile?: string;
+  fw?: string;
+  accel?: string;
+  arch: string;
+  qemu?: string;
+  detached: boolean;
+  networking: string;
+  publish: string[];
+  usb: boolean;
+  device: string[];
+  consoleLog?: string;
+}
+
+async function runQemuBackend(path: string | undefined, flags: FlagValues, shared: SharedRunFlags): Promise<number> {
+  const f = flags as unknown as QemuFlags;
+  const opts: QemuRunOptions = {
+    path: path!,
+    boot: { kernel: f.kernel, squashfs: f.squashfs, iso: f.iso },
+    uefi: f.uefi,
+    fw: f.fw,
+    cpus: shared.cpus,
+    mem: shared.mem,
+    disks: shared.disk,
+    state: f.state,
+    data: f.data,
+    dataFile: f.dataFile,
+    accel: f.accel,
+    arch: f.arch,
+    qemu: f.qemu,
+    gui: f.gui,
+    networking: f.networking,
+    publish: f.publish,
+    usb: f.usb,
+    devices: f.device,
+    consoleLog: f.consoleLog,
+  };
+  if (f.detached) {
+    const vm = await runQemuDetached(opts);
+    log.info(`qemu running in the background, pid ${vm.pid}; console in ${vm.consoleLog}; state in ${vm.statePath}`);
+    process.stdout.write(`${vm.pid}\n`);
+    return 0;
+  }
+  const vm = await runQemu({ ...opts, stdin: 'inherit', stderr: 'inherit', echo: process.stdout });
+  // qemu is in our process group and gets ^C itself; we stay to report its status.
+  const ignore = () => {};
+  process.on('SIGINT', ignore);
+  try {
+    return await vm.wait();
+  } finally {
+    process.off('SIGINT', ignore);
+  }
+}
+
+export const qemu: RunBackend = {
+  name: 'qemu',
+  description: 'launch a VM using qemu',
+  argument: { syntax: '<path>', description: 'image: PATH-kernel/-initrd.img/-cmdline prefix, an ISO, or a disk image' },
+  flags: [
+    { flags: '--gui', description: 'use video output instead of the serial console on stdio', default: false },
+    { flags: '--uefi', description: 'use UEFI boot', default: false },
+    { flags: '--iso', description: 'boot image is an ISO', default: false },
+    { flags: '--squashfs', description: 'boot image is a kernel+squashfs+cmdline', default: false },
+    { flags: '--kernel', description: "boot image is kernel+initrd+cmdline 'path'-kernel/-initrd.img/-cmdline", default: false },
+    { flags: '--state <dir>', description: 'directory to keep VM state in (default PATH-state)' },
+    { flags: '--data <string>', description: 'metadata to pass to the VM (a CD-ROM holding /config)' },
+    { flags: '--data-file <file>', description: 'file with metadata to pass to the VM' },
+    { flags: '--fw <file>', description: 'OVMF firmware for UEFI boot' },
+    { flags: '--accel <accel>', description: `acceleration: ${defaultAccel()} by default here (KVM is probed first); 'tcg' disables it` },
+    { flags: '--arch <arch>', description: 'architecture: x86_64, aarch64, s390x, riscv64', default: hostQemuArch() },
+    { flags: '--qemu <path>', description: 'qemu binary (default qemu-system-ARCH from $PATH)' },
+    { flags: '--detached', description: 'run in the background; console to STATE/console.log', default: false },
+    { flags: '--networking <mode>', description: "networking: 'default', 'user', 'bridge,NAME', 'tap,NAME' or 'none'", default: 'default' },
+    { flags: '--publish <host:guest[/proto]>', description: "publish a VM's port to the host (repeatable)", repeatable: true },
+    { flags: '--usb', description: 'enable a USB controller', default: false },
+    { flags: '--device <spec>', description: 'add a qemu device: driver[,prop=value][,...] (repeatable)', repeatable: true },
+    { flags: '--console-log <file>', description: 'also write the serial console to FILE (linuxkit-ts)' },
+  ],
+  run: runQemuBackend,
+};
