@@ -18,7 +18,12 @@ if ((${#missing[@]})); then
   apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 fi
 
-if [[ ! -d node_modules || package-lock.json -nt node_modules/.package-lock.json ]]; then
+# npm ci again only when package-lock.json changed: its hash is kept beside the install (a
+# modification time would be newer in every fresh checkout or git worktree, and npm ci there
+# would empty a node_modules that several worktrees share through a symlink).
+lock_hash=$(sha256sum package-lock.json | cut -d' ' -f1)
+if [[ "$(cat node_modules/.linuxkit-ts-lock 2>/dev/null)" != "$lock_hash" ]]; then
   echo "setup: npm ci"
   npm ci --no-audit --no-fund --loglevel=error
+  echo "$lock_hash" >node_modules/.linuxkit-ts-lock
 fi
