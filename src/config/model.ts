@@ -383,17 +383,19 @@ export const IMAGE_CONFIG = {
 
 /** An onboot, onshutdown or services entry: Image, which embeds ImageConfig (Go flattens it). */
 const IMAGE_FIELDS = {
-    name: val(str({ minLength: 1 }), {
-      required: true,
-      omitempty: false,
-      doc: "The container's name: its directory under containers/ and its containerd id.",
-    }),
-    image: val(IMAGE_REF, { required: true, omitempty: false }),
-    ...IMAGE_CONFIG,
+  name: val(str({ minLength: 1 }), {
+    required: true,
+    omitempty: false,
+    doc: "The container's name: its directory under containers/ and its containerd id.",
+  }),
+  image: val(IMAGE_REF, { required: true, omitempty: false }),
+  ...IMAGE_CONFIG,
 } as const;
-export const IMAGE: StructOf<typeof IMAGE_FIELDS> = struct(IMAGE_FIELDS,
-  { def: 'image', doc: "A container: a unique name, an image, and settings that override the image's org.mobyproject.config label." },
-);
+// Annotated: the inferred type is too long for the declaration file.
+export const IMAGE: StructOf<typeof IMAGE_FIELDS> = struct(IMAGE_FIELDS, {
+  def: 'image',
+  doc: "A container: a unique name, an image, and settings that override the image's org.mobyproject.config label.",
+});
 const images = list(IMAGE, { def: 'images' });
 
 const TRUST = struct({ image: val(strings), org: val(strings) }, { def: 'trust' });
@@ -402,38 +404,36 @@ const appended = ' Appended when files are merged.';
 
 /** The whole file: LinuxKit's Moby struct. */
 const CONFIG_FIELDS = {
-    kernel: val(KERNEL, { omitempty: false }),
-    init: val(list(IMAGE_REF, { def: 'imageRefs' }), {
-      omitempty: false,
-      doc: `Images unpacked straight into the root filesystem, in order: the init system, the OCI runtime, containerd, ...${appended}`,
-    }),
-    onboot: val(images, {
-      omitempty: false,
-      doc: `Containers run once at boot, one after another, each to completion, in order (containers/onboot/NNN-name).${appended}`,
-    }),
-    onshutdown: val(images, {
-      omitempty: false,
-      doc: `Containers run one after another on a clean shutdown (containers/onshutdown/NNN-name). Do not rely on them running.${appended}`,
-    }),
-    services: val(images, {
-      omitempty: false,
-      doc: 'Long running containers started by containerd (containers/services/name), in no defined order. Names must be unique across all merged files.',
-    }),
-    files: val(list(FILE), { omitempty: false, doc: `Files, directories and symlinks added to the root filesystem.${appended}` }),
-    volumes: val(list(VOLUME), {
-      omitempty: false,
-      doc: `Named volumes that containers can bind or mount by name (binds: ["name:/dest"]).${appended}`,
-    }),
-    trust: val(TRUST, {
-      only: 'schema',
-      deprecated: true,
-      doc: "Obsolete: Docker Content Trust settings. Accepted for compatibility with old files (LinuxKit's schema still allows it) but ignored, as in LinuxKit since 2021.",
-    }),
+  kernel: val(KERNEL, { omitempty: false }),
+  init: val(list(IMAGE_REF, { def: 'imageRefs' }), {
+    omitempty: false,
+    doc: `Images unpacked straight into the root filesystem, in order: the init system, the OCI runtime, containerd, ...${appended}`,
+  }),
+  onboot: val(images, {
+    omitempty: false,
+    doc: `Containers run once at boot, one after another, each to completion, in order (containers/onboot/NNN-name).${appended}`,
+  }),
+  onshutdown: val(images, {
+    omitempty: false,
+    doc: `Containers run one after another on a clean shutdown (containers/onshutdown/NNN-name). Do not rely on them running.${appended}`,
+  }),
+  services: val(images, {
+    omitempty: false,
+    doc: 'Long running containers started by containerd (containers/services/name), in no defined order. Names must be unique across all merged files.',
+  }),
+  files: val(list(FILE), { omitempty: false, doc: `Files, directories and symlinks added to the root filesystem.${appended}` }),
+  volumes: val(list(VOLUME), {
+    omitempty: false,
+    doc: `Named volumes that containers can bind or mount by name (binds: ["name:/dest"]).${appended}`,
+  }),
+  trust: val(TRUST, {
+    only: 'schema',
+    deprecated: true,
+    doc: "Obsolete: Docker Content Trust settings. Accepted for compatibility with old files (LinuxKit's schema still allows it) but ignored, as in LinuxKit since 2021.",
+  }),
 } as const;
-export const CONFIG: StructOf<typeof CONFIG_FIELDS> = struct(CONFIG_FIELDS,
-  {
-    doc: 'A LinuxKit system: a kernel, init images, onboot/onshutdown/services containers, files and volumes. Several files given to `linuxkit build` are merged in order. See docs/yaml.md.',
-  },
-);
+export const CONFIG: StructOf<typeof CONFIG_FIELDS> = struct(CONFIG_FIELDS, {
+  doc: 'A LinuxKit system: a kernel, init images, onboot/onshutdown/services containers, files and volumes. Several files given to `linuxkit build` are merged in order. See docs/yaml.md.',
+});
 
 export { DEVICE, FILE, INTERFACE, KERNEL, NAMESPACES, VOLUME };
