@@ -77,8 +77,7 @@ function mergeRuntime(label: Runtime | undefined, yaml: Runtime | undefined): Ru
   if (label === undefined) return yaml;
   if (yaml === undefined) return label;
   const [l, y] = [label as Record<string, object | undefined>, yaml as Record<string, object | undefined>];
-  const merged: Runtime = {};
-  const out = merged as Record<string, unknown>;
+  const out: Record<string, unknown> = {};
   for (const [k, f] of Object.entries(RUNTIME.fields)) {
     if (f.kind.k === 'struct') {
       if (l[k] || y[k]) out[k] = { ...l[k], ...definedOnly(y[k] ?? {}) };
@@ -87,7 +86,7 @@ function mergeRuntime(label: Runtime | undefined, yaml: Runtime | undefined): Ru
     const v = y[k] ?? l[k];
     if (v !== undefined) out[k] = v;
   }
-  return merged;
+  return out as Runtime;
 }
 
 function definedOnly<T extends object>(o: T): Partial<T> {

@@ -3,16 +3,14 @@
 // merged `runtime` block (lk:src/cmd/linuxkit/moby/config.go:717-747, assignRuntime), with the
 // mounts that assemble the container's root filesystem in front
 // (lk:src/cmd/linuxkit/moby/build/image.go:474-540).
-import type { Namespaces, Runtime } from '../config/types.js';
+import type { Runtime } from '../config/types.js';
 import type { OciMount, RuntimeJson } from './oci-runtime.js';
 import { mountIdMappings } from './mounts.js';
-
-const NO_NAMESPACES: Namespaces = {};
 
 /** The runtime block with every field present, as LinuxKit writes it. */
 export function runtimeJson(runtime: Runtime | undefined): RuntimeJson {
   const r = runtime ?? {};
-  const ns: Namespaces = r.bindNS ?? NO_NAMESPACES;
+  const ns = r.bindNS ?? {};
   return {
     cgroups: r.cgroups ?? [],
     // runtime mounts are written as given: no defaults are filled in, unlike `mounts`
