@@ -149,7 +149,8 @@ export function expandRef(ref: string): string {
   return referenceString(parseNormalizedNamed(ref));
 }
 
-const expandKernel = (k: KernelConfig): KernelConfig => ({ ...k, image: expandRef(k.image) });
+// No image: no reference to expand (LinuxKit's UpdateImages leaves it as it is).
+const expandKernel = (k: KernelConfig): KernelConfig => (k.image ? { ...k, image: expandRef(k.image) } : k);
 const expandVolume = (v: VolumeEntry): VolumeEntry => (v.image ? { ...v, image: expandRef(v.image) } : { ...v, image: '' });
 
 /** JSON with sorted keys, so two parses of equal YAML compare equal whatever their key order. */

@@ -13,7 +13,7 @@ export function expandImageNames(config: Config): Config {
   const entries = (list: Config['onboot']) => list?.map((e) => ({ ...e, image: expand(e.image) }));
   return {
     ...config,
-    ...(config.kernel && { kernel: { ...config.kernel, image: expand(config.kernel.image) } }),
+    ...(config.kernel?.image && { kernel: { ...config.kernel, image: expand(config.kernel.image) } }),
     ...(config.init && { init: config.init.map(expand) }),
     ...(config.onboot && { onboot: entries(config.onboot) }),
     ...(config.onshutdown && { onshutdown: entries(config.onshutdown) }),

@@ -7,16 +7,21 @@
 // `capabilities.add` and `binds.add` of the YAML add to the label's list, and only when the YAML
 // does not set the plain list itself; a label's own `.add` fields are ignored. Both as LinuxKit
 // (`assignStrings(mergeStrings(label.X, yaml.XAdd), yaml.X)`); the config step warns about each.
+import { IMAGE_CONFIG, RUNTIME } from '../config/model.js';
 import type { ImageConfig, Runtime } from '../config/types.js';
 
 /** ImageConfig with the `.add` fields folded in. */
 export type MergedConfig = Omit<ImageConfig, 'capabilities.add' | 'binds.add'>;
 
-/** String fields that LinuxKit holds as plain Go strings: "" means "not set". */
-const EMPTY_MEANS_UNSET = new Set<keyof ImageConfig>(['cwd', 'net', 'pid', 'ipc', 'uts', 'userns', 'hostname']);
+/** String fields that LinuxKit holds as plain Go strings (cwd, net, …): "" means "not set". */
+const EMPTY_MEANS_UNSET = new Set(
+  Object.entries(IMAGE_CONFIG)
+    .filter(([, f]) => f.go === 'value' && f.kind.k === 'string')
+    .map(([k]) => k),
+);
 
 /** Fields with their own merge rule below. */
-const SPECIAL = new Set<keyof ImageConfig>(['capabilities', 'capabilities.add', 'binds', 'binds.add', 'runtime']);
+const SPECIAL = new Set<string>(['capabilities', 'capabilities.add', 'binds', 'binds.add', 'runtime'] satisfies Array<keyof ImageConfig>);
 
 /**
  * The settings in force for one container: `yaml` (the YAML entry, or any ImageConfig) over
@@ -24,11 +29,11 @@ const SPECIAL = new Set<keyof ImageConfig>(['capabilities', 'capabilities.add', 
  */
 export function mergeLabelDefaults(label: ImageConfig, yaml: ImageConfig): MergedConfig {
   const out: Record<string, unknown> = {};
-  const keys = new Set([...Object.keys(label), ...Object.keys(yaml)] as Array<keyof ImageConfig>);
-  for (const k of keys) {
+  const [l0, y0] = [label as Record<string, unknown>, yaml as Record<string, unknown>];
+  for (const k of new Set([...Object.keys(label), ...Object.keys(yaml)])) {
     if (SPECIAL.has(k)) continue;
-    const y = yaml[k];
-    const l = label[k];
+    const y = y0[k];
+    const l = l0[k];
     const unset = (v: unknown) => v === undefined || (EMPTY_MEANS_UNSET.has(k) && v === '');
     const v = unset(y) ? l : y;
     if (!unset(v)) out[k] = v;
@@ -64,17 +69,24 @@ function withAdditions(base: string[] | undefined, add: string[] | undefined): s
   return out;
 }
 
-/** The runtime block, field by field, and bindNS namespace by namespace (assignRuntime). */
+/**
+ * The runtime block, field by field, and a struct field (bindNS) key by key (assignRuntime: its
+ * pointers are taken from the YAML where given, else from the label).
+ */
 function mergeRuntime(label: Runtime | undefined, yaml: Runtime | undefined): Runtime | undefined {
   if (label === undefined) return yaml;
   if (yaml === undefined) return label;
-  const out: Runtime = {};
-  for (const k of ['cgroups', 'mounts', 'mkdir', 'interfaces', 'namespace', 'restart'] as const) {
-    const v = yaml[k] ?? label[k];
-    if (v !== undefined) (out as Record<string, unknown>)[k] = v;
+  const [l, y] = [label as Record<string, object | undefined>, yaml as Record<string, object | undefined>];
+  const out: Record<string, unknown> = {};
+  for (const [k, f] of Object.entries(RUNTIME.fields)) {
+    if (f.kind.k === 'struct') {
+      if (l[k] || y[k]) out[k] = { ...l[k], ...definedOnly(y[k] ?? {}) };
+      continue;
+    }
+    const v = y[k] ?? l[k];
+    if (v !== undefined) out[k] = v;
   }
-  if (label.bindNS || yaml.bindNS) out.bindNS = { ...label.bindNS, ...definedOnly(yaml.bindNS ?? {}) };
-  return out;
+  return out as Runtime;
 }
 
 function definedOnly<T extends object>(o: T): Partial<T> {

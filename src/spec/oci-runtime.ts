@@ -1,7 +1,10 @@
 // OCI runtime-spec types (config.json), the subset LinuxKit writes, with the JSON names of
 // github.com/opencontainers/runtime-spec/specs-go v1.2.1 (the version LinuxKit HEAD vendors).
 // Property order here follows the Go struct order, which is also the order in the written JSON
-// (see go-json.ts, which owns the exact encoding).
+// (see go-json.ts, which owns the exact encoding). The structs the YAML model shares come from
+// its declaration (config/model.ts).
+import type { GoJsonOf } from '../config/model-kinds.js';
+import type { ID_MAPPING, MOUNT, RESOURCES } from '../config/model.js';
 
 /** specs.Version of the runtime-spec LinuxKit vendors (lk:src/cmd/linuxkit/go.mod: v1.2.1). */
 export const OCI_VERSION = '1.2.1';
@@ -58,20 +61,9 @@ export interface OciRoot {
   readonly?: boolean;
 }
 
-export interface OciIdMapping {
-  containerID: number;
-  hostID: number;
-  size: number;
-}
-
-export interface OciMount {
-  destination: string;
-  type?: string;
-  source?: string;
-  options?: string[];
-  uidMappings?: OciIdMapping[];
-  gidMappings?: OciIdMapping[];
-}
+/** specs.LinuxIDMapping and specs.Mount, as declared in the YAML model. */
+export type OciIdMapping = GoJsonOf<typeof ID_MAPPING>;
+export type OciMount = GoJsonOf<typeof MOUNT>;
 
 export interface OciLinux {
   uidMappings?: OciIdMapping[];
@@ -105,72 +97,9 @@ export interface OciDevice {
   gid?: number;
 }
 
-export interface OciDeviceCgroup {
-  allow: boolean;
-  type?: string;
-  major?: number;
-  minor?: number;
-  access?: string;
-}
-
-export interface OciResources {
-  devices?: OciDeviceCgroup[];
-  memory?: OciMemory;
-  cpu?: OciCpu;
-  pids?: { limit: number };
-  blockIO?: OciBlockIO;
-  hugepageLimits?: Array<{ pageSize: string; limit: number }>;
-  network?: { classID?: number; priorities?: Array<{ name: string; priority: number }> };
-  rdma?: Record<string, { hcaHandles?: number; hcaObjects?: number }>;
-  unified?: Record<string, string>;
-}
-
-export interface OciMemory {
-  limit?: number;
-  reservation?: number;
-  swap?: number;
-  kernel?: number;
-  kernelTCP?: number;
-  swappiness?: number;
-  disableOOMKiller?: boolean;
-  useHierarchy?: boolean;
-  checkBeforeUpdate?: boolean;
-}
-
-export interface OciCpu {
-  shares?: number;
-  quota?: number;
-  burst?: number;
-  period?: number;
-  realtimeRuntime?: number;
-  realtimePeriod?: number;
-  cpus?: string;
-  mems?: string;
-  idle?: number;
-}
-
-export interface OciWeightDevice {
-  major: number;
-  minor: number;
-  weight?: number;
-  leafWeight?: number;
-}
-
-export interface OciThrottleDevice {
-  major: number;
-  minor: number;
-  rate: number;
-}
-
-export interface OciBlockIO {
-  weight?: number;
-  leafWeight?: number;
-  weightDevice?: OciWeightDevice[];
-  throttleReadBpsDevice?: OciThrottleDevice[];
-  throttleWriteBpsDevice?: OciThrottleDevice[];
-  throttleReadIOPSDevice?: OciThrottleDevice[];
-  throttleWriteIOPSDevice?: OciThrottleDevice[];
-}
+/** specs.LinuxResources, as declared in the YAML model (OCI names, every runtime-spec field). */
+export type OciResources = GoJsonOf<typeof RESOURCES>;
+export type OciDeviceCgroup = NonNullable<OciResources['devices']>[number];
 
 /**
  * runtime.json: LinuxKit's Runtime block after merging label and YAML (lk:moby/config.go:192,
