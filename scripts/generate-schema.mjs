@@ -2,7 +2,8 @@
 // Build step (npm run build, after tsc): writes schema/linuxkit.schema.json from the YAML model's
 // one declaration (src/config/model.ts, through dist/src/config/model-schema.js). The file stays
 // committed, as editors (yaml-language-server) read it; src/config/model-schema.test.ts fails
-// when the committed file is not what the model gives. `--check` only compares, exit 1 if stale.
+// when the committed file is not what the model gives. `--check` only compares, exit 1 if stale:
+// the build passes it under CI (CI=true), so a commit with a stale schema fails there.
 import { readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
