@@ -27,7 +27,7 @@ const PACKAGES = ['kernel', 'init', 'crun', 'dhcpcd', 'getty', 'busybox'];
  * A script that says the hostile image took over. "PW""NED" is PWNED only when a shell runs it:
  * the script's text, or the YAML, shown anywhere never matches.
  */
-const PWNED_SCRIPT = '#!/bin/sh\necho "PW""NED: $0 of the hostile image ran as the system\'s"\npoweroff -f\n';
+const PWNED_SCRIPT = '#!/bin/sh\nmount -t devtmpfs dev /dev 2>/dev/null\necho "PW""NED: $0 of the hostile image ran as the system\'s" >/dev/console\npoweroff -f\n';
 
 /** Its own busybox (to run a command), then entries through symlinks that lead out of its root. */
 async function putHostileImage(cache: string): Promise<void> {
@@ -40,6 +40,9 @@ async function putHostileImage(cache: string): Promise<void> {
         { name: 'bin/busybox', fromFile: '/usr/bin/busybox', mode: 0o755 },
         { name: 'bin/sh', type: 'symlink', linkname: 'busybox' },
         { name: 'bin/grep', type: 'symlink', linkname: 'busybox' },
+        // The kernel's unpacker creates no missing parent: the chain's target directory must exist.
+        { name: 'etc/', type: 'directory' },
+        { name: 'etc/init.d/', type: 'directory' },
       ],
       [
         // From containers/onboot/002-evil/lower: up to the initramfs's root, as reported.
@@ -97,7 +100,8 @@ describe('examples/minimal.yml from the project\'s packages, booted', { timeout:
       // service (which waits for the marker) ends the machine — or the line is simply missing.
       // The tag is typed as SHELL""-OK so that the shell's echo of the typed line never matches.
       try {
-        await vm.waitFor(/:\S*# /, 240_000);
+        // A hostile takeover ends the wait at once (and fails the hostile image's test).
+        if (/PWNED/.test(await vm.waitFor(/:\S*# |PWNED/, 240_000))) throw new Error('PWNED');
         vm.send('echo "SHELL""-OK uid=$(id -u)"\r');
         shell = await vm.waitFor(/SHELL-OK uid=\d+/, 30_000);
       } catch {
