@@ -153,6 +153,8 @@ describe('9b. kernel.ucode naming a file the kernel image lacks is an error', ()
 });
 
 describe('9c. a remote config is fetched within bounds: no endless wait, no endless body', () => {
+  /** A limit that stopped working shows as these tests failing by name, not as a hung suite. */
+  const BOUND = { timeout: 30_000 };
   // 0.5 s of silence allowed, so 2 s for the whole fetch (4 silences).
   const env = { LINUXKIT_REGISTRY_TIMEOUT: '0.5' };
   /** A server on 127.0.0.1 answering every request with `answer`; the bytes it managed to send. */
@@ -187,7 +189,7 @@ describe('9c. a remote config is fetched within bounds: no endless wait, no endl
     assert.ok(took < seconds, `gave up after ${took} s, expected under ${seconds} s`);
   }
 
-  test('a server that accepts the connection and never answers: given up after the silence limit', async () => {
+  test('a server that accepts the connection and never answers: given up after the silence limit', BOUND, async () => {
     const silent = await startSilentServer();
     try {
       await refused(`http://${silent.host}/x.yml`, /the server sent nothing for 0\.5 s \(set LINUXKIT_REGISTRY_TIMEOUT=SECONDS to wait longer\)/, 4);
@@ -197,7 +199,7 @@ describe('9c. a remote config is fetched within bounds: no endless wait, no endl
     }
   });
 
-  test('a server that sends a byte now and then: given up when the whole fetch takes too long', async () => {
+  test('a server that sends a byte now and then: given up when the whole fetch takes too long', BOUND, async () => {
     await withServer(
       (res) => {
         res.writeHead(200, { 'content-type': 'text/yaml' });
@@ -208,7 +210,7 @@ describe('9c. a remote config is fetched within bounds: no endless wait, no endl
     );
   });
 
-  test('a server that streams without end: refused at 16 MiB, while reading', async () => {
+  test('a server that streams without end: refused at 16 MiB, while reading', BOUND, async () => {
     const chunk = Buffer.from(`${'#'.repeat(1023)}\n`.repeat(64));
     const sent = await withServer(
       (res) => {
@@ -225,7 +227,7 @@ describe('9c. a remote config is fetched within bounds: no endless wait, no endl
     assert.ok(sent < 64 * 1024 * 1024, `the server sent ${sent} bytes`);
   });
 
-  test('a server that announces a body over 16 MiB: refused before reading it', async () => {
+  test('a server that announces a body over 16 MiB: refused before reading it', BOUND, async () => {
     const sent = await withServer(
       (res) => {
         res.writeHead(200, { 'content-type': 'text/yaml', 'content-length': String(1024 ** 3) });
