@@ -95,9 +95,9 @@ export function compressionArgs(options: FormatOptions): string[] {
 /**
  * The PAX records mksquashfs uses: extended attributes. Without the others (LINUXKIT.source and
  * .location) most entries need no PAX header at all, and so no `linkpath` record, which
- * squashfs-tools 4.5.1 cleans like a path: `/proc/mounts` became `proc/mounts` and
- * `../../..` became `..`. A symlink whose target needs PAX (over 100 bytes, or with xattrs)
- * still gets it (docs/formats.md).
+ * squashfs-tools 4.5.1 cleans like a path: `/proc/mounts` became `proc/mounts`, `../../../..`
+ * became `..`, and `/` an empty target unsquashfs cannot read. A symlink whose target needs PAX
+ * (over 100 bytes, or with xattrs) still gets it (docs/formats.md).
  */
 function squashfsPax(pax: Record<string, string> | undefined): Record<string, string> | undefined {
   const xattrs = xattrsFromPax(pax);
