@@ -5,10 +5,11 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createReadStream, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer, type Server } from 'node:http';
+import { createServer, type Server, type ServerResponse } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { readTar } from '../src/assemble/testing.js';
+import { startSilentServer } from '../src/oci/registry/testing.js';
 import { putCacheImage } from './fixtures/cache-image.js';
 import { runCliAsync } from './helpers.js';
 
@@ -52,9 +53,9 @@ function serve(name: string, text: string): string {
 }
 
 /** `linuxkit --cache CACHE build -o OUT.tar ARGS…` in a fresh output dir; the outputs left there. */
-async function build(args: string[]): Promise<{ status: number | null; stderr: string; out: string; outputs: string[] }> {
+async function build(args: string[], env: NodeJS.ProcessEnv = {}): Promise<{ status: number | null; stderr: string; out: string; outputs: string[] }> {
   const outDir = mkdtempSync(join(dir, 'out-'));
-  const r = await runCliAsync(['--cache', cache, 'build', '-o', join(outDir, 'out.tar'), ...args], { cwd: dir, env: { CI: '' } });
+  const r = await runCliAsync(['--cache', cache, 'build', '-o', join(outDir, 'out.tar'), ...args], { cwd: dir, env: { CI: '', ...env } });
   return { status: r.status, stderr: r.stderr, out: join(outDir, 'out.tar'), outputs: readdirSync(outDir) };
 }
 
@@ -148,5 +149,92 @@ describe('9b. kernel.ucode naming a file the kernel image lacks is an error', ()
     const r = await build([file]);
     assert.equal(r.status, 0, r.stderr);
     assert.equal((await tarFiles(r.out)).get('boot/ucode.cpio'), 'microcode');
+  });
+});
+
+describe('9c. a remote config is fetched within bounds: no endless wait, no endless body', () => {
+  /** A limit that stopped working shows as these tests failing by name, not as a hung suite. */
+  const BOUND = { timeout: 30_000 };
+  // 0.5 s of silence allowed, so 2 s for the whole fetch (4 silences).
+  const env = { LINUXKIT_REGISTRY_TIMEOUT: '0.5' };
+  /** A server on 127.0.0.1 answering every request with `answer`; the bytes it managed to send. */
+  async function withServer(answer: (res: ServerResponse) => void, run: (url: string) => Promise<void>): Promise<number> {
+    let sent = 0;
+    const s = createServer((_req, res) => {
+      const write = res.write.bind(res);
+      res.write = ((chunk: Buffer | string, ...rest: never[]) => ((sent += chunk.length), write(chunk, ...rest))) as typeof res.write;
+      answer(res);
+    });
+    await new Promise<void>((r) => s.listen(0, '127.0.0.1', r));
+    const addr = s.address();
+    try {
+      await run(`http://127.0.0.1:${typeof addr === 'object' && addr ? addr.port : 0}/x.yml`);
+    } finally {
+      s.closeAllConnections();
+      await new Promise<void>((r) => s.close(() => r()));
+    }
+    return sent;
+  }
+
+  /** Builds from `url`: it must fail within `seconds` with `message`, no output, no stack trace. */
+  async function refused(url: string, message: RegExp, seconds: number): Promise<void> {
+    const t0 = Date.now();
+    const r = await build([url], env);
+    const took = (Date.now() - t0) / 1000;
+    assert.equal(r.status, 1, r.stderr);
+    assert.match(r.stderr, message);
+    assert.ok(r.stderr.includes(`cannot fetch remote yaml file ${url}`), r.stderr);
+    assert.doesNotMatch(r.stderr, /\n\s+at /, 'no stack trace');
+    assert.deepEqual(r.outputs, [], 'no output written');
+    assert.ok(took < seconds, `gave up after ${took} s, expected under ${seconds} s`);
+  }
+
+  test('a server that accepts the connection and never answers: given up after the silence limit', BOUND, async () => {
+    const silent = await startSilentServer();
+    try {
+      await refused(`http://${silent.host}/x.yml`, /the server sent nothing for 0\.5 s \(set LINUXKIT_REGISTRY_TIMEOUT=SECONDS to wait longer\)/, 4);
+      assert.deepEqual(silent.seen, ['connection'], 'one attempt');
+    } finally {
+      await silent.stop();
+    }
+  });
+
+  test('a server that sends a byte now and then: given up when the whole fetch takes too long', BOUND, async () => {
+    await withServer(
+      (res) => {
+        res.writeHead(200, { 'content-type': 'text/yaml' });
+        const timer = setInterval(() => res.write('#'), 100);
+        res.on('close', () => clearInterval(timer));
+      },
+      (url) => refused(url, /not complete after 2 s \(4 × LINUXKIT_REGISTRY_TIMEOUT, 0\.5 s\)/, 5),
+    );
+  });
+
+  test('a server that streams without end: refused at 16 MiB, while reading', BOUND, async () => {
+    const chunk = Buffer.from(`${'#'.repeat(1023)}\n`.repeat(64));
+    const sent = await withServer(
+      (res) => {
+        res.writeHead(200, { 'content-type': 'text/yaml' });
+        const more = (): void => {
+          while (!res.destroyed && res.write(chunk));
+          if (!res.destroyed) res.once('drain', more);
+        };
+        more();
+      },
+      (url) => refused(url, /larger than 16 MiB, the limit for a config/, 5),
+    );
+    // What the sockets' buffers held beyond the cap, not gigabytes.
+    assert.ok(sent < 64 * 1024 * 1024, `the server sent ${sent} bytes`);
+  });
+
+  test('a server that announces a body over 16 MiB: refused before reading it', BOUND, async () => {
+    const sent = await withServer(
+      (res) => {
+        res.writeHead(200, { 'content-type': 'text/yaml', 'content-length': String(1024 ** 3) });
+        res.write('# a start, and then nothing\n');
+      },
+      (url) => refused(url, /larger than 16 MiB, the limit for a config/, 2),
+    );
+    assert.ok(sent < 100, `the server sent ${sent} bytes`);
   });
 });

@@ -157,11 +157,10 @@ describe('2. an image writes only inside its own directory', () => {
     assert.match(build.stderr, /loop\/y is left out: it leads through a loop of symlinks/);
   });
 
-  test('kernel+initrd: unpacked as the kernel does (busybox cpio, chrooted), the system /init is the real one', () => {
-    const r = lk(['build', '-f', 'kernel+initrd', '--name', 'evil', 'evil.yml']);
-    assert.equal(r.status, 0, r.stderr);
+  /** Unpacks a gzipped initrd as the kernel does (busybox cpio, chrooted); only the system's images' files at its root. */
+  function checkInitrd(gz: Buffer): void {
     const root = mkdtempSync(join(dir, 'initrd-root-'));
-    writeFileSync(join(root, 'initrd.cpio'), gunzipSync(readFileSync(join(dir, 'evil-initrd.img'))));
+    writeFileSync(join(root, 'initrd.cpio'), gunzipSync(gz));
     inRoot(root, ['cpio', '-i', '-d', '-m', '-F', '/initrd.cpio']);
     assert.equal(readFileSync(join(root, 'init'), 'utf8'), 'REAL INIT');
     assert.equal(readFileSync(join(root, 'etc/passwd'), 'utf8'), 'root:x:0:0');
@@ -172,6 +171,45 @@ describe('2. an image writes only inside its own directory', () => {
     // Only what the system's own images put there (and the test's two files).
     assert.deepEqual(readdirSync(root).sort(), ['boot', 'busybox', 'containers', 'dev', 'etc', 'init', 'initrd.cpio', 'proc', 'sbom.spdx.json', 'sys']);
     assert.deepEqual(readdirSync(join(root, 'containers/onboot')), ['000-evil']);
+  }
+
+  test('kernel+initrd: unpacked as the kernel does (busybox cpio, chrooted), the system /init is the real one', () => {
+    const r = lk(['build', '-f', 'kernel+initrd', '--name', 'evil', 'evil.yml']);
+    assert.equal(r.status, 0, r.stderr);
+    checkInitrd(readFileSync(join(dir, 'evil-initrd.img')));
+  });
+
+  test('tar-kernel-initrd: the initrd.img it carries, unpacked the same way', () => {
+    const r = lk(['build', '-f', 'tar-kernel-initrd', '--name', 'evil-tki', 'evil.yml']);
+    assert.equal(r.status, 0, r.stderr);
+    const img = spawnSync('tar', ['-xOf', join(dir, 'evil-tki-initrd.tar'), 'initrd.img'], { maxBuffer: 1 << 28 });
+    assert.equal(img.status, 0, img.stderr.toString());
+    checkInitrd(img.stdout);
+  });
+
+  test('kernel+squashfs: no path through a symlink, the system /init is the real one', () => {
+    const r = lk(['build', '-f', 'kernel+squashfs', '--name', 'evil-sq', 'evil.yml']);
+    assert.equal(r.status, 0, r.stderr);
+    const image = join(dir, 'evil-sq-squashfs.img');
+    // -lls: one line per inode, "MODE OWNER SIZE DATE TIME squashfs-root/PATH[ -> TARGET]".
+    const list = spawnSync('unsquashfs', ['-lls', image], { encoding: 'utf8' });
+    assert.equal(list.status, 0, list.stderr);
+    const entries = [...list.stdout.matchAll(/^([-dlcbps])\S{9} +\S+ +\S+ +\S+ +\S+ +squashfs-root\/(.*)$/gm)].map(([, type, path]) => ({
+      type,
+      name: type === 'l' ? path!.replace(/ -> .*$/, '') : path!,
+    }));
+    const names = entries.map((e) => e.name);
+    assert.ok(names.includes(`${ROOTFS}/init`), `the image's own init in its directory:\n${names.join('\n')}`);
+    assertNoPathThroughSymlinks(names, new Set(entries.filter((e) => e.type === 'l').map((e) => e.name)));
+    const top = [...new Set(names.map((n) => n.split('/')[0]))].sort();
+    assert.deepEqual(top, ['boot', 'containers', 'dev', 'etc', 'init', 'proc', 'sbom.spdx.json', 'sys']);
+    const cat = (path: string) => spawnSync('unsquashfs', ['-cat', image, path], { encoding: 'utf8' }).stdout;
+    assert.equal(cat('init'), 'REAL INIT');
+    assert.equal(cat('etc/passwd'), 'root:x:0:0');
+    assert.equal(cat(`${ROOTFS}/init`), 'EVIL INIT');
+    // Symlink targets as the image wrote them (squashfs-tools 4.5.1 cleaned PAX linkpath records).
+    assert.match(list.stdout, new RegExp(`squashfs-root/${ROOTFS}/up -> \\.\\./\\.\\./\\.\\./\\.\\.$`, 'm'));
+    assert.match(list.stdout, new RegExp(`squashfs-root/${ROOTFS}/abs -> /$`, 'm'));
   });
 
   test('cache export: as a directory and as a tar, nothing leaves the target', async () => {

@@ -201,10 +201,12 @@ describe('7b. an index whose platform entry is itself an index fails the pull', 
 });
 
 describe('7c. a registry that accepts the connection and never answers', () => {
+  /** A watchdog that stopped working shows as these tests failing by name, not as a hung suite. */
+  const BOUND = { timeout: 30_000 };
   const ENV = { LINUXKIT_REGISTRY_TIMEOUT: '1' };
   const STALL = /\(set LINUXKIT_REGISTRY_TIMEOUT=SECONDS to wait longer\)/;
 
-  test('silent from the first byte (TCP accepted, nothing sent, https and http): bounded, named', async () => {
+  test('silent from the first byte (TCP accepted, nothing sent, https and http): bounded, named', BOUND, async () => {
     const srv = await startSilentServer();
     try {
       const started = Date.now();
@@ -221,7 +223,7 @@ describe('7c. a registry that accepts the connection and never answers', () => {
     }
   });
 
-  test('answers /v2/ then says nothing about the manifest', async () => {
+  test('answers /v2/ then says nothing about the manifest', BOUND, async () => {
     const reg = await startCraftedRegistry((_m, path) => (path.includes('/manifests/') ? { stall: true } : undefined));
     try {
       await refused(reg, new RegExp(`cannot reach registry ${reg.host} while fetching manifest of ${reg.host}/evil/img:v1: accepted the connection but sent no answer for 1 s ${STALL.source}`), {
@@ -233,7 +235,7 @@ describe('7c. a registry that accepts the connection and never answers', () => {
     }
   });
 
-  test('stops sending in the middle of a layer: the blob is retried, then the pull fails; nothing kept', async () => {
+  test('stops sending in the middle of a layer: the blob is retried, then the pull fails; nothing kept', BOUND, async () => {
     const { manifest, config, layer } = image();
     const path = `/v2/evil/img/blobs/${layer.digest}`;
     const reg = await serve(JSON.parse(manifest.body.toString()), [config, layer], {
@@ -251,7 +253,7 @@ describe('7c. a registry that accepts the connection and never answers', () => {
     }
   });
 
-  test('on a terminal, `cache pull` shows a waiting line while the registry is silent', async () => {
+  test('on a terminal, `cache pull` shows a waiting line while the registry is silent', BOUND, async () => {
     const reg = await startCraftedRegistry((_m, path) => (path.includes('/manifests/') ? { stall: true } : undefined));
     try {
       const cache = mkdtempSync(join(work, 'tty-cache-'));

@@ -14,6 +14,7 @@ import { checkFile, checkMerged, fileWarnings } from './checks.js';
 import { appendConfig } from './merge.js';
 import { parseYaml } from './parse.js';
 import { withoutBadValues } from './prune.js';
+import { fetchRemoteConfig } from './remote.js';
 import { keyPos, sourcePos } from './positions.js';
 import { schemaErrors } from './schema.js';
 import { noPackageResolver, resolveTemplates, type PackageResolver } from './templates.js';
@@ -54,14 +55,7 @@ async function readSource(source: string, opts: LoadOptions): Promise<Source> {
     return { file: '<stdin>', text: opts.stdin ?? utf8Text(await readStream(process.stdin), '<stdin>') };
   }
   if (/^https?:\/\//.test(source)) {
-    let res: Response;
-    try {
-      res = await fetch(source);
-    } catch (err) {
-      throw new UserError(`cannot fetch remote yaml file ${source}: ${(err as Error).message}`, undefined, { cause: err });
-    }
-    if (!res.ok) throw new UserError(`cannot fetch remote yaml file ${source}: HTTP ${res.status} ${res.statusText}`);
-    return { file: source, text: utf8Text(Buffer.from(await res.arrayBuffer()), source), remote: true };
+    return { file: source, text: utf8Text(await fetchRemoteConfig(source), source), remote: true };
   }
   try {
     return { file: source, text: utf8Text(await readFile(source), source), templateDir: dirname(resolve(source)) };

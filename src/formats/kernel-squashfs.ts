@@ -14,6 +14,7 @@ import { AtomicOutputs } from './atomic.js';
 import { bootPart, saveBody } from './boot.js';
 import { sourceDateEpoch } from './defaults.js';
 import { readAll, readTar } from './tar-input.js';
+import { xattrsFromPax, xattrsToPax } from '../oci/layer/pax.js';
 import type { FormatOptions, OutputFormat, OutputTarget } from './types.js';
 import { UserError } from '../util/errors.js';
 import { log } from '../util/log.js';
@@ -91,6 +92,18 @@ export function compressionArgs(options: FormatOptions): string[] {
   }
 }
 
+/**
+ * The PAX records mksquashfs uses: extended attributes. Without the others (LINUXKIT.source and
+ * .location) most entries need no PAX header at all, and so no `linkpath` record, which
+ * squashfs-tools 4.5.1 cleans like a path: `/proc/mounts` became `proc/mounts`, `../../../..`
+ * became `..`, and `/` an empty target unsquashfs cannot read. A symlink whose target needs PAX
+ * (over 100 bytes, or with xattrs) still gets it (docs/formats.md).
+ */
+function squashfsPax(pax: Record<string, string> | undefined): Record<string, string> | undefined {
+  const xattrs = xattrsFromPax(pax);
+  return Object.keys(xattrs).length ? xattrsToPax(xattrs) : undefined;
+}
+
 function startMksquashfs(image: string, epoch: number, threads: number, compression: string[]): MksquashfsJob {
   // `mksquashfs - IMAGE -tar` rather than its alias `sqfstar`: in 4.5.1 sqfstar mis-parses
   // compressor options such as -Xcompression-level.
@@ -164,7 +177,7 @@ function startMksquashfs(image: string, epoch: number, threads: number, compress
     const size = header.type === 'file' || header.type === 'contiguous-file' ? header.size : 0;
     if (child.exitCode !== null || pack.destroyed) await exited; // mksquashfs gave up: report why
     await new Promise<void>((resolve, reject) => {
-      const sink = pack.entry({ ...header, size }, (err) => (err ? reject(err) : resolve()));
+      const sink = pack.entry({ ...header, size, pax: squashfsPax(header.pax as Record<string, string> | undefined) }, (err) => (err ? reject(err) : resolve()));
       (async () => {
         for await (const b of body) if (!sink.write(b)) await once(sink, 'drain');
         (sink as unknown as { end(): void }).end();

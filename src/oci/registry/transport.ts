@@ -259,15 +259,15 @@ export class Transport {
   }
 }
 
-/** Reads a (small) response body whole, refusing more than `limit` bytes. */
-export async function readBody(res: HttpResponse, limit = 8 * 1024 * 1024): Promise<Buffer> {
+/** Reads a (small) response body whole, refusing more than `limit` bytes (with `tooLarge` as the message). */
+export async function readBody(res: HttpResponse, limit = 8 * 1024 * 1024, tooLarge = `${res.url.href}: response larger than ${limit} bytes`): Promise<Buffer> {
   const chunks: Buffer[] = [];
   let n = 0;
   for await (const c of res.body) {
     n += (c as Buffer).length;
     if (n > limit) {
       res.body.destroy();
-      throw new UserError(`${res.url.href}: response larger than ${limit} bytes`);
+      throw new UserError(tooLarge);
     }
     chunks.push(c as Buffer);
   }
