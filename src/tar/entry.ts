@@ -1,7 +1,8 @@
-// One entry of a layer (or of a flattened image), independent of the tar library.
+// One entry of a file system carried in a tar (a layer, a flattened image, a package's rootfs),
+// and the one normal form of the paths in tar headers.
 import { posix } from 'node:path';
 import type { Readable } from 'node:stream';
-import { UserError } from '../../util/errors.js';
+import { UserError } from '../util/errors.js';
 
 export type EntryType = 'file' | 'directory' | 'symlink' | 'link' | 'character-device' | 'block-device' | 'fifo';
 
@@ -33,6 +34,8 @@ export interface TarEntry {
  * does); a path that climbs out of the root with `..` is refused. Returns '' for the root itself.
  */
 export function normalizeEntryPath(name: string, what = 'entry'): string {
+  // Most names are already in normal form: keep them as they are without splitting them.
+  if (name !== '' && name[0] !== '/' && name[0] !== '.' && name[name.length - 1] !== '/' && !name.includes('//') && !name.includes('/.')) return name;
   const parts: string[] = [];
   for (const part of name.split('/')) {
     if (part === '' || part === '.') continue;
