@@ -2,7 +2,7 @@
 // instead of encoding a tar stream that the format then parses again: for kernel+initrd that
 // round trip (then tar-stream pack + extract, a stream hop per 512-byte header) was about a fifth
 // of the build's CPU time. The consumer sees what it would have read back from the tar: the same
-// names, header fields and PAX records (TarSink's asReadBack), so the outputs are byte-identical.
+// names, header fields and PAX records (src/tar's readBack), so the outputs are byte-identical.
 //
 // Backpressure: the producer (TarSink.add) waits while more than BODY_AHEAD bytes of a body are
 // queued, and until the consumer is done with an entry before starting the next, so at most one

@@ -4,7 +4,7 @@
 // LINUXKIT.location), which `--input-tar` uses to reuse parts of an earlier build.
 import { Readable } from 'node:stream';
 import { sourceDateEpoch } from '../formats/defaults.js';
-import { chunksOf, TarBody, TarWriter, xattrsToPax, type ReadHeader, type TarEntry, type TarHeader, type TarRecord } from '../tar/index.js';
+import { chunksOf, readBack, TarBody, TarWriter, xattrsToPax, type TarEntry, type TarHeader, type TarRecord } from '../tar/index.js';
 import { EntryChannel } from './entry-channel.js';
 
 /** A file's contents: a Node Readable (a tar reader's TarBody is one), async-iterable. */
@@ -104,7 +104,7 @@ export class TarSink implements EntrySink {
     };
     const pax = { ...(header.xattrs && xattrsToPax(header.xattrs)), ...header.pax };
     if (Object.keys(pax).length > 0) h.pax = pax;
-    const bodies = this.channels.map((c) => c.offer(asReadBack(h)));
+    const bodies = this.channels.map((c) => c.offer(readBack(h)));
     const size = h.type === 'file' ? h.size! : 0;
     if (this.out) await this.out.header(h);
     if (body === undefined || typeof body === 'string' || Buffer.isBuffer(body)) {
@@ -160,29 +160,4 @@ export class TarSink implements EntrySink {
     this.out?.destroy(err);
     for (const c of this.channels) c.abort(err);
   }
-}
-
-/**
- * The header as tar-stream's extract gives it back after a pack/extract round trip: pack's
- * defaults for a zero mode, permission bits only, whole seconds, no size for non-files.
- */
-function asReadBack(h: TarHeader): ReadHeader {
-  const type = h.type ?? 'file';
-  const mode = (h.mode || (type === 'directory' ? 0o755 : 0o644)) & 0o7777;
-  const ms = h.mtime ? h.mtime.getTime() : 0;
-  return {
-    name: h.name,
-    type,
-    mode,
-    uid: h.uid ?? 0,
-    gid: h.gid ?? 0,
-    size: type === 'symlink' ? 0 : (h.size ?? 0),
-    mtime: new Date(((ms / 1000) | 0) * 1000),
-    linkname: h.linkname ?? '',
-    uname: h.uname ?? '',
-    gname: h.gname ?? '',
-    devmajor: h.devmajor ?? 0,
-    devminor: h.devminor ?? 0,
-    pax: h.pax ?? null,
-  };
 }

@@ -206,6 +206,30 @@ function withDefaults(h: TarHeader): FullHeader {
   };
 }
 
+/**
+ * The header as the reader gives it back once written: the writer's defaults, permission bits
+ * only, whole seconds, empty strings and zeros for what was left out. (Link names read back as
+ * null when empty; consumers that are handed entries without a tar treat '' and null alike.)
+ */
+export function readBack(header: TarHeader): ReadHeader {
+  const h = withDefaults(header);
+  return {
+    name: h.name,
+    type: h.type,
+    mode: h.mode & 0o7777,
+    uid: h.uid,
+    gid: h.gid,
+    size: h.size,
+    mtime: new Date(((h.mtime.getTime() / 1000) | 0) * 1000),
+    linkname: h.linkname ?? '',
+    uname: h.uname ?? '',
+    gname: h.gname ?? '',
+    devmajor: h.devmajor ?? 0,
+    devminor: h.devminor ?? 0,
+    pax: h.pax ?? null,
+  };
+}
+
 /** The size of the data that follows a header once written (0 for symlinks and when unset). */
 export function dataSize(h: TarHeader): number {
   return withDefaults(h).size;
