@@ -1,6 +1,5 @@
 // One entry of a file system carried in a tar (a layer, a flattened image, a package's rootfs),
 // and the one normal form of the paths in tar headers.
-import { posix } from 'node:path';
 import type { Readable } from 'node:stream';
 import { UserError } from '../util/errors.js';
 
@@ -58,9 +57,4 @@ export function ancestors(path: string): string[] {
     i = path.indexOf('/', i + 1);
   }
   return out;
-}
-
-export function dirnameOf(path: string): string {
-  const d = posix.dirname(path);
-  return d === '.' ? '' : d;
 }
