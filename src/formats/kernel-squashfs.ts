@@ -12,7 +12,7 @@ import type { Readable, Writable } from 'node:stream';
 import { AtomicOutputs } from './atomic.js';
 import { bootPart, saveBody } from './boot.js';
 import { sourceDateEpoch } from './defaults.js';
-import { readAll, readRecords, TarWriter, type TarHeader } from '../tar/index.js';
+import { readAll, readRecords, TarWriter, xattrsFromPax, xattrsToPax, type TarHeader } from '../tar/index.js';
 import type { FormatOptions, OutputFormat, OutputTarget } from './types.js';
 import { UserError } from '../util/errors.js';
 import { log } from '../util/log.js';
@@ -88,6 +88,18 @@ export function compressionArgs(options: FormatOptions): string[] {
     case 'none':
       return ['-noI', '-noD', '-noF', '-noX'];
   }
+}
+
+/**
+ * The PAX records mksquashfs uses: extended attributes. Without the others (LINUXKIT.source and
+ * .location) most entries need no PAX header at all, and so no `linkpath` record, which
+ * squashfs-tools 4.5.1 cleans like a path: `/proc/mounts` became `proc/mounts`, `../../../..`
+ * became `..`, and `/` an empty target unsquashfs cannot read. A symlink whose target needs PAX
+ * (over 100 bytes, or with xattrs) still gets it (docs/formats.md).
+ */
+function squashfsPax(pax: Record<string, string> | null | undefined): Record<string, string> | undefined {
+  const xattrs = xattrsFromPax(pax);
+  return Object.keys(xattrs).length ? xattrsToPax(xattrs) : undefined;
 }
 
 function startMksquashfs(image: string, epoch: number, threads: number, compression: string[]): MksquashfsJob {
@@ -166,7 +178,7 @@ function startMksquashfs(image: string, epoch: number, threads: number, compress
 
   async function addEntry(header: TarHeader, body: AsyncIterable<Buffer>): Promise<void> {
     if (child.exitCode !== null || tar.destroyed) await exited; // mksquashfs gave up: report why
-    await Promise.race([tar.add(header, body), stopped]);
+    await Promise.race([tar.add({ ...header, pax: squashfsPax(header.pax) }, body), stopped]);
     // Backpressure: wait while the pipe to mksquashfs is full.
     if (child.stdin.writableNeedDrain) await Promise.race([once(child.stdin, 'drain'), exited]);
   }
