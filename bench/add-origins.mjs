@@ -4,28 +4,22 @@
 // service rootfs → the large image, the rest → the init image. Used by make-bench-tar.sh.
 // usage: node bench/add-origins.mjs IN.tar OUT.tar   (run `npm run build` first)
 import { createReadStream, createWriteStream } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
-import tar from 'tar-stream';
+import { fileURLToPath } from 'node:url';
 
+const { readRawTar, tarStream } = await import(join(dirname(fileURLToPath(import.meta.url)), '../dist/src/tar/index.js'));
 const [input, output] = process.argv.slice(2);
-const extract = tar.extract();
-const pack = tar.pack();
-const done = pipeline(pack, createWriteStream(output));
 function origin(name) {
   const n = name.replace(/^\.\//, '');
   if (/^(boot|lib)(\/|$)/.test(n)) return ['docker.io/bench/kernel:1', 'kernel'];
   if (/^containers\//.test(n)) return ['docker.io/bench/large:1', 'services[0]'];
   return ['docker.io/bench/init:1', 'init[0]'];
 }
-const feeding = pipeline(createReadStream(input), extract);
-for await (const entry of extract) {
-  const [source, location] = origin(entry.header.name);
-  const header = { ...entry.header, pax: { ...(entry.header.pax ?? {}), 'LINUXKIT.source': source, 'LINUXKIT.location': location } };
-  await new Promise((resolve, reject) => {
-    const sink = pack.entry(header, (err) => (err ? reject(err) : resolve()));
-    pipeline(entry, sink).catch(reject);
-  });
-}
-await feeding;
-pack.finalize();
-await done;
+const entries = (async function* () {
+  for await (const { header, body } of readRawTar(createReadStream(input))) {
+    const [source, location] = origin(header.name);
+    yield { header: { ...header, pax: { ...(header.pax ?? {}), 'LINUXKIT.source': source, 'LINUXKIT.location': location } }, data: body };
+  }
+})();
+await pipeline(tarStream(entries), createWriteStream(output));

@@ -21,10 +21,10 @@ import { chmodSync, createReadStream, mkdirSync, mkdtempSync, readFileSync, rmSy
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import tar from 'tar-stream';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const { runQemu } = await import(join(ROOT, 'dist/src/run/qemu.js'));
+const { readRawTar } = await import(join(ROOT, 'dist/src/tar/index.js'));
 const yamls = process.argv.slice(2).length ? process.argv.slice(2).map((p) => resolve(p)) : [join(ROOT, 'examples/minimal.yml')];
 const runs = Number(process.env.RUNS ?? 3);
 const mem = Number(process.env.MEM ?? 128);
@@ -60,26 +60,17 @@ function pkgDirs(files) {
 /** Bytes of file content per part ("init[1] linuxkit/crun", "onboot[0] …"), from the PAX records of a build tar. */
 async function partFiles(file) {
   const parts = new Map(); // key → Buffer[] (file contents, for a per-part compressed size)
-  const extract = tar.extract();
-  extract.on('entry', (h, stream, next) => {
+  for await (const { header: h, body } of readRawTar(createReadStream(file))) {
     const loc = (h.pax?.['LINUXKIT.location'] ?? '').split(' ')[0] || 'other';
     const src = (h.pax?.['LINUXKIT.source'] ?? '').replace(/^docker\.io\//, '').replace(/:.*$/, '');
     let key = src && src !== loc ? `${loc} ${src}` : loc;
     if (loc === 'kernel' && h.name.startsWith('lib/modules/')) key = 'kernel modules';
     if (loc === 'kernel' && h.name.startsWith('boot/')) key = 'kernel image (boot/)';
     const chunks = [];
-    stream.on('data', (c) => chunks.push(c));
-    stream.on('end', () => {
-      if (!parts.has(key)) parts.set(key, []);
-      if (h.type === 'file') parts.get(key).push(Buffer.concat(chunks));
-      next();
-    });
-  });
-  await new Promise((res, rej) => {
-    extract.on('finish', res);
-    extract.on('error', rej);
-    createReadStream(file).pipe(extract);
-  });
+    for await (const c of body.chunks()) chunks.push(Buffer.from(c));
+    if (!parts.has(key)) parts.set(key, []);
+    if (h.type === 'file') parts.get(key).push(Buffer.concat(chunks));
+  }
   return parts;
 }
 

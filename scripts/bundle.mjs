@@ -4,10 +4,8 @@
 // Why: node spends ~0.3 s of every command finding, reading and compiling ~300 module files (84 of
 // them yaml's); one file starts in a fraction of that (docs/performance.md). The modules under
 // dist/src stay as they are for the tests and for use as a library.
-// Left out of the bundle, loaded from node_modules when needed:
-//   tar-stream  src/oci/layer/pax.ts patches its headers module by file, which must be the very
-//               instance tar-stream itself uses;
-//   ajv         only compiles the schema when the precompiled validator is out of date.
+// Left out of the bundle, loaded from node_modules when needed: ajv, which only compiles the
+// schema when the precompiled validator is out of date.
 import { build } from 'esbuild';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -20,7 +18,7 @@ await build({
   platform: 'node',
   format: 'esm',
   target: 'node20',
-  external: ['tar-stream', 'ajv'],
+  external: ['ajv'],
   // Dependencies written as CommonJS call require(); give the ES module one.
   banner: { js: "import { createRequire as __lkCreateRequire } from 'node:module'; const require = __lkCreateRequire(import.meta.url);" },
   logLevel: 'warning',

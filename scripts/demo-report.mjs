@@ -3,7 +3,10 @@
 // entry), boot time (from the init's stage lines on the console), the address dhcpcd leased and
 // the memory in use (the line examples/fragments/poweroff.yml prints). Usage: node scripts/demo-report.mjs PREFIX TAR CONSOLE_LOG
 import { createReadStream, readFileSync, statSync } from 'node:fs';
-import tar from 'tar-stream';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const { readRawTar } = await import(join(dirname(fileURLToPath(import.meta.url)), '../dist/src/tar/index.js'));
 
 const [prefix, tarFile, consoleLog] = process.argv.slice(2);
 const mb = (n) => `${(n / 1e6).toFixed(1)} MB`;
@@ -11,21 +14,13 @@ const mb = (n) => `${(n / 1e6).toFixed(1)} MB`;
 /** Bytes of file content per top-level part ("init[0] linuxkit/init"), in tar order. */
 async function partSizes(file) {
   const parts = new Map();
-  const extract = tar.extract();
-  extract.on('entry', (h, stream, next) => {
+  for await (const { header: h } of readRawTar(createReadStream(file))) {
     const loc = (h.pax?.['LINUXKIT.location'] ?? '').split(' ')[0] || 'other';
     const src = h.pax?.['LINUXKIT.source'] ?? (h.name.endsWith('.spdx.json') ? 'sbom' : '');
     const short = src.replace(/^docker\.io\//, '').replace(/:.*$/, '');
     const key = short && short !== loc ? `${loc} ${short}` : loc;
     parts.set(key, (parts.get(key) ?? 0) + (h.type === 'file' ? h.size : 0));
-    stream.on('end', next);
-    stream.resume();
-  });
-  await new Promise((resolve, reject) => {
-    extract.on('finish', resolve);
-    extract.on('error', reject);
-    createReadStream(file).pipe(extract);
-  });
+  }
   return parts;
 }
 

@@ -8,7 +8,6 @@ import { tmpdir } from 'node:os';
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
-import tarStreamLib from 'tar-stream';
 import { spawn, spawnSync } from 'node:child_process';
 import { openSync, closeSync, existsSync } from 'node:fs';
 import { readTar, type ReadEntry } from '../src/assemble/testing.js';

@@ -3,7 +3,7 @@
 // written as it comes, and after the init images one database holding all of them, so that
 // `apk info` in the running system lists every image's packages, as LinuxKit does
 // (lk:src/cmd/linuxkit/moby/apk_tarwriter.go).
-import { chunksOf } from '../oci/layer/tar-reader.js';
+import { chunksOf } from '../tar/index.js';
 import { PAX_LOCATION, PAX_SOURCE, generated, type EntrySink, type EntryBody, type OutEntry } from './tar-sink.js';
 
 export const APK_INSTALLED = 'lib/apk/db/installed';

@@ -14,7 +14,7 @@ import { writeImageTree } from './image-tree.js';
 import { decompressKernel, writeKernel } from './kernel.js';
 import { TarSink } from './tar-sink.js';
 import { memImage, readTar, type ReadEntry } from './testing.js';
-import tar from 'tar-stream';
+import { tarBuffer } from '../tar/index.js';
 
 const LK_MTIME = Date.UTC(2017, 3, 18, 16, 30, 0) / 1000;
 
@@ -86,14 +86,11 @@ describe('image trees (ImageTar)', () => {
 });
 
 describe('kernel section (kernelFilter)', () => {
-  async function modulesTar(): Promise<Buffer> {
-    const pack = tar.pack();
-    pack.entry({ name: 'lib/modules/6.1.0/', type: 'directory', mode: 0o755 });
-    pack.entry({ name: 'lib/modules/6.1.0/modules.dep', mode: 0o644 }, 'kernel/x.ko:\n');
-    pack.finalize();
-    const chunks: Buffer[] = [];
-    for await (const c of pack) chunks.push(c as Buffer);
-    return Buffer.concat(chunks);
+  function modulesTar(): Promise<Buffer> {
+    return tarBuffer([
+      { header: { name: 'lib/modules/6.1.0/', type: 'directory', mode: 0o755 } },
+      { header: { name: 'lib/modules/6.1.0/modules.dep', mode: 0o644 }, data: 'kernel/x.ko:\n' },
+    ]);
   }
 
   it('writes boot/cmdline, boot/kernel and unpacks kernel.tar at the root', async () => {

@@ -3,7 +3,7 @@
 import assert from 'node:assert/strict';
 import { Readable } from 'node:stream';
 import { describe, it } from 'node:test';
-import { readTar, type TarEntry } from '../formats/tar-input.js';
+import { readRecords, type TarRecord } from '../tar/index.js';
 import { TarSink, type OutEntry } from './tar-sink.js';
 
 interface Seen {
@@ -21,7 +21,7 @@ interface Seen {
   body: string;
 }
 
-async function collect(entries: AsyncIterable<TarEntry>): Promise<Seen[]> {
+async function collect(entries: AsyncIterable<TarRecord>): Promise<Seen[]> {
   const out: Seen[] = [];
   for await (const e of entries) {
     const h = e.header;
@@ -79,7 +79,7 @@ describe('TarSink.entries (tar-less hand-over to formats)', () => {
   it('gives the same names, headers, PAX records and bodies as reading the tar back', async () => {
     const sink = new TarSink();
     const direct = collect(sink.entries());
-    const viaTar = collect(readTar(sink.stream));
+    const viaTar = collect(readRecords(sink.stream));
     await addAll(sink);
     const [a, b] = await Promise.all([direct, viaTar]);
     assert.equal(a.length, 9);

@@ -1,15 +1,13 @@
 // Hands the build's entries straight to a format that can take them (OutputFormat.writeEntries),
 // instead of encoding a tar stream that the format then parses again: for kernel+initrd that
-// round trip (tar-stream pack + extract, a stream hop per 512-byte header) was about a fifth of
-// the build's CPU time. The consumer sees what it would have read back from the tar: the same
-// names, header fields and PAX records (see tarHeaderOf), so the outputs are byte-identical.
+// round trip (then tar-stream pack + extract, a stream hop per 512-byte header) was about a fifth
+// of the build's CPU time. The consumer sees what it would have read back from the tar: the same
+// names, header fields and PAX records (src/tar's readBack), so the outputs are byte-identical.
 //
 // Backpressure: the producer (TarSink.add) waits while more than BODY_AHEAD bytes of a body are
 // queued, and until the consumer is done with an entry before starting the next, so at most one
 // entry's BODY_AHEAD bytes are held per consumer.
-import type tar from 'tar-stream';
-import type { TarEntry } from '../formats/tar-input.js';
-import { normalName } from '../formats/tar-input.js';
+import { recordName, type ReadHeader, type TarRecord } from '../tar/index.js';
 
 /** Bytes of a body that may wait for a slow consumer. */
 const BODY_AHEAD = 1024 * 1024;
@@ -99,9 +97,9 @@ class Body implements AsyncIterable<Buffer> {
   }
 }
 
-/** One consumer's view: an ordered stream of entries, as readTar (src/formats/tar-input.ts) gives. */
+/** One consumer's view: an ordered stream of records, as readRecords (src/tar/records.ts) gives. */
 export class EntryChannel {
-  private readonly entries: Array<{ entry: TarEntry; body: Body }> = [];
+  private readonly entries: Array<{ entry: TarRecord; body: Body }> = [];
   /** The body the consumer holds, if any. */
   private current?: Body;
   private done = false;
@@ -111,10 +109,10 @@ export class EntryChannel {
   closedEarly = false;
 
   /** Producer: offers one entry; returns its body to feed (put/end). */
-  offer(header: tar.Header): Body {
+  offer(header: ReadHeader): Body {
     const body = new Body();
-    const entry: TarEntry = {
-      name: normalName(header.name),
+    const entry: TarRecord = {
+      name: recordName(header.name),
       header,
       body,
       skip: async () => body.drop(),
@@ -144,7 +142,7 @@ export class EntryChannel {
     w?.();
   }
 
-  async *read(): AsyncGenerator<TarEntry> {
+  async *read(): AsyncGenerator<TarRecord> {
     let complete = false;
     try {
       for (;;) {
@@ -154,7 +152,7 @@ export class EntryChannel {
           this.current = next.body;
           next.body.take();
           yield next.entry;
-          // Whatever the consumer left unread is dropped, as readTar drains it.
+          // Whatever the consumer left unread is dropped, as readRecords drains it.
           next.body.drop();
           this.current = undefined;
           continue;

@@ -1,6 +1,6 @@
 // What assembly needs from an image, whatever holds it (the cache, a registry pull, a test).
 import type { ImageConfigFile } from '../oci/types.js';
-import type { TarEntry } from '../oci/layer/entry.js';
+import type { TarEntry } from '../tar/index.js';
 
 export interface ResolvedImage {
   /** The fully qualified reference, e.g. "docker.io/linuxkit/init:abc" (PAX source, dedup key). */

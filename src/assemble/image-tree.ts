@@ -5,7 +5,7 @@
 // Every entry, the image's and the generated ones, is placed inside the image's own root
 // (src/oci/layer/confine.ts): no path in the output leads out of it through the image's symlinks.
 import { Confinement, isRefused } from '../oci/layer/index.js';
-import type { EntryType } from '../oci/layer/entry.js';
+import type { EntryType } from '../tar/index.js';
 import { CorruptCacheError } from '../oci/verify.js';
 import { UserError } from '../util/errors.js';
 import { log } from '../util/log.js';

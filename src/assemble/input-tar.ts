@@ -7,16 +7,14 @@
 // LinuxKit scans the whole input tar once per reused part. This reads it once to index where
 // each part's entries lie (headers only: file bodies are skipped by offset, the metadata file
 // excepted), then streams just those byte ranges back through the tar reader
-// (src/oci/layer/tar-reader.ts, whose header decoding the index shares) into the output.
+// (src/tar's reader, whose header decoding the index shares) into the output.
 import { createReadStream } from 'node:fs';
 import { open, type FileHandle } from 'node:fs/promises';
 import { loadConfigText } from '../config/index.js';
 import { CONTAINER_SECTIONS, type Config, type ImageEntry, type KernelConfig, type VolumeEntry } from '../config/types.js';
-import type { EntryType } from '../oci/layer/entry.js';
-import { decodeHeader, decodePax, type RawHeader } from '../oci/layer/tar-header.js';
-import { readRawTar } from '../oci/layer/tar-reader.js';
 import { parseNormalizedNamed, referenceString } from '../oci/reference.js';
 import { allocateIds } from '../spec/index.js';
+import { decodeHeader, decodePax, readRawTar, type EntryType, type ReadHeader } from '../tar/index.js';
 import { UserError } from '../util/errors.js';
 import { log } from '../util/log.js';
 import { PAX_LOCATION, PAX_SOURCE, type EntrySink, type OutEntry } from './tar-sink.js';
@@ -172,7 +170,7 @@ function mergeAdjacent(spans: EntrySpan[]): Array<{ start: number; end: number }
   return runs;
 }
 
-function toOutEntry(h: RawHeader): OutEntry {
+function toOutEntry(h: ReadHeader): OutEntry {
   const pax = { ...(h.pax ?? {}) };
   // Records the header fields hold (the reader applies path, linkpath and size; the others are
   // dropped as tar-stream's extract did), and the sink writes them again when needed.
@@ -236,7 +234,7 @@ async function indexTar(
   while (offset + BLOCK <= total) {
     const block = await reader.read(offset, BLOCK);
     if (block.length < BLOCK) throw bad('short header');
-    let header: RawHeader | null;
+    let header: ReadHeader | null;
     try {
       header = decodeHeader(block);
     } catch {

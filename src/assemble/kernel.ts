@@ -8,7 +8,7 @@ import type { KernelConfig } from '../config/types.js';
 import { sourcePos } from '../config/index.js';
 import { UserError } from '../util/errors.js';
 import { Readable } from 'node:stream';
-import { readTar } from '../oci/layer/tar.js';
+import { readTar } from '../tar/index.js';
 import type { ResolvedImage } from './image-source.js';
 import { sourcePax } from './image-tree.js';
 import { generated, type TarSink } from './tar-sink.js';

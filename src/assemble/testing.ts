@@ -1,8 +1,7 @@
 // Test support for assembly: images made of in-memory entries, and reading a tar back.
 import { Readable } from 'node:stream';
-import tar from 'tar-stream';
 import type { ImageConfigFile } from '../oci/types.js';
-import type { TarEntry } from '../oci/layer/entry.js';
+import { readRawTar, type TarEntry } from '../tar/index.js';
 import type { ResolvedImage } from './image-source.js';
 
 export interface MemEntry {
@@ -59,12 +58,9 @@ export interface ReadEntry {
 /** Reads a whole (small) tar stream into entries, for assertions. */
 export async function readTar(stream: Readable): Promise<ReadEntry[]> {
   const out: ReadEntry[] = [];
-  const extract = tar.extract();
-  stream.pipe(extract as unknown as NodeJS.WritableStream);
-  for await (const entry of extract) {
+  for await (const { header: h, body } of readRawTar(stream)) {
     const chunks: Buffer[] = [];
-    for await (const c of entry) chunks.push(c as Buffer);
-    const h = entry.header;
+    for await (const c of body.chunks()) chunks.push(Buffer.from(c));
     const pax = { ...((h.pax as Record<string, string> | null) ?? {}) };
     delete pax.path;
     delete pax.linkpath;

@@ -1,9 +1,8 @@
 // The output formats' public surface: the registry, the contract types, and the building blocks
-// other parts may reuse (the cpio writer, the compressors, reading a root filesystem tar).
+// other parts may reuse (the cpio writer, the compressors).
 export { formatNames, getFormat, notYetFormatNames, registerFormat } from './registry.js';
 export type { Compression, FormatOptions, OutputFormat, OutputTarget } from './types.js';
 export { COMPRESSIONS } from './types.js';
 export { isCompression, createCompressor, type Compressor } from './compress/index.js';
 export { CpioWriter, type CpioEntry, type CpioType } from './cpio.js';
-export { readTar, normalName, type TarEntry } from './tar-input.js';
 export { LINUXKIT_MOD_TIME, sourceDateEpoch } from './defaults.js';

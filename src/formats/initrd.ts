@@ -6,7 +6,7 @@ import { CpioWriter } from './cpio.js';
 import { PatchWindow } from './chunker.js';
 import { createCompressor, type Compressor } from './compress/index.js';
 import { bootPart, saveBody } from './boot.js';
-import { readAll, readTar, type TarEntry } from './tar-input.js';
+import { readAll, readRecords, type TarRecord } from '../tar/index.js';
 import { SegmentedInitrd } from './segments.js';
 import { TarToCpio } from './tar-to-cpio.js';
 import type { Compression, FormatOptions } from './types.js';
@@ -73,11 +73,11 @@ export function initrdOptions(options: FormatOptions): InitrdOptions {
 }
 
 export function tarToInitrd(input: Readable, paths: InitrdPaths, opts: InitrdOptions): Promise<InitrdResult> {
-  return entriesToInitrd(readTar(input), paths, opts);
+  return entriesToInitrd(readRecords(input), paths, opts);
 }
 
 /** tarToInitrd on entries already parsed (or never made into a tar: OutputFormat.writeEntries). */
-export async function entriesToInitrd(entries: AsyncIterable<TarEntry>, paths: InitrdPaths, opts: InitrdOptions): Promise<InitrdResult> {
+export async function entriesToInitrd(entries: AsyncIterable<TarRecord>, paths: InitrdPaths, opts: InitrdOptions): Promise<InitrdResult> {
   if (opts.memberCache !== undefined && (opts.compress === 'gzip' || opts.compress === 'zstd')) {
     return tarToSegmentedInitrd(entries, paths, opts);
   }
@@ -103,7 +103,7 @@ export async function entriesToInitrd(entries: AsyncIterable<TarEntry>, paths: I
 }
 
 /** Saves boot/kernel, boot/cmdline, boot/ucode.cpio, skips the rest of boot/; false for rootfs entries. */
-async function takeBootFile(entry: TarEntry, paths: InitrdPaths, result: InitrdResult): Promise<boolean> {
+async function takeBootFile(entry: TarRecord, paths: InitrdPaths, result: InitrdResult): Promise<boolean> {
   switch (bootPart(entry.name)) {
     case 'kernel':
       await saveBody(entry.body, paths.kernel);
@@ -125,7 +125,7 @@ async function takeBootFile(entry: TarEntry, paths: InitrdPaths, result: InitrdR
 }
 
 async function tarToSegmentedInitrd(
-  entries: AsyncIterable<TarEntry>,
+  entries: AsyncIterable<TarRecord>,
   paths: InitrdPaths,
   opts: InitrdOptions,
 ): Promise<InitrdResult> {

@@ -7,7 +7,7 @@ import { pipeline } from 'node:stream/promises';
 import type { Readable } from 'node:stream';
 import { AtomicOutputs } from './atomic.js';
 import { entriesToInitrd, initrdOptions } from './initrd.js';
-import { readTar, type TarEntry } from './tar-input.js';
+import { readRecords, type TarRecord } from '../tar/index.js';
 import type { FormatOptions, OutputFormat, OutputTarget } from './types.js';
 import { log } from '../util/log.js';
 
@@ -18,15 +18,15 @@ export const kernelInitrd: OutputFormat = {
   files: (name) => [`${name}-kernel`, `${name}-initrd.img`, `${name}-cmdline`],
 
   write(input: Readable, target: OutputTarget, options: FormatOptions = {}): Promise<string[]> {
-    return writeKernelInitrd(readTar(input), target, options);
+    return writeKernelInitrd(readRecords(input), target, options);
   },
 
-  writeEntries(entries: AsyncIterable<TarEntry>, target: OutputTarget, options: FormatOptions = {}): Promise<string[]> {
+  writeEntries(entries: AsyncIterable<TarRecord>, target: OutputTarget, options: FormatOptions = {}): Promise<string[]> {
     return writeKernelInitrd(entries, target, options);
   },
 };
 
-function writeKernelInitrd(entries: AsyncIterable<TarEntry>, target: OutputTarget, options: FormatOptions): Promise<string[]> {
+function writeKernelInitrd(entries: AsyncIterable<TarRecord>, target: OutputTarget, options: FormatOptions): Promise<string[]> {
   const base = join(target.dir, target.name);
   return AtomicOutputs.run(async (out) => {
     const kernel = await out.temp(`${base}-kernel`);

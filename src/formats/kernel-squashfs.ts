@@ -9,12 +9,10 @@ import { once } from 'node:events';
 import { join } from 'node:path';
 import { availableParallelism } from 'node:os';
 import type { Readable, Writable } from 'node:stream';
-import tar from 'tar-stream';
 import { AtomicOutputs } from './atomic.js';
 import { bootPart, saveBody } from './boot.js';
 import { sourceDateEpoch } from './defaults.js';
-import { readAll, readTar } from './tar-input.js';
-import { xattrsFromPax, xattrsToPax } from '../oci/layer/pax.js';
+import { readAll, readRecords, TarWriter, xattrsFromPax, xattrsToPax, type TarHeader } from '../tar/index.js';
 import type { FormatOptions, OutputFormat, OutputTarget } from './types.js';
 import { UserError } from '../util/errors.js';
 import { log } from '../util/log.js';
@@ -36,7 +34,7 @@ export const kernelSquashfs: OutputFormat = {
       let hasKernel = false;
       let cmdline = '';
       try {
-        for await (const entry of readTar(input)) {
+        for await (const entry of readRecords(input)) {
           switch (bootPart(entry.name)) {
             case 'kernel':
               await saveBody(entry.body, kernel);
@@ -69,7 +67,7 @@ export const kernelSquashfs: OutputFormat = {
 };
 
 interface MksquashfsJob {
-  add(header: tar.Header, body: AsyncIterable<Buffer>): Promise<void>;
+  add(header: TarHeader, body: AsyncIterable<Buffer>): Promise<void>;
   end(): Promise<void>;
   kill(): void;
 }
@@ -99,7 +97,7 @@ export function compressionArgs(options: FormatOptions): string[] {
  * became `..`, and `/` an empty target unsquashfs cannot read. A symlink whose target needs PAX
  * (over 100 bytes, or with xattrs) still gets it (docs/formats.md).
  */
-function squashfsPax(pax: Record<string, string> | undefined): Record<string, string> | undefined {
+function squashfsPax(pax: Record<string, string> | null | undefined): Record<string, string> | undefined {
   const xattrs = xattrsFromPax(pax);
   return Object.keys(xattrs).length ? xattrsToPax(xattrs) : undefined;
 }
@@ -142,9 +140,14 @@ function startMksquashfs(image: string, epoch: number, threads: number, compress
   });
   exited.catch(() => undefined);
 
-  const pack = tar.pack();
-  pack.on('error', () => undefined); // only ever destroyed by kill(), after a failure reported elsewhere
-  pack.pipe(child.stdin as Writable);
+  const tar = new TarWriter();
+  tar.stream.on('error', () => undefined); // only ever destroyed by kill(), after a failure reported elsewhere
+  tar.stream.pipe(child.stdin as Writable);
+  // Writing waits for mksquashfs to read; when it has exited, nothing will: stop waiting then.
+  const stopped = exited.then(() => {
+    throw new UserError('mksquashfs exited before it had read the whole root filesystem');
+  });
+  stopped.catch(() => undefined);
 
   /**
    * When writing to mksquashfs fails (EPIPE: it exited), its own exit and message are the
@@ -164,25 +167,18 @@ function startMksquashfs(image: string, epoch: number, threads: number, compress
       }
     },
     async end() {
-      pack.finalize();
+      await Promise.race([tar.end(), exited]);
       await exited;
     },
     kill() {
-      pack.destroy(undefined as unknown as Error);
+      tar.destroy(new Error('mksquashfs was stopped'));
       child.kill('SIGKILL');
     },
   };
 
-  async function addEntry(header: tar.Header, body: AsyncIterable<Buffer>): Promise<void> {
-    const size = header.type === 'file' || header.type === 'contiguous-file' ? header.size : 0;
-    if (child.exitCode !== null || pack.destroyed) await exited; // mksquashfs gave up: report why
-    await new Promise<void>((resolve, reject) => {
-      const sink = pack.entry({ ...header, size, pax: squashfsPax(header.pax as Record<string, string> | undefined) }, (err) => (err ? reject(err) : resolve()));
-      (async () => {
-        for await (const b of body) if (!sink.write(b)) await once(sink, 'drain');
-        (sink as unknown as { end(): void }).end();
-      })().catch(reject);
-    });
+  async function addEntry(header: TarHeader, body: AsyncIterable<Buffer>): Promise<void> {
+    if (child.exitCode !== null || tar.destroyed) await exited; // mksquashfs gave up: report why
+    await Promise.race([tar.add({ ...header, pax: squashfsPax(header.pax) }, body), stopped]);
     // Backpressure: wait while the pipe to mksquashfs is full.
     if (child.stdin.writableNeedDrain) await Promise.race([once(child.stdin, 'drain'), exited]);
   }

@@ -7,7 +7,7 @@ import type { Readable } from 'node:stream';
 import { AtomicOutputs } from './atomic.js';
 import { sourceDateEpoch } from './defaults.js';
 import { entriesToInitrd, initrdOptions } from './initrd.js';
-import { readTar, type TarEntry } from './tar-input.js';
+import { readRecords, type TarRecord } from '../tar/index.js';
 import { writeTarOfFiles, type TarFile } from './tar-writer.js';
 import type { FormatOptions, OutputFormat, OutputTarget } from './types.js';
 
@@ -18,15 +18,15 @@ export const tarKernelInitrd: OutputFormat = {
   files: (name) => [`${name}-initrd.tar`],
 
   write(input: Readable, target: OutputTarget, options: FormatOptions = {}): Promise<string[]> {
-    return writeTarKernelInitrd(readTar(input), target, options);
+    return writeTarKernelInitrd(readRecords(input), target, options);
   },
 
-  writeEntries(entries: AsyncIterable<TarEntry>, target: OutputTarget, options: FormatOptions = {}): Promise<string[]> {
+  writeEntries(entries: AsyncIterable<TarRecord>, target: OutputTarget, options: FormatOptions = {}): Promise<string[]> {
     return writeTarKernelInitrd(entries, target, options);
   },
 };
 
-function writeTarKernelInitrd(entries: AsyncIterable<TarEntry>, target: OutputTarget, options: FormatOptions): Promise<string[]> {
+function writeTarKernelInitrd(entries: AsyncIterable<TarRecord>, target: OutputTarget, options: FormatOptions): Promise<string[]> {
   const path = join(target.dir, `${target.name}-initrd.tar`);
   return AtomicOutputs.run(async (out) => {
     const tmp = await out.temp(path);

@@ -12,7 +12,7 @@ import { posix } from 'node:path';
 import { log } from '../util/log.js';
 import { UserError } from '../util/errors.js';
 import type { CpioEntry, CpioType, CpioWriter, WrittenHeader } from './cpio.js';
-import { normalName, type TarEntry } from './tar-input.js';
+import { recordName, type TarRecord } from '../tar/index.js';
 
 interface Remembered {
   entry: CpioEntry;
@@ -39,7 +39,7 @@ export class TarToCpio {
     this.linkable.clear();
   }
 
-  async add(e: TarEntry): Promise<void> {
+  async add(e: TarRecord): Promise<void> {
     const h = e.header;
     let mtime = Math.floor(h.mtime.getTime() / 1000);
     if (this.clampMtime !== undefined && mtime > this.clampMtime) mtime = this.clampMtime;
@@ -47,13 +47,13 @@ export class TarToCpio {
 
     if (h.type === 'link') {
       await e.skip();
-      await this.addHardLink(e.name, normalName(h.linkname), base);
+      await this.addHardLink(e.name, recordName(h.linkname ?? ''), base);
       return;
     }
     const type = cpioType(h.type, e.name);
     const entry: CpioEntry = { ...base, type };
     if (type === 'file') entry.size = h.size;
-    if (type === 'symlink') entry.linkTarget = h.linkname;
+    if (type === 'symlink') entry.linkTarget = h.linkname ?? '';
     if (type === 'char' || type === 'block') {
       entry.devmajor = h.devmajor;
       entry.devminor = h.devminor;

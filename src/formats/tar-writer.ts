@@ -4,7 +4,7 @@
 import { createReadStream, createWriteStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import { pipeline } from 'node:stream/promises';
-import tar from 'tar-stream';
+import { tarStream, type TarItem } from '../tar/index.js';
 
 export interface TarFile {
   name: string;
@@ -14,21 +14,11 @@ export interface TarFile {
 }
 
 export async function writeTarOfFiles(dest: string, files: TarFile[], mtime: number): Promise<void> {
-  const pack = tar.pack();
-  const done = pipeline(pack, createWriteStream(dest, { mode: 0o644 }));
-  done.catch(() => undefined);
+  const items: TarItem[] = [];
   for (const f of files) {
     const size = f.path ? (await stat(f.path)).size : f.content!.length;
     const header = { name: f.name, size, mode: 0o644, mtime: new Date(mtime * 1000), uid: 0, gid: 0, type: 'file' as const };
-    if (f.content) {
-      await new Promise<void>((resolve, reject) => pack.entry(header, f.content!, (err) => (err ? reject(err) : resolve())));
-    } else {
-      await new Promise<void>((resolve, reject) => {
-        const sink = pack.entry(header, (err) => (err ? reject(err) : resolve()));
-        pipeline(createReadStream(f.path!), sink).catch(reject);
-      });
-    }
+    items.push({ header, data: f.content ?? (() => createReadStream(f.path!)) });
   }
-  pack.finalize();
-  await done;
+  await pipeline(tarStream(items), createWriteStream(dest, { mode: 0o644 }));
 }

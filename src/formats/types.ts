@@ -2,7 +2,7 @@
 // the output formats (which turn that stream into files). A format only sees the stream:
 // it never knows how the stream was assembled.
 import type { Readable, Writable } from 'node:stream';
-import type { TarEntry } from './tar-input.js';
+import type { TarRecord } from '../tar/index.js';
 
 /** The initrd compressions the kernel can unpack that we offer (`--compress`). */
 export type Compression = 'gzip' | 'zstd' | 'lz4' | 'none';
@@ -61,8 +61,8 @@ export interface OutputFormat {
   write(input: Readable, target: OutputTarget, options?: FormatOptions): Promise<string[]>;
   /**
    * Optional, for speed: the same as write() on the tar of `entries`, taking the entries as
-   * readTar (tar-input.ts) would give them back, so the build can skip encoding a tar and this
+   * readRecords (src/tar/records.ts) would give them back, so the build can skip encoding a tar and this
    * format parsing it again. Must produce exactly the bytes write() would.
    */
-  writeEntries?(entries: AsyncIterable<TarEntry>, target: OutputTarget, options?: FormatOptions): Promise<string[]>;
+  writeEntries?(entries: AsyncIterable<TarRecord>, target: OutputTarget, options?: FormatOptions): Promise<string[]>;
 }

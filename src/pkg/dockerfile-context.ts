@@ -5,8 +5,7 @@ import { createReadStream } from 'node:fs';
 import { lstat, readdir, readlink } from 'node:fs/promises';
 import { isAbsolute, join, normalize, posix } from 'node:path';
 import { Readable } from 'node:stream';
-import type { EntryType, TarEntry } from '../oci/layer/entry.js';
-import { packEntries } from '../oci/layer/pack.js';
+import { packEntries, type EntryType, type TarEntry } from '../tar/index.js';
 import type { Package } from './package.js';
 
 export interface ContextSource {

@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join, posix } from 'node:path';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import tar from 'tar-stream';
+import { readRawTar, tarStream, type TarHeader, type TarItem } from '../tar/index.js';
 import { UserError } from '../util/errors.js';
 import { envSourceDateEpoch } from '../util/source-date-epoch.js';
 
@@ -112,15 +112,12 @@ export class Rootfs {
 
   /** Unpacks a tar stream (e.g. `dpkg-deb --fsys-tarfile`) into the tree. */
   async addTar(source: Readable, origin: string): Promise<void> {
-    const extract = tar.extract();
-    const done = pipeline(source, extract as unknown as NodeJS.WritableStream);
-    for await (const entry of extract) {
-      const h = entry.header;
+    for await (const { header: h, body } of readRawTar(source)) {
       const path = cleanPath(h.name);
       const base = { path, mode: (h.mode ?? 0o644) & 0o7777, uid: h.uid ?? 0, gid: h.gid ?? 0, size: 0 };
       if (h.type === 'file' || h.type === 'contiguous-file') {
         const content = this.stagingFile();
-        await pipeline(entry, createWriteStream(content));
+        await pipeline(body, createWriteStream(content));
         this.set({ ...base, type: 'file', size: h.size ?? 0, content });
         continue;
       }
@@ -136,9 +133,7 @@ export class Rootfs {
       } else {
         throw new UserError(`${origin}: ${path} is a ${h.type}, which an image layer here cannot hold`);
       }
-      entry.resume();
     }
-    await done;
   }
 
   /** Every entry, sorted bytewise by path (so a directory comes before what it holds). */
@@ -155,41 +150,27 @@ export class Rootfs {
 
   /** The tree as one deterministic tar stream. */
   tarStream(): Readable {
-    const pack = tar.pack();
     const mtime = new Date(sourceDateEpoch() * 1000);
     const entries = this.sorted();
-    void (async () => {
-      try {
-        for (const e of entries) {
-          const header: tar.Header = {
-            name: e.type === 'directory' ? `${e.path}/` : e.path,
-            mode: e.mode,
-            uid: e.uid,
-            gid: e.gid,
-            uname: '',
-            gname: '',
-            mtime,
-            type: e.type,
-            size: e.type === 'file' ? e.size : 0,
-            linkname: e.linkname ?? '',
-            devmajor: 0,
-            devminor: 0,
-          };
-          if (e.type === 'file') {
-            await new Promise<void>((resolveP, reject) => {
-              const sink = pack.entry(header, (err) => (err ? reject(err) : resolveP()));
-              pipeline(createReadStream(e.content!), sink as unknown as NodeJS.WritableStream).catch(reject);
-            });
-          } else {
-            pack.entry(header);
-          }
-        }
-        pack.finalize();
-      } catch (err) {
-        pack.destroy(err as Error);
-      }
-    })();
-    return pack as unknown as Readable;
+    return tarStream(
+      entries.map((e): TarItem => {
+        const header: TarHeader = {
+          name: e.type === 'directory' ? `${e.path}/` : e.path,
+          mode: e.mode,
+          uid: e.uid,
+          gid: e.gid,
+          uname: '',
+          gname: '',
+          mtime,
+          type: e.type,
+          size: e.type === 'file' ? e.size : 0,
+          linkname: e.linkname ?? '',
+          devmajor: 0,
+          devminor: 0,
+        };
+        return { header, data: e.type === 'file' ? () => createReadStream(e.content!) : undefined };
+      }),
+    );
   }
 }
 

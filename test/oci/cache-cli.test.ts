@@ -11,7 +11,7 @@ import { REF_NAME_ANNOTATION } from '../../src/oci/types.js';
 import { resolveImage } from '../../src/oci/cache/resolve.js';
 import { validateCache } from '../../src/oci/cache/validate.js';
 import { imageRootfs } from '../../src/oci/layer/image.js';
-import { readTar } from '../../src/oci/layer/tar.js';
+import { readTar } from '../../src/tar/index.js';
 import { runCli } from '../helpers.js';
 import { collect, makeTar, putImage, putIndex, tempDir } from './fixtures.js';
 

@@ -1,16 +1,13 @@
-// Builders for test images and layers: real tar bytes (tar-stream), real gzip, real OCI JSON.
+// Builders for test images and layers: real tar bytes (src/tar's writer), real gzip, real OCI JSON.
 import { createHash } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { gzipSync } from 'node:zlib';
-import tar from 'tar-stream';
-import { installBinaryPax } from '../../src/oci/layer/pax.js';
 import { LayoutStore } from '../../src/oci/cache/store.js';
 import { MediaType, type Descriptor, type Platform } from '../../src/oci/types.js';
-
-installBinaryPax();
+import { tarBuffer, type TarHeader } from '../../src/tar/index.js';
 
 export async function tempDir(t: { after(fn: () => unknown): void }, prefix = 'lkts-cache-'): Promise<string> {
   const dir = await mkdtemp(join(tmpdir(), prefix));
@@ -22,27 +19,16 @@ export function sha256(data: Buffer | string): string {
   return `sha256:${createHash('sha256').update(data).digest('hex')}`;
 }
 
-export type TarSpec = Partial<tar.Header> & { name: string; content?: string | Buffer };
+export type TarSpec = TarHeader & { content?: string | Buffer };
 
 /** A tar archive (uncompressed) of the given entries, in order. */
 export async function makeTar(entries: TarSpec[]): Promise<Buffer> {
-  const pack = tar.pack();
-  const chunks: Buffer[] = [];
-  const done = (async () => {
-    for await (const c of pack as unknown as AsyncIterable<Buffer>) chunks.push(c);
-  })();
-  for (const e of entries) {
-    const { content, ...header } = e;
-    const body = content === undefined ? undefined : Buffer.from(content);
-    await new Promise<void>((resolve, reject) => {
-      const h = { mode: header.type === 'directory' ? 0o755 : 0o644, mtime: new Date(1_000_000_000_000), ...header, size: body?.length ?? 0 };
-      if (body) pack.entry(h, body, (err) => (err ? reject(err) : resolve()));
-      else (pack.entry(h, (err) => (err ? reject(err) : resolve())) as unknown as NodeJS.WritableStream).end();
-    });
-  }
-  pack.finalize();
-  await done;
-  return Buffer.concat(chunks);
+  return tarBuffer(
+    entries.map(({ content, ...header }) => {
+      const body = content === undefined ? undefined : Buffer.from(content);
+      return { header: { mode: header.type === 'directory' ? 0o755 : 0o644, mtime: new Date(1_000_000_000_000), ...header, size: body?.length ?? 0 }, data: body };
+    }),
+  );
 }
 
 export async function putBytes(store: LayoutStore, data: Buffer | string, mediaType: string, extra: Partial<Descriptor> = {}): Promise<Descriptor> {

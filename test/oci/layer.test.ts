@@ -11,8 +11,7 @@ import { gzipSync } from 'node:zlib';
 import { decompressed, detectCompression } from '../../src/oci/layer/decompress.js';
 import { extractToDirectory } from '../../src/oci/layer/extract.js';
 import { flattenLayers, type FlatEntry, type LayerSource } from '../../src/oci/layer/flatten.js';
-import { packEntries } from '../../src/oci/layer/pack.js';
-import { readTar } from '../../src/oci/layer/tar.js';
+import { packEntries, readTar } from '../../src/tar/index.js';
 import { UserError } from '../../src/util/errors.js';
 import { collect, makeTar, tempDir } from './fixtures.js';
 

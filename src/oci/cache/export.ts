@@ -1,13 +1,11 @@
 // `cache export`: one image of the cache, for one platform, as an OCI layout tar, a
 // `docker load` tar, or its flattened root filesystem (a tar, or unpacked into a directory).
 import { Readable } from 'node:stream';
-import { pipeline } from 'node:stream/promises';
-import tar from 'tar-stream';
+import { packEntries, tarStream } from '../../tar/index.js';
 import { REF_NAME_ANNOTATION, type Descriptor, type Platform } from '../types.js';
 import { detectCompression } from '../layer/decompress.js';
 import { confineEntries } from '../layer/confine.js';
 import { imageRootfs } from '../layer/image.js';
-import { packEntries } from '../layer/pack.js';
 import { CONTAINERD_IMAGE_NAME_ANNOTATION, digestHex, OCI_LAYOUT_VERSION } from './layout.js';
 import { resolveImage, type ResolvedImage } from './resolve.js';
 import type { LayoutStore } from './store.js';
@@ -28,22 +26,15 @@ type Item = { name: string; type?: 'directory'; size?: number; body?: () => Read
 
 /** A tar of `items`, written lazily as it is read. */
 function tarOf(items: AsyncIterable<Item> | Iterable<Item>): Readable {
-  const pack = tar.pack();
-  (async () => {
-    for await (const it of items) {
-      const header = { name: it.name, mtime: FIXED_MTIME, mode: it.type === 'directory' ? 0o755 : 0o644, type: it.type ?? ('file' as const), size: it.size ?? 0 };
-      const body = it.body?.();
-      if (Buffer.isBuffer(body)) {
-        await new Promise<void>((resolve, reject) => pack.entry({ ...header, size: body.length }, body, (e) => (e ? reject(e) : resolve())));
-      } else if (body) {
-        await pipeline(body, pack.entry(header) as unknown as NodeJS.WritableStream);
-      } else {
-        (pack.entry(header) as unknown as NodeJS.WritableStream).end();
+  return tarStream(
+    (async function* () {
+      for await (const it of items) {
+        const header = { name: it.name, mtime: FIXED_MTIME, mode: it.type === 'directory' ? 0o755 : 0o644, type: it.type ?? ('file' as const), size: it.size ?? 0 };
+        const body = it.body?.();
+        yield { header: Buffer.isBuffer(body) ? { ...header, size: body.length } : header, data: body };
       }
-    }
-    pack.finalize();
-  })().catch((err: Error) => pack.destroy(err));
-  return Readable.from(pack as unknown as AsyncIterable<Buffer>, { objectMode: false });
+    })(),
+  );
 }
 
 function blobItem(store: LayoutStore, name: string, d: Descriptor): Item {

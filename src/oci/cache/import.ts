@@ -15,7 +15,7 @@ import { MediaType, REF_NAME_ANNOTATION, type Descriptor, type ImageIndex, type 
 import { UserError } from '../../util/errors.js';
 import { log } from '../../util/log.js';
 import { decompressed, detectCompression } from '../layer/decompress.js';
-import { readTar } from '../layer/tar.js';
+import { readTar } from '../../tar/index.js';
 import { CONTAINERD_IMAGE_NAME_ANNOTATION } from './layout.js';
 import { checkDescriptor, checkMediaType } from '../descriptor.js';
 import { isIndexMediaType, isManifestMediaType } from './media.js';

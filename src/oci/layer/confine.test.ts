@@ -2,7 +2,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { Confinement, isRefused, type Placed } from './confine.js';
-import type { EntryType } from './entry.js';
+import type { EntryType } from '../../tar/index.js';
 
 type Step = [path: string, type: EntryType, linkname?: string];
 

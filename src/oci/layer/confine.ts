@@ -11,7 +11,7 @@
 // consumer replaces a symlink there). Hard link targets are resolved the same way and must name
 // a non-directory already written; a path that loops through symlinks is dropped.
 import { log } from '../../util/log.js';
-import { ancestors, type EntryType, type TarEntry } from './entry.js';
+import { ancestors, type EntryType, type TarEntry } from '../../tar/index.js';
 
 /** Linux's limit on symlinks followed in one lookup (ELOOP beyond). */
 const MAX_FOLLOWS = 40;

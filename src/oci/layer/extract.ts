@@ -23,7 +23,7 @@ import { dirname, join, sep } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { UserError } from '../../util/errors.js';
 import { log } from '../../util/log.js';
-import type { TarEntry } from './entry.js';
+import type { TarEntry } from '../../tar/index.js';
 import { ifExists } from '../../util/missing.js';
 
 const MAX_SYMLINKS = 255;

@@ -12,8 +12,7 @@ import type { Readable } from 'node:stream';
 import { log } from '../../util/log.js';
 import { CorruptCacheError } from '../verify.js';
 import { decompressed } from './decompress.js';
-import { ancestors, type TarEntry } from './entry.js';
-import { readTar } from './tar.js';
+import { ancestors, readTar, type TarEntry } from '../../tar/index.js';
 import { UnpackedCopyCorrupt, type UnpackedLayers } from './unpacked.js';
 
 /** A layer blob to read, possibly twice; `name` is used in messages. */

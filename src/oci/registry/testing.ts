@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { createHash, createPrivateKey, createSign, randomBytes, X509Certificate } from 'node:crypto';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { gzipSync } from 'node:zlib';
-import tarStream from 'tar-stream';
+import { tarBuffer } from '../../tar/index.js';
 import { MediaType, REF_NAME_ANNOTATION, type Descriptor } from '../types.js';
 
 export const REGISTRY_BINARY = '/usr/bin/docker-registry';
@@ -258,13 +258,8 @@ export async function writeTestLayout(
   return root;
 }
 
-async function tarOf(name: string, content: Buffer): Promise<Buffer> {
-  const pack = tarStream.pack();
-  pack.entry({ name, size: content.length, mode: 0o644, mtime: new Date(0) }, content);
-  pack.finalize();
-  const chunks: Buffer[] = [];
-  for await (const c of pack) chunks.push(c as Buffer);
-  return Buffer.concat(chunks);
+function tarOf(name: string, content: Buffer): Promise<Buffer> {
+  return tarBuffer([{ header: { name, size: content.length, mode: 0o644, mtime: new Date(0) }, data: content }]);
 }
 
 /** Runs skopeo with TLS verification off (the test registry is plain HTTP). */

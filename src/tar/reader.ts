@@ -1,12 +1,13 @@
-// The one tar reader of the build (layers, kernel.tar, and the formats' input): it works on the
-// input's own chunks (256 KiB out of gunzip) and hands out file data as views of them, with no
-// stream per entry on the fast path. tar-stream's extract, which this replaces, pushed every
-// entry through a streamx stream and a Node stream adapter; that was most of a build's
-// main-thread time (docs/performance.md). Headers are decoded as tar-stream decodes them
-// (tar-header.ts), so consumers see the same values.
+// The one tar reader (layers, kernel.tar, the formats' input, --input-tar, package rootfs): it
+// works on the input's own chunks (256 KiB out of gunzip) and hands out file data as views of
+// them, with no stream per entry on the fast path. tar-stream's extract, which this replaced,
+// pushed every entry through a streamx stream and a Node stream adapter; that was most of a
+// build's main-thread time (docs/performance.md). Headers are decoded as tar-stream decoded them
+// (header.ts), so consumers see the same values.
 import { Readable } from 'node:stream';
-import { utf8Name } from '../../util/utf8.js';
-import { decodeHeader, decodePax, type RawHeader } from './tar-header.js';
+import { utf8Name } from '../util/utf8.js';
+import { decodeHeader, type ReadHeader } from './header.js';
+import { decodePax } from './pax.js';
 
 /** PAX and GNU long-name records larger than this are refused (tar-stream's limit). */
 const MAX_HEADER_SIZE = 4 * 1024 * 1024;
@@ -154,7 +155,7 @@ export class TarBody extends Readable {
 }
 
 export interface RawEntry {
-  header: RawHeader;
+  header: ReadHeader;
   body: TarBody;
 }
 
@@ -164,7 +165,7 @@ export function chunksOf(body: AsyncIterable<Uint8Array>): AsyncIterable<Uint8Ar
 }
 
 /**
- * The entries of an uncompressed tar stream, headers as tar-stream's extract gives them (PAX and
+ * The entries of an uncompressed tar stream, headers as tar-stream's extract gave them (PAX and
  * GNU long names applied). Each body must be used before the next entry is asked for; what is
  * left unread is skipped. A truncated or corrupt stream throws; stopping early closes the source.
  */

@@ -1,32 +1,12 @@
-// Extended attributes travel in PAX records `SCHILY.xattr.<name>=<raw bytes>`. tar-stream decodes
-// and encodes every PAX value as UTF-8, which mangles binary values such as
-// security.capability. This teaches tar-stream (once, for the whole process) to keep xattr
-// values as "binary strings" (one char per byte, latin1), and gives the two conversions.
-import { createRequire } from 'node:module';
-import { dirname, join } from 'node:path';
-import { utf8Name } from '../../util/utf8.js';
+// PAX extended header records (`<length> <key>=<value>\n`). Extended attributes travel in them as
+// `SCHILY.xattr.<name>=<raw bytes>`: those values are binary (security.capability), so they are
+// kept as "binary strings" (one char per byte, latin1) rather than decoded as UTF-8, which would
+// mangle them; path and linkpath must be valid UTF-8 (src/util/utf8.ts).
+import { utf8Name } from '../util/utf8.js';
 
 const XATTR_PREFIX = 'SCHILY.xattr.';
 
 type PaxRecords = Record<string, string>;
-interface TarHeaders {
-  decodePax(buf: Uint8Array): PaxRecords;
-  encodePax(opts: { name?: string; linkname?: string; pax?: PaxRecords }): Uint8Array;
-}
-
-let installed = false;
-
-/** Patches tar-stream's PAX codec so xattr values round-trip byte for byte. Idempotent. */
-export function installBinaryPax(): void {
-  if (installed) return;
-  installed = true;
-  const require = createRequire(import.meta.url);
-  // tar-stream's package.json does not export headers.js; reach it by file, the same module
-  // instance its extract.js and pack.js use.
-  const headers = require(join(dirname(require.resolve('tar-stream')), 'headers.js')) as TarHeaders;
-  headers.decodePax = decodePax;
-  headers.encodePax = encodePax;
-}
 
 export function decodePax(buf: Uint8Array): PaxRecords {
   const result: PaxRecords = {};
@@ -77,7 +57,7 @@ export function xattrsFromPax(pax: PaxRecords | null | undefined): Record<string
   return out;
 }
 
-/** PAX records for xattrs, for a tar-stream header's `pax` (after installBinaryPax()). */
+/** PAX records for xattrs, for a header's `pax`. */
 export function xattrsToPax(xattrs: Record<string, Buffer>): PaxRecords {
   const out: PaxRecords = {};
   for (const [name, value] of Object.entries(xattrs)) out[XATTR_PREFIX + name] = value.toString('latin1');

@@ -1,15 +1,11 @@
-// Writing TarEntry values back out as a tar stream (tar-stream underneath, binary xattrs kept).
-import { Readable } from 'node:stream';
-import { pipeline } from 'node:stream/promises';
-import tar from 'tar-stream';
+// Writing TarEntry values back out as a tar stream (binary xattrs kept as PAX records).
+import type { Readable } from 'node:stream';
 import type { TarEntry } from './entry.js';
-import { installBinaryPax, xattrsToPax } from './pax.js';
+import type { TarHeader } from './header.js';
+import { xattrsToPax } from './pax.js';
+import { tarStream } from './writer.js';
 
-installBinaryPax();
-
-/** The tar-stream header for an entry, with `prefix` (e.g. `containers/onboot/000-x/rootfs/`). */
-export type TarHeader = Partial<tar.Header> & { name: string };
-
+/** The header for an entry, with `prefix` (e.g. `containers/onboot/000-x/rootfs/`). */
 export function tarHeader(entry: TarEntry, prefix = ''): TarHeader {
   const header: TarHeader = {
     name: prefix + entry.path + (entry.type === 'directory' ? '/' : ''),
@@ -32,14 +28,9 @@ export function tarHeader(entry: TarEntry, prefix = ''): TarHeader {
 
 /** A tar stream of `entries`, read lazily as the stream is consumed. */
 export function packEntries(entries: AsyncIterable<TarEntry>, prefix = ''): Readable {
-  const pack = tar.pack();
-  (async () => {
-    for await (const entry of entries) {
-      const sink = pack.entry(tarHeader(entry, prefix));
-      if (entry.type === 'file') await pipeline(entry.body, sink as unknown as NodeJS.WritableStream);
-      else (sink as unknown as NodeJS.WritableStream).end();
-    }
-    pack.finalize();
-  })().catch((err: Error) => pack.destroy(err));
-  return Readable.from(pack as unknown as AsyncIterable<Buffer>, { objectMode: false });
+  return tarStream(
+    (async function* () {
+      for await (const entry of entries) yield { header: tarHeader(entry, prefix), data: entry.type === 'file' ? entry.body : undefined };
+    })(),
+  );
 }

@@ -1,43 +1,37 @@
 // The 512-byte tar header (ustar, with PAX records for what does not fit), encoded and decoded
-// exactly as tar-stream 3 does, so that replacing tar-stream in the build's hot path (tar-reader.ts,
-// src/assemble/tar-sink.ts) changes no output byte. tar-stream stays in use elsewhere (cache
-// export, test fixtures); both share the PAX codec of pax.ts (binary xattr values).
-import { utf8Name } from '../../util/utf8.js';
-import { decodePax, encodePax } from './pax.js';
+// exactly as tar-stream 3 (the library this codec replaced) did, so that no output byte changed
+// when it went: builds are byte-reproducible and compared against recorded outputs. codec.test.ts
+// keeps checking the bytes against tar-stream.
+import { utf8Name } from '../util/utf8.js';
+import { encodePax } from './pax.js';
 
-/** A decoded header, field for field what tar-stream's extract gives (its `Header`). */
-export interface RawHeader {
+/**
+ * A tar header as written and read: the one header type. Written, only the name is needed (the
+ * rest has defaults, see withDefaults); read, every field is set (ReadHeader).
+ */
+export interface TarHeader {
   name: string;
-  mode: number;
-  uid: number;
-  gid: number;
-  size: number;
-  mtime: Date;
-  type: string;
-  linkname: string | null;
-  uname: string;
-  gname: string;
-  devmajor: number;
-  devminor: number;
-  pax: Record<string, string> | null;
-}
-
-/** What is encoded: tar-stream's pack header after its defaults are applied. */
-export interface EncodeHeader {
-  name: string;
-  type: string;
-  mode: number;
-  uid: number;
-  gid: number;
-  size: number;
-  mtime: Date;
-  linkname?: string;
+  /** 'file', 'directory', 'symlink', 'link', 'character-device', …; 'file' when left out. */
+  type?: string;
+  mode?: number;
+  uid?: number;
+  gid?: number;
+  size?: number;
+  mtime?: Date;
+  linkname?: string | null;
   uname?: string;
   gname?: string;
   devmajor?: number;
   devminor?: number;
-  pax?: Record<string, string>;
+  /** PAX records (xattr values as binary strings, see pax.ts); their presence forces a PAX header. */
+  pax?: Record<string, string> | null;
 }
+
+/** A decoded header: every field set (PAX records and GNU long names applied by the reader). */
+export type ReadHeader = Required<TarHeader>;
+
+/** A header with the writer's defaults applied: what is encoded. */
+type FullHeader = TarHeader & { type: string; mode: number; uid: number; gid: number; size: number; mtime: Date };
 
 const TYPE_NAMES: Record<number, string> = {
   0: 'file',
@@ -112,7 +106,7 @@ function decodeOct(b: Buffer, off: number, len: number): number {
 }
 
 /** Decodes one header block; null for an all-zero block (tar-stream skips those). Throws on a bad checksum. */
-export function decodeHeader(b: Buffer): RawHeader | null {
+export function decodeHeader(b: Buffer): ReadHeader | null {
   const c = cksum(b);
   if (c === 8 * 32) return null;
   if (c !== decodeOct(b, 148, 8)) throw new Error('Invalid tar header. Maybe the tar is corrupted or it needs to be gunzipped?');
@@ -131,6 +125,7 @@ export function decodeHeader(b: Buffer): RawHeader | null {
     gid: decodeOct(b, 116, 8),
     size: decodeOct(b, 124, 12),
     mtime: new Date(1000 * decodeOct(b, 136, 12)),
+    // Unknown type flags read as null (tar-stream's value); readers skip such entries.
     type: TYPE_NAMES[flag] ?? (null as unknown as string),
     linkname: b[157] === 0 ? null : decodeStr(b, 157, 100, `link target of ${name}`),
     uname: decodeStr(b, 265, 32),
@@ -140,8 +135,6 @@ export function decodeHeader(b: Buffer): RawHeader | null {
     pax: null,
   };
 }
-
-export { decodePax };
 
 const ZEROS = '0000000000000000000';
 const SEVENS = '7777777777777777777';
@@ -153,7 +146,7 @@ function encodeOct(val: number, n: number): string {
 }
 
 /** One ustar block, or null when the name or link target does not fit (then PAX is used). */
-function encodeBlock(h: EncodeHeader, into: Buffer, at: number): boolean {
+function encodeBlock(h: FullHeader, into: Buffer, at: number): boolean {
   let name = h.name;
   let prefix = '';
   if (Buffer.byteLength(name) !== name.length) return false; // not ASCII
@@ -196,19 +189,67 @@ function encodeBlock(h: EncodeHeader, into: Buffer, at: number): boolean {
 }
 
 /**
+ * The defaults a header gets when written (tar-stream pack's): a file, mode 0644 (0755 for a
+ * directory) when 0 or unset, root-owned, no size for anything but files and links, the current
+ * time when no mtime is given (every caller here gives one).
+ */
+function withDefaults(h: TarHeader): FullHeader {
+  const type = h.type ?? 'file';
+  return {
+    ...h,
+    type,
+    mode: h.mode || (type === 'directory' ? 0o755 : 0o644),
+    uid: h.uid || 0,
+    gid: h.gid || 0,
+    size: !h.size || type === 'symlink' ? 0 : h.size,
+    mtime: h.mtime ?? new Date(),
+  };
+}
+
+/**
+ * The header as the reader gives it back once written: the writer's defaults, permission bits
+ * only, whole seconds, empty strings and zeros for what was left out. (Link names read back as
+ * null when empty; consumers that are handed entries without a tar treat '' and null alike.)
+ */
+export function readBack(header: TarHeader): ReadHeader {
+  const h = withDefaults(header);
+  return {
+    name: h.name,
+    type: h.type,
+    mode: h.mode & 0o7777,
+    uid: h.uid,
+    gid: h.gid,
+    size: h.size,
+    mtime: new Date(((h.mtime.getTime() / 1000) | 0) * 1000),
+    linkname: h.linkname ?? '',
+    uname: h.uname ?? '',
+    gname: h.gname ?? '',
+    devmajor: h.devmajor ?? 0,
+    devminor: h.devminor ?? 0,
+    pax: h.pax ?? null,
+  };
+}
+
+/** The size of the data that follows a header once written (0 for symlinks and when unset). */
+export function dataSize(h: TarHeader): number {
+  return withDefaults(h).size;
+}
+
+/**
  * The bytes before an entry's data: one ustar header, or (with PAX records, or a name that does
  * not fit) a PAX header, its padded records and the entry's header, laid out as tar-stream's
- * pack does (both headers named "PaxHeader").
+ * pack did (both headers named "PaxHeader").
  */
-export function encodeHeaders(h: EncodeHeader): Buffer {
+export function encodeHeaders(header: TarHeader): Buffer {
+  const h = withDefaults(header);
   if (!h.pax) {
     const out = Buffer.allocUnsafe(512);
     if (encodeBlock(h, out, 0)) return out;
   }
-  const records = encodePax({ name: h.name, linkname: h.linkname, pax: h.pax });
+  const records = encodePax({ name: h.name, linkname: h.linkname ?? undefined, pax: h.pax ?? undefined });
   const padded = (records.length + 511) & ~511;
   const out = Buffer.allocUnsafe(1024 + padded);
-  const ph: EncodeHeader = {
+  const ph: FullHeader = {
     name: 'PaxHeader',
     mode: h.mode,
     uid: h.uid,

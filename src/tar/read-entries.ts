@@ -1,9 +1,9 @@
-// Reading a tar stream into TarEntry values (tar-reader.ts underneath, xattrs as raw bytes).
+// Reading a tar stream into TarEntry values (reader.ts underneath, xattrs as raw bytes).
 import { Readable } from 'node:stream';
-import { UserError } from '../../util/errors.js';
+import { UserError } from '../util/errors.js';
 import { normalizeEntryPath, type EntryType, type TarEntry } from './entry.js';
 import { xattrsFromPax } from './pax.js';
-import { readRawTar } from './tar-reader.js';
+import { readRawTar } from './reader.js';
 
 const TYPES: Record<string, EntryType> = {
   file: 'file',

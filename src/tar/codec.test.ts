@@ -1,19 +1,30 @@
-// The tar reader and header codec against tar-stream (what they replace) and GNU tar: the same
-// headers and data read back, the same bytes written, the same errors.
+// The tar reader and header codec against tar-stream (what they replaced; a development
+// dependency kept for this test only) and GNU tar: the same headers and data read back, the
+// same bytes written, the same errors.
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, linkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { Readable } from 'node:stream';
+import { createRequire } from 'node:module';
 import { test } from 'node:test';
 import tar from 'tar-stream';
-import { installBinaryPax } from './pax.js';
-import { encodeHeaders, type EncodeHeader } from './tar-header.js';
-import { readRawTar } from './tar-reader.js';
+import { encodeHeaders, type TarHeader } from './header.js';
+import { decodePax, encodePax } from './pax.js';
+import { readRawTar } from './reader.js';
+import { tarBuffer } from './writer.js';
 
-installBinaryPax();
+// tar-stream as this project used it: with the PAX codec of pax.ts (binary xattr values, byte
+// lengths for UTF-8 names) in place of its own. Its package.json does not export headers.js;
+// reach it by file, the same module instance its extract.js and pack.js use.
+{
+  const require = createRequire(import.meta.url);
+  const headers = require(join(dirname(require.resolve('tar-stream')), 'headers.js')) as { decodePax: unknown; encodePax: unknown };
+  headers.decodePax = decodePax;
+  headers.encodePax = encodePax;
+}
 
 /** A tree with what tars get wrong: long names and link targets, UTF-8, links, big and empty files. */
 function makeTree(): string {
@@ -132,7 +143,7 @@ test('stopping early closes the source', async () => {
 
 test('headers are encoded byte for byte as tar-stream pack encodes them', async () => {
   const mtime = new Date(1_492_533_000_000);
-  const cases: EncodeHeader[] = [
+  const cases: TarHeader[] = [
     { name: 'etc/hosts', type: 'file', mode: 0o644, uid: 0, gid: 0, size: 12, mtime },
     { name: 'usr/bin', type: 'directory', mode: 0o755, uid: 0, gid: 0, size: 0, mtime, uname: 'root', gname: 'root' },
     { name: 'a/' + 'b'.repeat(120) + '/c', type: 'file', mode: 0o4755, uid: 1000, gid: 100, size: 0, mtime },
@@ -173,7 +184,7 @@ test('a tar written by the header codec is read back by GNU tar', () => {
   const dir = mkdtempSync(join(tmpdir(), 'tar-header-'));
   try {
     const data = Buffer.from('hello\n');
-    const h: EncodeHeader = { name: 'dir/' + 'n'.repeat(150), type: 'file', mode: 0o640, uid: 7, gid: 8, size: data.length, mtime: new Date(1e12), pax: { 'LINUXKIT.source': 's' } };
+    const h: TarHeader = { name: 'dir/' + 'n'.repeat(150), type: 'file', mode: 0o640, uid: 7, gid: 8, size: data.length, mtime: new Date(1e12), pax: { 'LINUXKIT.source': 's' } };
     const tarBuf = Buffer.concat([encodeHeaders(h), data, Buffer.alloc(512 - data.length), Buffer.alloc(1024)]);
     writeFileSync(join(dir, 't.tar'), tarBuf);
     const list = execFileSync('tar', ['--numeric-owner', '-tvf', join(dir, 't.tar')], { encoding: 'utf8' });
@@ -183,4 +194,55 @@ test('a tar written by the header codec is read back by GNU tar', () => {
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
+});
+
+test('whole archives are written byte for byte as tar-stream pack wrote them', async () => {
+  const mtime = new Date(1_500_000_000_000);
+  const big = Buffer.alloc(300_000, 7);
+  const items: Array<{ header: TarHeader; data?: Buffer }> = [
+    { header: { name: 'etc/', type: 'directory', mode: 0o755, mtime } },
+    { header: { name: 'etc/hosts', mode: 0o644, mtime, uname: 'root' }, data: Buffer.from('127.0.0.1 localhost\n') },
+    { header: { name: 'big', mode: 0o600, uid: 1000, gid: 1000, mtime }, data: big },
+    { header: { name: 'empty', mtime }, data: Buffer.alloc(0) },
+    { header: { name: 'bin/sh', type: 'symlink', linkname: '/bin/busybox', mode: 0o777, mtime } },
+    { header: { name: 'dev/console', type: 'character-device', devmajor: 5, devminor: 1, mode: 0o600, mtime } },
+    { header: { name: 'l'.repeat(250), type: 'link', linkname: 'etc/hosts', mtime } },
+    { header: { name: 'ping', mode: 0o755, mtime, pax: { 'SCHILY.xattr.security.capability': '\x01\x00\x00\x02\x00\x20\x00\x00\xff', 'LINUXKIT.source': 'x' } }, data: Buffer.from('ping') },
+  ];
+  const pack = tar.pack();
+  const parts: Buffer[] = [];
+  const read = (async () => {
+    for await (const c of pack) parts.push(c as Buffer);
+  })();
+  for (const it of items) {
+    const h = { ...it.header, pax: it.header.pax ? { ...it.header.pax } : undefined } as tar.Header;
+    await new Promise<void>((resolve, reject) => pack.entry(h, it.data ?? Buffer.alloc(0), (err) => (err ? reject(err) : resolve())));
+  }
+  pack.finalize();
+  await read;
+  const expected = Buffer.concat(parts);
+  assert.equal(sha((await tarBuffer(items)) as Buffer), sha(expected));
+  // Streamed data gives the same bytes as data in memory.
+  const streamed = items.map((it) => ({ header: { ...it.header, size: it.data?.length }, data: it.data && Readable.from([it.data.subarray(0, 1000), it.data.subarray(1000)]) }));
+  assert.equal(sha(await tarBuffer(streamed)), sha(expected));
+});
+
+test('the writer writes hostile entries as given; the readers judge them', async () => {
+  const buf = await tarBuffer([
+    { header: { name: '../escape', mtime: new Date(0) }, data: 'x' },
+    { header: { name: '/abs/../../up', type: 'symlink', linkname: '../../../etc/shadow', mtime: new Date(0) } },
+    { header: { name: 'dev/mem', type: 'character-device', devmajor: 1, devminor: 1, mode: 0o666, mtime: new Date(0) } },
+    { header: { name: 'p'.repeat(300), mtime: new Date(0), pax: { path: 'ignored', 'SCHILY.xattr.user.x': '\xff\x00' } }, data: 'y' },
+  ]);
+  const names: Array<[string, string | null, Record<string, string> | null]> = [];
+  for await (const { header } of readRawTar(Readable.from([buf]))) names.push([header.name, header.linkname, header.pax]);
+  assert.deepEqual(names.map(([n, l]) => [n, l]), [
+    ['../escape', null],
+    ['/abs/../../up', '../../../etc/shadow'],
+    ['dev/mem', null],
+    ['p'.repeat(300), null],
+  ]);
+  assert.deepEqual(names[3]![2], { path: 'p'.repeat(300), 'SCHILY.xattr.user.x': '\xff\x00' });
+  // A size that does not match the data is an error, not a corrupt archive.
+  await assert.rejects(tarBuffer([{ header: { name: 'f', size: 5 }, data: 'abc' }]), /header size 5 but data 3/);
 });

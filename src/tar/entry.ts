@@ -1,7 +1,7 @@
-// One entry of a layer (or of a flattened image), independent of the tar library.
-import { posix } from 'node:path';
+// One entry of a file system carried in a tar (a layer, a flattened image, a package's rootfs),
+// and the one normal form of the paths in tar headers.
 import type { Readable } from 'node:stream';
-import { UserError } from '../../util/errors.js';
+import { UserError } from '../util/errors.js';
 
 export type EntryType = 'file' | 'directory' | 'symlink' | 'link' | 'character-device' | 'block-device' | 'fifo';
 
@@ -33,6 +33,8 @@ export interface TarEntry {
  * does); a path that climbs out of the root with `..` is refused. Returns '' for the root itself.
  */
 export function normalizeEntryPath(name: string, what = 'entry'): string {
+  // Most names are already in normal form: keep them as they are without splitting them.
+  if (name !== '' && name[0] !== '/' && name[0] !== '.' && name[name.length - 1] !== '/' && !name.includes('//') && !name.includes('/.')) return name;
   const parts: string[] = [];
   for (const part of name.split('/')) {
     if (part === '' || part === '.') continue;
@@ -55,9 +57,4 @@ export function ancestors(path: string): string[] {
     i = path.indexOf('/', i + 1);
   }
   return out;
-}
-
-export function dirnameOf(path: string): string {
-  const d = posix.dirname(path);
-  return d === '.' ? '' : d;
 }
