@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { LayoutStore } from '../src/oci/cache/index.js';
 import { runCli } from './helpers.js';
-import { makeTar, putImage, tempDir } from './oci/fixtures.js';
+import { makeTar, putImage, tempDir } from '../src/oci/testing.js';
 
 const config = (sshd: string) => `kernel:
   image: linuxkit/kernel:6.6

@@ -1,6 +1,6 @@
 // The `runtime.restart` extension end to end through config and spec: YAML (or a label) →
 // validated → printed by --dry-run → runtime.json in the form the init reads (docs/init.md).
-// Configs without it must keep producing LinuxKit's bytes (test/spec/golden.test.ts).
+// Configs without it must keep producing LinuxKit's bytes (src/spec/golden.test.ts).
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { configToYaml, loadConfigText } from '../src/config/index.js';

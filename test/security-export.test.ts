@@ -15,7 +15,7 @@ import { extractToDirectory } from '../src/oci/layer/extract.js';
 import { flattenLayers, type LayerSource } from '../src/oci/layer/flatten.js';
 import { UserError } from '../src/util/errors.js';
 import { runCli } from './helpers.js';
-import { makeTar, putImage, tempDir, type TarSpec } from './oci/fixtures.js';
+import { makeTar, putImage, tempDir, type TarSpec } from '../src/oci/testing.js';
 
 const isRoot = process.getuid?.() === 0;
 const hasAttr = spawnSync('getfattr', ['--version'], { stdio: 'ignore' }).status === 0;

@@ -14,7 +14,7 @@ import { test } from 'node:test';
 import { loadConfigs } from '../src/config/index.js';
 import { LayoutStore } from '../src/oci/cache/store.js';
 import { CLI, runCli } from './helpers.js';
-import { makeTar, putImage, tempDir } from './oci/fixtures.js';
+import { makeTar, putImage, tempDir } from '../src/oci/testing.js';
 
 const YML = 'files:\n  - path: etc/x\n    contents: x\n';
 const canUnshare = spawnSync('unshare', ['-m', 'true'], { stdio: 'ignore' }).status === 0;

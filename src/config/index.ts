@@ -20,7 +20,7 @@ import { schemaErrors } from './schema.js';
 import { noPackageResolver, resolveTemplates, type PackageResolver } from './templates.js';
 import type { Config } from './types.js';
 
-export type { Config } from './types.js';
+export type { Config, ImageEntry } from './types.js';
 export { configToYaml } from './to-yaml.js';
 export { keyPos, sourcePath, sourcePos } from './positions.js';
 export { noPackageResolver, type PackageResolver } from './templates.js';

@@ -22,7 +22,7 @@
 import { createHash, randomBytes, type Hash } from 'node:crypto';
 import { copyFile, mkdir, open, readdir, readFile, rename, rm, stat, truncate, utimes, writeFile, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
-import { toolCacheSubdir } from '../run/cache-dir.js';
+import { toolCacheSubdir } from '../util/index.js';
 import { pruneLeastRecentlyUsed, TEMP_SUFFIX } from '../util/lru-dir.js';
 import { CpioWriter } from './cpio.js';
 import { PatchWindow, type ChunkConsumer } from './chunker.js';

@@ -5,7 +5,7 @@ import { spawn, spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { createReadStream, existsSync, mkdirSync, renameSync, rmSync, mkdtempSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { toolCacheDir } from '../run/cache-dir.js';
+import { toolCacheDir } from '../util/index.js';
 import { UserError } from '../util/errors.js';
 import { log } from '../util/log.js';
 

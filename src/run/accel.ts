@@ -21,7 +21,7 @@ import { release } from 'node:os';
 import { join } from 'node:path';
 import { UserError } from '../util/errors.js';
 import { log } from '../util/log.js';
-import { toolCacheDir } from './cache-dir.js';
+import { toolCacheDir } from '../util/index.js';
 import { ifExistsSync } from '../util/missing.js';
 
 const DEBUG_EXIT_STATUS = (0x2a << 1) | 1;

@@ -20,7 +20,7 @@ import { createReadStream, createWriteStream, type WriteStream } from 'node:fs';
 import { mkdir, readFile, rename, rm, stat, utimes, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Readable } from 'node:stream';
-import { toolCacheSubdir } from '../../run/cache-dir.js';
+import { toolCacheSubdir } from '../../util/index.js';
 import { log } from '../../util/log.js';
 import { CorruptCacheError, verified } from '../verify.js';
 import { pruneLeastRecentlyUsed, TEMP_SUFFIX } from '../../util/lru-dir.js';

@@ -1,6 +1,6 @@
 // The registry client's public face. Commands build one client from the global flags
 // (--mirror, --cert-file) and hand it to pullImage/pushImage.
-export { RegistryClient, MANIFEST_ACCEPT, isIndexMediaType, registryMessage, type RegistryClientOptions, type Repo, type FetchedManifest } from './client.js';
+export { RegistryClient, MANIFEST_ACCEPT, registryMessage, type RegistryClientOptions, type Repo, type FetchedManifest } from './client.js';
 export { dockerCredentials, dockerConfigPath, type Credentials, type CredentialSource } from './credentials.js';
 export { ENV_INSECURE, ENV_MIRROR, Hosts, isLoopback, parseMirrors, insecureFromEnv, type Endpoint } from './hosts.js';
 export { availablePlatforms, selectManifests, platformlessManifests } from './platform.js';

@@ -1,13 +1,14 @@
 // Builders for test images and layers: real tar bytes (src/tar's writer), real gzip, real OCI JSON.
+// For tests only (src/oci's own and test/'s end-to-end ones); not in the published package.
 import { createHash } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { gzipSync } from 'node:zlib';
-import { LayoutStore } from '../../src/oci/cache/store.js';
-import { MediaType, type Descriptor, type Platform } from '../../src/oci/types.js';
-import { tarBuffer, type TarHeader } from '../../src/tar/index.js';
+import { LayoutStore } from './cache/store.js';
+import { MediaType, type Descriptor, type Platform } from './types.js';
+import { tarBuffer, type TarHeader } from '../tar/index.js';
 
 export async function tempDir(t: { after(fn: () => unknown): void }, prefix = 'lkts-cache-'): Promise<string> {
   const dir = await mkdtemp(join(tmpdir(), prefix));

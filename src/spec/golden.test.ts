@@ -11,11 +11,11 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { ROOT } from '../helpers.js';
-import { UserError } from '../../src/util/errors.js';
-import type { ImageEntry } from '../../src/config/types.js';
-import type { ImageRuntimeConfig } from '../../src/oci/types.js';
-import { bundleLayout, runtimeToJson, specToJson, toOCISpec, withRootfsMounts } from '../../src/spec/index.js';
+import { PACKAGE_ROOT } from '../package-root.js';
+import { UserError } from '../util/index.js';
+import type { ImageEntry } from '../config/index.js';
+import type { ImageRuntimeConfig } from '../oci/index.js';
+import { bundleLayout, runtimeToJson, specToJson, toOCISpec, withRootfsMounts } from './index.js';
 
 interface GoldenCase {
   name: string;
@@ -29,7 +29,7 @@ interface GoldenCase {
   linuxkitError?: string;
 }
 
-const cases: GoldenCase[] = JSON.parse(readFileSync(join(ROOT, 'test/fixtures/spec/linuxkit-golden.json'), 'utf8'));
+const cases: GoldenCase[] = JSON.parse(readFileSync(join(PACKAGE_ROOT, 'test/fixtures/spec/linuxkit-golden.json'), 'utf8'));
 
 /** Our message where LinuxKit's is worded after Go internals or is wrong (empty limit name). */
 const OWN_MESSAGES: Record<string, RegExp> = {
@@ -76,7 +76,7 @@ for (const c of cases) {
 // test/fixtures/spec/<dir>/{config.json,runtime.json}, case.txt naming the golden case.
 for (const dir of ['getty-service', 'onboot-binds-capabilities-all', 'readonly-devices-rlimits']) {
   test(`golden files: ${dir}`, () => {
-    const base = join(ROOT, 'test/fixtures/spec', dir);
+    const base = join(PACKAGE_ROOT, 'test/fixtures/spec', dir);
     const name = readFileSync(join(base, 'case.txt'), 'utf8').trim();
     const c = cases.find((x) => x.name === name);
     assert.ok(c, name);

@@ -2,12 +2,12 @@
 // (lk: = github.com/linuxkit/linuxkit at 3bf33c3a). Whole config.json/runtime.json bytes are
 // checked against LinuxKit's own output in golden.test.ts; the deviations from LinuxKit listed
 // in docs/compatibility/spec.md are tested here, with what LinuxKit does in a comment.
-import { parseImageLabel } from '../../src/config/index.js';
+import { parseImageLabel } from '../config/index.js';
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { UserError } from '../../src/util/errors.js';
-import type { Config, ImageEntry } from '../../src/config/types.js';
-import type { ImageRuntimeConfig } from '../../src/oci/types.js';
+import { UserError } from '../util/index.js';
+import type { Config, ImageEntry } from '../config/index.js';
+import type { ImageRuntimeConfig } from '../oci/index.js';
 import {
   ALL_CAPABILITIES,
   allocateIds,
@@ -29,7 +29,7 @@ import {
   specToJson,
   toOCISpec,
   volumeDirs,
-} from '../../src/spec/index.js';
+} from './index.js';
 
 const NO_IDS = new Map<string, number>();
 const withLabel = (label: object | string, rest: ImageRuntimeConfig = {}): ImageRuntimeConfig => ({

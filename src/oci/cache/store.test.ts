@@ -7,12 +7,12 @@ import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { test } from 'node:test';
 import { fileURLToPath } from 'node:url';
-import { LayoutStore } from '../../src/oci/cache/store.js';
-import { MediaType, REF_NAME_ANNOTATION } from '../../src/oci/types.js';
-import { UserError } from '../../src/util/errors.js';
-import { collect, putBytes, sha256, tempDir } from './fixtures.js';
+import { LayoutStore } from './store.js';
+import { MediaType, REF_NAME_ANNOTATION } from '../types.js';
+import { UserError } from '../../util/index.js';
+import { collect, putBytes, sha256, tempDir } from '../testing.js';
 
-const STORE_JS = fileURLToPath(new URL('../../src/oci/cache/store.js', import.meta.url));
+const STORE_JS = fileURLToPath(new URL('./store.js', import.meta.url));
 
 test('a new cache is an OCI layout LinuxKit can open', async (t) => {
   const dir = await tempDir(t);

@@ -3,7 +3,7 @@
 // json.Indent (empty [] and {} stay on one line).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { marshalIndent, quote, compareBytewise, type GoType } from '../../src/spec/go-json.js';
+import { marshalIndent, quote, compareBytewise, type GoType } from './go-json.js';
 
 test('strings: quote, backslash and control characters', () => {
   const cases: Array<[string, string]> = [

@@ -8,12 +8,12 @@ import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { test } from 'node:test';
 import { gzipSync } from 'node:zlib';
-import { decompressed, detectCompression } from '../../src/oci/layer/decompress.js';
-import { extractToDirectory } from '../../src/oci/layer/extract.js';
-import { flattenLayers, type FlatEntry, type LayerSource } from '../../src/oci/layer/flatten.js';
-import { packEntries, readTar } from '../../src/tar/index.js';
-import { UserError } from '../../src/util/errors.js';
-import { collect, makeTar, tempDir } from './fixtures.js';
+import { decompressed, detectCompression } from './decompress.js';
+import { extractToDirectory } from './extract.js';
+import { flattenLayers, type FlatEntry, type LayerSource } from './flatten.js';
+import { packEntries, readTar } from '../../tar/index.js';
+import { UserError } from '../../util/index.js';
+import { collect, makeTar, tempDir } from '../testing.js';
 
 const source = (name: string, data: Buffer): LayerSource => ({ name, open: () => Readable.from([data]) });
 

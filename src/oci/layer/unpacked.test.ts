@@ -8,9 +8,9 @@ import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { test } from 'node:test';
 import { gzipSync } from 'node:zlib';
-import { flattenLayers, type LayerSource } from '../../src/oci/layer/flatten.js';
-import { UnpackedLayers } from '../../src/oci/layer/unpacked.js';
-import { collect, makeTar, sha256, tempDir } from './fixtures.js';
+import { flattenLayers, type LayerSource } from './flatten.js';
+import { UnpackedLayers } from './unpacked.js';
+import { collect, makeTar, sha256, tempDir } from '../testing.js';
 
 /** A layer with a file of random (incompressible) bytes, so its blob is over a MiB. */
 async function bigLayer(): Promise<{ tar: Buffer; blob: Buffer; diffId: string; data: Buffer }> {
