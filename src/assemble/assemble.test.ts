@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { gzipSync } from 'node:zlib';
-import type { Config } from '../config/types.js';
+import type { Config } from '../config/index.js';
 import { containerBundles } from '../spec/index.js';
 import { writeBundle } from './bundle.js';
 import { writeFiles } from './files.js';

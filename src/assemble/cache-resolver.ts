@@ -1,11 +1,11 @@
 // Images for a build come from the cache; a missing one (or any, with --pull) is pulled first.
-import { resolveImage, type LayoutStore } from '../oci/cache/index.js';
-import { imageRootfs } from '../oci/layer/index.js';
-import type { UnpackedLayers } from '../oci/layer/unpacked.js';
-import { pullImage } from '../oci/pull.js';
-import { parseNormalizedNamed, referenceString } from '../oci/reference.js';
-import { RegistryClient, type RegistryClientOptions } from '../oci/registry/client.js';
-import { readSboms } from '../oci/sbom.js';
+import { resolveImage, type LayoutStore } from '../oci/index.js';
+import { imageRootfs } from '../oci/index.js';
+import type { UnpackedLayers } from '../oci/index.js';
+import { pullImage } from '../oci/index.js';
+import { parseNormalizedNamed, referenceString } from '../oci/index.js';
+import { RegistryClient, type RegistryClientOptions } from '../oci/index.js';
+import { readSboms } from '../oci/index.js';
 import type { ImageResolver, ResolvedImage } from './image-source.js';
 
 export interface CacheResolverOptions {

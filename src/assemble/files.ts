@@ -6,10 +6,10 @@ import { homedir } from 'node:os';
 import { posix } from 'node:path';
 import { Readable } from 'node:stream';
 import { filePathProblem } from '../config/index.js';
-import type { FileEntry } from '../config/types.js';
+import type { FileEntry } from '../config/index.js';
 import { idNumeric } from '../spec/index.js';
-import { UserError, type SourcePos } from '../util/errors.js';
-import { log } from '../util/log.js';
+import { UserError, type SourcePos } from '../util/index.js';
+import { log } from '../util/index.js';
 import { PAX_LOCATION, PAX_SOURCE, generated, type EntrySink, type OutEntry, type TarSink } from './tar-sink.js';
 
 const FILES_SOURCE = 'linuxkit.files';

@@ -1,5 +1,5 @@
 // What assembly needs from an image, whatever holds it (the cache, a registry pull, a test).
-import type { ImageConfigFile } from '../oci/types.js';
+import type { ImageConfigFile } from '../oci/index.js';
 import type { TarEntry } from '../tar/index.js';
 
 export interface ResolvedImage {

@@ -4,11 +4,11 @@
 // the directories every root needs are written again after the image, root-owned and 0755.
 // Every entry, the image's and the generated ones, is placed inside the image's own root
 // (src/oci/layer/confine.ts): no path in the output leads out of it through the image's symlinks.
-import { Confinement, isRefused } from '../oci/layer/index.js';
+import { Confinement, isRefused } from '../oci/index.js';
 import type { EntryType } from '../tar/index.js';
-import { CorruptCacheError } from '../oci/verify.js';
-import { UserError } from '../util/errors.js';
-import { log } from '../util/log.js';
+import { CorruptCacheError } from '../oci/index.js';
+import { UserError } from '../util/index.js';
+import { log } from '../util/index.js';
 import { PAX_LOCATION, PAX_SOURCE, generated, generatedMtime, type EntrySink, type OutEntry } from './tar-sink.js';
 import type { ResolvedImage } from './image-source.js';
 

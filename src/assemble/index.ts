@@ -2,10 +2,10 @@
 // whole root filesystem, laid out as LinuxKit lays it out (lk:moby/build/build.go Build):
 // kernel, init images, volumes, onboot, onshutdown, services, files, then the merged SBOM.
 // Output formats (kernel+initrd, squashfs, …) are made from this stream by src/formats.
-import { CONTAINER_SECTIONS, type Config, type ContainerSection, type VolumeEntry } from '../config/types.js';
+import { CONTAINER_SECTIONS, type Config, type ContainerSection, type VolumeEntry } from '../config/index.js';
 import { allocateIds, containerBundles, volumeDirs } from '../spec/index.js';
-import { UserError } from '../util/errors.js';
-import { log } from '../util/log.js';
+import { UserError } from '../util/index.js';
+import { log } from '../util/index.js';
 import { ApkDatabases } from './apk-db.js';
 import { writeBundle } from './bundle.js';
 import { writeFiles, type FilesContext } from './files.js';
@@ -131,3 +131,9 @@ async function writeVolume(
   const pax = sourcePax('linuxkit.volumes', location);
   for (const dir of [dirs.tmp, dirs.merged]) await sink.add(generated({ path: dir.replace(/^\//, ''), type: 'directory', pax }));
 }
+export * from './cache-resolver.js';
+export * from './gc-tuning.js';
+export * from './image-source.js';
+export * from './input-tar.js';
+export * from './sbom.js';
+export * from './tar-sink.js';

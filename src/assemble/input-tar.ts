@@ -11,12 +11,12 @@
 import { createReadStream } from 'node:fs';
 import { open, type FileHandle } from 'node:fs/promises';
 import { loadConfigText } from '../config/index.js';
-import { CONTAINER_SECTIONS, type Config, type ImageEntry, type KernelConfig, type VolumeEntry } from '../config/types.js';
-import { parseNormalizedNamed, referenceString } from '../oci/reference.js';
+import { CONTAINER_SECTIONS, type Config, type ImageEntry, type KernelConfig, type VolumeEntry } from '../config/index.js';
+import { parseNormalizedNamed, referenceString } from '../oci/index.js';
 import { allocateIds } from '../spec/index.js';
 import { decodeHeader, decodePax, readRawTar, type EntryType, type ReadHeader } from '../tar/index.js';
-import { UserError } from '../util/errors.js';
-import { log } from '../util/log.js';
+import { UserError } from '../util/index.js';
+import { log } from '../util/index.js';
 import { PAX_LOCATION, PAX_SOURCE, type EntrySink, type OutEntry } from './tar-sink.js';
 
 const BLOCK = 512;

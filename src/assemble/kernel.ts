@@ -4,9 +4,9 @@
 // Unlike LinuxKit, kernel.tar is streamed, never held in memory, and a `ucode` the image lacks is
 // an error (LinuxKit builds without it, silently: docs/compatibility/assemble.md).
 import { gunzipSync } from 'node:zlib';
-import type { KernelConfig } from '../config/types.js';
+import type { KernelConfig } from '../config/index.js';
 import { sourcePos } from '../config/index.js';
-import { UserError } from '../util/errors.js';
+import { UserError } from '../util/index.js';
 import { Readable } from 'node:stream';
 import { readTar } from '../tar/index.js';
 import type { ResolvedImage } from './image-source.js';

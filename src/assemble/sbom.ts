@@ -4,7 +4,7 @@
 // stays byte-identical from run to run.
 import { createHash } from 'node:crypto';
 import { posix } from 'node:path';
-import { UserError } from '../util/errors.js';
+import { UserError } from '../util/index.js';
 
 interface SpdxDoc {
   packages?: Array<Record<string, unknown>>;

@@ -3,7 +3,7 @@
 // Every entry carries LinuxKit's PAX records saying where it came from (LINUXKIT.source,
 // LINUXKIT.location), which `--input-tar` uses to reuse parts of an earlier build.
 import { Readable } from 'node:stream';
-import { sourceDateEpoch } from '../formats/defaults.js';
+import { sourceDateEpoch } from '../formats/index.js';
 import { chunksOf, readBack, TarBody, TarWriter, xattrsToPax, type TarEntry, type TarHeader, type TarRecord } from '../tar/index.js';
 import { EntryChannel } from './entry-channel.js';
 

@@ -1,6 +1,6 @@
 // Test support for assembly: images made of in-memory entries, and reading a tar back.
 import { Readable } from 'node:stream';
-import type { ImageConfigFile } from '../oci/types.js';
+import type { ImageConfigFile } from '../oci/index.js';
 import { readRawTar, type TarEntry } from '../tar/index.js';
 import type { ResolvedImage } from './image-source.js';
 

@@ -4,23 +4,23 @@
 import { PassThrough, type Readable, type Writable } from 'node:stream';
 import { basename, extname, join } from 'node:path';
 import { assemble, fileSource } from '../assemble/index.js';
-import { CacheResolver } from '../assemble/cache-resolver.js';
-import { tuneV8ForBuild } from '../assemble/gc-tuning.js';
-import type { ImageResolver } from '../assemble/image-source.js';
-import { TarSink } from '../assemble/tar-sink.js';
-import { InputTar } from '../assemble/input-tar.js';
+import { CacheResolver } from '../assemble/index.js';
+import { tuneV8ForBuild } from '../assemble/index.js';
+import type { ImageResolver } from '../assemble/index.js';
+import { TarSink } from '../assemble/index.js';
+import { InputTar } from '../assemble/index.js';
 import { configToYaml, loadConfigs, sourcePos, type Config } from '../config/index.js';
-import { getFormat } from '../formats/registry.js';
-import { defaultMemberCache } from '../formats/segments.js';
-import type { Compression } from '../formats/types.js';
-import { LayoutStore } from '../oci/cache/index.js';
-import { defaultUnpackedLayers } from '../oci/layer/unpacked.js';
-import { showTagResolver } from '../pkg/resolver.js';
-import type { RegistryClientOptions } from '../oci/registry/client.js';
-import { CorruptCacheError } from '../oci/verify.js';
-import { UserError } from '../util/errors.js';
+import { getFormat } from '../formats/index.js';
+import { defaultMemberCache } from '../formats/index.js';
+import type { Compression } from '../formats/index.js';
+import { LayoutStore } from '../oci/index.js';
+import { defaultUnpackedLayers } from '../oci/index.js';
+import { showTagResolver } from '../pkg/index.js';
+import type { RegistryClientOptions } from '../oci/index.js';
+import { CorruptCacheError } from '../oci/index.js';
+import { UserError } from '../util/index.js';
 import { checkOutputsAreNotInputs, type BuildInputs } from './inputs.js';
-import { log } from '../util/log.js';
+import { log } from '../util/index.js';
 import { metadataFor } from './metadata.js';
 import { buildProgress, logSummary } from './progress.js';
 
@@ -267,3 +267,4 @@ export async function dryRun(configs: string[]): Promise<string> {
 }
 
 export type { Readable };
+export * from './metadata.js';

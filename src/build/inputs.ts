@@ -5,8 +5,8 @@
 // hard link to the YAML is the YAML), and with the caches the build reads by directory.
 import { realpath, stat } from 'node:fs/promises';
 import { resolve, sep } from 'node:path';
-import { locateOutput } from '../formats/atomic.js';
-import { UserError } from '../util/errors.js';
+import { locateOutput } from '../formats/index.js';
+import { UserError } from '../util/index.js';
 
 export interface BuildInputs {
   /** Local files read whole: the YAML files, --input-tar, `files:` sources. */

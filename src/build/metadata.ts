@@ -3,9 +3,9 @@
 // as LinuxKit writes them: yaml.v2's layout for yaml, Go's json.MarshalIndent of its struct for
 // json (test/fixtures/metadata/ holds LinuxKit's own outputs for a few configs).
 import { configToYaml, type Config } from '../config/index.js';
-import { parseNormalizedNamed, referenceString } from '../oci/reference.js';
+import { parseNormalizedNamed, referenceString } from '../oci/index.js';
 import { configToGoJson } from '../spec/index.js';
-import { UserError } from '../util/errors.js';
+import { UserError } from '../util/index.js';
 
 const expand = (ref: string) => referenceString(parseNormalizedNamed(ref));
 

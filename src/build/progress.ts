@@ -3,7 +3,7 @@
 // lines (pulls show their own byte bars, src/oci/progress.ts, and hide it meanwhile). In a
 // pipe, in CI or with -q: only the info lines, and one summary line per output.
 import { statSync } from 'node:fs';
-import { log, setStatusLine, showProgress, statusLinePaused } from '../util/log.js';
+import { log, setStatusLine, showProgress, statusLinePaused } from '../util/index.js';
 
 export interface BuildProgress {
   /** Bytes of the root filesystem tar produced so far. */

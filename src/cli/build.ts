@@ -1,12 +1,12 @@
 // `linuxkit build`: flags as LinuxKit's (lk:src/cmd/linuxkit/build.go).
 import { Command, Option } from 'commander';
-import { DEFAULT_SBOM_FILENAME } from '../assemble/sbom.js';
+import { DEFAULT_SBOM_FILENAME } from '../assemble/index.js';
 import { build, dryRun } from '../build/index.js';
 import { COMPRESSIONS, formatNames, notYetFormatNames, type Compression } from '../formats/index.js';
-import { hostArch } from '../oci/cache/index.js';
-import { registryOptions } from '../oci/registry/index.js';
-import { UserError } from '../util/errors.js';
-import { log } from '../util/log.js';
+import { hostArch } from '../oci/index.js';
+import { registryOptions } from '../oci/index.js';
+import { UserError } from '../util/index.js';
+import { log } from '../util/index.js';
 import { collect, globalOptions } from './context.js';
 import { ExitStatus } from './exit-status.js';
 

@@ -2,7 +2,7 @@
 // push targets carry their own argument and flags; this is the one place that turns those
 // into commander's options.
 import { Command, Option } from 'commander';
-import type { CommandDecl, FlagDecl, FlagValues } from '../util/command-decl.js';
+import type { CommandDecl, FlagDecl, FlagValues } from '../util/index.js';
 import { collect } from './context.js';
 
 function option(f: FlagDecl): Option {

@@ -1,8 +1,8 @@
 // The `linuxkit` command tree (LinuxKit's, lk:src/cmd/linuxkit/cmd.go). Each command lives in
 // a file of its own and is thin: it parses flags and calls the library (src/index.ts).
 import { Command, CommanderError, Option } from 'commander';
-import { causeLines, UserError } from '../util/errors.js';
-import { Level, log, logLevel, setLogLevel } from '../util/log.js';
+import { causeLines, UserError } from '../util/index.js';
+import { Level, log, logLevel, setLogLevel } from '../util/index.js';
 import { buildCommand } from './build.js';
 import { cacheCommand } from './cache.js';
 import { collect, defaultCacheDir, ENV_CACHE_DIR, ENV_MIRROR } from './context.js';

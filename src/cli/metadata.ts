@@ -2,7 +2,7 @@
 // image whose one file, /config, holds DATA, as LinuxKit's metadata package reads it. The same
 // writer makes the ISO that `run qemu --data` attaches (src/util/metadata-iso.ts).
 import { Command } from 'commander';
-import { writeMetadataIso } from '../util/metadata-iso.js';
+import { writeMetadataIso } from '../util/index.js';
 
 export function metadataCommand(): Command {
   const create = new Command('create')

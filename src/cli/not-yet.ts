@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { NotImplementedError } from '../util/errors.js';
+import { NotImplementedError } from '../util/index.js';
 
 /** Marks a LinuxKit command that exists in the tree but is not built yet: it exits non-zero. */
 export function notYet(cmd: Command): Command {

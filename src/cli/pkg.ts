@@ -1,16 +1,16 @@
 // `linuxkit pkg`: LinuxKit's subcommands and flags (lk:src/cmd/linuxkit/pkg*.go). `build`
 // builds daemonless (Debian) packages into the cache; `show-tag` prints org/image:tag.
 import { Command, Option } from 'commander';
-import { LayoutStore } from '../oci/cache/index.js';
-import { pushImage } from '../oci/push.js';
-import { parseReference, referenceString, repositoryName } from '../oci/reference.js';
-import { RegistryClient } from '../oci/registry/client.js';
-import { registryOptions } from '../oci/registry/index.js';
-import { buildPackage, type BuildOptions } from '../pkg/build.js';
-import { DEFAULT_BUILD_YML, DEFAULT_TAG_TEMPLATE, DEFAULT_ORG } from '../pkg/buildyml.js';
-import { canonicalRef, DEFAULT_HASH_COMMIT, ENV_PKG_ORG, loadPackage, shortRef, type PkgOptions } from '../pkg/package.js';
-import { NotImplementedError, UserError } from '../util/errors.js';
-import { log } from '../util/log.js';
+import { LayoutStore } from '../oci/index.js';
+import { pushImage } from '../oci/index.js';
+import { parseReference, referenceString, repositoryName } from '../oci/index.js';
+import { RegistryClient } from '../oci/index.js';
+import { registryOptions } from '../oci/index.js';
+import { buildPackage, type BuildOptions } from '../pkg/index.js';
+import { DEFAULT_BUILD_YML, DEFAULT_TAG_TEMPLATE, DEFAULT_ORG } from '../pkg/index.js';
+import { canonicalRef, DEFAULT_HASH_COMMIT, ENV_PKG_ORG, loadPackage, shortRef, type PkgOptions } from '../pkg/index.js';
+import { NotImplementedError, UserError } from '../util/index.js';
+import { log } from '../util/index.js';
 import { globalOptions } from './context.js';
 import { notYet } from './not-yet.js';
 

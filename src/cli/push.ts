@@ -1,7 +1,7 @@
 // `linuxkit push`: LinuxKit's command (lk:src/cmd/linuxkit/push.go). Each target, with its own
 // flags, comes from the registry in src/push/index.ts.
 import { Command } from 'commander';
-import type { FlagValues } from '../util/command-decl.js';
+import type { FlagValues } from '../util/index.js';
 import { PUSH_TARGETS } from '../push/index.js';
 import { declaredCommand } from './declared.js';
 

@@ -2,8 +2,8 @@
 // flags, comes from the registry in src/run/backends.ts. The shared flags --cpus, --mem and
 // --disk are accepted before or after the backend name, as cobra's persistent flags are.
 import { Command } from 'commander';
-import { UserError } from '../util/errors.js';
-import type { FlagValues } from '../util/command-decl.js';
+import { UserError } from '../util/index.js';
+import type { FlagValues } from '../util/index.js';
 import { RUN_BACKENDS, SHARED_RUN_FLAGS, defaultBackend, type RunBackend, type SharedRunFlags } from '../run/index.js';
 import { addFlags, declaredCommand, flagDefaults } from './declared.js';
 import { ExitStatus } from './exit-status.js';

@@ -2,8 +2,8 @@
 // over plain HTTP until interrupted; each request is logged as "METHOD URL".
 import { Command } from 'commander';
 import { serve } from '../serve/index.js';
-import { UserError } from '../util/errors.js';
-import { log } from '../util/log.js';
+import { UserError } from '../util/index.js';
+import { log } from '../util/index.js';
 
 export function serveCommand(): Command {
   return new Command('serve')

@@ -1,7 +1,7 @@
 // Checks beyond the schema: what LinuxKit finds only while building (bad modes, unknown
 // capabilities, bad binds, unknown uid names, missing volumes...) or never (duplicate volumes
 // across files), found here at load time with file:line:col. Each check returns every problem.
-import { UserError, formatPos, type SourcePos } from '../util/errors.js';
+import { UserError, formatPos, type SourcePos } from '../util/index.js';
 import { isCapabilityKeyword, isKnownCapability } from './capabilities.js';
 import { imageRefProblem } from './image-ref.js';
 import { joinPath, keyPos, sourcePath, sourcePos } from './positions.js';

@@ -5,7 +5,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
-import { UserError, UserErrors } from '../util/errors.js';
+import { UserError, UserErrors } from '../util/index.js';
 import { configToYaml, loadConfigs, loadConfigText, sourcePos } from './index.js';
 import { compareKeys, scalar } from './yaml-emit.js';
 

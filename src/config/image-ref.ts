@@ -1,6 +1,6 @@
 // Checks an image reference at load time, so that a typo is reported with its position rather
 // than when pulling. The grammar is the one of src/oci/reference.ts (Docker's).
-import { parseNormalizedNamed } from '../oci/reference.js';
+import { parseNormalizedNamed } from '../oci/index.js';
 
 /** Why `ref` is not a valid image reference, or undefined when it is. */
 export function imageRefProblem(ref: string): string | undefined {

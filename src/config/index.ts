@@ -7,9 +7,9 @@
 // user, and the build would copy e.g. /etc/shadow or ~/.ssh/id_rsa into the image.
 import { readFile } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
-import { UserError, UserErrors } from '../util/errors.js';
-import { log } from '../util/log.js';
-import { utf8Text } from '../util/utf8.js';
+import { UserError, UserErrors } from '../util/index.js';
+import { log } from '../util/index.js';
+import { utf8Text } from '../util/index.js';
 import { checkFile, checkMerged, fileWarnings } from './checks.js';
 import { appendConfig } from './merge.js';
 import { parseYaml } from './parse.js';
@@ -158,3 +158,7 @@ export async function loadConfigText(text: string, file: string, opts: LoadOptio
   return config;
 }
 export { LABEL_CONFIG, parseImageLabel } from './label.js';
+export * from './model-kinds.js';
+export * from './model.js';
+export * from './templates.js';
+export * from './types.js';

@@ -1,8 +1,8 @@
 // An image's `org.mobyproject.config` label: the container settings the image suggests, used as
 // defaults for fields the YAML does not give (LinuxKit's NewImage). For the spec step.
 import { parse } from 'yaml';
-import { UserError, UserErrors } from '../util/errors.js';
-import { log } from '../util/log.js';
+import { UserError, UserErrors } from '../util/index.js';
+import { log } from '../util/index.js';
 import { checkLabel, ignoredAddWarnings } from './checks.js';
 import { recordPaths } from './positions.js';
 import { labelSchemaErrors } from './schema.js';

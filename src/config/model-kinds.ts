@@ -133,10 +133,10 @@ export const union = <const B extends readonly Kind[], const G extends number>(
 ): UnionKind<B, G> & Typed<TsOf<B[number]>, GoJsonOf<B[G]>> => ({ k: 'union', of, exclusive: false, ...o });
 
 /** A field Go holds as a pointer (`*T`, omitempty unless told). */
-export const ptr = <K extends Kind, const O extends FieldOpts = {}>(kind: K, o?: O): Field<K> & O & { go: 'ptr' } =>
+export const ptr = <K extends Kind, const O extends FieldOpts = Record<never, never>>(kind: K, o?: O): Field<K> & O & { go: 'ptr' } =>
   ({ kind, go: 'ptr', ...o }) as Field<K> & O & { go: 'ptr' };
 /** A field Go holds as a plain value (`T`, omitempty unless told). */
-export const val = <K extends Kind, const O extends FieldOpts = {}>(kind: K, o?: O): Field<K> & O & { go: 'value' } =>
+export const val = <K extends Kind, const O extends FieldOpts = Record<never, never>>(kind: K, o?: O): Field<K> & O & { go: 'value' } =>
   ({ kind, go: 'value', ...o }) as Field<K> & O & { go: 'value' };
 
 /** Whether a field is printed when empty (its Go tag has omitempty). */

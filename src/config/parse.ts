@@ -1,7 +1,7 @@
 // YAML text → plain JS value, with the position of every mapping, key, value and list item
 // recorded (positions.ts). YAML syntax errors become UserErrors with file:line:col.
 import { isAlias, isMap, isScalar, isSeq, LineCounter, parseAllDocuments, visit, type Document, type Node } from 'yaml';
-import { UserError, UserErrors, type SourcePos } from '../util/errors.js';
+import { UserError, UserErrors, type SourcePos } from '../util/index.js';
 import { joinPath, recordPositions } from './positions.js';
 
 export interface ParsedFile {

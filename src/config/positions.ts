@@ -2,7 +2,7 @@
 // so that a Config stays exactly the YAML's shape and later stages (resolve, spec, assemble) can
 // still say "files[2].source at a.yml:12:5". Objects are shared, not copied, by the merge, so
 // positions survive it.
-import type { SourcePos } from '../util/errors.js';
+import type { SourcePos } from '../util/index.js';
 
 interface NodePositions {
   /** Where the mapping or list itself starts (undefined for data not from a file, e.g. a label). */

@@ -2,8 +2,8 @@
 // nothing, send a byte now and then, or send without end; the build must neither wait forever
 // nor hold gigabytes. Through the registry transport (its silence watchdog,
 // $LINUXKIT_REGISTRY_TIMEOUT), with a cap on the whole fetch and on the size, checked while reading.
-import { UserError } from '../util/errors.js';
-import { ENV_REGISTRY_TIMEOUT, NetworkError, readBody, seconds, StalledError, Transport } from '../oci/registry/transport.js';
+import { UserError } from '../util/index.js';
+import { ENV_REGISTRY_TIMEOUT, NetworkError, readBody, seconds, StalledError, Transport } from '../oci/index.js';
 
 /** Bytes a remote config may have: far above any real one (examples are a few kB). */
 export const MAX_REMOTE_CONFIG_BYTES = 16 * 1024 * 1024;

@@ -6,7 +6,7 @@ import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { ErrorObject, ValidateFunction } from 'ajv';
-import { UserError, type SourcePos } from '../util/errors.js';
+import { UserError, type SourcePos } from '../util/index.js';
 import { joinPath, keyPos, sourcePos } from './positions.js';
 import { PACKAGE_ROOT } from '../package-root.js';
 

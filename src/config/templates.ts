@@ -2,7 +2,7 @@
 // the tag of the package at that path (relative to the file's directory), as `linuxkit pkg
 // show-tag` prints it. The resolver is injected so that `pkg` can supply the real one.
 import { resolve } from 'node:path';
-import { UserError } from '../util/errors.js';
+import { UserError } from '../util/index.js';
 import { joinPath, sourcePos } from './positions.js';
 
 export const TEMPLATE_PKG = '@pkg:';

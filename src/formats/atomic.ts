@@ -17,7 +17,7 @@ import { createConnection, Socket } from 'node:net';
 import { basename, dirname, join, resolve } from 'node:path';
 import type { Writable } from 'node:stream';
 import { promisify } from 'node:util';
-import { UserError } from '../util/errors.js';
+import { UserError } from '../util/index.js';
 
 const MAX_SYMLINKS = 40;
 

@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { CpioWriter, type CpioSink } from './cpio.js';
-import { UserError } from '../util/errors.js';
+import { UserError } from '../util/index.js';
 
 /** A sink that keeps everything in memory, with patching, like PatchWindow without limit. */
 class MemorySink implements CpioSink {

@@ -7,7 +7,7 @@
 // Deterministic: inode numbers are given in order from 1, and nothing depends on the host.
 // Limits of the format, reported as errors instead of writing a corrupt archive: 32-bit sizes,
 // ids and times (a file of 4 GiB or more cannot be stored).
-import { UserError } from '../util/errors.js';
+import { UserError } from '../util/index.js';
 
 export type CpioType = 'file' | 'dir' | 'symlink' | 'char' | 'block' | 'fifo' | 'socket';
 

@@ -1,5 +1,5 @@
 // One place for the facts about timestamps shared by every format.
-import { envSourceDateEpoch } from '../util/source-date-epoch.js';
+import { envSourceDateEpoch } from '../util/index.js';
 
 /** LinuxKit's `defaultModTime` (lk:src/cmd/linuxkit/moby/build/dir.go): 2017-04-18T16:30:00Z. */
 export const LINUXKIT_MOD_TIME = Date.UTC(2017, 3, 18, 16, 30, 0) / 1000;

@@ -8,9 +8,9 @@ import { gunzipSync } from 'node:zlib';
 import { formatNames, getFormat, notYetFormatNames } from './registry.js';
 import { pruneMemberCache } from './segments.js';
 import { tarStream, truncatedTarStream, type FixtureEntry } from '../../test/fixtures/tar.js';
-import { UserError } from '../util/errors.js';
+import { UserError } from '../util/index.js';
 import { LINUXKIT_MOD_TIME } from './defaults.js';
-import { ENV_IGZIP, installedIgzip } from '../util/igzip.js';
+import { ENV_IGZIP, installedIgzip } from '../util/index.js';
 
 const KERNEL = Buffer.alloc(300_000, 'K');
 const UCODE = Buffer.from('070701 pretend microcode cpio\n');

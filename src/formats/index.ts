@@ -6,3 +6,8 @@ export { COMPRESSIONS } from './types.js';
 export { isCompression, createCompressor, type Compressor } from './compress/index.js';
 export { CpioWriter, type CpioEntry, type CpioType } from './cpio.js';
 export { LINUXKIT_MOD_TIME, sourceDateEpoch } from './defaults.js';
+export * from './atomic.js';
+export * from './defaults.js';
+export * from './registry.js';
+export * from './segments.js';
+export * from './types.js';

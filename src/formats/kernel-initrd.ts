@@ -9,7 +9,7 @@ import { AtomicOutputs } from './atomic.js';
 import { entriesToInitrd, initrdOptions } from './initrd.js';
 import { readRecords, type TarRecord } from '../tar/index.js';
 import type { FormatOptions, OutputFormat, OutputTarget } from './types.js';
-import { log } from '../util/log.js';
+import { log } from '../util/index.js';
 
 export const kernelInitrd: OutputFormat = {
   name: 'kernel+initrd',

@@ -14,8 +14,8 @@ import { bootPart, saveBody } from './boot.js';
 import { sourceDateEpoch } from './defaults.js';
 import { readAll, readRecords, TarWriter, xattrsFromPax, xattrsToPax, type TarHeader } from '../tar/index.js';
 import type { FormatOptions, OutputFormat, OutputTarget } from './types.js';
-import { UserError } from '../util/errors.js';
-import { log } from '../util/log.js';
+import { UserError } from '../util/index.js';
+import { log } from '../util/index.js';
 
 export const kernelSquashfs: OutputFormat = {
   name: 'kernel+squashfs',

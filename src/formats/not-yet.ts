@@ -3,7 +3,7 @@
 // lists it and refuses it with one message. Replacing it by a real format changes its line in
 // registry.ts only (docs/formats.md, "Adding a format").
 import type { Readable } from 'node:stream';
-import { NotImplementedError } from '../util/errors.js';
+import { NotImplementedError } from '../util/index.js';
 import type { OutputFormat } from './types.js';
 
 export class NotYetFormat implements OutputFormat {

@@ -7,7 +7,7 @@ import { NotYetFormat, notYet } from './not-yet.js';
 import { tarFormat } from './tar.js';
 import { tarKernelInitrd } from './tar-kernel-initrd.js';
 import type { OutputFormat } from './types.js';
-import { UserError } from '../util/errors.js';
+import { UserError } from '../util/index.js';
 
 const FORMATS: readonly OutputFormat[] = [
   tarFormat,

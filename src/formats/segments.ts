@@ -23,12 +23,12 @@ import { createHash, randomBytes, type Hash } from 'node:crypto';
 import { copyFile, mkdir, open, readdir, readFile, rename, rm, stat, truncate, utimes, writeFile, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
 import { toolCacheSubdir } from '../util/index.js';
-import { pruneLeastRecentlyUsed, TEMP_SUFFIX } from '../util/lru-dir.js';
+import { pruneLeastRecentlyUsed, TEMP_SUFFIX } from '../util/index.js';
 import { CpioWriter } from './cpio.js';
 import { PatchWindow, type ChunkConsumer } from './chunker.js';
 import { compressorIdentity, createCompressor, type Compressor } from './compress/index.js';
 import type { Compression } from './types.js';
-import { pathExists } from '../util/missing.js';
+import { pathExists } from '../util/index.js';
 
 /** Bump when the bytes of a member for the same input change (cpio writer, chunking…). */
 const MEMBER_FORMAT = 1;

@@ -9,8 +9,8 @@
 // the kernel and GNU cpio turn into a hard link. A link to a file further back than the window
 // falls back to a relative symlink, which is what LinuxKit does for every hard link.
 import { posix } from 'node:path';
-import { log } from '../util/log.js';
-import { UserError } from '../util/errors.js';
+import { log } from '../util/index.js';
+import { UserError } from '../util/index.js';
 import type { CpioEntry, CpioType, CpioWriter, WrittenHeader } from './cpio.js';
 import { recordName, type TarRecord } from '../tar/index.js';
 

@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { checkDescriptor, checkIndex, checkManifest, digestOf, digestProblem, mediaTypeProblem, parseDigest, sizeProblem } from './descriptor.js';
 import { blobPath } from './cache/layout.js';
 import { VerifyStream } from './registry/client.js';
-import { UserError } from '../util/errors.js';
+import { UserError } from '../util/index.js';
 
 const HEX64 = 'a'.repeat(64);
 const GOOD = { mediaType: 'application/vnd.oci.image.layer.v1.tar+gzip', digest: `sha256:${HEX64}`, size: 12 };

@@ -5,7 +5,7 @@
 // One place for these rules; the registry client, pull, the cache layout and `cache import` all
 // call it.
 import { createHash } from 'node:crypto';
-import { UserError } from '../util/errors.js';
+import { UserError } from '../util/index.js';
 import type { Descriptor, ImageIndex, ImageManifest } from './types.js';
 
 /**

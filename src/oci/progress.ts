@@ -1,7 +1,7 @@
 // A byte-count progress bar for pulls and pushes, and a "waiting for the registry" line while a
 // request gets no answer: on an interactive terminal only (showProgress), else nothing at all.
 import { Presets, SingleBar } from 'cli-progress';
-import { pauseStatusLine, showProgress } from '../util/log.js';
+import { pauseStatusLine, showProgress } from '../util/index.js';
 import { seconds } from './registry/transport.js';
 
 export interface ByteProgress {

@@ -9,7 +9,7 @@ import { pullImage } from './pull.js';
 import { LayoutStore, resolveImage } from './cache/index.js';
 import { startTestRegistry, skopeo, writeTestLayout, type TestRegistry } from './registry/testing.js';
 import { MediaType, REF_NAME_ANNOTATION, type ImageIndex } from './types.js';
-import { UserError } from '../util/errors.js';
+import { UserError } from '../util/index.js';
 
 let reg: TestRegistry;
 let work: string;

@@ -14,14 +14,15 @@ import { Readable } from 'node:stream';
 import type { ImageStore } from './store.js';
 import { REF_NAME_ANNOTATION, type Descriptor, type ImageConfigFile, type ImageIndex, type ImageManifest, type Platform } from './types.js';
 import { isValidReference, normalizeReference, parseReference, referenceString, type Reference } from './reference.js';
-import { RegistryClient, describeNetworkError, isIndexMediaType, type RegistryClientOptions } from './registry/client.js';
+import { isIndexMediaType } from './cache/media.js';
+import { RegistryClient, describeNetworkError, type RegistryClientOptions } from './registry/client.js';
 import { NetworkError } from './registry/transport.js';
 import { checkIndex, checkManifest } from './descriptor.js';
 import { platformlessManifests, selectManifests } from './registry/platform.js';
 import { formatPlatform, hostArch, parsePlatform, platformMatches } from './cache/platform.js';
 import { isAttestation, isManifestMediaType } from './cache/media.js';
-import { UserError } from '../util/errors.js';
-import { log } from '../util/log.js';
+import { UserError } from '../util/index.js';
+import { log } from '../util/index.js';
 import { byteProgress } from './progress.js';
 import { runLimited } from './limit.js';
 

@@ -10,7 +10,7 @@ import { pushImage } from './push.js';
 import { LayoutStore } from './cache/index.js';
 import { startTestRegistry, skopeo, writeTestLayout, type TestRegistry } from './registry/testing.js';
 import type { ImageIndex } from './types.js';
-import { UserError } from '../util/errors.js';
+import { UserError } from '../util/index.js';
 
 let reg: TestRegistry;
 let other: TestRegistry;

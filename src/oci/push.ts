@@ -4,12 +4,13 @@
 import type { ImageStore } from './store.js';
 import type { Descriptor, ImageIndex, ImageManifest } from './types.js';
 import { normalizeReference, parseReference, referenceString, type Reference } from './reference.js';
-import { RegistryClient, isIndexMediaType, type RegistryClientOptions } from './registry/client.js';
+import { isIndexMediaType } from './cache/media.js';
+import { RegistryClient, type RegistryClientOptions } from './registry/client.js';
 import { runLimited } from './limit.js';
 import { formatPlatform } from './cache/platform.js';
 import { isAttestation } from './cache/media.js';
-import { UserError } from '../util/errors.js';
-import { log } from '../util/log.js';
+import { UserError } from '../util/index.js';
+import { log } from '../util/index.js';
 import { byteProgress } from './progress.js';
 
 export interface PushOptions {

@@ -10,7 +10,7 @@ import {
   withDigest,
   withTag,
 } from './reference.js';
-import { UserError } from '../util/errors.js';
+import { UserError } from '../util/index.js';
 
 const D = 'sha256:' + 'a'.repeat(64);
 

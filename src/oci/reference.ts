@@ -10,7 +10,7 @@
 //   path-component := [a-z0-9]+ (separator [a-z0-9]+)*   separator := [._] | __ | -+
 //   tag        := [\w][\w.-]{0,127}
 //   digest     := algorithm ':' hex{32,}
-import { UserError } from '../util/errors.js';
+import { UserError } from '../util/index.js';
 
 export const DEFAULT_DOMAIN = 'docker.io';
 const LEGACY_DEFAULT_DOMAIN = 'index.docker.io';

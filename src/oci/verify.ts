@@ -4,7 +4,7 @@
 // (SHA-NI: ~1.6 GB/s here) and no second read; see docs/security.md (6.).
 import { createHash } from 'node:crypto';
 import { Readable } from 'node:stream';
-import { UserError } from '../util/errors.js';
+import { UserError } from '../util/index.js';
 
 /**
  * Cached content that did not hash to its name. The bad copy has been removed, so doing the same

@@ -6,8 +6,8 @@ import { createHash } from 'node:crypto';
 import { createReadStream, existsSync, mkdirSync, renameSync, rmSync, mkdtempSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { toolCacheDir } from '../util/index.js';
-import { UserError } from '../util/errors.js';
-import { log } from '../util/log.js';
+import { UserError } from '../util/index.js';
+import { log } from '../util/index.js';
 
 export const ENV_DEB_CACHE = 'LINUXKIT_DEB_CACHE';
 

@@ -4,11 +4,11 @@
 // is built by a Docker engine (dockerfile.ts).
 import { existsSync, lstatSync } from 'node:fs';
 import { join } from 'node:path';
-import { LayoutStore } from '../oci/cache/index.js';
-import type { ImageStore } from '../oci/store.js';
-import type { Descriptor, Platform } from '../oci/types.js';
-import { UserError } from '../util/errors.js';
-import { log } from '../util/log.js';
+import { LayoutStore } from '../oci/index.js';
+import type { ImageStore } from '../oci/index.js';
+import type { Descriptor, Platform } from '../oci/index.js';
+import { UserError } from '../util/index.js';
+import { log } from '../util/index.js';
 import { aptArchitectures, defaultDebCacheDir, fetchDeb, resolvePackages, type DebInfo } from './apt.js';
 import { storeImage, runtimeConfig, type PlatformImage } from './image.js';
 import { addAppletLinks, listApplets } from './busybox.js';

@@ -4,7 +4,7 @@
 // error, as LinuxKit decodes with KnownFields(true); errors carry file:line:col.
 import { readFileSync } from 'node:fs';
 import { isMap, isScalar, isSeq, LineCounter, parseDocument, type Node, type YAMLMap } from 'yaml';
-import { UserError, type SourcePos } from '../util/errors.js';
+import { UserError, type SourcePos } from '../util/index.js';
 
 export interface CopySpec {
   src: string;

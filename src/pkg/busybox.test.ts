@@ -4,7 +4,7 @@ import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
-import { UserError } from '../util/errors.js';
+import { UserError } from '../util/index.js';
 import { parseBuildYml } from './buildyml.js';
 import { addAppletLinks, listApplets, parseAppletList } from './busybox.js';
 import { Rootfs } from './rootfs.js';

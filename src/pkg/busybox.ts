@@ -8,7 +8,7 @@ import { execFileSync } from 'node:child_process';
 import { chmodSync, copyFileSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { UserError, type SourcePos } from '../util/errors.js';
+import { UserError, type SourcePos } from '../util/index.js';
 import { cleanPath, type Rootfs } from './rootfs.js';
 
 /**

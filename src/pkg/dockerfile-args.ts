@@ -5,8 +5,8 @@
 // org.opencontainers.image.source / .revision) and the network mode.
 import { readFileSync } from 'node:fs';
 import { dirname, isAbsolute, join, resolve } from 'node:path';
-import { MOBY_CONFIG_LABEL } from '../oci/types.js';
-import { UserError, type SourcePos } from '../util/errors.js';
+import { MOBY_CONFIG_LABEL } from '../oci/index.js';
+import { UserError, type SourcePos } from '../util/index.js';
 import { VERSION } from '../version.js';
 import { git, isGitWorkTree } from './hash.js';
 import { loadPackage, shortRef, type Package } from './package.js';

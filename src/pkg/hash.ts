@@ -10,9 +10,9 @@ import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { closeSync, lstatSync, openSync, readdirSync, readlinkSync, readSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { UserError } from '../util/errors.js';
-import { log } from '../util/log.js';
-import { ifExistsSync } from '../util/missing.js';
+import { UserError } from '../util/index.js';
+import { log } from '../util/index.js';
+import { ifExistsSync } from '../util/index.js';
 
 export function git(dir: string, args: string[]): { status: number | null; stdout: string; stderr: string } {
   log.debug(`git -C ${dir} ${args.join(' ')}`);

@@ -2,7 +2,7 @@
 // (one manifest per platform, each followed by its SBOM attestation manifest) tagged with the
 // fully qualified reference. Blobs go in first, the tag last, so a failed build never leaves
 // a reference pointing at something incomplete.
-import type { ImageStore } from '../oci/store.js';
+import type { ImageStore } from '../oci/index.js';
 import {
   MediaType,
   MOBY_CONFIG_LABEL,
@@ -12,7 +12,7 @@ import {
   type ImageManifest,
   type ImageRuntimeConfig,
   type Platform,
-} from '../oci/types.js';
+} from '../oci/index.js';
 import { VERSION } from '../version.js';
 import type { DebInfo } from './apt.js';
 import { putJson, type LayerResult } from './layer.js';

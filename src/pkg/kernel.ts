@@ -10,8 +10,8 @@ import { spawnSync } from 'node:child_process';
 import { copyFileSync, existsSync, linkSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
-import { UserError, type SourcePos } from '../util/errors.js';
-import { log } from '../util/log.js';
+import { UserError, type SourcePos } from '../util/index.js';
+import { log } from '../util/index.js';
 import { writeTarFile } from './layer.js';
 import { Rootfs, type FsEntry } from './rootfs.js';
 

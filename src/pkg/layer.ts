@@ -9,8 +9,8 @@ import { join } from 'node:path';
 import { PassThrough, Readable, Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { createGzip, constants as zc } from 'node:zlib';
-import type { BlobStore } from '../oci/store.js';
-import { MediaType, type Descriptor } from '../oci/types.js';
+import type { BlobStore } from '../oci/index.js';
+import { MediaType, type Descriptor } from '../oci/index.js';
 
 export interface LayerResult {
   descriptor: Descriptor;

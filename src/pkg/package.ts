@@ -4,8 +4,8 @@
 import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { isAbsolute, join, normalize, resolve, sep } from 'node:path';
-import { normalizeReference } from '../oci/reference.js';
-import { UserError } from '../util/errors.js';
+import { normalizeReference } from '../oci/index.js';
+import { UserError } from '../util/index.js';
 import { DEFAULT_BUILD_YML, loadBuildYml, type BuildYml } from './buildyml.js';
 import {
   directoryContentHash,

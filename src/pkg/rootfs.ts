@@ -9,8 +9,8 @@ import { join, posix } from 'node:path';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { readRawTar, tarStream, type TarHeader, type TarItem } from '../tar/index.js';
-import { UserError } from '../util/errors.js';
-import { envSourceDateEpoch } from '../util/source-date-epoch.js';
+import { UserError } from '../util/index.js';
+import { envSourceDateEpoch } from '../util/index.js';
 
 export interface FsEntry {
   path: string; // relative, no leading "/" or "./", no trailing "/"

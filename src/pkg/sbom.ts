@@ -20,8 +20,8 @@ export {
   INTOTO_MEDIA_TYPE,
   INTOTO_STATEMENT_TYPE,
   SPDX_PREDICATE_TYPE,
-} from '../oci/sbom.js';
-import { INTOTO_STATEMENT_TYPE, SPDX_PREDICATE_TYPE } from '../oci/sbom.js';
+} from '../oci/index.js';
+import { INTOTO_STATEMENT_TYPE, SPDX_PREDICATE_TYPE } from '../oci/index.js';
 
 function spdxId(s: string): string {
   return s.replace(/[^A-Za-z0-9.-]/g, '-');

@@ -1,7 +1,7 @@
 // The contract of a `linuxkit push` target: a declared command (name, argument, LinuxKit's
 // flags) and what pushing does. Targets are listed in index.ts.
-import type { CommandDecl, FlagValues } from '../util/command-decl.js';
-import { NotImplementedError } from '../util/errors.js';
+import type { CommandDecl, FlagValues } from '../util/index.js';
+import { NotImplementedError } from '../util/index.js';
 
 export interface PushTarget extends CommandDecl {
   /** Pushes the image `arg` names with the parsed `flags`. */

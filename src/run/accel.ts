@@ -19,10 +19,10 @@ import { spawn } from 'node:child_process';
 import { mkdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
 import { release } from 'node:os';
 import { join } from 'node:path';
-import { UserError } from '../util/errors.js';
-import { log } from '../util/log.js';
+import { UserError } from '../util/index.js';
+import { log } from '../util/index.js';
 import { toolCacheDir } from '../util/index.js';
-import { ifExistsSync } from '../util/missing.js';
+import { ifExistsSync } from '../util/index.js';
 
 const DEBUG_EXIT_STATUS = (0x2a << 1) | 1;
 const PROBE_BIOS_TIMEOUT_MS = 5000;

@@ -1,7 +1,7 @@
 // The contract of a `linuxkit run` backend: a declared command (name, argument, LinuxKit's
 // flags) and what running it does. Backends are listed in backends.ts.
-import type { CommandDecl, FlagDecl, FlagValues } from '../util/command-decl.js';
-import { NotImplementedError, UserError } from '../util/errors.js';
+import type { CommandDecl, FlagDecl, FlagValues } from '../util/index.js';
+import { NotImplementedError, UserError } from '../util/index.js';
 import { parseDisk, type DiskConfig } from './disk.js';
 
 /** The flags every backend takes (cobra's persistent flags on `run`, lk:src/cmd/linuxkit/run.go). */

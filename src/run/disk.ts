@@ -1,6 +1,6 @@
 // `--disk [file=]path[,size=1G][,format=qcow2]`, as LinuxKit parses it (lk:src/cmd/linuxkit/util.go
 // Disks.Set, getDiskSizeMB): a bare word is the path, size defaults to GB, "M" means MB.
-import { UserError } from '../util/errors.js';
+import { UserError } from '../util/index.js';
 
 export interface DiskConfig {
   /** Image file; empty when only a size was given (the backend then puts it in the state dir). */

@@ -2,8 +2,8 @@
 // (lk:src/cmd/linuxkit/run_qemu.go): an existing file is an ISO (".iso") or a disk image;
 // otherwise PATH is a prefix: PATH-kernel with PATH-squashfs.img, or with PATH-initrd.img.
 import { existsSync, statSync } from 'node:fs';
-import { UserError } from '../util/errors.js';
-import { ifExistsSync } from '../util/missing.js';
+import { UserError } from '../util/index.js';
+import { ifExistsSync } from '../util/index.js';
 
 export type BootKind = 'kernel' | 'squashfs' | 'iso' | 'disk';
 

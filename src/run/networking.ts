@@ -1,6 +1,6 @@
 // `--networking default|user|bridge,NAME|tap,NAME|none` → a qemu -netdev definition
 // (lk:src/cmd/linuxkit/run_qemu.go). Port publishing only makes sense with user networking.
-import { UserError } from '../util/errors.js';
+import { UserError } from '../util/index.js';
 import { hostForwards, type PublishedPort } from './publish.js';
 
 /** The -netdev value, or undefined for no network at all. */

@@ -2,7 +2,7 @@
 // (lk:src/cmd/linuxkit/run_*.go), so `linuxkit run gcp --zone z img` parses as LinuxKit's does
 // and then says "not implemented yet". A real backend takes over a stub's declaration: see
 // docs/run.md, "Adding a backend".
-import type { FlagDecl } from '../util/command-decl.js';
+import type { FlagDecl } from '../util/index.js';
 import { notYetBackend } from './backend.js';
 
 const data: FlagDecl = { flags: '--data <string>', description: 'string of metadata to pass to the VM' };

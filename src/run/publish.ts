@@ -1,6 +1,6 @@
 // `--publish host:guest[/tcp|udp]` (lk:src/cmd/linuxkit/util.go NewPublishedPort), turned into
 // qemu user-networking `hostfwd=` rules.
-import { UserError } from '../util/errors.js';
+import { UserError } from '../util/index.js';
 
 export interface PublishedPort {
   host: number;

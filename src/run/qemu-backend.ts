@@ -1,7 +1,7 @@
 // The qemu backend of `linuxkit run`: LinuxKit's flags (lk:src/cmd/linuxkit/run_qemu.go) and
 // running qemu in the foreground (console on stdio) or detached.
-import { log } from '../util/log.js';
-import type { FlagValues } from '../util/command-decl.js';
+import { log } from '../util/index.js';
+import type { FlagValues } from '../util/index.js';
 import { defaultAccel } from './accel.js';
 import type { RunBackend, SharedRunFlags } from './backend.js';
 import { hostQemuArch, runQemu, runQemuDetached, type QemuRunOptions } from './qemu.js';

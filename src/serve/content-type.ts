@@ -4,7 +4,7 @@
 // then text or binary).
 import { readFileSync } from 'node:fs';
 import { extname } from 'node:path';
-import { ifExistsSync } from '../util/missing.js';
+import { ifExistsSync } from '../util/index.js';
 
 const BUILTIN: Record<string, string> = {
   '.avif': 'image/avif',

@@ -7,9 +7,9 @@ import { createReadStream, type Stats } from 'node:fs';
 import { open, readdir, stat } from 'node:fs/promises';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { posix, resolve, sep } from 'node:path';
-import { log } from '../util/log.js';
+import { log } from '../util/index.js';
 import { contentTypeOf } from './content-type.js';
-import { ifExists } from '../util/missing.js';
+import { ifExists } from '../util/index.js';
 
 export interface ServeOptions {
   /** Directory served as "/". */

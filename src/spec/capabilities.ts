@@ -1,6 +1,6 @@
 // Linux capabilities: the list LinuxKit knows, and how `capabilities`, `capabilities.add` and
 // `ambient` become the five OCI capability sets (lk:src/cmd/linuxkit/moby/config.go:983-1024).
-import { UserError } from '../util/errors.js';
+import { UserError } from '../util/index.js';
 import type { OciCapabilities } from './oci-runtime.js';
 import { compareBytewise } from './go-json.js';
 

@@ -1,8 +1,8 @@
 // `devices`: device nodes to create in the container, each also allowed in the device cgroup;
 // or `path: all` to allow a whole type (b or c) without creating nodes
 // (lk:src/cmd/linuxkit/moby/config.go:1146-1205).
-import { UserError } from '../util/errors.js';
-import type { Device } from '../config/types.js';
+import { UserError } from '../util/index.js';
+import type { Device } from '../config/index.js';
 import type { OciDevice, OciDeviceCgroup } from './oci-runtime.js';
 
 /** Octal permission bits as LinuxKit reads them (strconv.ParseInt(mode, 8, 32)). */

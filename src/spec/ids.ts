@@ -2,8 +2,8 @@
 // a container instead of giving a number: it then means the id LinuxKit allocates to that
 // container, counting from 100 over onboot, onshutdown, then services, in order
 // (lk:src/cmd/linuxkit/moby/build/build.go:198-212).
-import { UserError } from '../util/errors.js';
-import type { Config } from '../config/types.js';
+import { UserError } from '../util/index.js';
+import type { Config } from '../config/index.js';
 
 /** The first id LinuxKit allocates to a container. */
 export const FIRST_ALLOCATED_ID = 100;

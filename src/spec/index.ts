@@ -1,8 +1,8 @@
 // The spec step: config entries + image configs → OCI bundles' config.json and runtime.json,
 // byte-identical to LinuxKit's. Pure functions: no I/O; images are resolved by the caller.
-import type { Config, ContainerSection, ImageEntry } from '../config/types.js';
-import { CONTAINER_SECTIONS } from '../config/types.js';
-import type { ImageRuntimeConfig } from '../oci/types.js';
+import type { Config, ContainerSection, ImageEntry } from '../config/index.js';
+import { CONTAINER_SECTIONS } from '../config/index.js';
+import type { ImageRuntimeConfig } from '../oci/index.js';
 import type { OciSpec, RuntimeJson } from './oci-runtime.js';
 import { allocateIds } from './ids.js';
 import { resolveVolumes } from './volumes.js';

@@ -3,7 +3,7 @@
 // LinuxKit HEAD); those the YAML model shares (mounts, id mappings, resources, LinuxKit's Runtime)
 // come from its declaration (config/model.ts). Only the fields LinuxKit can set are described;
 // the encoder rejects anything else.
-import { ID_MAPPING, MOUNT, RESOURCES, RUNTIME } from '../config/model.js';
+import { ID_MAPPING, MOUNT, RESOURCES, RUNTIME } from '../config/index.js';
 import { Go, marshalIndent, type GoType } from './go-json.js';
 import { goType } from './model-go.js';
 import type { OciSpec, RuntimeJson } from './oci-runtime.js';

@@ -10,7 +10,7 @@
 //   overlay of lower/ + tmp/upper on rootfs/.
 // An image used by several containers is unpacked only once, in the first bundle that uses it;
 // later bundles mount that directory instead.
-import type { ContainerSection } from '../config/types.js';
+import type { ContainerSection } from '../config/index.js';
 import type { OciMount } from './oci-runtime.js';
 
 /** The root of all volumes (LinuxKit's allVolumesBaseDir). */

@@ -7,8 +7,8 @@
 // `capabilities.add` and `binds.add` of the YAML add to the label's list, and only when the YAML
 // does not set the plain list itself; a label's own `.add` fields are ignored. Both as LinuxKit
 // (`assignStrings(mergeStrings(label.X, yaml.XAdd), yaml.X)`); the config step warns about each.
-import { IMAGE_CONFIG, RUNTIME } from '../config/model.js';
-import type { ImageConfig, Runtime } from '../config/types.js';
+import { IMAGE_CONFIG, RUNTIME } from '../config/index.js';
+import type { ImageConfig, Runtime } from '../config/index.js';
 
 /** ImageConfig with the `.add` fields folded in. */
 export type MergedConfig = Omit<ImageConfig, 'capabilities.add' | 'binds.add'>;

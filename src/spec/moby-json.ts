@@ -4,8 +4,8 @@
 // `kernel` is always there and `bindNS` is `{}`), absent sections as `null`, `directory` and
 // `optional` on every file. Resources, mounts and id mappings are written with the OCI JSON
 // names of runtime-spec's structs, as Go encodes them.
-import type { Config, ImageEntry, Mount, Runtime } from '../config/types.js';
-import { CONFIG } from '../config/model.js';
+import type { Config, ImageEntry, Mount, Runtime } from '../config/index.js';
+import { CONFIG } from '../config/index.js';
 import { marshalIndent } from './go-json.js';
 import { goType } from './model-go.js';
 import { idMapping, mountIdMappings } from './mounts.js';

@@ -1,8 +1,8 @@
 // Go-JSON descriptors (go-json.ts) of the YAML model's structs, derived from their one
 // declaration (config/model.ts): JSON names, pointer or value, omitempty. `metadata: json`,
 // runtime.json and the OCI resources, mounts and id mappings of config.json are written with them.
-import type { Field, Fields, Kind } from '../config/model-kinds.js';
-import { omitsEmpty } from '../config/model-kinds.js';
+import type { Field, Fields, Kind } from '../config/index.js';
+import { omitsEmpty } from '../config/index.js';
 import { Go, type GoField, type GoType } from './go-json.js';
 
 /** The Go type a kind stands for (a union: the branch Go holds). */

@@ -1,8 +1,8 @@
 // The container's mounts: LinuxKit's defaults, then `tmpfs`, `binds` and `mounts` entries, each
 // replacing any earlier mount at the same destination, sorted by destination
 // (lk:src/cmd/linuxkit/moby/config.go:847-933).
-import { UserError } from '../util/errors.js';
-import type { IdMapping, Mount } from '../config/types.js';
+import { UserError } from '../util/index.js';
+import type { IdMapping, Mount } from '../config/index.js';
 import type { OciIdMapping, OciMount } from './oci-runtime.js';
 import { compareBytewise } from './go-json.js';
 

@@ -3,8 +3,8 @@
 // Property order here follows the Go struct order, which is also the order in the written JSON
 // (see go-json.ts, which owns the exact encoding). The structs the YAML model shares come from
 // its declaration (config/model.ts).
-import type { GoJsonOf } from '../config/model-kinds.js';
-import type { ID_MAPPING, MOUNT, RESOURCES } from '../config/model.js';
+import type { GoJsonOf } from '../config/index.js';
+import type { ID_MAPPING, MOUNT, RESOURCES } from '../config/index.js';
 
 /** specs.Version of the runtime-spec LinuxKit vendors (lk:src/cmd/linuxkit/go.mod: v1.2.1). */
 export const OCI_VERSION = '1.2.1';

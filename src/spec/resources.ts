@@ -6,7 +6,7 @@
 // of LinuxKit's own schema, e.g. `disableOOMKiller`, `hugepageLimits`) pass validation but are
 // silently dropped. Here both spellings work (docs/compatibility/spec.md), and the output uses
 // the OCI JSON names, as LinuxKit's encoder does.
-import { UserError } from '../util/errors.js';
+import { UserError } from '../util/index.js';
 import type { OciResources } from './oci-runtime.js';
 
 // A list or map of structs is tagged with a key no OCI field has.

@@ -1,5 +1,5 @@
 // `rlimits` entries, "name,soft,hard" (lk:src/cmd/linuxkit/moby/config.go:1026-1084).
-import { UserError } from '../util/errors.js';
+import { UserError } from '../util/index.js';
 import type { OciRlimit } from './oci-runtime.js';
 
 /** The limits LinuxKit accepts, with or without the RLIMIT_ prefix, any case. */

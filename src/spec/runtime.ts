@@ -3,7 +3,7 @@
 // merged `runtime` block (lk:src/cmd/linuxkit/moby/config.go:717-747, assignRuntime), with the
 // mounts that assemble the container's root filesystem in front
 // (lk:src/cmd/linuxkit/moby/build/image.go:474-540).
-import type { Runtime } from '../config/types.js';
+import type { Runtime } from '../config/index.js';
 import type { OciMount, RuntimeJson } from './oci-runtime.js';
 import { mountIdMappings } from './mounts.js';
 

@@ -3,9 +3,9 @@
 //
 // Precedence, lowest first: LinuxKit's defaults, the image config (Entrypoint+Cmd, Env,
 // WorkingDir only), the image's org.mobyproject.config label, the YAML entry.
-import { UserError } from '../util/errors.js';
-import type { ImageConfig } from '../config/types.js';
-import { MOBY_CONFIG_LABEL, type ImageRuntimeConfig } from '../oci/types.js';
+import { UserError } from '../util/index.js';
+import type { ImageConfig } from '../config/index.js';
+import { MOBY_CONFIG_LABEL, type ImageRuntimeConfig } from '../oci/index.js';
 import { OCI_VERSION, type OciLinux, type OciProcess, type OciSpec, type RuntimeJson } from './oci-runtime.js';
 import { parseImageLabel } from '../config/index.js';
 import { mergeLabelDefaults, type MergedConfig } from './merge.js';

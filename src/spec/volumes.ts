@@ -1,8 +1,8 @@
 // Volume names in `binds`, `binds.add` and bind `mounts`: a source that does not start with "/"
 // names a volume, and becomes that volume's merged directory
 // (lk:src/cmd/linuxkit/moby/build/volume.go). A read-only volume may only be bound read-only.
-import { UserError } from '../util/errors.js';
-import type { ImageEntry, Mount, VolumeEntry } from '../config/types.js';
+import { UserError } from '../util/index.js';
+import type { ImageEntry, Mount, VolumeEntry } from '../config/index.js';
 import { volumeDirs } from './layout.js';
 
 function findVolume(volumes: readonly VolumeEntry[], name: string, what: string): VolumeEntry {

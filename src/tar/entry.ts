@@ -1,7 +1,7 @@
 // One entry of a file system carried in a tar (a layer, a flattened image, a package's rootfs),
 // and the one normal form of the paths in tar headers.
 import type { Readable } from 'node:stream';
-import { UserError } from '../util/errors.js';
+import { UserError } from '../util/index.js';
 
 export type EntryType = 'file' | 'directory' | 'symlink' | 'link' | 'character-device' | 'block-device' | 'fifo';
 

@@ -2,7 +2,7 @@
 // exactly as tar-stream 3 (the library this codec replaced) did, so that no output byte changed
 // when it went: builds are byte-reproducible and compared against recorded outputs. codec.test.ts
 // keeps checking the bytes against tar-stream.
-import { utf8Name } from '../util/utf8.js';
+import { utf8Name } from '../util/index.js';
 import { encodePax } from './pax.js';
 
 /**

@@ -2,7 +2,7 @@
 // `SCHILY.xattr.<name>=<raw bytes>`: those values are binary (security.capability), so they are
 // kept as "binary strings" (one char per byte, latin1) rather than decoded as UTF-8, which would
 // mangle them; path and linkpath must be valid UTF-8 (src/util/utf8.ts).
-import { utf8Name } from '../util/utf8.js';
+import { utf8Name } from '../util/index.js';
 
 const XATTR_PREFIX = 'SCHILY.xattr.';
 

@@ -1,6 +1,6 @@
 // Reading a tar stream into TarEntry values (reader.ts underneath, xattrs as raw bytes).
 import { Readable } from 'node:stream';
-import { UserError } from '../util/errors.js';
+import { UserError } from '../util/index.js';
 import { normalizeEntryPath, type EntryType, type TarEntry } from './entry.js';
 import { xattrsFromPax } from './pax.js';
 import { readRawTar } from './reader.js';

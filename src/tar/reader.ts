@@ -5,7 +5,7 @@
 // build's main-thread time (docs/performance.md). Headers are decoded as tar-stream decoded them
 // (header.ts), so consumers see the same values.
 import { Readable } from 'node:stream';
-import { utf8Name } from '../util/utf8.js';
+import { utf8Name } from '../util/index.js';
 import { decodeHeader, type ReadHeader } from './header.js';
 import { decodePax } from './pax.js';
 

@@ -7,7 +7,7 @@ import { gunzipSync } from 'node:zlib';
 import { spawnSync } from 'node:child_process';
 import { compressorIdentity, createCompressor } from './index.js';
 import type { Compression } from '../types.js';
-import { ENV_IGZIP, installedIgzip } from '../../util/igzip.js';
+import { ENV_IGZIP, installedIgzip } from '../../util/index.js';
 
 /** 5.5 MiB of compressible, non-repeating data: several 1 MiB chunks and a short last one. */
 function sampleData(): Buffer {

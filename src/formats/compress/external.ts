@@ -5,7 +5,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import type { Compressor } from './types.js';
 import type { FileSink } from './file-sink.js';
-import { UserError } from '../../util/errors.js';
+import { UserError } from '../../util/index.js';
 
 export class ExternalCompressor implements Compressor {
   private readonly child: ChildProcess;

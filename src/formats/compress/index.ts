@@ -6,8 +6,8 @@ import { ExternalCompressor } from './external.js';
 import { ParallelGzip } from './parallel-gzip.js';
 import { Uncompressed } from './none.js';
 import type { Compressor } from './types.js';
-import { UserError } from '../../util/errors.js';
-import { IGZIP_PACKAGE, igzip } from '../../util/igzip.js';
+import { UserError } from '../../util/index.js';
+import { IGZIP_PACKAGE, igzip } from '../../util/index.js';
 
 export type { Compressor } from './types.js';
 

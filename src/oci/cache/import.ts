@@ -12,8 +12,8 @@
 import { posix } from 'node:path';
 import { Readable } from 'node:stream';
 import { MediaType, REF_NAME_ANNOTATION, type Descriptor, type ImageIndex, type ImageManifest, type Platform } from '../types.js';
-import { UserError } from '../../util/errors.js';
-import { log } from '../../util/log.js';
+import { UserError } from '../../util/index.js';
+import { log } from '../../util/index.js';
 import { decompressed, detectCompression } from '../layer/decompress.js';
 import { readTar } from '../../tar/index.js';
 import { CONTAINERD_IMAGE_NAME_ANNOTATION } from './layout.js';

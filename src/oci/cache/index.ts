@@ -6,3 +6,11 @@ export { hostArch, hostPlatform, normalizeArch, parsePlatform, formatPlatform, p
 export { withCacheLock } from './lock.js';
 export { blobPath, digestHex, isDigest, CONTAINERD_IMAGE_NAME_ANNOTATION } from './layout.js';
 export { isAttestation, isIndexMediaType, isManifestMediaType } from './media.js';
+export * from './platform.js';
+export * from './store.js';
+export * from './media.js';
+export * from './validate.js';
+export * from './import.js';
+export * from './remove.js';
+export * from './resolve.js';
+export * from './export.js';

@@ -1,7 +1,7 @@
 // The on-disk shape of the image cache: an OCI image layout, as LinuxKit writes it
 // (lk:src/cmd/linuxkit/cache/open.go, provider.go, const.go). One place for these paths.
 import { join } from 'node:path';
-import { UserError } from '../../util/errors.js';
+import { UserError } from '../../util/index.js';
 import { digestProblem, parseDigest } from '../descriptor.js';
 
 /** The content of `oci-layout`. */

@@ -10,8 +10,8 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { open } from 'node:fs/promises';
 import { join } from 'node:path';
-import { UserError } from '../../util/errors.js';
-import { log } from '../../util/log.js';
+import { UserError } from '../../util/index.js';
+import { log } from '../../util/index.js';
 import { LOCK_FILE } from './layout.js';
 
 // struct flock differs by OS: Linux (64-bit: x86_64, arm64, riscv64, s390x, ppc64le) has

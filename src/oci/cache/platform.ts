@@ -1,6 +1,6 @@
 // Platforms as LinuxKit names them (GOOS/GOARCH[/variant]) and how an index entry is matched.
 import type { Platform } from '../types.js';
-import { UserError } from '../../util/errors.js';
+import { UserError } from '../../util/index.js';
 
 const NODE_TO_OCI_ARCH: Record<string, string> = {
   x64: 'amd64',

@@ -3,7 +3,7 @@
 // LinuxKit's Remove deletes every blob of the image, even blobs another cached image shares
 // (a layer of a common base), breaking that image. Here a blob goes only when no other entry
 // of index.json reaches it. Done under the cache lock so no tag lands in between.
-import { log } from '../../util/log.js';
+import { log } from '../../util/index.js';
 import { withCacheLock } from './lock.js';
 import { refName, type LayoutStore } from './store.js';
 import { validateEntry } from './validate.js';

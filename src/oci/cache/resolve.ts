@@ -1,8 +1,8 @@
 // From a reference to what `build` needs: ref → root (index or manifest) → the manifest for a
 // platform → config + layers, with errors that say which image and which blob.
 import type { Descriptor, ImageConfigFile, ImageIndex, ImageManifest, Platform } from '../types.js';
-import { UserError } from '../../util/errors.js';
-import { log } from '../../util/log.js';
+import { UserError } from '../../util/index.js';
+import { log } from '../../util/index.js';
 import { isAttestation, isIndexMediaType, isManifestMediaType } from './media.js';
 import { formatPlatform, platformMatches } from './platform.js';
 import type { LayoutStore } from './store.js';

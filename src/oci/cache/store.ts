@@ -13,14 +13,14 @@ import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import type { ImageStore } from '../store.js';
 import { MediaType, REF_NAME_ANNOTATION, type Descriptor, type ImageIndex } from '../types.js';
-import { UserError } from '../../util/errors.js';
-import { log } from '../../util/log.js';
+import { UserError } from '../../util/index.js';
+import { log } from '../../util/index.js';
 import { tempName, writeFileAtomic } from './atomic.js';
-import { blobPath, blobsDir, digestHex, INDEX_FILE, OCI_LAYOUT_FILE, OCI_LAYOUT_VERSION, TEMP_DIR } from './layout.js';
+import { blobPath, blobsDir, INDEX_FILE, OCI_LAYOUT_FILE, OCI_LAYOUT_VERSION, TEMP_DIR } from './layout.js';
 import { withCacheLock } from './lock.js';
 import { CorruptCacheError, verified } from '../verify.js';
 import { isIndexMediaType, isManifestMediaType } from './media.js';
-import { ifExists, ifExistsSync, pathExists } from '../../util/missing.js';
+import { ifExists, ifExistsSync, pathExists } from '../../util/index.js';
 
 /** Temp files older than this are left by killed writers and are swept on open. */
 const STALE_TEMP_MS = 24 * 3600 * 1000;

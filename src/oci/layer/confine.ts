@@ -10,7 +10,7 @@
 // container sees the same file it would have seen. The last component is never followed (a
 // consumer replaces a symlink there). Hard link targets are resolved the same way and must name
 // a non-directory already written; a path that loops through symlinks is dropped.
-import { log } from '../../util/log.js';
+import { log } from '../../util/index.js';
 import { ancestors, type EntryType, type TarEntry } from '../../tar/index.js';
 
 /** Linux's limit on symlinks followed in one lookup (ELOOP beyond). */

@@ -9,7 +9,7 @@ import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { PassThrough, Readable } from 'node:stream';
 import { createGunzip, type ZlibOptions } from 'node:zlib';
-import { UserError } from '../../util/errors.js';
+import { UserError } from '../../util/index.js';
 
 export type Compression = 'gzip' | 'zstd' | 'none';
 

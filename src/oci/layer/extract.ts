@@ -21,10 +21,10 @@ import { constants, createWriteStream } from 'node:fs';
 import { chmod, lchown, link, lstat, lutimes, mkdir, open, readlink, rm, symlink, type FileHandle } from 'node:fs/promises';
 import { dirname, join, sep } from 'node:path';
 import { pipeline } from 'node:stream/promises';
-import { UserError } from '../../util/errors.js';
-import { log } from '../../util/log.js';
+import { UserError } from '../../util/index.js';
+import { log } from '../../util/index.js';
 import type { TarEntry } from '../../tar/index.js';
-import { ifExists } from '../../util/missing.js';
+import { ifExists } from '../../util/index.js';
 
 const MAX_SYMLINKS = 255;
 

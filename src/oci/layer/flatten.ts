@@ -9,7 +9,7 @@
 // the output keeps the order of the layers (a hard link comes after its target, a directory's
 // entry before its files) and contents are never held in memory.
 import type { Readable } from 'node:stream';
-import { log } from '../../util/log.js';
+import { log } from '../../util/index.js';
 import { CorruptCacheError } from '../verify.js';
 import { decompressed } from './decompress.js';
 import { ancestors, readTar, type TarEntry } from '../../tar/index.js';

@@ -4,3 +4,6 @@ export { Confinement, confineEntries, isRefused, type Placed } from './confine.j
 export { flattenLayers, whiteoutOf, type FlatEntry, type LayerSource } from './flatten.js';
 export { extractToDirectory, resolveInRoot, type ExtractOptions } from './extract.js';
 export { imageLayerSources, imageRootfs } from './image.js';
+export * from './unpacked.js';
+export * from './image.js';
+export * from './extract.js';

@@ -21,9 +21,9 @@ import { mkdir, readFile, rename, rm, stat, utimes, writeFile } from 'node:fs/pr
 import { join } from 'node:path';
 import type { Readable } from 'node:stream';
 import { toolCacheSubdir } from '../../util/index.js';
-import { log } from '../../util/log.js';
+import { log } from '../../util/index.js';
 import { CorruptCacheError, verified } from '../verify.js';
-import { pruneLeastRecentlyUsed, TEMP_SUFFIX } from '../../util/lru-dir.js';
+import { pruneLeastRecentlyUsed, TEMP_SUFFIX } from '../../util/index.js';
 
 /** Environment variable: the directory of unpacked layers, or "off" for none. */
 export const ENV_LAYER_CACHE = 'LINUXKIT_LAYER_CACHE';

@@ -11,7 +11,7 @@ import { startTestRegistry, skopeo, skopeoAsync, writeTestLayout, type TestRegis
 import { pullImage } from '../pull.js';
 import { pushImage } from '../push.js';
 import { LayoutStore } from '../cache/index.js';
-import { UserError } from '../../util/errors.js';
+import { UserError } from '../../util/index.js';
 
 const USER = 'lk';
 const PASS = 'sécret:with:colons';

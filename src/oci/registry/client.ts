@@ -3,8 +3,8 @@
 // keeps connections, the scheme each registry answered on, and tokens per scope.
 import { createHash } from 'node:crypto';
 import { Readable, Transform, type TransformCallback } from 'node:stream';
-import { UserError } from '../../util/errors.js';
-import { log } from '../../util/log.js';
+import { UserError } from '../../util/index.js';
+import { log } from '../../util/index.js';
 import { MediaType, type Descriptor } from '../types.js';
 import { checkDescriptor, checkMediaType, digestOf, mediaTypeProblem, parseDigest, sizeProblem } from '../descriptor.js';
 import { waitingFor } from '../progress.js';
@@ -33,12 +33,7 @@ export const MANIFEST_ACCEPT = [
   MediaType.dockerManifest,
 ];
 const SCHEMA1 = /application\/vnd\.docker\.distribution\.manifest\.v1/;
-const INDEX_TYPES = new Set<string>([MediaType.ociIndex, MediaType.dockerManifestList]);
 const MAX_MANIFEST_BYTES = 4 * 1024 * 1024;
-
-export function isIndexMediaType(mt: string): boolean {
-  return INDEX_TYPES.has(mt);
-}
 
 export interface RegistryClientOptions extends TransportOptions {
   /** Mirror settings as given to `--mirror` ($LINUXKIT_MIRROR is read too). */

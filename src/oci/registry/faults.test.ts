@@ -14,7 +14,7 @@ import { RegistryClient } from './client.js';
 import { LayoutStore, resolveImage } from '../cache/index.js';
 import { startFaultProxy, startTestRegistry, skopeo, writeTestLayout, type TestRegistry } from './testing.js';
 import type { ImageManifest } from '../types.js';
-import { UserError } from '../../util/errors.js';
+import { UserError } from '../../util/index.js';
 
 let reg: TestRegistry;
 let work: string;

@@ -5,7 +5,7 @@ import { Hosts, insecureFromEnv, isLoopback, parseMirrors } from './hosts.js';
 import { selectManifests, platformlessManifests } from './platform.js';
 import { parsePlatform } from '../cache/platform.js';
 import { MediaType, type ImageIndex } from '../types.js';
-import { UserError } from '../../util/errors.js';
+import { UserError } from '../../util/index.js';
 
 test('loopback hosts (Docker\'s default insecure registries)', () => {
   for (const h of ['localhost', 'localhost:5000', '127.0.0.1', '127.0.0.1:5000', '127.1.2.3:80', '[::1]:5000', '[::1]', 'LOCALHOST:1'])

@@ -11,3 +11,6 @@ import type { RegistryClientOptions } from './client.js';
 export function registryOptions(global: { mirror?: string[]; certFile?: string[] }): RegistryClientOptions {
   return { mirrors: global.mirror ?? [], certFiles: global.certFile ?? [] };
 }
+export * from './transport.js';
+export * from './hosts.js';
+export * from './client.js';

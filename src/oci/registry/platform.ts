@@ -1,7 +1,7 @@
 // Which manifests of a remote index a pull needs. The platform vocabulary itself (parsing,
 // matching, attestations) is the cache's (src/oci/cache/platform.ts, media.ts): one place.
 import type { Descriptor, ImageIndex, Platform } from '../types.js';
-import { UserError } from '../../util/errors.js';
+import { UserError } from '../../util/index.js';
 import { formatPlatform, platformMatches } from '../cache/platform.js';
 import { isAttestation, isManifestMediaType } from '../cache/media.js';
 

@@ -8,7 +8,7 @@ import { startTestRegistry, skopeo, writeTestLayout, type TestRegistry } from '.
 import { pullImage } from '../pull.js';
 import { pushImage } from '../push.js';
 import { LayoutStore } from '../cache/index.js';
-import { UserError } from '../../util/errors.js';
+import { UserError } from '../../util/index.js';
 
 let reg: TestRegistry;
 let work: string;

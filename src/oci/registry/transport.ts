@@ -9,8 +9,8 @@ import { readFileSync } from 'node:fs';
 import { rootCertificates } from 'node:tls';
 import type { Socket } from 'node:net';
 import type { Readable } from 'node:stream';
-import { UserError } from '../../util/errors.js';
-import { log } from '../../util/log.js';
+import { UserError } from '../../util/index.js';
+import { log } from '../../util/index.js';
 import { VERSION } from '../../version.js';
 
 /** A request body: bytes, or a factory so a streamed body can be sent again on retry. */
