@@ -4,8 +4,9 @@
 // one clear message and leaves nothing behind. Images are made in the test, in a real cache.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { createHash } from 'node:crypto';
-import { spawnSync } from 'node:child_process';
+import { createHash, randomBytes } from 'node:crypto';
+import { spawn, spawnSync } from 'node:child_process';
+import { once } from 'node:events';
 import { chmodSync, existsSync, createReadStream, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -13,7 +14,7 @@ import { readTar, type ReadEntry } from '../src/assemble/testing.js';
 import { ALL_CAPABILITIES } from '../src/spec/index.js';
 import { putCacheImage } from './fixtures/cache-image.js';
 import { tarStream, type FixtureEntry } from './fixtures/tar.js';
-import { ROOT, runCli, type CliResult } from './helpers.js';
+import { CLI, ROOT, runCli, type CliResult } from './helpers.js';
 
 const FIXTURES = join(ROOT, 'test/fixtures/metadata');
 let dir: string;
@@ -248,6 +249,27 @@ describe('compat: bad input, one clear message', () => {
     const left = readdirSync(out);
     for (const f of stale) assert.ok(!left.includes(f), `${f} removed`);
     assert.ok(left.includes(live), 'a live build\'s temporary file is left alone');
+  });
+
+  test('a build killed with SIGKILL while writing leaves temporary files that the next build there removes', async () => {
+    const out = join(dir, 'sigkill');
+    mkdirSync(out);
+    // 64 MiB of random bytes: compressing them keeps the build writing its initrd for a while.
+    writeFileSync(join(dir, 'big.bin'), randomBytes(64 * 1024 * 1024));
+    writeFileSync(join(dir, 'big.yml'), 'kernel:\n  image: linuxkit/kernel:fx\ninit:\n  - linuxkit/init:fx\nfiles:\n  - path: big.bin\n    source: big.bin\n');
+    const child = spawn(process.execPath, [CLI, '--cache', cache, 'build', '-f', 'kernel+initrd', '--dir', out, 'big.yml'], { cwd: dir, stdio: 'ignore' });
+    const exited = once(child, 'exit');
+    const temps = () => readdirSync(out).filter((f) => f.includes('.tmp'));
+    for (let waited = 0; temps().length === 0; waited += 10) {
+      assert.ok(waited < 60_000 && child.exitCode === null, 'the build made temporary files before it ended');
+      await new Promise((r) => setTimeout(r, 10));
+    }
+    child.kill('SIGKILL');
+    await exited;
+    assert.ok(temps().length > 0, 'SIGKILL left temporary files');
+    const r = lk(['build', '-f', 'kernel+initrd', '--dir', out, 'sq.yml']);
+    assert.equal(r.status, 0, r.stderr);
+    assert.deepEqual(temps(), [], 'the next build removed them');
   });
 
   test('cache import of an OCI tar with a missing blob fails and stores nothing', async () => {
