@@ -1,0 +1,56 @@
+// An exclusive lock on a cache directory shared by concurrent linuxkit processes (tests run in
+// parallel, each building the same kernel): `mkdir` of DIR/.lock is atomic, the holder's pid is
+// written inside, and a lock whose holder is gone (killed mid-build) is taken over.
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { log } from './log.js';
+
+const POLL_MS = 2000;
+
+function holderAlive(lock: string): boolean {
+  let pid: number;
+  try {
+    pid = Number(readFileSync(join(lock, 'pid'), 'utf8'));
+  } catch {
+    // Just made, pid not written yet: treat as alive; a lock left without a pid file for long
+    // would only come from a crash between two syscalls.
+    return true;
+  }
+  if (!Number.isInteger(pid) || pid <= 0) return false;
+  if (pid === process.pid) return false;
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/** Runs `fn` holding the lock on `dir` (created if missing); `what` names it in the waiting message. */
+export async function withDirLock<T>(dir: string, what: string, fn: () => Promise<T>): Promise<T> {
+  mkdirSync(dir, { recursive: true });
+  const lock = join(dir, '.lock');
+  let told = false;
+  for (;;) {
+    try {
+      mkdirSync(lock);
+      writeFileSync(join(lock, 'pid'), String(process.pid));
+      break;
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+      if (!holderAlive(lock)) {
+        rmSync(lock, { recursive: true, force: true });
+        continue;
+      }
+      if (!told) log.info(`waiting for another process using ${what} (${lock})`);
+      told = true;
+      await sleep(POLL_MS);
+    }
+  }
+  try {
+    return await fn();
+  } finally {
+    rmSync(lock, { recursive: true, force: true });
+  }
+}
