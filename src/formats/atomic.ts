@@ -6,6 +6,7 @@
 import { randomBytes } from 'node:crypto';
 import { mkdir, readdir, rename, rm } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
+import { processAlive } from '../util/process-alive.js';
 
 /**
  * A temporary file of an output, or one a format made beside it (`….tmp.cpio.member3`):
@@ -16,24 +17,13 @@ const TEMP_NAME = /^\..+\.([0-9]+)-[0-9a-f]{8}\.tmp(\..*)?$/;
 /** Directories already swept by this process. */
 const swept = new Set<string>();
 
-function alive(pid: number): boolean {
-  if (pid === process.pid) return true;
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    // EPERM: the process exists but belongs to someone else.
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
-
 /** Removes the temporary files in `dir` of builds whose process is gone. */
 async function sweepStale(dir: string): Promise<void> {
   if (swept.has(dir)) return;
   swept.add(dir);
   for (const name of await readdir(dir).catch(() => [] as string[])) {
     const m = TEMP_NAME.exec(name);
-    if (m && !alive(Number(m[1]))) await rm(join(dir, name), { force: true, recursive: true });
+    if (m && !processAlive(Number(m[1]))) await rm(join(dir, name), { force: true, recursive: true });
   }
 }
 

@@ -5,6 +5,7 @@ import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { log } from './log.js';
+import { processAlive } from './process-alive.js';
 
 const POLL_MS = 2000;
 
@@ -17,14 +18,9 @@ function holderAlive(lock: string): boolean {
     // would only come from a crash between two syscalls.
     return true;
   }
-  if (!Number.isInteger(pid) || pid <= 0) return false;
-  if (pid === process.pid) return false;
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
-  }
+  // Our own pid: left by an earlier holder with the same pid (this process never nests the lock).
+  if (!Number.isInteger(pid) || pid <= 0 || pid === process.pid) return false;
+  return processAlive(pid);
 }
 
 /** Runs `fn` holding the lock on `dir` (created if missing); `what` names it in the waiting message. */
