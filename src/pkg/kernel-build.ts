@@ -200,8 +200,8 @@ export async function buildKernel(input: KernelBuildInput): Promise<KernelBuildO
     if (existsSync(marker)) {
       const n = removeNewerFiles(obj, statSync(marker).mtimeMs);
       log.info(`kernel: an earlier build was interrupted: removed the ${n} files it wrote`);
+      unlinkSync(marker);
     }
-    writeFileSync(marker, `${process.pid}\n`);
     const jobs = String(availableParallelism());
     const make = (args: string[], onLine?: (l: string) => void): Promise<void> =>
       run('make', ['-C', source, `O=${obj}`, `ARCH=${a.karch}`, `-j${jobs}`, ...args], env, onLine);
@@ -219,6 +219,8 @@ export async function buildKernel(input: KernelBuildInput): Promise<KernelBuildO
       );
     }
     const modules = kconfigValues(dotConfig).get('CONFIG_MODULES') === 'y';
+    // From here on make writes objects: a kill leaves this marker (see the top of the file).
+    writeFileSync(marker, `${process.pid}\n`);
     const progress = makeProgress(what);
     try {
       await make([a.target, ...(modules ? ['modules'] : [])], (l) => progress.line(l));
