@@ -9,6 +9,9 @@ import { processAlive } from './process-alive.js';
 
 const POLL_MS = 2000;
 
+/** Locks this process holds: another holder here waits for them like any other. */
+const held = new Set<string>();
+
 function holderAlive(lock: string): boolean {
   let pid: number;
   try {
@@ -18,8 +21,9 @@ function holderAlive(lock: string): boolean {
     // would only come from a crash between two syscalls.
     return true;
   }
-  // Our own pid: left by an earlier holder with the same pid (this process never nests the lock).
-  if (!Number.isInteger(pid) || pid <= 0 || pid === process.pid) return false;
+  if (!Number.isInteger(pid) || pid <= 0) return false;
+  // Our own pid but not held here: left by an earlier process that had the same pid.
+  if (pid === process.pid) return held.has(lock);
   return processAlive(pid);
 }
 
@@ -32,6 +36,7 @@ export async function withDirLock<T>(dir: string, what: string, fn: () => Promis
     try {
       mkdirSync(lock);
       writeFileSync(join(lock, 'pid'), String(process.pid));
+      held.add(lock);
       break;
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
@@ -47,6 +52,7 @@ export async function withDirLock<T>(dir: string, what: string, fn: () => Promis
   try {
     return await fn();
   } finally {
+    held.delete(lock);
     rmSync(lock, { recursive: true, force: true });
   }
 }
