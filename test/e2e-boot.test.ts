@@ -7,6 +7,7 @@
 // a clean poweroff that runs onshutdown and ends qemu with status 0. Downloads (.deb files) are
 // cached in ~/.cache/linuxkit-ts.
 import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
 import { existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { before, describe, it } from 'node:test';
@@ -74,6 +75,14 @@ describe('examples/minimal.yml from the project\'s packages, booted', { timeout:
     for (const f of ['minimal-kernel', 'minimal-initrd.img', 'minimal-cmdline']) assert.ok(existsSync(join(out, f)), f);
     assert.ok(statSync(join(out, 'minimal-initrd.img')).size > 1_000_000);
     assert.equal(readFileSync(join(out, 'minimal-cmdline'), 'utf8').trim(), 'console=tty0 console=ttyS0');
+  });
+
+  it('needs no module loading: the kernel has its drivers built in, the image has no /lib/modules', () => {
+    // pkg/kernel has no module support; the init's module step (rc.init do_modules) returns at
+    // once without /lib/modules/<release>, so nothing runs depmod or modprobe at boot.
+    const members = execFileSync('sh', ['-c', 'zcat "$1" | cpio -t --quiet', 'sh', join(out, 'minimal-initrd.img')], { encoding: 'utf8', maxBuffer: 64 << 20 });
+    assert.ok(!/^(\.\/)?lib\/modules\//m.test(members), 'no lib/modules in the initrd');
+    assert.ok(!/modprobe|depmod/.test(console), 'no modprobe or depmod on the console');
   });
 
   it('dhcpcd (onboot, -1) gets qemu\'s address, 10.0.2.15, and exits 0', () => {
