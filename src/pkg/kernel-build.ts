@@ -199,8 +199,9 @@ export async function buildKernel(input: KernelBuildInput): Promise<KernelBuildO
     const marker = join(obj, '.linuxkit-building');
     if (existsSync(marker)) {
       const n = removeNewerFiles(obj, statSync(marker).mtimeMs);
-      log.info(`kernel: an earlier build was interrupted: removed the ${n} files it wrote`);
-      unlinkSync(marker);
+      // (the marker itself is among them)
+      log.info(`kernel: an earlier build was interrupted: removed the ${n - 1} files it wrote`);
+      rmSync(marker, { force: true });
     }
     const jobs = String(availableParallelism());
     const make = (args: string[], onLine?: (l: string) => void): Promise<void> =>
