@@ -112,7 +112,10 @@ async function run(cmd: string, args: string[], env: NodeJS.ProcessEnv, onLine?:
     child.on('error', (err) => reject(new UserError(`cannot run ${cmd}: ${err.message}`)));
     child.on('close', (code, signal) => {
       if (code === 0) resolveP();
-      else reject(new UserError(`${cmd} ${args.filter((a) => !a.includes('=')).join(' ')} failed (${signal ?? `exit ${code}`}); its last output:\n${tail.trimEnd()}`));
+      else {
+        const err = new UserError(`${cmd} ${args.filter((a) => !a.includes('=')).join(' ')} failed (${signal ?? `exit ${code}`}); its last output:\n${tail.trimEnd()}`);
+        reject(Object.assign(err, { killed: signal !== null }));
+      }
     });
   });
 }
@@ -225,9 +228,15 @@ export async function buildKernel(input: KernelBuildInput): Promise<KernelBuildO
     const progress = makeProgress(what);
     try {
       await make([a.target, ...(modules ? ['modules'] : [])], (l) => progress.line(l));
+    } catch (err) {
+      // make itself removes what it was writing when a command fails (.DELETE_ON_ERROR) or it
+      // is interrupted: only a kill leaves half-written files behind.
+      if (!(err as { killed?: boolean }).killed) rmSync(marker, { force: true });
+      throw err;
     } finally {
       progress.stop();
     }
+    rmSync(marker, { force: true });
 
     // Collect into a temporary directory, renamed into place when complete.
     const tmp = join(verDir, 'out', `.tmp-${process.pid}`);
@@ -237,7 +246,10 @@ export async function buildKernel(input: KernelBuildInput): Promise<KernelBuildO
     copyFileSync(join(obj, a.image), join(tmp, 'kernel'));
     copyFileSync(join(obj, 'System.map'), join(tmp, 'System.map'));
     copyFileSync(join(obj, '.config'), join(tmp, 'config'));
-    await make([`INSTALL_HDR_PATH=${join(tmp, 'headers', 'usr')}`, 'headers_install']);
+    // `make headers` leaves them in usr/include of the object tree; headers_install would copy
+    // the .h files from there with rsync, one more host package for a copy.
+    await make(['headers']);
+    copyTree(join(obj, 'usr', 'include'), join(tmp, 'headers', 'usr', 'include'), (name) => name.endsWith('.h'));
     if (modules) {
       await make([`INSTALL_MOD_PATH=${join(tmp, 'modules')}`, 'INSTALL_MOD_STRIP=1', 'modules_install']);
       for (const link of ['build', 'source']) rmSync(join(tmp, 'modules', 'lib', 'modules', release, link), { force: true });
@@ -246,10 +258,21 @@ export async function buildKernel(input: KernelBuildInput): Promise<KernelBuildO
     writeFileSync(join(tmp, 'release'), release + '\n');
     rmSync(outDir, { recursive: true, force: true });
     renameSync(tmp, outDir);
-    unlinkSync(marker);
     log.info(`kernel: built ${what} (${release}) in ${duration(Date.now() - started)}`);
     return { dir: outDir, release, cached: false };
   });
+}
+
+/** Copies the regular files of a tree that `keep` accepts (not dot files: kbuild's .cmd records), making directories as needed. */
+function copyTree(from: string, to: string, keep: (name: string) => boolean = () => true): void {
+  if (!existsSync(from)) return;
+  mkdirSync(to, { recursive: true });
+  for (const name of readdirSync(from)) {
+    const p = join(from, name);
+    const st = lstatSync(p);
+    if (st.isDirectory()) copyTree(p, join(to, name), keep);
+    else if (st.isFile() && !name.startsWith('.') && keep(name)) copyFileSync(p, join(to, name));
+  }
 }
 
 /**
@@ -260,16 +283,6 @@ export async function buildKernel(input: KernelBuildInput): Promise<KernelBuildO
 function devTree(obj: string, srcarch: string, dest: string): void {
   mkdirSync(dest, { recursive: true });
   copyFileSync(join(obj, '.config'), join(dest, '.config'));
-  const copyTree = (from: string, to: string): void => {
-    if (!existsSync(from)) return;
-    mkdirSync(to, { recursive: true });
-    for (const name of readdirSync(from)) {
-      const p = join(from, name);
-      const st = lstatSync(p);
-      if (st.isDirectory()) copyTree(p, join(to, name));
-      else if (st.isFile() && !name.startsWith('.')) copyFileSync(p, join(to, name));
-    }
-  };
   copyTree(join(obj, 'include', 'generated'), join(dest, 'include', 'generated'));
   copyTree(join(obj, 'arch', srcarch, 'include', 'generated'), join(dest, 'arch', srcarch, 'include', 'generated'));
   mkdirSync(join(dest, 'include', 'config'), { recursive: true });
