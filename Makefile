@@ -1,11 +1,17 @@
 # Entry points: `make demo` and `make test` set everything up on a fresh Debian machine.
-.PHONY: setup build lint test demo clean
+.PHONY: setup build lint kernel test demo clean
 
 setup:
 	@scripts/setup.sh
 
 build: setup
 	@npm run --silent build
+
+# pkg/kernel is compiled from source once per machine (minutes on a fresh one, with progress;
+# docs/kernel.md), into the kernel build cache (~/.cache/linuxkit-ts/kernel): every test that
+# builds the package into its own image cache then takes the compile from there in seconds.
+kernel: build
+	@node bin/linuxkit.js pkg build pkg/kernel >/dev/null
 
 # ESLint over the TypeScript and scripts (eslint.config.js: typescript-eslint's recommended rules
 # and the module boundaries), then shellcheck over every shell script: those of pkg/ (found by their #!/bin/sh line, and the
@@ -16,7 +22,7 @@ lint:
 	@shellcheck $$( { grep -rlE '^#! ?/bin/sh' pkg; find pkg -name '*.sh'; } | sort -u) scripts/*.sh bench/*.sh .ci/run
 
 # Every *.test.js under dist/ (Node 20's --test takes no globs).
-test: build lint
+test: lint kernel
 	@node --test --test-reporter=spec $$(find dist -name '*.test.js' | sort)
 
 demo: build

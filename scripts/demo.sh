@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# The demo: build the project's packages from Debian packages (no Docker), build
+# The demo: build the project's packages (no Docker: the kernel from Debian's kernel source, the
+# first time in minutes, then from the cache; the rest from Debian packages), build
 # examples/minimal.yml (+ fragments/hello.yml and fragments/poweroff.yml) from them, boot it
 # under qemu with user networking, and report size, boot time and memory.
 # Re-runs reuse the cache (~/.linuxkit/cache, or $LINUXKIT_CACHE) and the downloaded .debs

@@ -11,6 +11,7 @@
 // `abs -> /`, a chain) and entries through them would replace the system's /init, rc.init and an
 // init.d script with scripts that print PWNED. The system must boot as if it were not there.
 import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
 import { existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { before, describe, it } from 'node:test';
@@ -126,6 +127,14 @@ describe('examples/minimal.yml from the project\'s packages, booted', { timeout:
     for (const f of ['minimal-kernel', 'minimal-initrd.img', 'minimal-cmdline']) assert.ok(existsSync(join(out, f)), f);
     assert.ok(statSync(join(out, 'minimal-initrd.img')).size > 1_000_000);
     assert.equal(readFileSync(join(out, 'minimal-cmdline'), 'utf8').trim(), 'console=tty0 console=ttyS0');
+  });
+
+  it('needs no module loading: the kernel has its drivers built in, the image has no /lib/modules', () => {
+    // pkg/kernel has no module support; the init's module step (rc.init do_modules) returns at
+    // once without /lib/modules/<release>, so nothing runs depmod or modprobe at boot.
+    const members = execFileSync('sh', ['-c', 'zcat "$1" | cpio -t --quiet', 'sh', join(out, 'minimal-initrd.img')], { encoding: 'utf8', maxBuffer: 64 << 20 });
+    assert.ok(!/^(\.\/)?lib\/modules\//m.test(members), 'no lib/modules in the initrd');
+    assert.ok(!/modprobe|depmod/.test(console), 'no modprobe or depmod on the console');
   });
 
   it('dhcpcd (onboot, -1) gets qemu\'s address, 10.0.2.15, and exits 0', () => {

@@ -17,7 +17,7 @@ import { createConnection, Socket } from 'node:net';
 import { basename, dirname, join, resolve } from 'node:path';
 import type { Writable } from 'node:stream';
 import { promisify } from 'node:util';
-import { UserError } from '../util/index.js';
+import { processAlive, UserError } from '../util/index.js';
 
 const MAX_SYMLINKS = 40;
 
@@ -96,24 +96,13 @@ const TEMP_NAME = /^\..+\.([0-9]+)-[0-9a-f]{8}\.tmp(\..*)?$/;
 /** Directories already swept by this process. */
 const swept = new Set<string>();
 
-function alive(pid: number): boolean {
-  if (pid === process.pid) return true;
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    // EPERM: the process exists but belongs to someone else.
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
-
 /** Removes the temporary files in `dir` of builds whose process is gone. */
 async function sweepStale(dir: string): Promise<void> {
   if (swept.has(dir)) return;
   swept.add(dir);
   for (const name of await readdir(dir).catch(() => [] as string[])) {
     const m = TEMP_NAME.exec(name);
-    if (m && !alive(Number(m[1]))) await rm(join(dir, name), { force: true, recursive: true });
+    if (m && !processAlive(Number(m[1]))) await rm(join(dir, name), { force: true, recursive: true });
   }
 }
 

@@ -89,28 +89,44 @@ function parseStanzas(text: string): Array<Record<string, string>> {
   return out;
 }
 
+function debInfo(s: Record<string, string>, arch: string): DebInfo {
+  const src = /^(\S+)(?: \((.+)\))?$/.exec(s.Source ?? '');
+  return {
+    name: s.Package!,
+    version: s.Version ?? '',
+    architecture: s.Architecture ?? arch,
+    source: src?.[1] ?? s.Package!,
+    sourceVersion: src?.[2] ?? s.Version ?? '',
+    maintainer: s.Maintainer ?? '',
+    homepage: s.Homepage,
+    sha256: s.SHA256 ?? '',
+    size: Number(s.Size ?? 0),
+    fileName: (s.Filename ?? '').split('/').pop() ?? '',
+  };
+}
+
+/**
+ * Exactly `version` of `name` (a pinned package, whatever apt's candidate is); a UserError
+ * naming the versions apt has when it does not know that one.
+ */
+export function showVersion(name: string, version: string, arch: string): DebInfo {
+  const { native } = aptArchitectures();
+  const r = run('apt-cache', ['show', `${qualify(name, arch, native)}=${version}`]);
+  const stanza = parseStanzas(r.stdout).find((s) => s.Package === name && s.Version === version);
+  if (stanza) return debInfo(stanza, arch);
+  const known = parseStanzas(run('apt-cache', ['show', qualify(name, arch, native)]).stdout).map((s) => s.Version).filter(Boolean);
+  throw new UserError(
+    `apt has no ${name} ${version} for ${arch}` +
+      (known.length ? ` (it has ${known.join(', ')}: update the pinned version)` : ' (is the name right? run "apt-get update" if apt\'s lists are old)'),
+  );
+}
+
 /** The candidate versions of `names` for `arch`; a name apt does not know is a UserError naming it. */
 export function showCandidates(names: string[], arch: string, native: string): Map<string, DebInfo> {
   const result = new Map<string, DebInfo>();
   if (names.length === 0) return result;
   const r = run('apt-cache', ['show', '--no-all-versions', ...names.map((n) => qualify(n, arch, native))]);
-  for (const s of parseStanzas(r.stdout)) {
-    const src = /^(\S+)(?: \((.+)\))?$/.exec(s.Source ?? '');
-    const fileName = (s.Filename ?? '').split('/').pop() ?? '';
-    if (result.has(s.Package!)) continue;
-    result.set(s.Package!, {
-      name: s.Package!,
-      version: s.Version ?? '',
-      architecture: s.Architecture ?? arch,
-      source: src?.[1] ?? s.Package!,
-      sourceVersion: src?.[2] ?? s.Version ?? '',
-      maintainer: s.Maintainer ?? '',
-      homepage: s.Homepage,
-      sha256: s.SHA256 ?? '',
-      size: Number(s.Size ?? 0),
-      fileName,
-    });
-  }
+  for (const s of parseStanzas(r.stdout)) if (!result.has(s.Package!)) result.set(s.Package!, debInfo(s, arch));
   const missing = names.filter((n) => !result.has(n.replace(/:.*$/, '')));
   if (missing.length > 0) {
     throw new UserError(

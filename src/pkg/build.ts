@@ -9,11 +9,14 @@ import type { ImageStore } from '../oci/index.js';
 import type { Descriptor, Platform } from '../oci/index.js';
 import { UserError } from '../util/index.js';
 import { log } from '../util/index.js';
-import { aptArchitectures, defaultDebCacheDir, fetchDeb, resolvePackages, type DebInfo } from './apt.js';
+import { aptArchitectures, defaultDebCacheDir, fetchDeb, resolvePackages, showVersion, type DebInfo } from './apt.js';
+import { isDaemonless } from './buildyml.js';
 import { storeImage, runtimeConfig, type PlatformImage } from './image.js';
 import { addAppletLinks, listApplets } from './busybox.js';
 import { buildDockerfilePackage } from './dockerfile.js';
 import { kernelImage } from './kernel.js';
+import { buildKernel } from './kernel-build.js';
+import { sourceKernelImage } from './kernel-source.js';
 import { writeLayer } from './layer.js';
 import { canonicalRef, shortRef, type Package } from './package.js';
 import { addDeb, Rootfs, cleanPath } from './rootfs.js';
@@ -91,7 +94,7 @@ export async function buildPackage(pkg: Package, store: ImageStore, opts: BuildO
       return { ref, descriptor: existing, size: 0, skipped: true };
     }
   }
-  if (!pkg.yml.debian) return buildWithDocker(pkg, store, opts);
+  if (!isDaemonless(pkg.yml)) return buildWithDocker(pkg, store, opts);
   const platforms = choosePlatforms(pkg, opts);
   const images: PlatformImage[] = [];
   for (const platform of platforms) images.push(await buildPlatform(pkg, platform, store, opts));
@@ -100,18 +103,31 @@ export async function buildPackage(pkg: Package, store: ImageStore, opts: BuildO
   return { ref, descriptor, size, skipped: false };
 }
 
-async function buildPlatform(pkg: Package, platform: Platform, store: ImageStore, opts: BuildOptions): Promise<PlatformImage> {
+/** The image's tree before remove/copy/links, and the Debian packages it came from (for the SBOM). */
+async function baseTree(pkg: Package, arch: string, opts: BuildOptions): Promise<{ fs: Rootfs; debs: DebInfo[] }> {
   const y = pkg.yml;
-  const debian = y.debian!;
-  const arch = platform.architecture;
   const { native } = aptArchitectures();
-  log.info(`pkg: ${shortRef(pkg)} ${platform.os}/${arch}: resolving ${debian.packages.join(' ')} with apt`);
+  const cacheDir = opts.debCache ?? defaultDebCacheDir();
+  const source = y.kernel?.source;
+  if (source) {
+    // A kernel built from source: the SBOM names the source package, pinned.
+    const info = showVersion(source.package, source.version, arch);
+    const deb = await fetchDeb(info, cacheDir, arch, native);
+    const out = await buildKernel({
+      deb, info, arch,
+      fragment: join(pkg.dir, y.kernel!.config![arch]!),
+      user: y.org,
+      host: y.image,
+      pos: y.positions.kernel,
+    });
+    return { fs: await sourceKernelImage(out), debs: [info] };
+  }
+  const debian = y.debian!;
+  log.info(`pkg: ${shortRef(pkg)} linux/${arch}: resolving ${debian.packages.join(' ')} with apt`);
   const debs: DebInfo[] = resolvePackages(debian.packages, debian.exclude, arch);
   log.info(`pkg: ${debs.length} Debian packages: ${debs.map((d) => `${d.name}=${d.version}`).join(' ')}`);
-  const cacheDir = opts.debCache ?? defaultDebCacheDir();
   const files: string[] = [];
   for (const d of debs) files.push(await fetchDeb(d, cacheDir, arch, native));
-
   let fs = new Rootfs();
   try {
     for (const [i, f] of files.entries()) {
@@ -119,11 +135,24 @@ async function buildPlatform(pkg: Package, platform: Platform, store: ImageStore
       await addDeb(fs, f);
       if ((i + 1) % 20 === 0) log.info(`pkg: unpacked ${i + 1}/${files.length}`);
     }
-    if (y.kernel) {
+    if (y.kernel?.modules) {
       const k = await kernelImage(fs, y.kernel.modules, y.positions.kernel);
       fs.dispose();
       fs = k.fs;
     }
+    return { fs, debs };
+  } catch (err) {
+    fs.dispose();
+    throw err;
+  }
+}
+
+async function buildPlatform(pkg: Package, platform: Platform, store: ImageStore, opts: BuildOptions): Promise<PlatformImage> {
+  const y = pkg.yml;
+  const arch = platform.architecture;
+  const { native } = aptArchitectures();
+  const { fs, debs } = await baseTree(pkg, arch, opts);
+  try {
     for (const r of y.remove) fs.remove(r);
     for (const c of y.copy) addCopy(fs, pkg, c.src, c.dst, c.mode);
     if (y.busyboxLinks) {

@@ -26,8 +26,12 @@ export interface DebianSpec {
 }
 
 export interface KernelSpec {
-  /** Modules (names as modprobe takes them) to keep in kernel.tar, with their dependencies. */
-  modules: string[];
+  /** Debian's binary kernel (with `debian:`): modules (names as modprobe takes them) to keep in kernel.tar, with their dependencies. */
+  modules?: string[];
+  /** A kernel built from a Debian kernel source package, pinned to an exact version (src/pkg/kernel-build.ts). */
+  source?: { package: string; version: string };
+  /** Architecture → config fragment, a file of the package (src/pkg/kconfig.ts). */
+  config?: Record<string, string>;
 }
 
 export interface BuildYml {
@@ -203,8 +207,26 @@ export function parseBuildYml(text: string, file: string): BuildYml {
       case 'workdir': out.workdir = str(v, key); break;
       case 'busybox-links': out.busyboxLinks = str(v, key); break;
       case 'kernel': {
-        const f = fields(v, 'kernel', ['modules'], ['modules']);
-        out.kernel = { modules: strList(f.get('modules'), 'kernel.modules') };
+        const f = fields(v, 'kernel', ['modules', 'source', 'version', 'config'], []);
+        if (f.has('modules') === f.has('source')) {
+          throw new UserError('kernel: needs either "modules" (a Debian binary kernel) or "source", "version" and "config" (a kernel built from source)', posOf(v));
+        }
+        if (f.has('modules')) {
+          for (const k of ['version', 'config']) if (f.has(k)) throw new UserError(`kernel.${k} is for a kernel built from source, not with "modules"`, posOf(f.get(k)));
+          out.kernel = { modules: strList(f.get('modules'), 'kernel.modules') };
+          break;
+        }
+        for (const k of ['version', 'config']) if (!f.has(k)) throw new UserError(`kernel: "${k}" is required with "source"`, posOf(v));
+        const configNode = f.get('config');
+        if (!isMap(configNode)) throw new UserError('kernel.config must map each architecture to a config fragment, e.g. "amd64: config-x86_64"', posOf(configNode));
+        const config: Record<string, string> = {};
+        for (const pair of configNode.items) {
+          const arch = isScalar(pair.key) ? String(pair.key.value) : '';
+          const file = str(pair.value as Node, `kernel.config.${arch}`);
+          if (file.startsWith('/') || file.split('/').includes('..')) throw new UserError(`kernel.config.${arch} must be a file inside the package directory`, posOf(pair.value as Node));
+          config[arch] = file;
+        }
+        out.kernel = { source: { package: str(f.get('source'), 'kernel.source'), version: str(f.get('version'), 'kernel.version') }, config };
         break;
       }
       default:
@@ -215,8 +237,13 @@ export function parseBuildYml(text: string, file: string): BuildYml {
     }
   }
   if (!out.image) throw new UserError('Image field is required', { file, line: 1, col: 1 });
-  if (out.kernel && !out.debian) {
+  if (out.kernel?.modules && !out.debian) {
     throw new UserError('kernel: needs a debian: block naming the kernel package', out.positions.kernel);
+  }
+  if (out.kernel?.source) {
+    if (out.debian) throw new UserError('kernel.source: a kernel built from source takes no debian: block (its source package is kernel.source)', out.positions.debian);
+    const missing = out.arches.filter((a) => !out.kernel!.config![a]);
+    if (missing.length > 0) throw new UserError(`kernel.config: no config fragment for ${missing.join(', ')} (listed in arches)`, out.positions.kernel);
   }
   return out;
 }
@@ -234,7 +261,7 @@ function parseMode(n: Node, what: string, posOf: (n: Node) => SourcePos, text: s
 
 /** True for packages built here without a container engine. */
 export function isDaemonless(y: BuildYml): boolean {
-  return y.debian !== undefined;
+  return y.debian !== undefined || y.kernel?.source !== undefined;
 }
 
 // The fields of LinuxKit's ImageConfig that are Go strings (alone, in lists, as map values).

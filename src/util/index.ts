@@ -9,3 +9,5 @@ export * from './missing.js';
 export * from './source-date-epoch.js';
 export * from './utf8.js';
 export * from './cache-dir.js';
+export * from './process-alive.js';
+export * from './dir-lock.js';
