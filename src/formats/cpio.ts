@@ -39,6 +39,11 @@ export interface CpioEntry {
   /** Inode shared by hard links; a fresh one is given when absent. */
   ino?: number;
   nlink?: number;
+  /**
+   * The archive's device field of this entry, when it is a hard link to a file written by another
+   * writer of the same archive (an earlier member of a segmented initrd); the writer's own else.
+   */
+  device?: number;
 }
 
 export interface CpioSink {
@@ -71,7 +76,7 @@ export class CpioWriter {
    */
   constructor(
     private readonly sink: CpioSink,
-    private readonly device = 0,
+    readonly device = 0,
   ) {}
 
   /** A fresh inode number, for callers that build hard-link groups themselves. */
@@ -118,7 +123,7 @@ export class CpioWriter {
       mtime,
       size,
       0, // device of the archived file system (major, minor)
-      this.device,
+      entry.device ?? this.device,
       entry.devmajor ?? 0,
       entry.devminor ?? 0,
       name.length + 1,
