@@ -19,6 +19,7 @@ import { auditSpec } from './container.js';
 import { BOOT_CONFIG, kernelImageConfig, readKernelConfigFile, type KernelConfigText } from './kernel.js';
 import { checkKspp, KSPP_RULES } from './kspp.js';
 import { locate, type EntrySources } from './locate.js';
+import { displayPath } from './report.js';
 import { containerRule } from './rules.js';
 import type { AuditReport, Finding, Location } from './types.js';
 
@@ -88,7 +89,7 @@ class Context {
   }
 
   private note(text: string): void {
-    this.report.notes.push(text);
+    if (!this.report.notes.includes(text)) this.report.notes.push(text);
   }
 
   private container(spec: OciSpec, subject: string, name: string, where: (f: ReturnType<typeof auditSpec>[number]) => { location?: Location; origin: Finding['origin'] }): void {
@@ -129,7 +130,7 @@ class Context {
         const { image, label } = await this.label(entry, pkgDirs);
         const { spec } = toOCISpec(resolveVolumes(entry, config.volumes ?? []), image, ids);
         const sources: EntrySources = { yaml: entry, label, fallback: sourcePos(entry), image: sourcePos(entry, 'image') };
-        this.container(spec, `${section}[${index}] ${entry.name}`, entry.name, (f) => locate(f, sources));
+        this.container(spec, `${files.map(displayPath).join(' + ')}: ${section}[${index}] ${entry.name}`, entry.name, (f) => locate(f, sources));
       }
     }
     await this.yamlKernel(config, pkgDirs);
@@ -149,7 +150,7 @@ class Context {
       return { image: img.config.config, label: labelDefaults(img.config.config, entry.image) };
     } catch (err) {
       if (!(err instanceof UserError)) throw err;
-      this.note(`${entry.name}: ${err.message}; its image's label (org.mobyproject.config) is not known, so only what the YAML sets is audited (linuxkit cache pull ${entry.image})`);
+      this.note(`${entry.image}: ${err.message}; its label (org.mobyproject.config) is not known, so only what the YAML sets is audited (linuxkit cache pull ${entry.image})`);
       return {};
     }
   }
@@ -189,7 +190,7 @@ class Context {
     const { spec } = toOCISpec({}, { Labels: { [MOBY_CONFIG_LABEL]: JSON.stringify(label) } }, new Map());
     const name = basename(dirname(file));
     const fallback = sourcePos(label);
-    this.container(spec, `package ${name}`, name, (f) => locate(f, { label, ...(fallback && { fallback }) }));
+    this.container(spec, `${displayPath(file)}: package ${name}`, name, (f) => locate(f, { label, ...(fallback && { fallback }) }));
   }
 
   async tar(file: string): Promise<void> {
@@ -208,7 +209,7 @@ class Context {
           throw new UserError(`${file}:${e.path}: not a JSON OCI runtime config: ${(err as Error).message}`, undefined, { cause: err });
         }
         const name = m[1] === 'services' ? m[2]! : m[2]!.replace(/^\d{3}-/, '');
-        this.container(spec, `${m[1]} ${name}`, name, () => ({ location: { file, member: e.path }, origin: 'output' }));
+        this.container(spec, `${displayPath(file)}: ${m[1]} ${name}`, name, () => ({ location: { file, member: e.path }, origin: 'output' }));
       } else if (BOOT_CONFIG.test(e.path) && !this.kernelFile) {
         kernel = true;
         const text = (await readAll(body)).toString('utf8');
