@@ -72,6 +72,8 @@ async function isTar(file: string): Promise<boolean> {
 
 class Context {
   private store?: Promise<LayoutStore | undefined>;
+  /** Kernel configs already read, by image: several YAML files often name the same kernel. */
+  private readonly kernels = new Map<string, Promise<KernelConfigText | undefined>>();
 
   constructor(
     private readonly o: AuditOptions,
@@ -167,7 +169,10 @@ class Context {
     let cfg: KernelConfigText | undefined;
     try {
       if (!store) throw new UserError(`no image cache at ${this.o.cacheDir}`);
-      cfg = await kernelImageConfig(store, normalizeReference(k.image), this.o.arch, tar);
+      const ref = normalizeReference(k.image);
+      const key = `${ref} ${tar}`;
+      if (!this.kernels.has(key)) this.kernels.set(key, kernelImageConfig(store, ref, this.o.arch, tar));
+      cfg = await this.kernels.get(key);
     } catch (err) {
       if (!(err instanceof UserError)) throw err;
       const build = pkgDirs.has(k.image) ? `linuxkit pkg build ${pkgDirs.get(k.image)}` : `linuxkit cache pull ${k.image}`;
