@@ -6,3 +6,4 @@ export { CONTAINER_RULES, SEVERITIES, type Rule, type Severity } from './rules.j
 export { KSPP_RULES, KSPP_SETTINGS, checkKspp } from './kspp.js';
 export { failsAt, jsonReport, sarifReport, summaryLine, textReport } from './report.js';
 export type { AuditReport, Finding, Location } from './types.js';
+export { DOC_BEGIN, DOC_END, rulesMarkdown } from './docs.js';

@@ -3,7 +3,7 @@
 // package, so its own lines are named), else the entry itself (a LinuxKit default: where the fix
 // goes). A label read from an image in the cache has no lines: its findings point at the entry's
 // `image:`. The merge rule (YAML over label) is the spec step's (src/spec/merge.ts).
-import { sourcePos } from '../config/index.js';
+import { keyPos, sourcePos } from '../config/index.js';
 import type { SourcePos } from '../util/index.js';
 import type { ContainerFinding } from './container.js';
 import type { Location, Origin } from './types.js';
@@ -36,10 +36,11 @@ function find(source: object | undefined, f: ContainerFinding): { pos: SourcePos
     if (!isSet(v)) continue;
     if (Array.isArray(v) && f.match) {
       const i = v.findIndex(f.match);
-      if (i >= 0) return { pos: sourcePos(v, i) ?? sourcePos(source, field) };
+      if (i >= 0) return { pos: sourcePos(v, i) ?? keyPos(source, field) };
       continue;
     }
-    return { pos: sourcePos(source, field) };
+    // The key: a block mapping's value starts on the next line.
+    return { pos: keyPos(source, field) };
   }
   return undefined;
 }
