@@ -3,10 +3,10 @@
 // package, so its own lines are named), else the entry itself (a LinuxKit default: where the fix
 // goes). A label read from an image in the cache has no lines: its findings point at the entry's
 // `image:`. The merge rule (YAML over label) is the spec step's (src/spec/merge.ts).
-import { keyPos, sourcePos } from "../config/index.js";
-import type { SourcePos } from "../util/index.js";
-import type { ContainerFinding } from "./container.js";
-import type { Location, Origin } from "./types.js";
+import { keyPos, sourcePos } from '../config/index.js';
+import type { SourcePos } from '../util/index.js';
+import type { ContainerFinding } from './container.js';
+import type { Location, Origin } from './types.js';
 
 export interface EntrySources {
   /** The YAML entry, with positions (undefined when auditing a package's build.yml alone). */
@@ -20,7 +20,7 @@ export interface EntrySources {
 }
 
 function isSet(v: unknown): boolean {
-  return v !== undefined && v !== "";
+  return v !== undefined && v !== '';
 }
 
 function toLocation(p: SourcePos | undefined): Location | undefined {
@@ -28,10 +28,7 @@ function toLocation(p: SourcePos | undefined): Location | undefined {
 }
 
 /** Where `f` was written, in `source`, if it was. */
-function find(
-  source: object | undefined,
-  f: ContainerFinding,
-): { pos: SourcePos | undefined } | undefined {
+function find(source: object | undefined, f: ContainerFinding): { pos: SourcePos | undefined } | undefined {
   if (!source) return undefined;
   const obj = source as Record<string, unknown>;
   for (const field of f.fields) {
@@ -48,18 +45,10 @@ function find(
   return undefined;
 }
 
-export function locate(
-  f: ContainerFinding,
-  s: EntrySources,
-): { location?: Location; origin: Origin } {
+export function locate(f: ContainerFinding, s: EntrySources): { location?: Location; origin: Origin } {
   const inYaml = find(s.yaml, f);
-  if (inYaml)
-    return { location: toLocation(inYaml.pos ?? s.fallback), origin: "yaml" };
+  if (inYaml) return { location: toLocation(inYaml.pos ?? s.fallback), origin: 'yaml' };
   const inLabel = find(s.label, f);
-  if (inLabel)
-    return {
-      location: toLocation(inLabel.pos ?? s.image ?? s.fallback),
-      origin: "label",
-    };
-  return { location: toLocation(s.fallback), origin: "default" };
+  if (inLabel) return { location: toLocation(inLabel.pos ?? s.image ?? s.fallback), origin: 'label' };
+  return { location: toLocation(s.fallback), origin: 'default' };
 }

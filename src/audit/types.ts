@@ -1,6 +1,6 @@
 // What an audit produces: located findings, each with its rule, and notes on what could not be
 // checked. The reports (report.ts) and the accept step (accept.ts) work on these.
-import type { Rule } from "./rules.js";
+import type { Rule } from './rules.js';
 
 /** Where a finding was caused: a line of a file, or a member of an output tar. */
 export interface Location {
@@ -12,7 +12,7 @@ export interface Location {
 }
 
 /** How the setting came about: written in the YAML, in the image's label, a LinuxKit default, read from an output or a kernel config. */
-export type Origin = "yaml" | "label" | "default" | "output" | "kernel";
+export type Origin = 'yaml' | 'label' | 'default' | 'output' | 'kernel';
 
 export interface Accepted {
   reason: string;
@@ -45,7 +45,5 @@ export interface AuditReport {
 export function formatLocation(l: Location): string {
   if (l.member) return `${l.file}:${l.member}`;
   if (l.line === undefined) return l.file;
-  return l.col === undefined
-    ? `${l.file}:${l.line}`
-    : `${l.file}:${l.line}:${l.col}`;
+  return l.col === undefined ? `${l.file}:${l.line}` : `${l.file}:${l.line}:${l.col}`;
 }
