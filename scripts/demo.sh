@@ -30,3 +30,5 @@ lk run qemu --mem 128 --state "$out/minimal-state" "$out/minimal" </dev/null | t
 end=$(date +%s.%N)
 node scripts/demo-report.mjs "$out/minimal" "$out/minimal.tar" "$out/console.log"
 awk -v s="$start" -v e="$end" 'BEGIN {printf "wall clock, qemu start to exit: %.1f s\n", e - s}'
+# The least-privilege and KSPP audit of the same image, its summary line (docs/audit.md).
+lk audit --accept audit-accept.yml --merge "${configs[@]}" | tail -n 1

@@ -3,6 +3,7 @@
 import { Command, CommanderError, Option } from 'commander';
 import { causeLines, UserError } from '../util/index.js';
 import { Level, log, logLevel, setLogLevel } from '../util/index.js';
+import { auditCommand } from './audit.js';
 import { buildCommand } from './build.js';
 import { cacheCommand } from './cache.js';
 import { collect, defaultCacheDir, ENV_CACHE_DIR, ENV_MIRROR } from './context.js';
@@ -32,6 +33,7 @@ export function program(): Command {
       setLogLevel(o.quiet, o.verbose);
     });
   for (const cmd of [
+    auditCommand(),
     buildCommand(),
     cacheCommand(),
     metadataCommand(),

@@ -27,6 +27,7 @@ export { noPackageResolver, type PackageResolver } from './templates.js';
 export { KNOWN_CAPABILITIES } from './capabilities.js';
 export { VOLUME_NAME_RE, filePathProblem } from './checks.js';
 export { appendConfig } from './merge.js';
+export { parseYaml } from './parse.js';
 
 export interface LoadOptions {
   /** Resolves "@pkg:./path" templates of local files; default: an error naming the template. */

@@ -3,3 +3,4 @@ export * from './build.js';
 export * from './buildyml.js';
 export * from './package.js';
 export * from './resolver.js';
+export * from './kconfig.js';
