@@ -93,7 +93,7 @@ describe('pkg/kernel: built from source', () => {
   it('boots under TCG: /proc/config.gz has the KSPP settings, and there is no module support', { timeout: 180_000 }, async () => {
     const root = join(tmp, 'initrd');
     installBusybox(root);
-    const kspp = ['STACKPROTECTOR_STRONG', 'FORTIFY_SOURCE', 'HARDENED_USERCOPY', 'INIT_ON_ALLOC_DEFAULT_ON', 'RANDOMIZE_KSTACK_OFFSET_DEFAULT', 'STRICT_KERNEL_RWX', 'LEGACY_VSYSCALL_NONE', 'SECURITY_LOCKDOWN_LSM', 'LOCK_DOWN_KERNEL_FORCE_INTEGRITY'];
+    const kspp = ['STACKPROTECTOR_STRONG', 'FORTIFY_SOURCE', 'HARDENED_USERCOPY', 'INIT_ON_ALLOC_DEFAULT_ON', 'RANDOMIZE_KSTACK_OFFSET_DEFAULT', 'STRICT_KERNEL_RWX', 'LEGACY_VSYSCALL_NONE', 'SECURITY_LOCKDOWN_LSM', 'LOCK_DOWN_KERNEL_FORCE_INTEGRITY', 'VMAP_STACK'];
     writeFileIn(root, 'init', [
       '#!/bin/sh',
       'mkdir -p /proc /sys; mount -t proc proc /proc; mount -t sysfs sysfs /sys',
