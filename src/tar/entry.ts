@@ -29,17 +29,18 @@ export interface TarEntry {
 }
 
 /**
- * Normalises a path from a tar header. Absolute paths are taken relative to the root (as tar
- * does); a path that climbs out of the root with `..` is refused. Returns '' for the root itself.
+ * Normalises a path from a tar header (or one meant for a tar: a package's `copy` destination).
+ * Absolute paths are taken relative to the root (as tar does); a path that climbs out of the
+ * root with `..` is refused, naming it as `what`. Returns '' for the root itself.
  */
-export function normalizeEntryPath(name: string, what = 'entry'): string {
+export function normalizeEntryPath(name: string, what = 'tar entry'): string {
   // Most names are already in normal form: keep them as they are without splitting them.
   if (name !== '' && name[0] !== '/' && name[0] !== '.' && name[name.length - 1] !== '/' && !name.includes('//') && !name.includes('/.')) return name;
   const parts: string[] = [];
   for (const part of name.split('/')) {
     if (part === '' || part === '.') continue;
     if (part === '..') {
-      if (parts.length === 0) throw new UserError(`tar ${what} "${name}" points outside the root (..); refusing it`);
+      if (parts.length === 0) throw new UserError(`${what} "${name}" points outside the root (..); refusing it`);
       parts.pop();
       continue;
     }
