@@ -4,7 +4,7 @@
 // (see go-json.ts, which owns the exact encoding). The structs the YAML model shares come from
 // its declaration (config/model.ts).
 import type { GoJsonOf } from '../config/index.js';
-import type { ID_MAPPING, MOUNT, RESOURCES } from '../config/index.js';
+import type { ID_MAPPING, MOUNT, RESOURCES, RUNTIME } from '../config/index.js';
 
 /** specs.Version of the runtime-spec LinuxKit vendors (lk:src/cmd/linuxkit/go.mod: v1.2.1). */
 export const OCI_VERSION = '1.2.1';
@@ -101,34 +101,15 @@ export interface OciDevice {
 export type OciResources = GoJsonOf<typeof RESOURCES>;
 export type OciDeviceCgroup = NonNullable<OciResources['devices']>[number];
 
+/** LinuxKit's Runtime as Go encodes it, from the model (config/model.ts RUNTIME). */
+type RuntimeGo = GoJsonOf<typeof RUNTIME>;
+
 /**
  * runtime.json: LinuxKit's Runtime block after merging label and YAML (lk:moby/config.go:192,
- * assignRuntime). Every field is present, as LinuxKit writes them all.
+ * assignRuntime). Every field is present, as LinuxKit writes them all, but `restart`
+ * (a linuxkit-ts extension, docs/init.md: how the init supervises a service), only when given.
  */
-export interface RuntimeJson {
-  cgroups: string[];
-  mounts: OciMount[];
-  mkdir: string[];
-  interfaces: RuntimeInterface[];
-  bindNS: RuntimeBindNS;
-  namespace: string;
-  /** linuxkit-ts extension (docs/init.md): how the init supervises a service. */
-  restart?: { policy: string; maxRetries?: number };
-}
-
-export interface RuntimeInterface {
-  name?: string;
-  add?: string;
-  peer?: string;
-  createInRoot: boolean;
-}
-
-export interface RuntimeBindNS {
-  cgroup: string;
-  ipc: string;
-  mnt: string;
-  net: string;
-  pid: string;
-  user: string;
-  uts: string;
-}
+export type RuntimeJson = Required<Omit<RuntimeGo, 'bindNS' | 'restart'>> & {
+  bindNS: Required<NonNullable<RuntimeGo['bindNS']>>;
+  restart?: RuntimeGo['restart'];
+};
