@@ -115,7 +115,6 @@ export class EntryChannel {
       name: recordName(header.name),
       header,
       body,
-      skip: async () => body.drop(),
     };
     this.entries.push({ entry, body });
     this.poke();
