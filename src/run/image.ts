@@ -63,27 +63,13 @@ function detectKind(path: string, flags: BootKindFlags): BootKind {
 export function findBootImage(path: string, flags: BootKindFlags = {}): BootImage {
   const kind = detectKind(path, flags);
   const looksUefi = /-efi\.(iso|img|qcow2|raw)$/.test(path);
+  // kernel+initrd and kernel+squashfs: PATH-kernel and PATH-cmdline beside the root filesystem.
+  const direct = () => ({ kind, path, prefix: path, kernel: mustExist(`${path}-kernel`, 'kernel'), cmdlineFile: `${path}-cmdline`, looksUefi });
   switch (kind) {
     case 'kernel':
-      return {
-        kind,
-        path,
-        prefix: path,
-        kernel: mustExist(`${path}-kernel`, 'kernel'),
-        initrd: mustExist(`${path}-initrd.img`, 'initrd'),
-        cmdlineFile: `${path}-cmdline`,
-        looksUefi,
-      };
+      return { ...direct(), initrd: mustExist(`${path}-initrd.img`, 'initrd') };
     case 'squashfs':
-      return {
-        kind,
-        path,
-        prefix: path,
-        kernel: mustExist(`${path}-kernel`, 'kernel'),
-        squashfs: mustExist(`${path}-squashfs.img`, 'squashfs image'),
-        cmdlineFile: `${path}-cmdline`,
-        looksUefi,
-      };
+      return { ...direct(), squashfs: mustExist(`${path}-squashfs.img`, 'squashfs image') };
     case 'iso':
       return { kind, path, prefix: path.replace(/\.iso$/, ''), iso: mustExist(path, 'ISO image'), looksUefi };
     case 'disk':
