@@ -115,6 +115,7 @@ export class EntryChannel {
       name: recordName(header.name),
       header,
       body,
+      skip: async () => body.drop(),
     };
     this.entries.push({ entry, body });
     this.poke();

@@ -117,6 +117,7 @@ async function takeBootFile(entry: TarRecord, paths: InitrdPaths, result: Initrd
       result.hasUcode = true;
       return true;
     case 'other':
+      await entry.skip();
       return true;
     default:
       return false;

@@ -45,6 +45,7 @@ export const kernelSquashfs: OutputFormat = {
               break;
             case 'ucode':
             case 'other':
+              await entry.skip();
               break;
             default:
               await sqfs.add(entry.header, entry.body);

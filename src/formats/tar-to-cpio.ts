@@ -46,6 +46,7 @@ export class TarToCpio {
     const base = { name: e.name, mode: h.mode & 0o7777, uid: h.uid, gid: h.gid, mtime };
 
     if (h.type === 'link') {
+      await e.skip();
       await this.addHardLink(e.name, recordName(h.linkname ?? ''), base);
       return;
     }
@@ -65,6 +66,8 @@ export class TarToCpio {
         await this.cpio.data(b);
       }
       if (got !== (entry.size ?? 0)) throw new UserError(`${e.name}: tar entry is truncated (${got} of ${entry.size} bytes)`);
+    } else {
+      await e.skip();
     }
     if (type !== 'dir') this.linkable.set(e.name, { entry, written });
   }

@@ -13,8 +13,9 @@ import { readRawTar, type RawEntry } from './reader.js';
 export interface TarRecord extends Pick<RawEntry, 'header'> {
   /** The header's name in normal form (normalizeEntryPath); "." for the root. */
   name: string;
-  /** The entry's data. Consume or ignore: what is left unread is dropped when the next entry is asked for. */
+  /** The entry's data; must be consumed (or skipped with skip()) before the next entry. */
   body: AsyncIterable<Buffer>;
+  skip(): Promise<void>;
 }
 
 /** A name from a header in normal form: normalizeEntryPath's, with "." for the root. */
@@ -29,6 +30,8 @@ export async function* readRecords(input: Readable): AsyncGenerator<TarRecord> {
       name: recordName(header.name),
       header,
       body: { [Symbol.asyncIterator]: () => body.chunks() },
+      // What is left unread is skipped by the reader when the next entry is asked for.
+      skip: async () => undefined,
     };
   }
 }
