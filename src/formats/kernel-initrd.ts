@@ -4,27 +4,21 @@ import { createReadStream, createWriteStream } from 'node:fs';
 import { copyFile, rename, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
-import type { Readable } from 'node:stream';
 import { AtomicOutputs } from './atomic.js';
 import { entriesToInitrd, initrdOptions } from './initrd.js';
-import { readRecords, type TarRecord } from '../tar/index.js';
-import type { FormatOptions, OutputFormat, OutputTarget } from './types.js';
+import type { TarRecord } from '../tar/index.js';
+import { recordFormat, type FormatOptions, type OutputTarget } from './types.js';
 import { log } from '../util/index.js';
 
-export const kernelInitrd: OutputFormat = {
-  name: 'kernel+initrd',
-  description: 'kernel, compressed cpio initrd and cmdline, for direct kernel boot',
-  streamable: false,
-  files: (name) => [`${name}-kernel`, `${name}-initrd.img`, `${name}-cmdline`],
-
-  write(input: Readable, target: OutputTarget, options: FormatOptions = {}): Promise<string[]> {
-    return writeKernelInitrd(readRecords(input), target, options);
+export const kernelInitrd = recordFormat(
+  {
+    name: 'kernel+initrd',
+    description: 'kernel, compressed cpio initrd and cmdline, for direct kernel boot',
+    streamable: false,
+    files: (name) => [`${name}-kernel`, `${name}-initrd.img`, `${name}-cmdline`],
   },
-
-  writeEntries(entries: AsyncIterable<TarRecord>, target: OutputTarget, options: FormatOptions = {}): Promise<string[]> {
-    return writeKernelInitrd(entries, target, options);
-  },
-};
+  writeKernelInitrd,
+);
 
 function writeKernelInitrd(entries: AsyncIterable<TarRecord>, target: OutputTarget, options: FormatOptions): Promise<string[]> {
   const base = join(target.dir, target.name);

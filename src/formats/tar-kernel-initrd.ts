@@ -3,28 +3,22 @@
 // mkimage-* tools. Unlike kernel+initrd, the microcode stays a separate member.
 import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { Readable } from 'node:stream';
 import { AtomicOutputs } from './atomic.js';
 import { sourceDateEpoch } from './defaults.js';
 import { entriesToInitrd, initrdOptions } from './initrd.js';
-import { readRecords, type TarRecord } from '../tar/index.js';
+import type { TarRecord } from '../tar/index.js';
 import { writeTarOfFiles, type TarFile } from './tar-writer.js';
-import type { FormatOptions, OutputFormat, OutputTarget } from './types.js';
+import { recordFormat, type FormatOptions, type OutputTarget } from './types.js';
 
-export const tarKernelInitrd: OutputFormat = {
-  name: 'tar-kernel-initrd',
-  description: 'a tar of kernel, initrd.img, cmdline (and ucode.cpio), as the mkimage tools take',
-  streamable: false,
-  files: (name) => [`${name}-initrd.tar`],
-
-  write(input: Readable, target: OutputTarget, options: FormatOptions = {}): Promise<string[]> {
-    return writeTarKernelInitrd(readRecords(input), target, options);
+export const tarKernelInitrd = recordFormat(
+  {
+    name: 'tar-kernel-initrd',
+    description: 'a tar of kernel, initrd.img, cmdline (and ucode.cpio), as the mkimage tools take',
+    streamable: false,
+    files: (name) => [`${name}-initrd.tar`],
   },
-
-  writeEntries(entries: AsyncIterable<TarRecord>, target: OutputTarget, options: FormatOptions = {}): Promise<string[]> {
-    return writeTarKernelInitrd(entries, target, options);
-  },
-};
+  writeTarKernelInitrd,
+);
 
 function writeTarKernelInitrd(entries: AsyncIterable<TarRecord>, target: OutputTarget, options: FormatOptions): Promise<string[]> {
   const path = join(target.dir, `${target.name}-initrd.tar`);

@@ -2,7 +2,7 @@
 // the output formats (which turn that stream into files). A format only sees the stream:
 // it never knows how the stream was assembled.
 import type { Readable, Writable } from 'node:stream';
-import type { TarRecord } from '../tar/index.js';
+import { readRecords, type TarRecord } from '../tar/index.js';
 
 /** The initrd compressions the kernel can unpack that we offer (`--compress`). */
 export type Compression = 'gzip' | 'zstd' | 'lz4' | 'none';
@@ -65,4 +65,16 @@ export interface OutputFormat {
    * format parsing it again. Must produce exactly the bytes write() would.
    */
   writeEntries?(entries: AsyncIterable<TarRecord>, target: OutputTarget, options?: FormatOptions): Promise<string[]>;
+}
+
+/** How a format that reads records (OutputFormat.writeEntries) writes them. */
+export type WriteRecords = (entries: AsyncIterable<TarRecord>, target: OutputTarget, options: FormatOptions) => Promise<string[]>;
+
+/** A format written from records: write() reads them out of the tar stream (readRecords). */
+export function recordFormat(decl: Pick<OutputFormat, 'name' | 'description' | 'streamable' | 'files'>, writeRecords: WriteRecords): OutputFormat {
+  return {
+    ...decl,
+    write: (input, target, options = {}) => writeRecords(readRecords(input), target, options),
+    writeEntries: (entries, target, options = {}) => writeRecords(entries, target, options),
+  };
 }

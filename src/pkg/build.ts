@@ -5,6 +5,7 @@
 import { existsSync, lstatSync } from 'node:fs';
 import { join } from 'node:path';
 import { LayoutStore } from '../oci/index.js';
+import { normalizeEntryPath } from '../tar/index.js';
 import type { ImageStore } from '../oci/index.js';
 import type { Descriptor, Platform } from '../oci/index.js';
 import { UserError } from '../util/index.js';
@@ -19,7 +20,7 @@ import { buildKernel } from './kernel-build.js';
 import { sourceKernelImage } from './kernel-source.js';
 import { writeLayer } from './layer.js';
 import { canonicalRef, shortRef, type Package } from './package.js';
-import { addDeb, Rootfs, cleanPath } from './rootfs.js';
+import { addDeb, Rootfs } from './rootfs.js';
 
 export interface BuildOptions {
   force?: boolean;
@@ -181,7 +182,7 @@ function addCopy(fs: Rootfs, pkg: Package, src: string, dst: string, mode?: numb
   const from = join(pkg.dir, src);
   if (!existsSync(from)) throw new UserError(`copy: ${src} does not exist in ${pkg.dir}`, pkg.yml.positions.copy);
   const st = lstatSync(from);
-  const to = cleanPath(dst);
+  const to = normalizeEntryPath(dst, 'copy destination');
   if (st.isDirectory()) fs.addTree(from, to);
   // Like git, only the executable bit of the source counts; owners are root.
   else fs.addFile(to, from, mode ?? (st.mode & 0o111 ? 0o755 : 0o644));

@@ -9,7 +9,8 @@ import { chmodSync, copyFileSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { UserError, type SourcePos } from '../util/index.js';
-import { cleanPath, type Rootfs } from './rootfs.js';
+import { normalizeEntryPath } from '../tar/index.js';
+import type { Rootfs } from './rootfs.js';
 
 /**
  * Parses `busybox --list-full` output ("usr/bin/awk" per line) into clean relative paths,
@@ -21,7 +22,7 @@ export function parseAppletList(text: string, origin: string): string[] {
     const line = raw.trim();
     if (!line) continue;
     if (!/^[A-Za-z0-9_./[\-]+$/.test(line) || line.split('/').includes('..')) throw new UserError(`${origin}: unexpected applet path "${line}"`);
-    paths.push(cleanPath(line));
+    paths.push(normalizeEntryPath(line, `${origin}: applet path`));
   }
   if (paths.length === 0) throw new UserError(`${origin}: the applet list is empty`);
   return paths;
@@ -29,7 +30,7 @@ export function parseAppletList(text: string, origin: string): string[] {
 
 /** Runs the image's busybox (copied out of the staging tree) with --list-full. */
 export function listApplets(fs: Rootfs, binary: string, arch: string, hostArch: string, pos?: SourcePos): string[] {
-  const path = cleanPath(binary);
+  const path = normalizeEntryPath(binary, 'busybox-links binary');
   if (arch !== hostArch) {
     throw new UserError(
       `busybox-links: cannot list the applets of /${path} for ${arch}: that needs running the binary, ` +
@@ -66,7 +67,7 @@ export function listApplets(fs: Rootfs, binary: string, arch: string, hostArch: 
  * Returns the number of links added.
  */
 export function addAppletLinks(fs: Rootfs, binary: string, applets: string[]): number {
-  const target = '/' + cleanPath(binary);
+  const target = '/' + normalizeEntryPath(binary, 'busybox-links binary');
   let added = 0;
   for (const p of applets) {
     if (p === '' || '/' + p === target || fs.entries.has(p)) continue;

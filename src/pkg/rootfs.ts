@@ -5,10 +5,10 @@
 import { spawn } from 'node:child_process';
 import { copyFileSync, createReadStream, createWriteStream, lstatSync, mkdtempSync, readdirSync, readlinkSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, posix } from 'node:path';
+import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { readRawTar, tarStream, type TarHeader, type TarItem } from '../tar/index.js';
+import { normalizeEntryPath, readRawTar, tarStream, type TarHeader, type TarItem } from '../tar/index.js';
 import { UserError } from '../util/index.js';
 import { envSourceDateEpoch } from '../util/index.js';
 
@@ -27,13 +27,6 @@ export interface FsEntry {
 /** SOURCE_DATE_EPOCH when set (seconds), else 0: the one timestamp every entry gets. */
 export function sourceDateEpoch(): number {
   return envSourceDateEpoch() ?? 0;
-}
-
-/** "./usr/bin/" and "/usr/bin" → "usr/bin"; rejects paths that climb out with "..". */
-export function cleanPath(p: string): string {
-  const norm = posix.normalize('/' + p).replace(/^\/+/, '').replace(/\/+$/, '');
-  if (norm.split('/').includes('..')) throw new UserError(`path escapes the image root: ${p}`);
-  return norm;
 }
 
 export class Rootfs {
@@ -66,7 +59,7 @@ export class Rootfs {
 
   /** Adds or replaces an entry; a directory that already exists keeps its first metadata. */
   set(entry: FsEntry): void {
-    const path = cleanPath(entry.path);
+    const path = normalizeEntryPath(entry.path, 'path');
     if (path === '') return;
     this.ensureParents(path);
     const old = this.entries.get(path);
@@ -87,7 +80,7 @@ export class Rootfs {
 
   /** Removes a path and everything under it; a missing path is fine. */
   remove(path: string): void {
-    const p = cleanPath(path);
+    const p = normalizeEntryPath(path, 'path');
     for (const key of [...this.entries.keys()]) {
       if (key === p || key.startsWith(p + '/')) this.entries.delete(key);
     }
@@ -113,7 +106,7 @@ export class Rootfs {
   /** Unpacks a tar stream (e.g. `dpkg-deb --fsys-tarfile`) into the tree. */
   async addTar(source: Readable, origin: string): Promise<void> {
     for await (const { header: h, body } of readRawTar(source)) {
-      const path = cleanPath(h.name);
+      const path = normalizeEntryPath(h.name, `${origin}: tar entry`);
       const base = { path, mode: (h.mode ?? 0o644) & 0o7777, uid: h.uid ?? 0, gid: h.gid ?? 0, size: 0 };
       if (h.type === 'file' || h.type === 'contiguous-file') {
         const content = this.stagingFile();
@@ -125,7 +118,7 @@ export class Rootfs {
       else if (h.type === 'symlink') this.set({ ...base, type: 'symlink', mode: 0o777, linkname: h.linkname ?? '' });
       else if (h.type === 'link') {
         // Hard links become copies: sorted output could otherwise put a link before its target.
-        const target = this.entries.get(cleanPath(h.linkname ?? ''));
+        const target = this.entries.get(normalizeEntryPath(h.linkname ?? '', `${origin}: hard link target`));
         if (!target?.content) throw new UserError(`${origin}: hard link ${path} to missing ${h.linkname}`);
         const content = this.stagingFile();
         copyFileSync(target.content, content);

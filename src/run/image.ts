@@ -2,7 +2,7 @@
 // (lk:src/cmd/linuxkit/run_qemu.go): an existing file is an ISO (".iso") or a disk image;
 // otherwise PATH is a prefix: PATH-kernel with PATH-squashfs.img, or with PATH-initrd.img.
 import { existsSync, statSync } from 'node:fs';
-import { UserError } from '../util/index.js';
+import { UserError, type FlagDecl } from '../util/index.js';
 import { ifExistsSync } from '../util/index.js';
 
 export type BootKind = 'kernel' | 'squashfs' | 'iso' | 'disk';
@@ -23,6 +23,13 @@ export interface BootImage {
   /** A LinuxKit "-efi" output (NAME-efi.iso, NAME-efi.img, NAME-efi.qcow2): boot with UEFI. */
   looksUefi: boolean;
 }
+
+/** The flags that force the kind of image (BootKindFlags), as LinuxKit's qemu and hyperkit declare them. */
+export const BOOT_KIND_FLAGS: readonly FlagDecl[] = [
+  { flags: '--iso', description: 'boot image is an ISO', default: false },
+  { flags: '--squashfs', description: 'boot image is a kernel+squashfs+cmdline', default: false },
+  { flags: '--kernel', description: "boot image is kernel+initrd+cmdline 'path'-kernel/-initrd.img/-cmdline", default: false },
+];
 
 /** Explicit boot-kind flags (--kernel, --squashfs, --iso); at most one may be set. */
 export interface BootKindFlags {
@@ -56,27 +63,13 @@ function detectKind(path: string, flags: BootKindFlags): BootKind {
 export function findBootImage(path: string, flags: BootKindFlags = {}): BootImage {
   const kind = detectKind(path, flags);
   const looksUefi = /-efi\.(iso|img|qcow2|raw)$/.test(path);
+  // kernel+initrd and kernel+squashfs: PATH-kernel and PATH-cmdline beside the root filesystem.
+  const direct = () => ({ kind, path, prefix: path, kernel: mustExist(`${path}-kernel`, 'kernel'), cmdlineFile: `${path}-cmdline`, looksUefi });
   switch (kind) {
     case 'kernel':
-      return {
-        kind,
-        path,
-        prefix: path,
-        kernel: mustExist(`${path}-kernel`, 'kernel'),
-        initrd: mustExist(`${path}-initrd.img`, 'initrd'),
-        cmdlineFile: `${path}-cmdline`,
-        looksUefi,
-      };
+      return { ...direct(), initrd: mustExist(`${path}-initrd.img`, 'initrd') };
     case 'squashfs':
-      return {
-        kind,
-        path,
-        prefix: path,
-        kernel: mustExist(`${path}-kernel`, 'kernel'),
-        squashfs: mustExist(`${path}-squashfs.img`, 'squashfs image'),
-        cmdlineFile: `${path}-cmdline`,
-        looksUefi,
-      };
+      return { ...direct(), squashfs: mustExist(`${path}-squashfs.img`, 'squashfs image') };
     case 'iso':
       return { kind, path, prefix: path.replace(/\.iso$/, ''), iso: mustExist(path, 'ISO image'), looksUefi };
     case 'disk':

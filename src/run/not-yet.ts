@@ -4,6 +4,7 @@
 // docs/run.md, "Adding a backend".
 import type { FlagDecl } from '../util/index.js';
 import { notYetBackend } from './backend.js';
+import { BOOT_KIND_FLAGS } from './image.js';
 
 const data: FlagDecl = { flags: '--data <string>', description: 'string of metadata to pass to the VM' };
 const dataFile: FlagDecl = { flags: '--data-file <file>', description: 'file with metadata to pass to the VM' };
@@ -29,9 +30,7 @@ export const hyperkit = notYetBackend({
     { flags: '--vpnkit <path>', description: 'vpnkit binary' },
     { flags: '--publish <port>', description: "publish a VM's port to the host (repeatable)", repeatable: true },
     { flags: '--uefi', description: 'use UEFI boot', default: false },
-    { flags: '--iso', description: 'boot image is an ISO', default: false },
-    { flags: '--squashfs', description: 'boot image is a kernel+squashfs+cmdline', default: false },
-    { flags: '--kernel', description: 'boot image is kernel+initrd+cmdline', default: false },
+    ...BOOT_KIND_FLAGS,
     { flags: '--console-file', description: 'output the console to a tty file', default: false },
     { flags: '--fw <file>', description: 'OVMF firmware for UEFI boot' },
   ],

@@ -4,6 +4,7 @@ import { log } from '../util/index.js';
 import type { FlagValues } from '../util/index.js';
 import { defaultAccel } from './accel.js';
 import type { RunBackend, SharedRunFlags } from './backend.js';
+import { BOOT_KIND_FLAGS } from './image.js';
 import { hostQemuArch, runQemu, runQemuDetached, type QemuRunOptions } from './qemu.js';
 
 interface QemuFlags {
@@ -74,9 +75,7 @@ export const qemu: RunBackend = {
   flags: [
     { flags: '--gui', description: 'use video output instead of the serial console on stdio', default: false },
     { flags: '--uefi', description: 'use UEFI boot', default: false },
-    { flags: '--iso', description: 'boot image is an ISO', default: false },
-    { flags: '--squashfs', description: 'boot image is a kernel+squashfs+cmdline', default: false },
-    { flags: '--kernel', description: "boot image is kernel+initrd+cmdline 'path'-kernel/-initrd.img/-cmdline", default: false },
+    ...BOOT_KIND_FLAGS,
     { flags: '--state <dir>', description: 'directory to keep VM state in (default PATH-state)' },
     { flags: '--data <string>', description: 'metadata to pass to the VM (a CD-ROM holding /config)' },
     { flags: '--data-file <file>', description: 'file with metadata to pass to the VM' },

@@ -4,12 +4,13 @@
 // `kernel` is always there and `bindNS` is `{}`), absent sections as `null`, `directory` and
 // `optional` on every file. Resources, mounts and id mappings are written with the OCI JSON
 // names of runtime-spec's structs, as Go encodes them.
-import type { Config, ImageEntry, Mount, Runtime } from '../config/index.js';
+import type { Config, ImageEntry, Runtime } from '../config/index.js';
 import { CONFIG } from '../config/index.js';
 import { marshalIndent } from './go-json.js';
 import { goType } from './model-go.js';
-import { idMapping, mountIdMappings } from './mounts.js';
+import { givenMount, idMapping } from './mounts.js';
 import { normalizeResources } from './resources.js';
+import { restartJson } from './runtime.js';
 
 /** LinuxKit's Moby struct and everything under it, from the model. */
 const MOBY = goType(CONFIG);
@@ -33,7 +34,7 @@ export function configToGoJson(c: Config): string {
 function image(e: ImageEntry): Record<string, unknown> {
   return {
     ...e,
-    mounts: e.mounts?.map(mount),
+    mounts: e.mounts?.map(givenMount),
     resources: e.resources && normalizeResources(e.resources),
     uidMappings: e.uidMappings?.map(idMapping),
     gidMappings: e.gidMappings?.map(idMapping),
@@ -41,12 +42,6 @@ function image(e: ImageEntry): Record<string, unknown> {
   };
 }
 
-/** specs.Mount: the YAML's lower-case id-mapping keys become the OCI names. */
-function mount(m: Mount): Record<string, unknown> {
-  return { destination: m.destination, type: m.type, source: m.source, options: m.options, ...mountIdMappings(m) };
-}
-
 function runtime(r: Runtime): Record<string, unknown> {
-  const restart = typeof r.restart === 'string' ? { policy: r.restart } : r.restart;
-  return { ...r, mounts: r.mounts?.map(mount), bindNS: r.bindNS ?? {}, restart };
+  return { ...r, mounts: r.mounts?.map(givenMount), bindNS: r.bindNS ?? {}, restart: r.restart && restartJson(r.restart) };
 }

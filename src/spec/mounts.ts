@@ -82,6 +82,15 @@ export function completeMount(m: Mount): OciMount {
   return { ...out, ...mountIdMappings(m) };
 }
 
+/** A `mounts` entry as written, without defaults (runtime mounts, `metadata: json`). */
+export function givenMount(m: Mount): OciMount {
+  const out: OciMount = { destination: m.destination ?? '' };
+  if (m.type !== undefined) out.type = m.type;
+  if (m.source !== undefined) out.source = m.source;
+  if (m.options !== undefined) out.options = m.options;
+  return { ...out, ...mountIdMappings(m) };
+}
+
 /** A mount's id mappings (spelled uidmappings/gidmappings in YAML, as in LinuxKit's schema). */
 export function mountIdMappings(m: Mount): Pick<OciMount, 'uidMappings' | 'gidMappings'> {
   const out: Pick<OciMount, 'uidMappings' | 'gidMappings'> = {};

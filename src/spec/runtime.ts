@@ -3,9 +3,9 @@
 // merged `runtime` block (lk:src/cmd/linuxkit/moby/config.go:717-747, assignRuntime), with the
 // mounts that assemble the container's root filesystem in front
 // (lk:src/cmd/linuxkit/moby/build/image.go:474-540).
-import type { Runtime } from '../config/index.js';
+import { NAMESPACES, type Runtime } from '../config/index.js';
 import type { OciMount, RuntimeJson } from './oci-runtime.js';
-import { mountIdMappings } from './mounts.js';
+import { givenMount } from './mounts.js';
 
 /** The runtime block with every field present, as LinuxKit writes it. */
 export function runtimeJson(runtime: Runtime | undefined): RuntimeJson {
@@ -14,13 +14,7 @@ export function runtimeJson(runtime: Runtime | undefined): RuntimeJson {
   return {
     cgroups: r.cgroups ?? [],
     // runtime mounts are written as given: no defaults are filled in, unlike `mounts`
-    mounts: (r.mounts ?? []).map((m) => {
-      const out: OciMount = { destination: m.destination ?? '' };
-      if (m.type !== undefined) out.type = m.type;
-      if (m.source !== undefined) out.source = m.source;
-      if (m.options !== undefined) out.options = m.options;
-      return { ...out, ...mountIdMappings(m) };
-    }),
+    mounts: (r.mounts ?? []).map(givenMount),
     mkdir: r.mkdir ?? [],
     interfaces: (r.interfaces ?? []).map((i) => {
       const out: RuntimeJson['interfaces'][number] = { createInRoot: i.createInRoot ?? false };
@@ -29,22 +23,17 @@ export function runtimeJson(runtime: Runtime | undefined): RuntimeJson {
       if (i.peer !== undefined) out.peer = i.peer;
       return out;
     }),
-    bindNS: {
-      cgroup: ns.cgroup ?? '',
-      ipc: ns.ipc ?? '',
-      mnt: ns.mnt ?? '',
-      net: ns.net ?? '',
-      pid: ns.pid ?? '',
-      user: ns.user ?? '',
-      uts: ns.uts ?? '',
-    },
+    bindNS: Object.fromEntries(Object.keys(NAMESPACES.fields).map((n) => [n, ns[n as keyof typeof ns] ?? ''])) as RuntimeJson['bindNS'],
     namespace: r.namespace ?? '',
     // linuxkit-ts extension, always in its object form for the init; absent → not written, so
     // runtime.json stays byte-identical to LinuxKit's for configs without it.
-    ...(r.restart !== undefined && {
-      restart: typeof r.restart === 'string' ? { policy: r.restart } : { ...r.restart },
-    }),
+    ...(r.restart !== undefined && { restart: restartJson(r.restart) }),
   };
+}
+
+/** `restart` in the object form Go holds (the init reads it): a bare policy is `{ policy }`. */
+export function restartJson(restart: NonNullable<Runtime['restart']>): NonNullable<RuntimeJson['restart']> {
+  return typeof restart === 'string' ? { policy: restart } : { ...restart };
 }
 
 /** runtime.json for a bundle: the rootfs mounts of its layout, then the container's own. */

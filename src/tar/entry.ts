@@ -2,26 +2,30 @@
 // and the one normal form of the paths in tar headers.
 import type { Readable } from 'node:stream';
 import { UserError } from '../util/index.js';
+import type { TarHeader } from './header.js';
 
 export type EntryType = 'file' | 'directory' | 'symlink' | 'link' | 'character-device' | 'block-device' | 'fifo';
 
-export interface TarEntry {
+/**
+ * The record of a tar (records.ts: its header as written, under its name in normal form) seen as
+ * a file system entry, the form layers, images and package trees are read (readTar) and written
+ * (packEntries) in: only types a file system holds, the root left out, permission bits only,
+ * hard link targets in normal form, extended attributes as bytes. The formats keep the record
+ * itself, because they pass headers and PAX records on as they were written. The metadata fields
+ * are the header's (header.ts), always set where the header may leave them out.
+ */
+export interface TarEntry
+  extends Required<Pick<TarHeader, 'mode' | 'uid' | 'gid' | 'mtime' | 'size'>>,
+    Pick<TarHeader, 'uname' | 'gname' | 'devmajor' | 'devminor'> {
   /** Relative, normalised: no leading `/` or `./`, no trailing `/`, no `.`/`..` components. */
   path: string;
   type: EntryType;
   /** Permission bits including setuid/setgid/sticky (0o7777). */
   mode: number;
-  uid: number;
-  gid: number;
-  uname?: string;
-  gname?: string;
-  mtime: Date;
   /** Size of the content; 0 for everything but files. */
   size: number;
   /** Symlink target as written (may be absolute or contain ..); for hard links, the normalised path of the target. */
   linkname?: string;
-  devmajor?: number;
-  devminor?: number;
   /** Extended attributes (PAX SCHILY.xattr.*), values as raw bytes. */
   xattrs: Record<string, Buffer>;
   /** The content of a file; an empty stream for other types. Consume or ignore: ignored bodies are drained. */
@@ -29,17 +33,18 @@ export interface TarEntry {
 }
 
 /**
- * Normalises a path from a tar header. Absolute paths are taken relative to the root (as tar
- * does); a path that climbs out of the root with `..` is refused. Returns '' for the root itself.
+ * Normalises a path from a tar header (or one meant for a tar: a package's `copy` destination).
+ * Absolute paths are taken relative to the root (as tar does); a path that climbs out of the
+ * root with `..` is refused, naming it as `what`. Returns '' for the root itself.
  */
-export function normalizeEntryPath(name: string, what = 'entry'): string {
+export function normalizeEntryPath(name: string, what = 'tar entry'): string {
   // Most names are already in normal form: keep them as they are without splitting them.
   if (name !== '' && name[0] !== '/' && name[0] !== '.' && name[name.length - 1] !== '/' && !name.includes('//') && !name.includes('/.')) return name;
   const parts: string[] = [];
   for (const part of name.split('/')) {
     if (part === '' || part === '.') continue;
     if (part === '..') {
-      if (parts.length === 0) throw new UserError(`tar ${what} "${name}" points outside the root (..); refusing it`);
+      if (parts.length === 0) throw new UserError(`${what} "${name}" points outside the root (..); refusing it`);
       parts.pop();
       continue;
     }

@@ -26,7 +26,7 @@ export async function* readTar(source: AsyncIterable<Uint8Array>, what = 'layer'
     for await (const { header: h, body } of readRawTar(source)) {
       const type = TYPES[h.type ?? 'file'];
       if (!type) continue;
-      const path = normalizeEntryPath(h.name, `${what} entry`);
+      const path = normalizeEntryPath(h.name, `tar ${what} entry`);
       if (path === '') continue;
       const entry: TarEntry = {
         path,
@@ -42,7 +42,7 @@ export async function* readTar(source: AsyncIterable<Uint8Array>, what = 'layer'
       if (h.uname) entry.uname = h.uname;
       if (h.gname) entry.gname = h.gname;
       if (type === 'symlink') entry.linkname = h.linkname ?? '';
-      if (type === 'link') entry.linkname = normalizeEntryPath(h.linkname ?? '', `${what} hard link target`);
+      if (type === 'link') entry.linkname = normalizeEntryPath(h.linkname ?? '', `tar ${what} hard link target`);
       if (type === 'character-device' || type === 'block-device') {
         entry.devmajor = h.devmajor ?? 0;
         entry.devminor = h.devminor ?? 0;

@@ -4,14 +4,15 @@
 // boot/kernel & co. the same way.
 import type { Readable } from 'node:stream';
 import { normalizeEntryPath } from './entry.js';
-import type { ReadHeader } from './header.js';
-import { readRawTar } from './reader.js';
+import { readRawTar, type RawEntry } from './reader.js';
 
-export interface TarRecord {
+/**
+ * One entry of a tar as written: the reader's header (every field set, PAX records applied)
+ * under its name in normal form. TarEntry (entry.ts) is the file system's view of one.
+ */
+export interface TarRecord extends Pick<RawEntry, 'header'> {
   /** The header's name in normal form (normalizeEntryPath); "." for the root. */
   name: string;
-  /** Every field set, as the reader decodes it. */
-  header: ReadHeader;
   /** The entry's data; must be consumed (or skipped with skip()) before the next entry. */
   body: AsyncIterable<Buffer>;
   skip(): Promise<void>;

@@ -246,30 +246,17 @@ export class RegistryClient {
         location = uploadLocation(res);
         offset += chunk.length;
       }
-      const done = await this.api({
-        method: 'PUT',
-        what: `upload of ${desc.digest} to ${where}`,
-        path: withDigest(location, desc.digest),
-        repo,
-        push: true,
-        headers: { 'content-length': '0' },
-      });
-      done.body.resume();
-      if (done.status !== 201) throw await this.httpError(done, `upload of ${desc.digest} to ${where} failed`, repo, true);
-      return 'uploaded';
+      return this.closeUpload(repo, desc.digest, location, { 'content-length': '0' });
     }
+    return this.closeUpload(repo, desc.digest, location, { 'content-type': 'application/octet-stream', 'content-length': String(desc.size) }, open);
+  }
 
-    const res = await this.api({
-      method: 'PUT',
-      what: `upload of ${desc.digest} to ${where}`,
-      path: withDigest(location, desc.digest),
-      repo,
-      push: true,
-      headers: { 'content-type': 'application/octet-stream', 'content-length': String(desc.size) },
-      body: open,
-    });
+  /** The PUT that ends an upload session with the blob's digest (and its data, if monolithic): 201 or the upload failed. */
+  private async closeUpload(repo: Repo, digest: string, location: URL, headers: Record<string, string>, body?: () => Readable): Promise<'uploaded'> {
+    const what = `upload of ${digest} to ${repo.domain}/${repo.path}`;
+    const res = await this.api({ method: 'PUT', what, path: withDigest(location, digest), repo, push: true, headers, ...(body && { body }) });
     res.body.resume();
-    if (res.status !== 201) throw await this.httpError(res, `upload of ${desc.digest} to ${where} failed`, repo, true);
+    if (res.status !== 201) throw await this.httpError(res, `${what} failed`, repo, true);
     return 'uploaded';
   }
 
