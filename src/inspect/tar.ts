@@ -1,0 +1,63 @@
+// The items of a build's tar output: each entry's component from its origin records, the bytes
+// it takes in the tar (its header records, data and padding: the sum of every entry and the
+// archive's end blocks is the tar's size), and a hash of each file's data for duplicates.
+import { createHash } from 'node:crypto';
+import { createReadStream } from 'node:fs';
+import { stat } from 'node:fs/promises';
+import { readRawTar, recordName } from '../tar/index.js';
+import { UserError } from '../util/index.js';
+import { componentOfOrigin, STRUCTURE } from './components.js';
+import type { Item, ItemKind, Walk } from './types.js';
+
+const PAX_SOURCE = 'LINUXKIT.source';
+const PAX_LOCATION = 'LINUXKIT.location';
+const pad512 = (n: number): number => (512 - (n % 512)) % 512;
+
+function kindOf(type: string): ItemKind {
+  switch (type) {
+    case 'file':
+    case 'contiguous-file':
+      return 'file';
+    case 'directory':
+      return 'dir';
+    case 'symlink':
+      return 'symlink';
+    case 'link':
+      return 'hardlink';
+    default:
+      return 'other';
+  }
+}
+
+export async function tarWalk(file: string): Promise<Walk> {
+  const size = (await stat(file)).size;
+  const items: Item[] = [];
+  try {
+    for await (const { header: h, body, offset, dataOffset } of readRawTar(createReadStream(file, { highWaterMark: 1024 * 1024 }))) {
+      const path = recordName(h.name);
+      const kind = kindOf(h.type);
+      const item: Item = {
+        path,
+        kind,
+        component: componentOfOrigin(path, h.pax?.[PAX_SOURCE], h.pax?.[PAX_LOCATION]),
+        size: kind === 'file' ? h.size : 0,
+        stored: dataOffset - offset + h.size + pad512(h.size),
+      };
+      if (kind === 'file') {
+        const hash = createHash('sha1');
+        for await (const c of body.chunks()) hash.update(c);
+        item.hash = hash.digest('base64');
+      } else if (kind === 'hardlink') {
+        item.linkTo = recordName(h.linkname ?? '');
+      }
+      items.push(item);
+    }
+  } catch (err) {
+    if (err instanceof UserError) throw err;
+    throw new UserError(`${file}: not a readable tar: ${(err as Error).message}`, undefined, { cause: err });
+  }
+  const entries = items.reduce((a, i) => a + i.stored, 0);
+  // End-of-archive blocks and the record padding after them.
+  items.push({ path: '(end of archive)', kind: 'other', component: STRUCTURE, size: 0, stored: size - entries });
+  return { kind: 'tar', outputs: [{ file, size }], items };
+}
