@@ -22,6 +22,8 @@ export interface Component {
 
 /** The archive's own bytes that belong to no file: end-of-archive blocks, trailer, padding. */
 export const STRUCTURE: Component = { id: 'structure', kind: 'structure', label: '(archive structure)', prefix: '' };
+/** Entries whose origin and path say nothing known. */
+export const OTHER: Component = { id: 'other', kind: 'files', label: 'other', prefix: '' };
 const KERNEL: Component = { id: 'kernel', kind: 'kernel', label: 'kernel', prefix: '' };
 const MODULES: Component = { id: 'modules', kind: 'modules', label: 'kernel modules', prefix: '' };
 const FILES: Component = { id: 'files', kind: 'files', label: 'files (YAML files:)', prefix: '' };
@@ -63,7 +65,7 @@ export function componentOfOrigin(path: string, source: string | undefined, loca
   if (volume) return { id: loc, kind: 'volume', label: loc, prefix: '' };
   const container = containerOf(path);
   if (container) return { ...container, label: source ? `${container.label} (${shortImage(source)})` : container.label };
-  return componentOfPath(path) ?? { id: 'other', kind: 'files', label: 'other', prefix: '' };
+  return componentOfPath(path) ?? OTHER;
 }
 
 /**

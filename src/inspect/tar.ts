@@ -6,7 +6,7 @@ import { createReadStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import { readRawTar, recordName } from '../tar/index.js';
 import { UserError } from '../util/index.js';
-import { componentOfOrigin, STRUCTURE } from './components.js';
+import { componentOfOrigin, OTHER, STRUCTURE, type Component } from './components.js';
 import type { Item, ItemKind, Walk } from './types.js';
 
 const PAX_SOURCE = 'LINUXKIT.source';
@@ -32,14 +32,19 @@ function kindOf(type: string): ItemKind {
 export async function tarWalk(file: string): Promise<Walk> {
   const size = (await stat(file)).size;
   const items: Item[] = [];
+  /** Each location's component, for the entries its path does not place (the directories above a bundle). */
+  const byLocation = new Map<string, Component>();
+  const unplaced: { item: Item; location: string }[] = [];
   try {
     for await (const { header: h, body, offset, dataOffset } of readRawTar(createReadStream(file, { highWaterMark: 1024 * 1024 }))) {
       const path = recordName(h.name);
       const kind = kindOf(h.type);
+      const location = h.pax?.[PAX_LOCATION];
+      const component = componentOfOrigin(path, h.pax?.[PAX_SOURCE], location);
       const item: Item = {
         path,
         kind,
-        component: componentOfOrigin(path, h.pax?.[PAX_SOURCE], h.pax?.[PAX_LOCATION]),
+        component,
         size: kind === 'file' ? h.size : 0,
         stored: dataOffset - offset + h.size + pad512(h.size),
       };
@@ -51,11 +56,14 @@ export async function tarWalk(file: string): Promise<Walk> {
         item.linkTo = recordName(h.linkname ?? '');
       }
       items.push(item);
+      if (location && component === OTHER) unplaced.push({ item, location });
+      else if (location && !byLocation.has(location)) byLocation.set(location, component);
     }
   } catch (err) {
     if (err instanceof UserError) throw err;
     throw new UserError(`${file}: not a readable tar: ${(err as Error).message}`, undefined, { cause: err });
   }
+  for (const { item, location } of unplaced) item.component = byLocation.get(location) ?? OTHER;
   const entries = items.reduce((a, i) => a + i.stored, 0);
   // End-of-archive blocks and the record padding after them.
   items.push({ path: '(end of archive)', kind: 'other', component: STRUCTURE, size: 0, stored: size - entries });
