@@ -13,21 +13,8 @@ const PAX_SOURCE = 'LINUXKIT.source';
 const PAX_LOCATION = 'LINUXKIT.location';
 const pad512 = (n: number): number => (512 - (n % 512)) % 512;
 
-function kindOf(type: string): ItemKind {
-  switch (type) {
-    case 'file':
-    case 'contiguous-file':
-      return 'file';
-    case 'directory':
-      return 'dir';
-    case 'symlink':
-      return 'symlink';
-    case 'link':
-      return 'hardlink';
-    default:
-      return 'other';
-  }
-}
+/** Tar entry types as items (the rest, devices and fifos, are 'other'). */
+const KINDS: Record<string, ItemKind> = { file: 'file', 'contiguous-file': 'file', directory: 'dir', symlink: 'symlink', link: 'hardlink' };
 
 export async function tarWalk(file: string): Promise<Walk> {
   const size = (await stat(file)).size;
@@ -38,7 +25,7 @@ export async function tarWalk(file: string): Promise<Walk> {
   try {
     for await (const { header: h, body, offset, dataOffset } of readRawTar(createReadStream(file, { highWaterMark: 1024 * 1024 }))) {
       const path = recordName(h.name);
-      const kind = kindOf(h.type);
+      const kind = KINDS[h.type] ?? 'other';
       const location = h.pax?.[PAX_LOCATION];
       const component = componentOfOrigin(path, h.pax?.[PAX_SOURCE], location);
       const item: Item = {
