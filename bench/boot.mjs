@@ -17,14 +17,14 @@
 //   BASELINE=old.yml[,more.yml]: another configuration (say, with an older init) booted in the
 //   same rounds, for a before/after comparison under the same load.
 import { spawnSync } from 'node:child_process';
-import { chmodSync, createReadStream, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const { runQemu } = await import(join(ROOT, 'dist/src/run/qemu.js'));
-const { readRawTar } = await import(join(ROOT, 'dist/src/tar/index.js'));
+const { inspect } = await import(join(ROOT, 'dist/src/inspect/index.js'));
 const yamls = process.argv.slice(2).length ? process.argv.slice(2).map((p) => resolve(p)) : [join(ROOT, 'examples/minimal.yml')];
 const runs = Number(process.env.RUNS ?? 3);
 const mem = Number(process.env.MEM ?? 128);
@@ -58,36 +58,6 @@ function pkgDirs(files) {
   const dirs = new Set();
   for (const f of files) for (const m of readFileSync(f, 'utf8').replace(/#.*$/gm, '').matchAll(/@pkg:([^"'\s]+)/g)) dirs.add(resolve(dirname(f), m[1]));
   return [...dirs];
-}
-
-/** Bytes of file content per part ("init[1] linuxkit/crun", "onboot[0] …"), from the PAX records of a build tar. */
-async function partFiles(file) {
-  const parts = new Map(); // key → Buffer[] (file contents, for a per-part compressed size)
-  for await (const { header: h, body } of readRawTar(createReadStream(file))) {
-    const loc = (h.pax?.['LINUXKIT.location'] ?? '').split(' ')[0] || 'other';
-    const src = (h.pax?.['LINUXKIT.source'] ?? '').replace(/^docker\.io\//, '').replace(/:.*$/, '');
-    let key = src && src !== loc ? `${loc} ${src}` : loc;
-    if (loc === 'kernel' && h.name.startsWith('lib/modules/')) key = 'kernel modules';
-    if (loc === 'kernel' && h.name.startsWith('boot/')) key = 'kernel image (boot/)';
-    const chunks = [];
-    for await (const c of body.chunks()) chunks.push(Buffer.from(c));
-    if (!parts.has(key)) parts.set(key, []);
-    if (h.type === 'file') parts.get(key).push(Buffer.concat(chunks));
-  }
-  return parts;
-}
-
-/** Size of DATA once compressed by the host tool matching a build's --compress (for shares only). */
-function compressedSize(data, compression) {
-  const [codec, level] = compression.split(':');
-  const args = {
-    gzip: ['gzip', ['-c', `-${level ?? 1}`]],
-    zstd: ['zstd', ['-q', '-c', `-${level ?? 3}`, '-T2']],
-    lz4: ['lz4', ['-q', '-c', '-l', `-${level ?? 1}`]],
-  }[codec];
-  if (!args) return data.length;
-  const r = spawnSync(args[0], args[1], { input: data, maxBuffer: 1 << 28 });
-  return r.stdout.length;
 }
 
 /** A kernel+initrd prefix whose initrd is only static busybox and an /init that prints the uptime and powers off. */
@@ -140,10 +110,6 @@ try {
     lk(['build', '--name', 'boot', '--dir', dir, '--compress', v.c, ...v.yamls, join(ROOT, 'bench/boot-probe.yml')]);
     images[v.label] = { dir, kernel: statSync(join(dir, 'size-kernel')).size, initrd: statSync(join(dir, 'size-initrd.img')).size };
   }
-  const tarFile = join(work, 'size.tar');
-  lk(['build', '-o', tarFile, ...yamls]);
-  const parts = await partFiles(tarFile);
-
   const names = (ys) => ys.map((y) => y.replace(`${ROOT}/`, '')).join(' ');
   console.log(`# bench/boot.mjs: ${names(yamls)}${baseline ? `; baseline: ${names(baseline)}` : ''}`);
   console.log(`qemu TCG, -m ${mem}, ${cpus} vCPU, ${runs} paired rounds; ${new Date().toISOString()}; load average ${readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ')}`);
@@ -155,25 +121,14 @@ try {
     const total = kernel + initrd;
     console.log(`| ${label} | ${mb(kernel)} | ${mb(initrd)} | ${mb(total)} | ${total <= GOAL_MB * 1e6 ? 'met' : `${mb(total - GOAL_MB * 1e6)} over`} |`);
   }
-  // Shares: the kernel file as it is; each initrd part compressed on its own with the same
-  // codec, scaled so that the parts add up to the real initrd (the codec's window spans parts).
+  // Shares: what `linuxkit inspect` reports of the first compression's image (src/inspect: a
+  // gzip initrd's member per part is that part's exact cost).
   const c0 = compressions[0];
-  const rows = [];
-  for (const [k, files] of parts) {
-    const data = Buffer.concat(files);
-    if (k === 'kernel image (boot/)') rows.push({ k: `${k}: the kernel file`, raw: data.length, comp: images[c0].kernel, kernel: true });
-    else rows.push({ k, raw: data.length, comp: data.length ? compressedSize(data, c0) : 0 });
-  }
-  const initrdParts = rows.filter((r) => !r.kernel);
-  const scale = images[c0].initrd / initrdParts.reduce((a, r) => a + r.comp, 0);
-  const total = images[c0].kernel + images[c0].initrd;
-  console.log(`\n### Shares of kernel + initrd (${c0}; an initrd part = its files compressed alone, scaled to the initrd)`);
+  const { report } = await inspect([join(images[c0].dir, 'size')], { cacheDir: '', arch: '' });
+  console.log(`\n### Shares of kernel + initrd (${c0}; linuxkit inspect)`);
   console.log('| part | unpacked MB | in the image MB | share |');
   console.log('|---|--:|--:|--:|');
-  for (const r of rows) {
-    const inImage = r.kernel ? r.comp : r.comp * scale;
-    console.log(`| ${r.k} | ${mb(r.raw)} | ${mb(inImage)} | ${((100 * inImage) / total).toFixed(1)} % |`);
-  }
+  for (const r of report.components) console.log(`| ${r.label} | ${mb(r.unpacked)} | ${mb(r.stored)} | ${((100 * r.stored) / report.total).toFixed(1)} % |`);
 
   // Boot: the floor and each compression, in paired rounds.
   const cmdline = readFileSync(join(images[c0].dir, 'boot-cmdline'), 'utf8');

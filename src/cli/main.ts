@@ -6,6 +6,7 @@ import { Level, log, logLevel, setLogLevel } from '../util/index.js';
 import { auditCommand } from './audit.js';
 import { buildCommand } from './build.js';
 import { cacheCommand } from './cache.js';
+import { inspectCommand } from './inspect.js';
 import { collect, defaultCacheDir, ENV_CACHE_DIR, ENV_MIRROR } from './context.js';
 import { ExitStatus } from './exit-status.js';
 import { pkgCommand } from './pkg.js';
@@ -36,6 +37,7 @@ export function program(): Command {
     auditCommand(),
     buildCommand(),
     cacheCommand(),
+    inspectCommand(),
     metadataCommand(),
     pkgCommand(),
     pushCommand(),

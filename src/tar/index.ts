@@ -3,7 +3,7 @@
 export { normalizeEntryPath, ancestors, type EntryType, type TarEntry } from './entry.js';
 export { decodeHeader, encodeHeaders, readBack, type ReadHeader, type TarHeader } from './header.js';
 export { decodePax, xattrsFromPax, xattrsToPax } from './pax.js';
-export { chunksOf, readRawTar, TarBody, type RawEntry } from './reader.js';
+export { ByteReader, chunksOf, readRawTar, TarBody, type RawEntry } from './reader.js';
 export { readTar } from './read-entries.js';
 export { readAll, readRecords, recordName, type TarRecord } from './records.js';
 export { packEntries } from './pack-entries.js';

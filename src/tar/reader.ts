@@ -20,11 +20,13 @@ function unexpectedEnd(): Error {
 const pad512 = (n: number): number => (512 - (n % 512)) % 512;
 
 /** Pulls bytes out of a chunked source without copying when it can. */
-class ByteReader {
+export class ByteReader {
   private readonly it: AsyncIterator<Uint8Array>;
   private buf: Buffer = EMPTY;
   private pos = 0;
   private eof = false;
+  /** Bytes of the source before the current chunk. */
+  private before = 0;
 
   constructor(source: AsyncIterable<Uint8Array>) {
     this.it = source[Symbol.asyncIterator]();
@@ -40,10 +42,16 @@ class ByteReader {
         return false;
       }
       const c = r.value;
+      this.before += this.buf.length;
       this.buf = Buffer.isBuffer(c) ? c : Buffer.from(c.buffer, c.byteOffset, c.byteLength);
       this.pos = 0;
     }
     return true;
+  }
+
+  /** Bytes taken or skipped from the source so far. */
+  get offset(): number {
+    return this.before + this.pos;
   }
 
   /** Up to `n` (> 0) bytes, a view of the input; null at the end. */
@@ -157,6 +165,10 @@ export class TarBody extends Readable {
 export interface RawEntry {
   header: ReadHeader;
   body: TarBody;
+  /** Where the entry's first header block (its PAX or long-name record, if any) starts in the stream. */
+  offset: number;
+  /** Where its data starts (after its header block). */
+  dataOffset: number;
 }
 
 /** The data of `body` (a TarBody on the fast path, any Readable or async iterable otherwise). */
@@ -175,8 +187,11 @@ export async function* readRawTar(source: AsyncIterable<Uint8Array>): AsyncGener
   let paxGlobal: Record<string, string> | null = null;
   let longPath: string | null = null;
   let longLink: string | null = null;
+  let offset = 0;
   try {
     for (;;) {
+      // The entry starts at its first record: a PAX or long-name record before its header.
+      if (pax === null && longPath === null && longLink === null) offset = reader.offset;
       const block = await reader.exact(512);
       if (block === null) return;
       const h = decodeHeader(block);
@@ -214,7 +229,7 @@ export async function* readRawTar(source: AsyncIterable<Uint8Array>): AsyncGener
       }
       if (!(h.size >= 0)) throw new Error('Invalid header');
       const body = new TarBody(reader, h.size);
-      yield { header: h, body };
+      yield { header: h, body, offset, dataOffset: reader.offset };
       await body.finish();
     }
   } finally {

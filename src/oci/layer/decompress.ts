@@ -67,18 +67,22 @@ export async function decompressed(source: Readable): Promise<{ stream: Readable
       return { stream: source.pipe(gunzip), compression };
     }
     case 'zstd':
-      return { stream: zstdDecompress(source), compression };
+      return { stream: toolDecompress(source, 'zstd', 'a layer'), compression };
   }
 }
 
-function zstdDecompress(source: Readable): Readable {
+/**
+ * `source` piped through `PROGRAM -d -c -q` (zstd, lz4: Debian packages of the same name);
+ * `what` names the data in errors ("a layer").
+ */
+export function toolDecompress(source: Readable, program: 'zstd' | 'lz4', what: string): Readable {
   const out = new PassThrough();
-  const child = spawn('zstd', ['-d', '-c', '-q'], { stdio: ['pipe', 'pipe', 'pipe'] });
+  const child = spawn(program, ['-d', '-c', '-q'], { stdio: ['pipe', 'pipe', 'pipe'] });
   let stderr = '';
   child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
   child.on('error', (err: NodeJS.ErrnoException) => {
     out.destroy(
-      err.code === 'ENOENT' ? new UserError('this layer is zstd-compressed and the "zstd" program is not installed (Debian: apt-get install zstd)') : err,
+      err.code === 'ENOENT' ? new UserError(`${what} is ${program}-compressed and the "${program}" program is not installed (Debian: apt-get install ${program})`) : err,
     );
   });
   child.stdin.on('error', () => {
@@ -92,7 +96,7 @@ function zstdDecompress(source: Readable): Readable {
   child.stdout.pipe(out, { end: false });
   child.on('close', (code) => {
     if (code === 0) out.end();
-    else out.destroy(new UserError(`zstd could not decompress a layer: ${stderr.trim() || `exit status ${code}`}`));
+    else out.destroy(new UserError(`${program} could not decompress ${what}: ${stderr.trim() || `exit status ${code}`}`));
   });
   // A consumer that stops early should not leave zstd running.
   out.on('close', () => {
