@@ -10,7 +10,7 @@ import type { ImageResolver } from '../assemble/index.js';
 import { TarSink } from '../assemble/index.js';
 import { InputTar } from '../assemble/index.js';
 import { configToYaml, loadConfigs, sourcePos, type Config } from '../config/index.js';
-import { getFormat } from '../formats/index.js';
+import { getFormat, requireTools } from '../formats/index.js';
 import { defaultMemberCache } from '../formats/index.js';
 import type { Compression } from '../formats/index.js';
 import { LayoutStore } from '../oci/index.js';
@@ -76,6 +76,8 @@ export function planOutputs(o: Pick<BuildOptions, 'configs' | 'formats' | 'name'
       throw err;
     }
   }
+  // Every host tool of every format before anything is done: a missing one names its package.
+  for (const f of formats) requireTools(f, getFormat(f).hostTools ?? []);
   if (formats.length > 1) {
     for (const f of formats) if (getFormat(f).streamable) throw new UserError(`format type ${f} must be the only format specified`);
   }
