@@ -78,6 +78,16 @@ export function planOutputs(o: Pick<BuildOptions, 'configs' | 'formats' | 'name'
   }
   // Every host tool of every format before anything is done: a missing one names its package.
   for (const f of formats) requireTools(f, getFormat(f).hostTools ?? []);
+  // Two formats writing one file (iso-bios and kernel+iso both write NAME.iso): LinuxKit lets
+  // the last one win; here it is an error before anything is built.
+  const writer = new Map<string, string>();
+  for (const f of formats) {
+    for (const file of getFormat(f).files(name)) {
+      const other = writer.get(file);
+      if (other !== undefined && other !== f) throw new UserError(`formats ${other} and ${f} both write ${file}: build them separately (or with different --name)`);
+      writer.set(file, f);
+    }
+  }
   if (formats.length > 1) {
     for (const f of formats) if (getFormat(f).streamable) throw new UserError(`format type ${f} must be the only format specified`);
   }

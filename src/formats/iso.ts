@@ -47,7 +47,7 @@ export async function writeIso(tree: IsoTree, out: string, stageDir: string, epo
     '-volid', ISO_VOLUME_ID,
     '-rockridge', 'on',
     '-joliet', 'off',
-    '-hardlinks', 'on',
+    '-hardlinks', 'off',
     '-acl', 'off',
     '-xattr', 'off',
     '-overwrite', 'on',

@@ -4,6 +4,7 @@
 import { kernelInitrd } from './kernel-initrd.js';
 import { kernelSquashfs } from './kernel-squashfs.js';
 import { isoBios, kernelIso } from './iso-formats.js';
+import { rawBios } from './raw-bios.js';
 import { NotYetFormat, notYet } from './not-yet.js';
 import { tarFormat } from './tar.js';
 import { tarKernelInitrd } from './tar-kernel-initrd.js';
@@ -17,11 +18,11 @@ const FORMATS: readonly OutputFormat[] = [
   kernelSquashfs,
   isoBios,
   kernelIso,
+  rawBios,
   // Not built yet: LinuxKit makes these with its mkimage-* Docker images.
   notYet('docker', 'the root filesystem as a tar with a Dockerfile, for docker build', ['.docker'], true),
   notYet('iso-efi', 'an EFI-bootable ISO', ['-efi.iso']),
   notYet('iso-efi-initrd', 'an EFI-bootable ISO booting kernel+initrd', ['-efi-initrd.iso']),
-  notYet('raw-bios', 'a BIOS-bootable raw disk image', ['-bios.img']),
   notYet('raw-efi', 'an EFI-bootable raw disk image', ['-efi.img']),
   notYet('kernel+erofs', 'the kernel, an EROFS root filesystem and the command line', ['-kernel', '-erofs.img', '-cmdline']),
   notYet('aws', 'a raw disk image for AWS', ['.raw']),

@@ -1,11 +1,12 @@
 // What kind of image a `run` path names, found the way LinuxKit finds it
 // (lk:src/cmd/linuxkit/run_qemu.go): an existing file is an ISO (".iso") or a disk image;
-// otherwise PATH is a prefix: PATH-kernel with PATH-squashfs.img, or with PATH-initrd.img.
+// otherwise PATH is a prefix: PATH-kernel with PATH-squashfs.img, or with PATH-initrd.img, or
+// (linuxkit-ts, for kernel+iso) with PATH.iso as the root's CD-ROM.
 import { existsSync, statSync } from 'node:fs';
 import { UserError } from '../util/index.js';
 import { ifExistsSync } from '../util/index.js';
 
-export type BootKind = 'kernel' | 'squashfs' | 'iso' | 'disk';
+export type BootKind = 'kernel' | 'squashfs' | 'kernel-iso' | 'iso' | 'disk';
 
 export interface BootImage {
   kind: BootKind;
@@ -45,10 +46,15 @@ function detectKind(path: string, flags: BootKindFlags): BootKind {
   if (forced.length > 1) throw new UserError(`choose one of --${forced.join(', --')}`);
   if (forced[0]) return forced[0];
   if (isFile(path)) return path.endsWith('.iso') ? 'iso' : 'disk';
-  if (existsSync(`${path}-kernel`)) return existsSync(`${path}-squashfs.img`) ? 'squashfs' : 'kernel';
+  if (existsSync(`${path}-kernel`)) {
+    if (existsSync(`${path}-squashfs.img`)) return 'squashfs';
+    // kernel+iso: LinuxKit's run has no way to boot it; its root is the ISO on a CD-ROM.
+    if (!existsSync(`${path}-initrd.img`) && isFile(`${path}.iso`)) return 'kernel-iso';
+    return 'kernel';
+  }
   throw new UserError(
     `no image at "${path}": expected a disk or ISO file ${path}, or ${path}-kernel with ${path}-initrd.img ` +
-      `(kernel+initrd) or ${path}-squashfs.img (kernel+squashfs)`,
+      `(kernel+initrd), ${path}-squashfs.img (kernel+squashfs) or ${path}.iso (kernel+iso)`,
   );
 }
 
@@ -74,6 +80,16 @@ export function findBootImage(path: string, flags: BootKindFlags = {}): BootImag
         prefix: path,
         kernel: mustExist(`${path}-kernel`, 'kernel'),
         squashfs: mustExist(`${path}-squashfs.img`, 'squashfs image'),
+        cmdlineFile: `${path}-cmdline`,
+        looksUefi,
+      };
+    case 'kernel-iso':
+      return {
+        kind,
+        path,
+        prefix: path,
+        kernel: mustExist(`${path}-kernel`, 'kernel'),
+        iso: `${path}.iso`,
         cmdlineFile: `${path}-cmdline`,
         looksUefi,
       };

@@ -180,6 +180,8 @@ export async function prepareQemu(
     else log.warn(`no ${image.cmdlineFile}: booting ${image.kernel} with an empty command line`);
   }
   if (image.kind === 'squashfs') cmdline = `${cmdline ?? ''} root=/dev/sda`.trim();
+  // kernel+iso: the root is the CD-ROM, as iso-bios's default root= says (src/formats/iso-formats.ts).
+  if (image.kind === 'kernel-iso') cmdline = `${cmdline ?? ''} root=/dev/sr0`.trim();
 
   const hostArch = hostQemuArch();
   let accel = o.accel || process.env.LINUXKIT_QEMU_ACCEL || defaultAccel();
