@@ -39,9 +39,9 @@ interface Pass {
  * Stages the root filesystem of `entries` into an IsoTree. `kernelTo`: a file for boot/kernel
  * (kernel+iso), or undefined to keep boot/ in the tree minus the cmdline (iso-bios).
  */
-async function stageTree(entries: AsyncIterable<TarRecord>, stage: string, kernelTo?: string): Promise<Pass> {
+async function stageTree(entries: AsyncIterable<TarRecord>, stage: string, epoch: number, kernelTo?: string): Promise<Pass> {
   await mkdir(stage, { recursive: true });
-  const pass: Pass = { tree: new IsoTree(stage), hasKernel: false };
+  const pass: Pass = { tree: new IsoTree(stage, epoch), hasKernel: false };
   for await (const rec of entries) {
     const part = bootPart(rec.name);
     if (part === 'cmdline') {
@@ -76,7 +76,7 @@ export const isoBios: OutputFormat = {
       const epoch = sourceDateEpoch(options.sourceDateEpoch);
       const stage = `${iso}.stage`;
       try {
-        const pass = await stageTree(entries, stage);
+        const pass = await stageTree(entries, stage, epoch);
         if (!pass.hasKernel) throw new UserError(`${target.name}.iso: the image has no boot/kernel (no kernel: section?); an iso-bios cannot boot without one`);
         // The boot loader's files are ours (staged copies), at LinuxKit's paths, replacing any
         // the image has there.
@@ -114,14 +114,15 @@ export const kernelIso: OutputFormat = {
       const iso = await out.temp(`${base}.iso`);
       const cmdline = await out.temp(`${base}-cmdline`);
       const stage = `${iso}.stage`;
+      const epoch = sourceDateEpoch(options.sourceDateEpoch);
       try {
-        const pass = await stageTree(entries, stage, kernel);
+        const pass = await stageTree(entries, stage, epoch, kernel);
         if (!pass.hasKernel) {
           await out.forget(`${base}-kernel`);
           out.removeOnCommit(`${base}-kernel`);
         }
         await writeFile(cmdline, pass.cmdline ?? '', { mode: 0o644 });
-        await writeIso(pass.tree, iso, stage, sourceDateEpoch(options.sourceDateEpoch));
+        await writeIso(pass.tree, iso, stage, epoch);
       } finally {
         await rm(stage, { recursive: true, force: true });
       }

@@ -41,7 +41,11 @@ export class IsoTree {
   private next = 0;
   private skippedDevices = 0;
 
-  constructor(private readonly stageDir: string) {}
+  /** `epoch`: the time of directories the image implies but does not list (xorriso would stamp them now). */
+  constructor(
+    private readonly stageDir: string,
+    private readonly epoch: number,
+  ) {}
 
   /** Adds one record of the root filesystem (its data is read here). */
   async add(rec: TarRecord): Promise<void> {
@@ -115,6 +119,14 @@ export class IsoTree {
       groups.set(k, list);
     };
     const groups = new Map<string, string[]>();
+    for (const path of [...this.nodes.keys()]) {
+      for (let i = path.lastIndexOf('/'); i > 0; i = path.lastIndexOf('/', i - 1)) {
+        const parent = path.slice(0, i);
+        if (this.nodes.has(parent)) break;
+        this.nodes.set(parent, { kind: 'dir', mode: 0o755, uid: 0, gid: 0, mtime: this.epoch });
+      }
+    }
+    if (!this.nodes.has('/')) this.nodes.set('/', { kind: 'dir', mode: 0o755, uid: 0, gid: 0, mtime: this.epoch });
     // Parents first, so a directory exists before what is in it (a file's -map makes missing
     // parents itself; a directory's -mkdir would otherwise fail under a symlink of the same name).
     const paths = [...this.nodes.keys()].sort((a, b) => depth(a) - depth(b) || (a < b ? -1 : a > b ? 1 : 0));
