@@ -100,12 +100,13 @@ function stateMac(state: string): string {
   return mac;
 }
 
+/** LinuxKit's default path first, then where Debian's `ovmf` puts the combined image (code + variables). */
 const FIRMWARE_CANDIDATES = ['/usr/share/ovmf/bios.bin', '/usr/share/ovmf/OVMF.fd', '/usr/share/qemu/OVMF.fd'];
 
 /** UEFI firmware, copied into the state directory: pflash is writable (EFI variables live there). */
 function uefiFirmware(fw: string | undefined, state: string): string {
   const src = fw ?? FIRMWARE_CANDIDATES.find((p) => existsSync(p));
-  if (!src) throw new UserError(`--uefi: no OVMF firmware found (looked for ${FIRMWARE_CANDIDATES.join(', ')}); install ovmf or pass --fw`);
+  if (!src) throw new UserError(`--uefi: no OVMF firmware found (looked for ${FIRMWARE_CANDIDATES.join(', ')}); install the Debian package ovmf, or pass --fw`);
   if (!existsSync(src)) throw new UserError(`--fw ${src} does not exist; please ensure OVMF is installed`);
   const copy = join(state, 'uefi-firmware.fd');
   if (!existsSync(copy)) copyFileSync(src, copy);
