@@ -62,37 +62,23 @@ function detectKind(path: string, flags: BootKindFlags): BootKind {
 export function findBootImage(path: string, flags: BootKindFlags = {}): BootImage {
   const kind = detectKind(path, flags);
   const looksUefi = /-efi\.(iso|img|qcow2|raw)$/.test(path);
+  // A prefix's kinds: PATH-kernel and PATH-cmdline, and the root's own file.
+  const withKernel = (root: Partial<BootImage>): BootImage => ({
+    kind,
+    path,
+    prefix: path,
+    kernel: mustExist(`${path}-kernel`, 'kernel'),
+    cmdlineFile: `${path}-cmdline`,
+    looksUefi,
+    ...root,
+  });
   switch (kind) {
     case 'kernel':
-      return {
-        kind,
-        path,
-        prefix: path,
-        kernel: mustExist(`${path}-kernel`, 'kernel'),
-        initrd: mustExist(`${path}-initrd.img`, 'initrd'),
-        cmdlineFile: `${path}-cmdline`,
-        looksUefi,
-      };
+      return withKernel({ initrd: mustExist(`${path}-initrd.img`, 'initrd') });
     case 'squashfs':
-      return {
-        kind,
-        path,
-        prefix: path,
-        kernel: mustExist(`${path}-kernel`, 'kernel'),
-        squashfs: mustExist(`${path}-squashfs.img`, 'squashfs image'),
-        cmdlineFile: `${path}-cmdline`,
-        looksUefi,
-      };
+      return withKernel({ squashfs: mustExist(`${path}-squashfs.img`, 'squashfs image') });
     case 'kernel-iso':
-      return {
-        kind,
-        path,
-        prefix: path,
-        kernel: mustExist(`${path}-kernel`, 'kernel'),
-        iso: `${path}.iso`,
-        cmdlineFile: `${path}-cmdline`,
-        looksUefi,
-      };
+      return withKernel({ iso: `${path}.iso` });
     case 'iso':
       return { kind, path, prefix: path.replace(/\.iso$/, ''), iso: mustExist(path, 'ISO image'), looksUefi };
     case 'disk':
