@@ -3,7 +3,7 @@
 // partitions. Reproducible: mkfs.vfat --invariant with a volume id the caller derives from the
 // content, every file's time set to the epoch and kept by `mcopy -m`, directories stamped with
 // SOURCE_DATE_EPOCH by mtools.
-import { utimes } from 'node:fs/promises';
+import { open, utimes } from 'node:fs/promises';
 import { runTool, TOOLS } from './host-tools.js';
 
 export interface FatFile {
@@ -42,4 +42,46 @@ export async function makeFat(image: string, files: FatFile[], o: FatOptions): P
 /** Rounds bytes up to whole MiB, in KiB (LinuxKit aligns partitions to 2048 sectors). */
 export function roundUpMiBinKB(bytes: number): number {
   return Math.ceil(Math.ceil(bytes / 1024) / 1024) * 1024;
+}
+
+/** A time as FAT stores it: [time, date] in DOS format (2-second resolution, years from 1980). */
+function dosTime(epoch: number): [number, number] {
+  const d = new Date(Math.max(epoch, 315532800) * 1000);
+  const time = (d.getUTCHours() << 11) | (d.getUTCMinutes() << 5) | (d.getUTCSeconds() >> 1);
+  const date = ((d.getUTCFullYear() - 1980) << 9) | ((d.getUTCMonth() + 1) << 5) | d.getUTCDate();
+  return [time, date];
+}
+
+/**
+ * Sets every time of the root directory's entries to the epoch. `syslinux --install` writes
+ * ldlinux.sys and ldlinux.c32 with the current time (mtools 4.0.32 does not read
+ * SOURCE_DATE_EPOCH). Only FAT12/16, whose root directory has a fixed place: a FAT32 file system
+ * (a partition over ~512 MiB) keeps the install time.
+ */
+export async function clampRootTimes(image: string, epoch: number): Promise<void> {
+  const fh = await open(image, 'r+');
+  try {
+    const boot = Buffer.alloc(512);
+    await fh.read(boot, 0, 512, 0);
+    const bytesPerSector = boot.readUInt16LE(11);
+    const rootEntries = boot.readUInt16LE(17);
+    const fatSectors = boot.readUInt16LE(22);
+    if (rootEntries === 0 || fatSectors === 0) return; // FAT32
+    const at = (boot.readUInt16LE(14) + boot[16]! * fatSectors) * bytesPerSector;
+    const dir = Buffer.alloc(rootEntries * 32);
+    await fh.read(dir, 0, dir.length, at);
+    const [time, date] = dosTime(epoch);
+    for (let e = 0; e < dir.length && dir[e] !== 0; e += 32) {
+      if (dir[e] === 0xe5 || dir[e + 11] === 0x0f) continue; // deleted, long-name part
+      dir[e + 13] = 0;
+      dir.writeUInt16LE(time, e + 14);
+      dir.writeUInt16LE(date, e + 16);
+      dir.writeUInt16LE(date, e + 18);
+      dir.writeUInt16LE(time, e + 22);
+      dir.writeUInt16LE(date, e + 24);
+    }
+    await fh.write(dir, 0, dir.length, at);
+  } finally {
+    await fh.close();
+  }
 }

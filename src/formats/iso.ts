@@ -46,6 +46,8 @@ export async function writeIso(tree: IsoTree, out: string, stageDir: string, epo
     '-outdev', `stdio:${out}`,
     '-volid', ISO_VOLUME_ID,
     '-rockridge', 'on',
+    // ISO 9660 records carry each file's mtime, not the time the image is made.
+    '-compliance', 'rec_mtime:always_gmt',
     '-joliet', 'off',
     '-hardlinks', 'off',
     '-acl', 'off',

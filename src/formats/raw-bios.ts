@@ -9,7 +9,7 @@ import type { Readable } from 'node:stream';
 import { writeFile, stat } from 'node:fs/promises';
 import { AtomicOutputs } from './atomic.js';
 import { sourceDateEpoch } from './defaults.js';
-import { makeFat, roundUpMiBinKB } from './fat.js';
+import { clampRootTimes, makeFat, roundUpMiBinKB } from './fat.js';
 import { runTool, TOOLS } from './host-tools.js';
 import { mbr } from './mbr.js';
 import { MiB, PARTITION_START, writeDisk } from './raw-disk.js';
@@ -37,6 +37,7 @@ export async function writeBiosDisk(boot: StagedBoot, out: string, stage: string
     { dest: 'initrd.img', path: boot.initrd },
   ], { sizeKB: espKB, volumeId: boot.digest.readUInt32LE(0), epoch });
   await runTool(TOOLS.syslinux, ['--install', esp], { env: { ...process.env, MTOOLS_SKIP_CHECK: '1', SOURCE_DATE_EPOCH: String(epoch) } });
+  await clampRootTimes(esp, epoch);
   // altmbr.bin's first 439 bytes, then the number of the partition it boots.
   const code = Buffer.concat([(await readFile(TOOLS.altMbr.name)).subarray(0, 439), Buffer.from([1])]);
   const sectors = (espKB * 1024) / 512;
