@@ -35,7 +35,9 @@ function lk(args: string[], opts: { cwd?: string; input?: string; env?: NodeJS.P
 function fakeClock(at: string): NodeJS.ProcessEnv {
   const lib = '/usr/lib/x86_64-linux-gnu/faketime/libfaketime.so.1';
   assert.ok(existsSync(lib), `${lib}: install faketime (scripts/host-packages.txt)`);
-  return { LD_PRELOAD: lib, FAKETIME: at, DONT_FAKE_MONOTONIC: '1' };
+  // NO_FAKE_STAT: only the clock is moved; libfaketime would otherwise also shift the times stat()
+  // reports for files the build itself stamped (xorriso and mtools read them back).
+  return { LD_PRELOAD: lib, FAKETIME: at, DONT_FAKE_MONOTONIC: '1', NO_FAKE_STAT: '1' };
 }
 
 async function tarOf(file: string): Promise<Map<string, ReadEntry>> {
@@ -266,8 +268,12 @@ describe('linuxkit build: outputs and flags', () => {
     const clocks = ['@2024-01-02 03:04:05', '@2037-12-31 12:00:00'];
     const seen = clocks.map((c) => Number(execFileSync(process.execPath, ['-e', 'console.log(Date.now())'], { env: { ...process.env, ...fakeClock(c) }, encoding: 'utf8' })));
     assert.ok(seen[1]! - seen[0]! > 13 * 365 * 86400_000, `the fake clocks took: ${seen.map((t) => new Date(t).toISOString()).join(', ')}`);
-    // tar must be built alone (as LinuxKit's); the others at once.
-    const builds = [formatNames().filter((f) => f !== 'tar'), ['tar']].map((fs) => fs.flatMap((f) => ['-f', f]));
+    // tar must be built alone (as LinuxKit's); kernel+iso under another name (iso-bios writes
+    // NAME.iso too); the others at once.
+    const builds = [
+      ...[formatNames().filter((f) => f !== 'tar' && f !== 'kernel+iso'), ['tar']].map((fs) => fs.flatMap((f) => ['-f', f])),
+      ['--name', 'kiso', '-f', 'kernel+iso'],
+    ];
     let outs: string[] = [];
     for (const epoch of ['', '1700000000']) {
       outs = clocks.map((clock, i) => {
@@ -281,7 +287,7 @@ describe('linuxkit build: outputs and flags', () => {
       });
       const files = listDir(outs[0]!);
       assert.deepEqual(files, listDir(outs[1]!));
-      for (const f of ['base.tar', 'base-kernel', 'base-initrd.img', 'base-cmdline', 'base-squashfs.img', 'base-initrd.tar']) assert.ok(files.includes(f), `${f} in ${files.join(' ')}`);
+      for (const f of ['base.tar', 'base-kernel', 'base-initrd.img', 'base-cmdline', 'base-squashfs.img', 'base-initrd.tar', 'base.iso', 'base-bios.img', 'kiso.iso']) assert.ok(files.includes(f), `${f} in ${files.join(' ')}`);
       for (const f of files) assert.ok(readFileSync(join(outs[0]!, f)).equals(readFileSync(join(outs[1]!, f))), `${f} differs between the builds at ${clocks.join(' and ')} (SOURCE_DATE_EPOCH=${epoch})`);
     }
     // Every initrd compression, too (a compressor can stamp a time: gzip's header has a field).

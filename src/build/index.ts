@@ -10,7 +10,7 @@ import type { ImageResolver } from '../assemble/index.js';
 import { TarSink } from '../assemble/index.js';
 import { InputTar } from '../assemble/index.js';
 import { configToYaml, loadConfigs, sourcePos, type Config } from '../config/index.js';
-import { getFormat } from '../formats/index.js';
+import { getFormat, requireTools } from '../formats/index.js';
 import { defaultMemberCache } from '../formats/index.js';
 import type { Compression } from '../formats/index.js';
 import { LayoutStore } from '../oci/index.js';
@@ -76,6 +76,8 @@ export function planOutputs(o: Pick<BuildOptions, 'configs' | 'formats' | 'name'
       throw err;
     }
   }
+  // Every host tool of every format before anything is done: a missing one names its package.
+  for (const f of formats) requireTools(f, getFormat(f).hostTools ?? []);
   if (formats.length > 1) {
     for (const f of formats) if (getFormat(f).streamable) throw new UserError(`format type ${f} must be the only format specified`);
   }
@@ -90,7 +92,28 @@ export function planOutputs(o: Pick<BuildOptions, 'configs' | 'formats' | 'name'
   } else if (formats.length === 1 && getFormat(formats[0]!).streamable) {
     output = `${o.dir ? o.dir.replace(/\/$/, '') + '/' : ''}${name}.${formats[0]}`;
   }
+  if (output === undefined) checkNoSharedOutputs(formats, name);
   return { formats, name, dir: o.dir ?? '.', ...(output !== undefined && { output }) };
+}
+
+/** Files that several formats write with the same bytes: boot/kernel and boot/cmdline, copied as they are. */
+const SAME_IN_EVERY_FORMAT = /-(kernel|cmdline)$/;
+
+/**
+ * Two formats writing one file with different contents (iso-bios and kernel+iso both write
+ * NAME.iso): LinuxKit lets the last one win; here it is an error before anything is built.
+ */
+function checkNoSharedOutputs(formats: string[], name: string): void {
+  const writer = new Map<string, string>();
+  for (const f of formats) {
+    for (const file of getFormat(f).files(name)) {
+      const other = writer.get(file);
+      if (other !== undefined && other !== f && !SAME_IN_EVERY_FORMAT.test(file)) {
+        throw new UserError(`formats ${other} and ${f} both write ${file}: build them separately (or with different --name)`);
+      }
+      writer.set(file, f);
+    }
+  }
 }
 
 const OUTPUT_FS_ERRORS = new Set(['ENOENT', 'ENOTDIR', 'EISDIR', 'EACCES', 'EPERM', 'EROFS', 'ENOSPC', 'EDQUOT', 'EEXIST']);

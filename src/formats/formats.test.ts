@@ -57,9 +57,9 @@ function line(lines: string[], name: string): string[] {
 }
 
 test('registry: LinuxKit format names, unknown and not-yet formats are user errors', () => {
-  assert.deepEqual(formatNames().sort(), ['kernel+initrd', 'kernel+squashfs', 'tar', 'tar-kernel-initrd']);
+  assert.deepEqual(formatNames().sort(), ['iso-bios', 'kernel+initrd', 'kernel+iso', 'kernel+squashfs', 'raw-bios', 'tar', 'tar-kernel-initrd']);
   assert.throws(() => getFormat('floppy'), (e: unknown) => e instanceof UserError && /unknown format type floppy/.test(e.message));
-  assert.throws(() => getFormat('iso-bios'), /not implemented yet/);
+  assert.throws(() => getFormat('iso-efi'), /not implemented yet/);
   assert.equal(getFormat('tar').streamable, true);
   assert.equal(getFormat('kernel+initrd').streamable, false);
 });
@@ -73,7 +73,7 @@ test('registry: every LinuxKit format is registered, the ones not built yet as s
     assert.throws(() => getFormat(name), (e: unknown) => e instanceof UserError && e.message === `output format ${name} is not implemented yet in linuxkit-ts`);
   }
   // The error for an unknown name lists both kinds.
-  assert.throws(() => getFormat('floppy'), /one of tar, .*; not implemented yet: docker, iso-bios, /);
+  assert.throws(() => getFormat('floppy'), /one of tar, .*; not implemented yet: docker, iso-efi, /);
 });
 
 test('kernel+initrd: kernel and cmdline out of boot/, the rest in a gzip newc cpio', () =>

@@ -11,3 +11,4 @@ export * from './defaults.js';
 export * from './registry.js';
 export * from './segments.js';
 export * from './types.js';
+export { requireTools, TOOLS, type HostTool } from './host-tools.js';

@@ -3,6 +3,8 @@
 // replace a stub by the real one, write its module and change its line in FORMATS.
 import { kernelInitrd } from './kernel-initrd.js';
 import { kernelSquashfs } from './kernel-squashfs.js';
+import { isoBios, kernelIso } from './iso-formats.js';
+import { rawBios } from './raw-bios.js';
 import { NotYetFormat, notYet } from './not-yet.js';
 import { tarFormat } from './tar.js';
 import { tarKernelInitrd } from './tar-kernel-initrd.js';
@@ -14,15 +16,15 @@ const FORMATS: readonly OutputFormat[] = [
   kernelInitrd,
   tarKernelInitrd,
   kernelSquashfs,
+  isoBios,
+  kernelIso,
+  rawBios,
   // Not built yet: LinuxKit makes these with its mkimage-* Docker images.
   notYet('docker', 'the root filesystem as a tar with a Dockerfile, for docker build', ['.docker'], true),
-  notYet('iso-bios', 'a BIOS-bootable ISO', ['.iso']),
   notYet('iso-efi', 'an EFI-bootable ISO', ['-efi.iso']),
   notYet('iso-efi-initrd', 'an EFI-bootable ISO booting kernel+initrd', ['-efi-initrd.iso']),
-  notYet('raw-bios', 'a BIOS-bootable raw disk image', ['-bios.img']),
   notYet('raw-efi', 'an EFI-bootable raw disk image', ['-efi.img']),
   notYet('kernel+erofs', 'the kernel, an EROFS root filesystem and the command line', ['-kernel', '-erofs.img', '-cmdline']),
-  notYet('kernel+iso', 'the kernel, an ISO root filesystem and the command line', ['-kernel', '.iso', '-cmdline']),
   notYet('aws', 'a raw disk image for AWS', ['.raw']),
   notYet('gcp', 'a disk image for Google Compute Engine', ['.img.tar.gz']),
   notYet('qcow2-efi', 'an EFI-bootable qcow2 disk image', ['-efi.qcow2']),

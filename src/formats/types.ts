@@ -3,6 +3,7 @@
 // it never knows how the stream was assembled.
 import type { Readable, Writable } from 'node:stream';
 import { readRecords, type TarRecord } from '../tar/index.js';
+import type { HostTool } from './host-tools.js';
 
 /** The initrd compressions the kernel can unpack that we offer (`--compress`). */
 export type Compression = 'gzip' | 'zstd' | 'lz4' | 'none';
@@ -44,6 +45,8 @@ export interface FormatOptions {
   memberCache?: string | false;
   /** Bound of the member cache in bytes (1 GiB if absent). */
   memberCacheMax?: number;
+  /** `--size` in MiB, for the formats of a fixed size (aws, qcow2-bios); LinuxKit's default 1024. */
+  sizeMB?: number;
 }
 
 /** One output format of `linuxkit build -f NAME`. */
@@ -52,6 +55,8 @@ export interface OutputFormat {
   readonly description: string;
   /** True when the whole output is one stream (`-o -` allowed), as LinuxKit's `tar`. */
   readonly streamable: boolean;
+  /** The host programs and files it runs or reads (checked before the build starts). */
+  readonly hostTools?: readonly HostTool[];
   /** Every file this format may write for `target`, relative to target.dir (for messages, cleanup). */
   files(name: string): string[];
   /**

@@ -161,6 +161,7 @@ async function buildPlatform(pkg: Package, platform: Platform, store: ImageStore
       log.info(`pkg: ${addAppletLinks(fs, y.busyboxLinks, applets)} busybox applet links`);
     }
     for (const s of y.symlinks) fs.addSymlink(s.path, s.target);
+    for (const d of y.directories) fs.set({ path: d, type: 'directory', mode: 0o755, uid: 0, gid: 0, size: 0 });
     log.info(`pkg: writing layer (${fs.entries.size} entries, ${fs.contentSize()} bytes)`);
     const layer = await writeLayer(fs.tarStream(), store);
     const kernelCmd = y.kernel ? { entrypoint: y.entrypoint ?? [], cmd: y.cmd ?? [] } : {};

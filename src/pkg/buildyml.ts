@@ -55,6 +55,8 @@ export interface BuildYml {
   copy: CopySpec[];
   remove: string[];
   symlinks: SymlinkSpec[];
+  /** Empty directories (0755, root) the image must have: mount points on a read-only root. */
+  directories: string[];
   entrypoint?: string[];
   cmd?: string[];
   env?: string[];
@@ -78,7 +80,7 @@ const LINUXKIT_KEYS = [
   'image', 'org', 'tag', 'dockerfile', 'arches', 'extra-sources', 'gitrepo', 'network',
   'disable-cache', 'config', 'buildArgs', 'depends',
 ];
-const OUR_KEYS = ['debian', 'copy', 'remove', 'symlinks', 'entrypoint', 'cmd', 'env', 'workdir', 'kernel', 'busybox-links'];
+const OUR_KEYS = ['debian', 'copy', 'remove', 'symlinks', 'directories', 'entrypoint', 'cmd', 'env', 'workdir', 'kernel', 'busybox-links'];
 
 export function loadBuildYml(file: string): BuildYml {
   let text: string;
@@ -120,6 +122,7 @@ export function parseBuildYml(text: string, file: string): BuildYml {
     copy: [],
     remove: [],
     symlinks: [],
+    directories: [],
     positions: {},
   };
 
@@ -193,6 +196,7 @@ export function parseBuildYml(text: string, file: string): BuildYml {
         break;
       }
       case 'remove': out.remove = strList(v, key); break;
+      case 'directories': out.directories = strList(v, key); break;
       case 'symlinks': {
         if (!isSeq(v)) throw new UserError('symlinks must be a list', posOf(v));
         out.symlinks = v.items.map((item, i) => {

@@ -1,11 +1,12 @@
 // What kind of image a `run` path names, found the way LinuxKit finds it
 // (lk:src/cmd/linuxkit/run_qemu.go): an existing file is an ISO (".iso") or a disk image;
-// otherwise PATH is a prefix: PATH-kernel with PATH-squashfs.img, or with PATH-initrd.img.
+// otherwise PATH is a prefix: PATH-kernel with PATH-squashfs.img, or with PATH-initrd.img, or
+// (linuxkit-ts, for kernel+iso) with PATH.iso as the root's CD-ROM.
 import { existsSync, statSync } from 'node:fs';
 import { UserError, type FlagDecl } from '../util/index.js';
 import { ifExistsSync } from '../util/index.js';
 
-export type BootKind = 'kernel' | 'squashfs' | 'iso' | 'disk';
+export type BootKind = 'kernel' | 'squashfs' | 'kernel-iso' | 'iso' | 'disk';
 
 export interface BootImage {
   kind: BootKind;
@@ -52,10 +53,15 @@ function detectKind(path: string, flags: BootKindFlags): BootKind {
   if (forced.length > 1) throw new UserError(`choose one of --${forced.join(', --')}`);
   if (forced[0]) return forced[0];
   if (isFile(path)) return path.endsWith('.iso') ? 'iso' : 'disk';
-  if (existsSync(`${path}-kernel`)) return existsSync(`${path}-squashfs.img`) ? 'squashfs' : 'kernel';
+  if (existsSync(`${path}-kernel`)) {
+    if (existsSync(`${path}-squashfs.img`)) return 'squashfs';
+    // kernel+iso: LinuxKit's run has no way to boot it; its root is the ISO on a CD-ROM.
+    if (!existsSync(`${path}-initrd.img`) && isFile(`${path}.iso`)) return 'kernel-iso';
+    return 'kernel';
+  }
   throw new UserError(
     `no image at "${path}": expected a disk or ISO file ${path}, or ${path}-kernel with ${path}-initrd.img ` +
-      `(kernel+initrd) or ${path}-squashfs.img (kernel+squashfs)`,
+      `(kernel+initrd), ${path}-squashfs.img (kernel+squashfs) or ${path}.iso (kernel+iso)`,
   );
 }
 
@@ -63,13 +69,23 @@ function detectKind(path: string, flags: BootKindFlags): BootKind {
 export function findBootImage(path: string, flags: BootKindFlags = {}): BootImage {
   const kind = detectKind(path, flags);
   const looksUefi = /-efi\.(iso|img|qcow2|raw)$/.test(path);
-  // kernel+initrd and kernel+squashfs: PATH-kernel and PATH-cmdline beside the root filesystem.
-  const direct = () => ({ kind, path, prefix: path, kernel: mustExist(`${path}-kernel`, 'kernel'), cmdlineFile: `${path}-cmdline`, looksUefi });
+  // A prefix's kinds: PATH-kernel and PATH-cmdline, and the root's own file.
+  const withKernel = (root: Partial<BootImage>): BootImage => ({
+    kind,
+    path,
+    prefix: path,
+    kernel: mustExist(`${path}-kernel`, 'kernel'),
+    cmdlineFile: `${path}-cmdline`,
+    looksUefi,
+    ...root,
+  });
   switch (kind) {
     case 'kernel':
-      return { ...direct(), initrd: mustExist(`${path}-initrd.img`, 'initrd') };
+      return withKernel({ initrd: mustExist(`${path}-initrd.img`, 'initrd') });
     case 'squashfs':
-      return { ...direct(), squashfs: mustExist(`${path}-squashfs.img`, 'squashfs image') };
+      return withKernel({ squashfs: mustExist(`${path}-squashfs.img`, 'squashfs image') });
+    case 'kernel-iso':
+      return withKernel({ iso: `${path}.iso` });
     case 'iso':
       return { kind, path, prefix: path.replace(/\.iso$/, ''), iso: mustExist(path, 'ISO image'), looksUefi };
     case 'disk':

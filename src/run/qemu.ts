@@ -100,12 +100,13 @@ function stateMac(state: string): string {
   return mac;
 }
 
+/** LinuxKit's default path first, then where Debian's `ovmf` puts the combined image (code + variables). */
 const FIRMWARE_CANDIDATES = ['/usr/share/ovmf/bios.bin', '/usr/share/ovmf/OVMF.fd', '/usr/share/qemu/OVMF.fd'];
 
 /** UEFI firmware, copied into the state directory: pflash is writable (EFI variables live there). */
 function uefiFirmware(fw: string | undefined, state: string): string {
   const src = fw ?? FIRMWARE_CANDIDATES.find((p) => existsSync(p));
-  if (!src) throw new UserError(`--uefi: no OVMF firmware found (looked for ${FIRMWARE_CANDIDATES.join(', ')}); install ovmf or pass --fw`);
+  if (!src) throw new UserError(`--uefi: no OVMF firmware found (looked for ${FIRMWARE_CANDIDATES.join(', ')}); install the Debian package ovmf, or pass --fw`);
   if (!existsSync(src)) throw new UserError(`--fw ${src} does not exist; please ensure OVMF is installed`);
   const copy = join(state, 'uefi-firmware.fd');
   if (!existsSync(copy)) copyFileSync(src, copy);
@@ -180,6 +181,8 @@ export async function prepareQemu(
     else log.warn(`no ${image.cmdlineFile}: booting ${image.kernel} with an empty command line`);
   }
   if (image.kind === 'squashfs') cmdline = `${cmdline ?? ''} root=/dev/sda`.trim();
+  // kernel+iso: the root is the CD-ROM, as iso-bios's default root= says (src/formats/iso-formats.ts).
+  if (image.kind === 'kernel-iso') cmdline = `${cmdline ?? ''} root=/dev/sr0`.trim();
 
   const hostArch = hostQemuArch();
   let accel = o.accel || process.env.LINUXKIT_QEMU_ACCEL || defaultAccel();

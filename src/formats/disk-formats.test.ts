@@ -1,0 +1,134 @@
+// The ISO and raw disk formats on small tar streams, with the real host tools (xorriso, mtools,
+// syslinux): what lands in the ISO from hostile names and symlinks, the MBR, errors naming a
+// missing tool's package, and all-or-nothing outputs. Booting them is test/formats-images-boot.test.ts.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { getFormat } from './registry.js';
+import { requireTools } from './host-tools.js';
+import { quote } from './iso-tree.js';
+import { mbr } from './mbr.js';
+import { UserError } from '../util/index.js';
+import { tarStream, type FixtureEntry } from '../../test/fixtures/tar.js';
+
+const tmp = mkdtempSync(join(tmpdir(), 'disk-formats-'));
+process.on('exit', () => execFileSync('rm', ['-rf', tmp]));
+
+/** `xorriso -lsdl` of every path in an ISO: "mode links uid gid size date name [-> target]". */
+function isoListing(iso: string): string {
+  return execFileSync('xorriso', ['-indev', iso, '-find', '/', '-exec', 'lsdl'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] });
+}
+
+test('a missing host tool names its Debian package and the apt-get line', () => {
+  assert.throws(
+    () => requireTools('iso-bios', [{ name: 'no-such-tool-lkts', debianPackage: 'pkg-a' }, { name: '/no/such/file.bin', debianPackage: 'pkg-b' }]),
+    (e: unknown) => e instanceof UserError && /no-such-tool-lkts \(Debian package pkg-a\).*\/no\/such\/file\.bin \(Debian package pkg-b\).*apt-get install pkg-a pkg-b/.test(e.message),
+  );
+  assert.doesNotThrow(() => requireTools('kernel+iso', getFormat('kernel+iso').hostTools ?? []));
+});
+
+test('xorriso words: every byte but printable ASCII, " and \\ is a \\x code', () => {
+  assert.equal(quote('/a b/"x"\\y\nz'), '"/a\\x20b/\\x22x\\x22\\x5cy\\x0az"');
+  assert.equal(quote('/é'), '"/\\xc3\\xa9"');
+});
+
+test('kernel+iso: owners, modes, symlinks and odd names in the ISO; hostile symlinks reach nothing on the host', async () => {
+  const outside = join(tmp, 'outside');
+  mkdirSync(outside);
+  const entries: FixtureEntry[] = [
+    { name: 'boot/kernel', content: 'KERNEL' },
+    { name: 'boot/cmdline', content: 'console=ttyS0' },
+    { name: 'etc', type: 'directory', mode: 0o750, uid: 0, gid: 42 },
+    { name: 'etc/shadow', content: 'secret', mode: 0o600, uid: 0, gid: 42 },
+    { name: 'bin/su', content: 'su', mode: 0o4755 },
+    { name: 'home/user/"odd name"\n\\x', content: 'odd', uid: 1000, gid: 1000 },
+    // Symlinks out of the image, and entries through them: xorriso only ever sees ISO paths.
+    { name: 'escape', type: 'symlink', linkname: outside },
+    { name: 'up', type: 'symlink', linkname: '../../../../..' + outside },
+    { name: 'up/planted', content: 'PLANTED' },
+  ];
+  const dir = join(tmp, 'kiso');
+  await getFormat('kernel+iso').write(tarStream(entries), { dir, name: 'k' });
+  assert.deepEqual(readdirSync(dir).sort(), ['k-cmdline', 'k-kernel', 'k.iso']);
+  assert.equal(readFileSync(join(dir, 'k-kernel'), 'utf8'), 'KERNEL');
+  assert.deepEqual(readdirSync(outside), [], 'nothing written through the image\'s symlinks');
+  const ls = isoListing(join(dir, 'k.iso'));
+  assert.match(ls, /^drwxr-x---\s+\d+\s+0\s+42\s.*'\/etc'$/m);
+  assert.match(ls, /^-rw-------\s+1\s+0\s+42\s+6\s.*'\/etc\/shadow'$/m);
+  assert.match(ls, /^-rwsr-xr-x\s.*'\/bin\/su'$/m);
+  assert.match(ls, /^-rw-r--r--\s+1\s+1000\s+1000\s+3\s.*'\/home\/user\/"odd name"\n\\x'$/m);
+  // Directories the image implies but does not list: root's, 0755, the epoch (not the build's time).
+  assert.match(ls, /^drwxr-xr-x\s+1\s+0\s+0\s+0 Apr 18\s+2017 '\/home\/user'$/m);
+  assert.match(ls, new RegExp(`'/escape' -> '${outside}'`));
+  assert.doesNotMatch(ls, /boot/, 'kernel+iso keeps boot/ out of the ISO');
+});
+
+test('iso-bios: ISOLINUX El Torito, hybrid MBR, the cmdline with root=/dev/sr0, reproducible', async () => {
+  const entries = (): FixtureEntry[] => [
+    { name: 'boot/kernel', content: 'KERNEL' },
+    { name: 'boot/cmdline', content: 'console=ttyS0\nquiet' },
+    { name: 'init', content: '#!/bin/sh\n', mode: 0o755 },
+  ];
+  const dirs = [join(tmp, 'ib1'), join(tmp, 'ib2')];
+  for (const dir of dirs) await getFormat('iso-bios').write(tarStream(entries()), { dir, name: 'x' });
+  const iso = join(dirs[0]!, 'x.iso');
+  assert.deepEqual(readFileSync(iso), readFileSync(join(dirs[1]!, 'x.iso')), 'two builds, the same bytes');
+  const report = execFileSync('xorriso', ['-indev', iso, '-report_el_torito', 'plain', '-report_system_area', 'plain'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] });
+  assert.match(report, /El Torito img path :\s+1\s+\/isolinux\/isolinux\.bin/);
+  assert.match(report, /boot-info-table/);
+  assert.match(report, /MBR isohybrid/);
+  assert.equal(readFileSync(iso).readUInt16LE(510), 0xaa55);
+  execFileSync('xorriso', ['-indev', iso, '-osirrox', 'on', '-extract', '/isolinux/isolinux.cfg', join(tmp, 'isolinux.cfg')], { stdio: 'ignore' });
+  assert.equal(readFileSync(join(tmp, 'isolinux.cfg'), 'utf8'), 'DEFAULT linux\nLABEL linux\n    KERNEL /boot/kernel\n    APPEND console=ttyS0 quiet root=/dev/sr0\n');
+  assert.match(isoListing(iso), /'\/boot\/kernel'$/m);
+});
+
+test('a failed ISO leaves no partial output and keeps the previous one', async () => {
+  const dir = join(tmp, 'keep');
+  mkdirSync(dir);
+  writeFileSync(join(dir, 'x.iso'), 'previous');
+  await assert.rejects(
+    getFormat('iso-bios').write(tarStream([{ name: 'init', content: 'x' }]), { dir, name: 'x' }),
+    (e: unknown) => e instanceof UserError && /no boot\/kernel/.test(e.message),
+  );
+  assert.deepEqual(readdirSync(dir), ['x.iso'], 'no temporary file or staging directory left');
+  assert.equal(readFileSync(join(dir, 'x.iso'), 'utf8'), 'previous');
+});
+
+test('raw-bios: one bootable partition at 1 MiB with SYSLINUX, kernel, initrd.img and syslinux.cfg; reproducible', async () => {
+  const entries = (): FixtureEntry[] => [
+    { name: 'boot/kernel', content: Buffer.alloc(300_000, 7) },
+    { name: 'boot/cmdline', content: 'console=ttyS0' },
+    { name: 'init', content: '#!/bin/sh\n', mode: 0o755 },
+  ];
+  const dirs = [join(tmp, 'rb1'), join(tmp, 'rb2')];
+  for (const dir of dirs) await getFormat('raw-bios').write(tarStream(entries()), { dir, name: 'x' });
+  const img = join(dirs[0]!, 'x-bios.img');
+  const disk = readFileSync(img);
+  assert.ok(disk.equals(readFileSync(join(dirs[1]!, 'x-bios.img'))), 'two builds, the same bytes');
+  assert.equal(disk.length % (1024 * 1024), 0);
+  const table = JSON.parse(execFileSync('sfdisk', ['-J', img], { encoding: 'utf8' })) as { partitiontable: { partitions: Array<{ start: number; size: number; type: string; bootable?: boolean }> } };
+  const [p, ...rest] = table.partitiontable.partitions;
+  assert.deepEqual(rest, []);
+  assert.equal(p!.start, 2048);
+  assert.equal(p!.bootable, true);
+  assert.equal(p!.size % 2048, 0, 'the partition is whole MiB');
+  assert.equal(disk[439], 1, 'altmbr boots partition 1');
+  const esp = join(tmp, 'esp.img');
+  writeFileSync(esp, disk.subarray(2048 * 512, (2048 + p!.size) * 512));
+  const files = execFileSync('mdir', ['-a', '-b', '-i', esp, '::/'], { encoding: 'utf8', env: { ...process.env, MTOOLS_SKIP_CHECK: '1' } }).split('\n').filter(Boolean).sort();
+  assert.deepEqual(files, ['::/initrd.img', '::/kernel', '::/ldlinux.c32', '::/ldlinux.sys', '::/syslinux.cfg']);
+  const cfg = execFileSync('mtype', ['-i', esp, '::/syslinux.cfg'], { encoding: 'utf8', env: { ...process.env, MTOOLS_SKIP_CHECK: '1' } });
+  assert.equal(cfg, 'DEFAULT linux\nLABEL linux\n    KERNEL /kernel\n    INITRD /initrd.img\n    APPEND console=ttyS0\n');
+});
+
+test('MBR: LBA and sfdisk\'s CHS, the signature', () => {
+  const b = mbr(Buffer.from([0xeb]), 0x12345678, [{ start: 2048, sectors: 20480, type: 0x83, bootable: true }]);
+  assert.equal(b.readUInt32LE(440), 0x12345678);
+  assert.deepEqual([...b.subarray(446, 462)], [0x80, 0x20, 0x21, 0, 0x83, 0x66, 0x25, 0x01, 0, 8, 0, 0, 0, 0x50, 0, 0], 'the bytes sfdisk writes for 2048,20480,83,*');
+  assert.equal(b.readUInt16LE(510), 0xaa55);
+});
+

@@ -1,0 +1,82 @@
+// Every bootable ISO and disk format, booted through `linuxkit run qemu` (TCG) as LinuxKit's run
+// finds them: iso-bios by its .iso extension (SeaBIOS, ISOLINUX, root on the CD), kernel+iso as
+// PATH-kernel with PATH.iso, raw-bios as a disk image by extension (SeaBIOS, SYSLINUX, initrd).
+// One image from the project's packages (kernel, init, crun, busybox) with an onboot container
+// that prints a marker and the root= it was given, then asks init for a poweroff. One build
+// makes iso-bios and raw-bios together (one pass over the root filesystem); kernel+iso writes
+// NAME.iso too, so it is a second build under another name. One boot per format.
+import assert from 'node:assert/strict';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { before, describe, it } from 'node:test';
+import { boot, tempDir } from './fixtures/boot.js';
+import { buildProjectPackages } from './fixtures/packages.js';
+import { ROOT, runCli } from './helpers.js';
+
+const tmp = tempDir('formats-images-boot');
+const cache = join(tmp, 'cache');
+const out = join(tmp, 'out');
+
+const config = (pkg: (name: string) => string) => `kernel:
+  image: "${pkg('kernel')}"
+  cmdline: "console=ttyS0 panic=-1"
+init:
+  - "${pkg('init')}"
+  - "${pkg('crun')}"
+onboot:
+  - name: marker
+    image: "${pkg('busybox')}"
+    pid: host
+    binds:
+      - /dev/console:/dev/console
+    command: [/bin/sh, -c, 'echo "FORMAT-BOOT""-OK $(grep -o "root=[^ ]*" /proc/cmdline)" >/dev/console; kill -USR2 1']
+`;
+
+/** Boots PATH with `linuxkit run qemu`'s detection; resolves to the marker line and qemu's status. */
+async function bootFormat(path: string, state: string): Promise<{ marker: string; status: number; console: string }> {
+  const vm = await boot(path, { state: join(tmp, state), mem: 256 });
+  try {
+    const marker = (await vm.waitFor(/FORMAT-BOOT-OK.*/, 180_000)).trim();
+    const status = await vm.wait();
+    return { marker, status, console: vm.text() };
+  } catch (err) {
+    process.stderr.write(`--- ${state} console ---\n${vm.text()}\n--- end ---\n`);
+    throw err;
+  } finally {
+    vm.kill();
+  }
+}
+
+describe('ISO and disk formats, booted under qemu', { timeout: 900_000 }, () => {
+  before(async () => {
+    await buildProjectPackages(cache, ['kernel', 'init', 'crun', 'busybox']);
+    const yml = join(tmp, 'formats.yml');
+    writeFileSync(yml, config((name) => `@pkg:${join(ROOT, 'pkg', name)}`));
+    for (const args of [['--name', 'img', '-f', 'iso-bios', '-f', 'raw-bios'], ['--name', 'kiso', '-f', 'kernel+iso']]) {
+      const b = runCli(['--cache', cache, 'build', '--dir', out, ...args, yml]);
+      assert.equal(b.status, 0, b.stderr);
+    }
+  });
+
+  it('iso-bios boots from the CD-ROM (run qemu NAME.iso), its root the ISO on /dev/sr0', async () => {
+    const r = await bootFormat(join(out, 'img.iso'), 'iso-bios-state');
+    assert.equal(r.marker, 'FORMAT-BOOT-OK root=/dev/sr0');
+    assert.ok(/ISOLINUX/.test(r.console), 'ISOLINUX loaded the kernel');
+    assert.ok(/VFS: Mounted root \(iso9660 filesystem\)/.test(r.console), 'the root is the ISO');
+    assert.equal(r.status, 0);
+  });
+
+  it('kernel+iso boots (run qemu NAME: NAME-kernel with NAME.iso as the root CD-ROM)', async () => {
+    const r = await bootFormat(join(out, 'kiso'), 'kernel-iso-state');
+    assert.equal(r.marker, 'FORMAT-BOOT-OK root=/dev/sr0');
+    assert.ok(/VFS: Mounted root \(iso9660 filesystem\)/.test(r.console), 'the root is the ISO');
+    assert.equal(r.status, 0);
+  });
+
+  it('raw-bios boots from the disk (run qemu NAME-bios.img), SYSLINUX loading kernel and initrd', async () => {
+    const r = await bootFormat(join(out, 'img-bios.img'), 'raw-bios-state');
+    assert.equal(r.marker, 'FORMAT-BOOT-OK', 'no root=: the root is the initrd');
+    assert.ok(/SYSLINUX/.test(r.console), 'SYSLINUX loaded the kernel');
+    assert.equal(r.status, 0);
+  });
+});
