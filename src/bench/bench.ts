@@ -5,7 +5,7 @@
 // falls on every image alike.
 import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
-import { mkdir, mkdtemp, readFile, rm, stat } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { buildYaml, kernelInitrdOutput, type KernelInitrdFiles, type YamlBuildOptions } from '../inspect/index.js';
@@ -108,6 +108,7 @@ export async function bench(inputs: string[], o: BenchOptions): Promise<BenchRep
     const one = async (label: string, prefix: string, until: RegExp, round: number, state: string): Promise<BootRun> => {
       status.set(`bench: round ${round + 1}/${o.runs}, booting ${label} (boot ${++n} of ${boots})`);
       const r = await bootOnce(prefix, until, o, join(dir, state));
+      if (o.keep) await writeFile(join(dir, `${state}-round${round + 1}.console.log`), r.console);
       accel ||= r.accel;
       if (!r.ok) {
         failures.push(`round ${round + 1}, ${label}: ${r.why}`);

@@ -9,7 +9,7 @@
 // kernel unpacks concatenated archives in order (Documentation/driver-api/early-userspace/
 // buffer-format.rst), so the image itself is booted as built, whether bench built it from YAML
 // or was given an output.
-import { copyFile, readFile, symlink, writeFile } from 'node:fs/promises';
+import { copyFile, readFile, stat, symlink, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { cpioArchive } from '../formats/index.js';
 import type { KernelInitrdFiles } from '../inspect/index.js';
@@ -36,8 +36,12 @@ export function probeArchive(): Promise<Buffer> {
 export async function withProbe(files: KernelInitrdFiles & { kernel: string }, dir: string, name: string): Promise<string> {
   const prefix = join(dir, name);
   await symlink(resolve(files.kernel), `${prefix}-kernel`);
-  await copyFile(files.initrd, `${prefix}-initrd.img`);
-  await writeFile(`${prefix}-initrd.img`, await probeArchive(), { flag: 'a' });
+  const initrd = `${prefix}-initrd.img`;
+  await copyFile(files.initrd, initrd);
+  // The kernel takes an uncompressed archive only at an offset that is a multiple of 4 (it
+  // skips zeros): after a compressed initrd of any length, pad.
+  const pad = (4 - ((await stat(initrd)).size % 4)) % 4;
+  await writeFile(initrd, Buffer.concat([Buffer.alloc(pad), await probeArchive()]), { flag: 'a' });
   await writeFile(`${prefix}-cmdline`, files.cmdline ? await readFile(files.cmdline) : '');
   return prefix;
 }

@@ -51,7 +51,7 @@ export function svgTimeline(r: BenchReport): string {
   let lx = 10;
   for (const [kind, text] of LEGEND) {
     out.push(`<rect x="${lx}" y="${y - 10}" width="12" height="12" fill="${BAR_COLOURS[kind]}"/><text x="${lx + 16}" y="${y}" font-size="11">${esc(text)}</text>`);
-    lx += 16 + text.length * 6.2 + 14;
+    lx += 16 + text.length * 5.6 + 18;
   }
   y += 14;
   for (const img of r.images) {
