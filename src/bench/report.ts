@@ -8,7 +8,7 @@ import type { BenchReport } from './types.js';
 export function showSpread(s: Spread | undefined, digits = 2): string {
   if (!s) return '–';
   const f = (x: number) => x.toFixed(digits);
-  return s.n > 1 ? `${f(s.median)} (${f(s.min)}–${f(s.max)})` : f(s.median);
+  return s.n > 1 && s.max > s.min ? `${f(s.median)} (${f(s.min)}–${f(s.max)})` : f(s.median);
 }
 
 const mb = (n: number): string => (n / 1e6).toFixed(2);
