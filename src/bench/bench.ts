@@ -123,7 +123,7 @@ export async function bench(inputs: string[], o: BenchOptions): Promise<BenchRep
         g.rounds.push({ wall: r.wall, ok: r.ok });
         const tl = bootTimeline(r.console);
         if (tl) g.timelines.push(tl);
-        else if (r.ok) failures.push(`round ${round + 1}, ${img.label}: no "services started" line before the probe's (an init without linuxkit-ts stage lines?)`);
+        else if (r.ok) log.warn(`${img.label}, round ${round + 1}: no "services started" stage line before the probe's (an init without linuxkit-ts stage lines?): no timeline`);
         const m = parseMemory(r.console);
         if (m) g.memory.push(m);
       }

@@ -25,7 +25,9 @@ export const KERNEL_START = 'kernel start';
 export const ALL_STARTED = 'services started';
 export const FLOOR_STAGE = 'floor init';
 
-const STAGE_LINE = /^linuxkit-ts: (\d+(?:\.\d+)?) (.*?)\r?$/gm;
+// Not anchored at the line's start: output of a parallel process (a service, the kernel) may
+// run into the same line.
+const STAGE_LINE = /linuxkit-ts: (\d+(?:\.\d+)?) (.*?)\r?$/gm;
 
 /** Every stage line of a console, in the order printed (warnings carry no uptime and are left out). */
 export function parseStages(console: string): StageLine[] {
