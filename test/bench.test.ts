@@ -16,7 +16,7 @@ import { parse } from 'yaml';
 import { textReport, type BenchReport } from '../src/bench/index.js';
 import { tempDir } from './fixtures/boot.js';
 import { buildProjectPackages } from './fixtures/packages.js';
-import { ROOT, runCliAsync } from './helpers.js';
+import { ROOT, runCli, runCliAsync } from './helpers.js';
 
 const tmp = tempDir('bench');
 /** Kept after the test, for a person to look at. */
@@ -97,4 +97,13 @@ describe('linuxkit bench --runs 1 --floor --json --svg on examples/minimal.yml',
     assert.ok(statSync(png).size > 5000);
     console.log(`bench: SVG and screenshot in ${SHOTS}`);
   });
+});
+
+it('a missing input and a bad --runs are errors that name them (no boot)', () => {
+  const missing = runCli(['bench', 'nothing-here'], { cwd: tmp });
+  assert.equal(missing.status, 1);
+  assert.match(missing.stderr, /nothing-here: no such file, nor a kernel\+initrd output/);
+  const runs = runCli(['bench', '--runs', '0', 'nothing-here'], { cwd: tmp });
+  assert.notEqual(runs.status, 0);
+  assert.match(runs.stderr, /--runs takes a whole number of 1 or more, not "0"/);
 });
