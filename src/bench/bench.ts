@@ -9,7 +9,7 @@ import { mkdir, mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises'
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { buildYaml, kernelInitrdOutput, type KernelInitrdFiles, type YamlBuildOptions } from '../inspect/index.js';
-import { liveStatus, log, UserError } from '../util/index.js';
+import { liveStatus, log, UserError, type LiveStatus } from '../util/index.js';
 import { timelineBars } from './bars.js';
 import { bootOnce, type BootRun, type BootSettings } from './boot.js';
 import { floorImage } from './floor.js';
@@ -88,6 +88,50 @@ interface Collected {
 
 const FLOOR_LINE = new RegExp(`linuxkit-ts: [\\d.]+ ${FLOOR_STAGE}`);
 
+interface Booted {
+  got: Collected[];
+  floors: { values: number[]; rounds: { wall: number; ok: boolean }[] }[];
+  failures: string[];
+  accel: string;
+}
+
+/** The rounds: each image, then each floor, booted once per round. */
+async function boots(images: Prepared[], floors: { label: string; boot: string }[], o: BenchOptions, dir: string, status: LiveStatus): Promise<Booted> {
+  const b: Booted = { got: images.map(() => ({ timelines: [], memory: [], rounds: [] })), floors: floors.map(() => ({ values: [], rounds: [] })), failures: [], accel: '' };
+  const total = o.runs * (images.length + floors.length);
+  let n = 0;
+  const one = async (label: string, prefix: string, until: RegExp, round: number, state: string): Promise<BootRun> => {
+    status.set(`bench: round ${round + 1}/${o.runs}, booting ${label} (boot ${++n} of ${total})`);
+    const r = await bootOnce(prefix, until, o, join(dir, state));
+    if (o.keep) await writeFile(join(dir, `${state}-round${round + 1}.console.log`), r.console);
+    b.accel ||= r.accel;
+    if (!r.ok) {
+      b.failures.push(`round ${round + 1}, ${label}: ${r.why}`);
+      log.warn(`${label}, round ${round + 1}: ${r.why}; last console lines:\n${r.console.split(/\r?\n/).slice(-15).join('\n')}`);
+    }
+    return r;
+  };
+  for (let round = 0; round < o.runs; round++) {
+    for (const [i, img] of images.entries()) {
+      const r = await one(img.label, img.boot, MEMORY_LINE, round, `state${i}`);
+      const g = b.got[i]!;
+      g.rounds.push({ wall: r.wall, ok: r.ok });
+      const tl = bootTimeline(r.console);
+      if (tl) g.timelines.push(tl);
+      else if (r.ok) log.warn(`${img.label}, round ${round + 1}: no "services started" stage line before the probe's (an init without linuxkit-ts stage lines?): no timeline`);
+      const m = parseMemory(r.console);
+      if (m) g.memory.push(m);
+    }
+    for (const [i, f] of floors.entries()) {
+      const r = await one(f.label, f.boot, FLOOR_LINE, round, `floor-state${i}`);
+      b.floors[i]!.rounds.push({ wall: r.wall, ok: r.ok });
+      const t = parseFloor(r.console);
+      if (t !== undefined) b.floors[i]!.values.push(t);
+    }
+  }
+  return b;
+}
+
 export async function bench(inputs: string[], o: BenchOptions): Promise<BenchReport> {
   if (!inputs.length) throw new UserError('bench: name at least one YAML config or kernel+initrd output');
   if (!Number.isInteger(o.runs) || o.runs < 1) throw new UserError(`--runs ${o.runs}: a whole number of rounds, 1 or more`);
@@ -98,57 +142,22 @@ export async function bench(inputs: string[], o: BenchOptions): Promise<BenchRep
     const images: Prepared[] = [];
     for (const [i, input] of inputs.entries()) images.push(await prepare(input, i, o, dir));
     const { floors, floorOf } = o.floor ? await prepareFloors(images, dir) : { floors: [], floorOf: [] };
-    const got: Collected[] = images.map(() => ({ timelines: [], memory: [], rounds: [] }));
-    const floorGot: { values: number[]; rounds: { wall: number; ok: boolean }[] }[] = floors.map(() => ({ values: [], rounds: [] }));
-    const failures: string[] = [];
     const loadAverage = loadavg().map((x) => Math.round(x * 100) / 100);
-    let accel = '';
-    const boots = o.runs * (images.length + floors.length);
-    let n = 0;
-    const one = async (label: string, prefix: string, until: RegExp, round: number, state: string): Promise<BootRun> => {
-      status.set(`bench: round ${round + 1}/${o.runs}, booting ${label} (boot ${++n} of ${boots})`);
-      const r = await bootOnce(prefix, until, o, join(dir, state));
-      if (o.keep) await writeFile(join(dir, `${state}-round${round + 1}.console.log`), r.console);
-      accel ||= r.accel;
-      if (!r.ok) {
-        failures.push(`round ${round + 1}, ${label}: ${r.why}`);
-        log.warn(`${label}, round ${round + 1}: ${r.why}; last console lines:\n${r.console.split(/\r?\n/).slice(-15).join('\n')}`);
-      }
-      return r;
-    };
-    for (let round = 0; round < o.runs; round++) {
-      for (const [i, img] of images.entries()) {
-        const r = await one(img.label, img.boot, MEMORY_LINE, round, `state${i}`);
-        const g = got[i]!;
-        g.rounds.push({ wall: r.wall, ok: r.ok });
-        const tl = bootTimeline(r.console);
-        if (tl) g.timelines.push(tl);
-        else if (r.ok) log.warn(`${img.label}, round ${round + 1}: no "services started" stage line before the probe's (an init without linuxkit-ts stage lines?): no timeline`);
-        const m = parseMemory(r.console);
-        if (m) g.memory.push(m);
-      }
-      for (const [i, f] of floors.entries()) {
-        const r = await one(f.label, f.boot, FLOOR_LINE, round, `floor-state${i}`);
-        floorGot[i]!.rounds.push({ wall: r.wall, ok: r.ok });
-        const t = parseFloor(r.console);
-        if (t !== undefined) floorGot[i]!.values.push(t);
-      }
-    }
+    const b = await boots(images, floors, o, dir, status);
     const benchFloors: BenchFloor[] = floors.map((f, i) => {
-      const at = spread(floorGot[i]!.values);
-      return { label: f.label, values: floorGot[i]!.values, ...(at && { at }), rounds: floorGot[i]!.rounds };
+      const at = spread(b.floors[i]!.values);
+      return { label: f.label, values: b.floors[i]!.values, ...(at && { at }), rounds: b.floors[i]!.rounds };
     });
-    const report: BenchReport = {
+    return {
       runs: o.runs,
       memMiB: o.mem,
       cpus: o.cpus,
-      accel,
+      accel: b.accel,
       loadAverage,
-      images: await Promise.all(images.map((img, i) => figures(img, got[i]!, floorOf[i], benchFloors))),
+      images: await Promise.all(images.map((img, i) => figures(img, b.got[i]!, floorOf[i], benchFloors))),
       floors: benchFloors,
-      failures,
+      failures: b.failures,
     };
-    return report;
   } finally {
     status.stop();
     if (!o.keep) await rm(dir, { recursive: true, force: true });
