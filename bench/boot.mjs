@@ -5,10 +5,13 @@
 //   boot    guest uptime from kernel start to "services started" (the init's stage lines), against
 //           the floor: the same kernel reaching a bare busybox /init, booted in the same rounds;
 //   memory  MemTotal - MemAvailable once the services are up, with -m MEM (128 by default).
-// The packages the YAML names with "@pkg:" are built first (cached after the first run). Boots
-// merge bench/boot-probe.yml, an init.d script that prints the memory and powers the machine off
-// once the init has started every service (not a service: it would add a container start). Rounds are paired (floor, then each compression) so that load
-// on the machine hits them alike; figures are medians.
+// The packages the YAML names with "@pkg:" are built first (cached after the first run). Each
+// image boots with `linuxkit bench`'s probe (src/bench/probe.ts: an init.d script, appended to a
+// copy of the initrd, that prints the memory and powers the machine off once the init has started
+// every service) and is measured with its parsing (src/bench/stages.ts); the floor is its floor
+// image (src/bench/floor.ts). Rounds are paired (floor, then each compression) so that load on the
+// machine hits them alike; figures are medians. `linuxkit bench` itself compares whole images;
+// this script adds the compressions, the baseline's floor, the initrd unpacking and the shares.
 //
 // usage: make build && node bench/boot.mjs [YAML...]
 //   RUNS=3 MEM=128 COMPRESSIONS=gzip,zstd (the defaults; also lz4, none) KEEP=1 (keep the images)
@@ -17,13 +20,13 @@
 //   BASELINE=old.yml[,more.yml]: another configuration (say, with an older init) booted in the
 //   same rounds, for a before/after comparison under the same load.
 import { spawnSync } from 'node:child_process';
-import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
-const { runQemu } = await import(join(ROOT, 'dist/src/run/qemu.js'));
+const { bootOnce, bootTimeline, floorImage, FLOOR_STAGE, MEMORY_LINE, parseFloor, parseMemory, spread, withProbe } = await import(join(ROOT, 'dist/src/bench/index.js'));
 const { inspect } = await import(join(ROOT, 'dist/src/inspect/index.js'));
 const yamls = process.argv.slice(2).length ? process.argv.slice(2).map((p) => resolve(p)) : [join(ROOT, 'examples/minimal.yml')];
 const runs = Number(process.env.RUNS ?? 3);
@@ -43,7 +46,7 @@ const GOAL_FLOOR_RATIO = 0.6;
 const GOAL_RATIO = 1.3;
 const work = mkdtempSync(join(tmpdir(), 'bench-boot-'));
 const mb = (n) => (n / 1e6).toFixed(2);
-const median = (xs) => (xs.length ? [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] : undefined);
+const median = (xs) => spread(xs)?.median;
 const fmt = (x) => (x === undefined ? '–' : x.toFixed(2));
 
 function lk(args, quiet = true) {
@@ -60,33 +63,13 @@ function pkgDirs(files) {
   return [...dirs];
 }
 
-/** A kernel+initrd prefix whose initrd is only static busybox and an /init that prints the uptime and powers off. */
-function floorImage(kernel, cmdline, name = 'floor') {
-  const root = join(work, `${name}-root`);
-  mkdirSync(join(root, 'bin'), { recursive: true });
-  writeFileSync(join(root, 'bin/busybox'), readFileSync('/bin/busybox'));
-  chmodSync(join(root, 'bin/busybox'), 0o755);
-  writeFileSync(join(root, 'init'), '#!/bin/busybox sh\n/bin/busybox mkdir -p /proc\n/bin/busybox mount -t proc proc /proc\n' +
-    'read -r up _ </proc/uptime\necho "linuxkit-ts: $up floor init"\n/bin/busybox poweroff -f\n');
-  chmodSync(join(root, 'init'), 0o755);
-  const prefix = join(work, name);
-  const r = spawnSync('sh', ['-c', 'cd "$1" && find . | LC_ALL=C sort | cpio -o -H newc -R 0:0 --quiet >"$2"', 'sh', root, `${prefix}-initrd.img`]);
-  if (r.status !== 0) throw new Error(`cpio: ${r.stderr}`);
-  symlinkSync(kernel, `${prefix}-kernel`);
-  writeFileSync(`${prefix}-cmdline`, cmdline);
-  return prefix;
+/** Boots a prefix until `until` shows on the console; returns the console text and the qemu wall time. */
+async function boot(prefix, label, until) {
+  const r = await bootOnce(prefix, until, { mem, cpus, accel: 'tcg', timeoutMs: 240_000 }, join(work, `state-${label}`));
+  if (!r.ok) process.stderr.write(`warning: ${label}: ${r.why}\n`);
+  return { text: r.console, wall: r.wall };
 }
-
-/** Boots a prefix; returns the console text and the qemu wall time. */
-async function bootOnce(prefix, label) {
-  const t0 = Date.now();
-  const vm = await runQemu({ path: prefix, accel: 'tcg', mem, cpus, stderr: 'pipe', stdin: 'ignore', state: join(work, `state-${label}`) });
-  const timer = setTimeout(() => vm.kill('SIGKILL'), 240_000);
-  const status = await vm.wait();
-  clearTimeout(timer);
-  if (status !== 0) process.stderr.write(`warning: ${label}: qemu status ${status}\n`);
-  return { text: vm.text(), wall: (Date.now() - t0) / 1000 };
-}
+const FLOOR_LINE = new RegExp(`linuxkit-ts: [\\d.]+ ${FLOOR_STAGE}`);
 
 /** Seconds the kernel spent unpacking the initrd, from its log on the console (it runs next to other initcalls). */
 function unpackOf(text) {
@@ -95,20 +78,19 @@ function unpackOf(text) {
   return Number.isFinite(d) ? d : undefined;
 }
 
-const stagesOf = (text) => [...text.matchAll(/linuxkit-ts: (\d+\.\d+) (.*?)\r?$/gm)].map((m) => ({ t: Number(m[1]), what: m[2] }));
-
 try {
-  const dirs = pkgDirs([...yamls, ...(baseline ?? []), join(ROOT, 'bench/boot-probe.yml')]);
+  const dirs = pkgDirs([...yamls, ...(baseline ?? [])]);
   process.stderr.write(`building packages: ${dirs.map((d) => d.replace(`${ROOT}/`, '')).join(' ')}\n`);
   lk(['pkg', 'build', ...dirs]);
 
-  // Size: the configuration as given (without the probe).
+  // Size: the configuration as given; the boots add the probe to a copy of the initrd.
   const images = {};
   for (const v of variants) {
     const dir = join(work, v.label.replace(' ', '-'));
     lk(['build', '--name', 'size', '--dir', dir, '--compress', v.c, ...v.yamls]);
-    lk(['build', '--name', 'boot', '--dir', dir, '--compress', v.c, ...v.yamls, join(ROOT, 'bench/boot-probe.yml')]);
-    images[v.label] = { dir, kernel: statSync(join(dir, 'size-kernel')).size, initrd: statSync(join(dir, 'size-initrd.img')).size };
+    const size = (f) => join(dir, `size-${f}`);
+    await withProbe({ kernel: size('kernel'), initrd: size('initrd.img'), cmdline: size('cmdline') }, dir, 'boot');
+    images[v.label] = { dir, kernel: statSync(size('kernel')).size, initrd: statSync(size('initrd.img')).size };
   }
   const names = (ys) => ys.map((y) => y.replace(`${ROOT}/`, '')).join(' ');
   console.log(`# bench/boot.mjs: ${names(yamls)}${baseline ? `; baseline: ${names(baseline)}` : ''}`);
@@ -132,37 +114,37 @@ try {
 
   // Boot: the floor and each compression, in paired rounds.
   const cmdline = readFileSync(join(images[c0].dir, 'boot-cmdline'), 'utf8');
-  const floor = floorImage(join(images[c0].dir, 'boot-kernel'), cmdline);
+  const floor = await floorImage(join(images[c0].dir, 'boot-kernel'), cmdline.trim(), work);
   const res = { floor: { floor: [], wall: [], unpack: [] }, baselineFloor: { floor: [], wall: [], unpack: [] } };
-  const baselineFloor = baseline ? floorImage(join(images[`baseline ${c0}`].dir, 'boot-kernel'), readFileSync(join(images[`baseline ${c0}`].dir, 'boot-cmdline'), 'utf8'), 'baseline-floor') : undefined;
+  const baselineFloor = baseline ? await floorImage(join(images[`baseline ${c0}`].dir, 'boot-kernel'), readFileSync(join(images[`baseline ${c0}`].dir, 'boot-cmdline'), 'utf8').trim(), work, 'baseline-floor') : undefined;
   for (const { label } of variants) res[label] = { stages: new Map(), wall: [], memory: [], order: [], unpack: [] };
   for (let i = 0; i < runs; i++) {
-    const f = await bootOnce(floor, 'floor');
-    const m = /linuxkit-ts: (\d+\.\d+) floor init/.exec(f.text);
-    if (m) res.floor.floor.push(Number(m[1]));
+    const f = await boot(floor, 'floor', FLOOR_LINE);
+    const ft = parseFloor(f.text);
+    if (ft !== undefined) res.floor.floor.push(ft);
     else process.stderr.write(`warning: floor: no uptime line\n${f.text.slice(-1500)}\n`);
     res.floor.wall.push(f.wall);
     if (unpackOf(f.text) !== undefined) res.floor.unpack.push(unpackOf(f.text));
     if (baselineFloor) {
-      const bf = await bootOnce(baselineFloor, 'baseline-floor');
-      const bm = /linuxkit-ts: (\d+\.\d+) floor init/.exec(bf.text);
-      if (bm) res.baselineFloor.floor.push(Number(bm[1]));
+      const bf = await boot(baselineFloor, 'baseline-floor', FLOOR_LINE);
+      const bt = parseFloor(bf.text);
+      if (bt !== undefined) res.baselineFloor.floor.push(bt);
       res.baselineFloor.wall.push(bf.wall);
     }
     for (const { label: c } of variants) {
-      const b = await bootOnce(join(images[c].dir, 'boot'), c.replace(' ', '-'));
+      const b = await boot(join(images[c].dir, 'boot'), c.replace(' ', '-'), MEMORY_LINE);
       const r = res[c];
       r.wall.push(b.wall);
       if (unpackOf(b.text) !== undefined) r.unpack.push(unpackOf(b.text));
-      for (const s of stagesOf(b.text)) {
+      for (const s of bootTimeline(b.text) ?? []) {
         if (!r.stages.has(s.what)) {
           r.stages.set(s.what, []);
           r.order.push(s.what);
         }
         r.stages.get(s.what).push(s.t);
       }
-      const mm = /memory in use: (\d+) kB of (\d+) kB/.exec(b.text);
-      if (mm) r.memory.push([Number(mm[1]), Number(mm[2])]);
+      const mm = parseMemory(b.text);
+      if (mm) r.memory.push([mm.usedKiB, mm.totalKiB]);
       if (!b.text.includes('services started')) process.stderr.write(`warning: ${c}: no "services started"\n${b.text.slice(-3000)}\n`);
     }
   }
@@ -181,7 +163,6 @@ try {
     console.log('|---|--:|--:|');
     let prev = 0;
     for (const what of r.order) {
-      if (/^shutdown|^onshutdown|^shutdown\.d/.test(what)) continue;
       const t = median(r.stages.get(what));
       console.log(`| ${what} | ${fmt(t)} | ${fmt(t - prev)} |`);
       prev = t;

@@ -7,6 +7,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const { readRawTar } = await import(join(dirname(fileURLToPath(import.meta.url)), '../dist/src/tar/index.js'));
+const { parseMemory, parseStages } = await import(join(dirname(fileURLToPath(import.meta.url)), '../dist/src/bench/index.js'));
 
 const [prefix, tarFile, consoleLog] = process.argv.slice(2);
 const mb = (n) => `${(n / 1e6).toFixed(1)} MB`;
@@ -39,10 +40,8 @@ for (const [k, v] of parts) {
 }
 
 const text = readFileSync(consoleLog, 'utf8');
-const stage = (what) => {
-  const m = new RegExp(`linuxkit-ts: (\\d+\\.\\d+) ${what}\\r?$`, 'm').exec(text);
-  return m ? Number(m[1]) : undefined;
-};
+const stages = parseStages(text);
+const stage = (what) => stages.find((s) => s.what === what)?.t;
 const t = {
   init: stage('init start'),
   services: stage('services started'),
@@ -58,8 +57,8 @@ if (t.services === undefined) {
 if (t.shutdown !== undefined && t.down !== undefined) console.log(`shutdown (onshutdown containers included): ${(t.down - t.shutdown).toFixed(2)} s`);
 const lease = /(\S+): leased (\S+) for \d+ seconds/.exec(text);
 console.log(lease ? `network: ${lease[1]} leased ${lease[2]} (dhcpcd onboot)` : 'network: no dhcpcd lease on the console');
-const mem = /memory in use: (\d+) kB of (\d+) kB/.exec(text);
-if (mem) console.log(`memory in use after boot: ${mb(Number(mem[1]) * 1024)} of ${mb(Number(mem[2]) * 1024)} (MemTotal - MemAvailable)`);
+const mem = parseMemory(text);
+if (mem) console.log(`memory in use after boot: ${mb(mem.usedKiB * 1024)} of ${mb(mem.totalKiB * 1024)} (MemTotal - MemAvailable)`);
 else {
   console.log('memory: no "memory in use" line on the console');
   process.exitCode = 1;

@@ -19,6 +19,7 @@ import { boot, tempDir } from './fixtures/boot.js';
 import { putCacheImage } from './fixtures/cache-image.js';
 import { buildProjectPackages } from './fixtures/packages.js';
 import { ROOT, runCli } from './helpers.js';
+import { parseStages } from '../src/bench/index.js';
 
 const tmp = tempDir('e2e-boot');
 
@@ -65,10 +66,6 @@ const EVIL_YML = `onboot:
     image: example/evil:boot
     command: [/bin/sh, -c, 'for f in /init /bin/rc.init /etc/init.d/000-issue; do /bin/grep -q "PW\\"\\"NED" $f || exit 1; done; echo "evil onboot: its three scripts are in its own root"']
 `;
-
-function stages(console: string): Array<{ t: number; what: string }> {
-  return [...console.matchAll(/linuxkit-ts: (\d+\.\d+) (.*?)\r?$/gm)].map((m) => ({ t: Number(m[1]), what: m[2]! }));
-}
 
 describe('examples/minimal.yml from the project\'s packages, booted', { timeout: 360_000 }, () => {
   const cache = join(tmp, 'cache');
@@ -148,7 +145,7 @@ describe('examples/minimal.yml from the project\'s packages, booted', { timeout:
   });
 
   it('goes through the init\'s stages in order', () => {
-    const seen = stages(console).map((s) => s.what);
+    const seen = parseStages(console).map((s) => s.what);
     const want = [
       'init start',
       'init root ready',

@@ -7,11 +7,7 @@ import { before, describe, it } from 'node:test';
 import { boot, installBusybox, makeKernelImage, tempDir, TEST_CMDLINE } from './fixtures/boot.js';
 import { installCrun, installInit, installModules } from './fixtures/init-image.js';
 import { writeBundle } from './fixtures/oci-bundle.js';
-
-/** Stage lines: "linuxkit-ts: UPTIME WHAT". */
-function stages(console: string): Array<{ t: number; what: string }> {
-  return [...console.matchAll(/linuxkit-ts: (\d+\.\d+) (.*?)\r?$/gm)].map((m) => ({ t: Number(m[1]), what: m[2]! }));
-}
+import { parseStages } from '../src/bench/index.js';
 
 const BUSYBOX_ROOT = '/containers/services/marker/rootfs';
 
@@ -148,7 +144,7 @@ describe('the init, booted (crun, busybox, Debian cloud kernel)', { timeout: 300
       'onshutdown 001-bye done status=0',
       'shutdown done',
     ];
-    const seen = stages(console);
+    const seen = parseStages(console);
     let last = -1;
     let lastT = 0;
     for (const what of order) {
@@ -211,7 +207,7 @@ describe('the init, booted (crun, busybox, Debian cloud kernel)', { timeout: 300
   });
 
   it('prints the boot timeline', () => {
-    const seen = stages(console);
+    const seen = parseStages(console);
     const at = (w: string) => seen.find((s) => s.what === w)?.t;
     const lines = ['init start', 'rc.init mounts done', 'rc.init hotplug done', 'onboot 001-hello done status=0', 'onboot 002-ns done status=0', 'services started'].map(
       (w) => `  ${String(at(w)).padStart(6)} s  ${w}`,

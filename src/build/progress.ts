@@ -3,7 +3,7 @@
 // lines (pulls show their own byte bars, src/oci/progress.ts, and hide it meanwhile). In a
 // pipe, in CI or with -q: only the info lines, and one summary line per output.
 import { statSync } from 'node:fs';
-import { log, setStatusLine, showProgress, statusLinePaused } from '../util/index.js';
+import { liveStatus, log, showProgress } from '../util/index.js';
 
 export interface BuildProgress {
   /** Bytes of the root filesystem tar produced so far. */
@@ -20,36 +20,23 @@ export function buildProgress(formats: string[]): BuildProgress {
   if (!showProgress()) return QUIET;
   let bytes = 0;
   let stage = 'Assembling';
-  let shown = false;
   let last = 0;
-  const text = () => `${stage} ${formats.join(', ')}: ${(bytes / 2 ** 20).toFixed(1)} MiB of root filesystem`;
-  const line = {
-    clear() {
-      if (shown) process.stderr.write('\r\x1b[K');
-      shown = false;
-    },
-    redraw() {
-      if (statusLinePaused()) return;
-      process.stderr.write(`\r\x1b[K${text()}`);
-      shown = true;
-      last = Date.now();
-    },
+  const status = liveStatus();
+  const redraw = () => {
+    status.set(`${stage} ${formats.join(', ')}: ${(bytes / 2 ** 20).toFixed(1)} MiB of root filesystem`);
+    last = Date.now();
   };
-  setStatusLine(line);
-  line.redraw();
+  redraw();
   return {
     add(n) {
       bytes += n;
-      if (Date.now() - last >= REDRAW_MS) line.redraw();
+      if (Date.now() - last >= REDRAW_MS) redraw();
     },
     assembled() {
       stage = 'Compressing and writing';
-      line.redraw();
+      redraw();
     },
-    stop() {
-      line.clear();
-      setStatusLine(undefined);
-    },
+    stop: () => status.stop(),
   };
 }
 

@@ -4,6 +4,7 @@ import { Command, CommanderError, Option } from 'commander';
 import { causeLines, UserError } from '../util/index.js';
 import { Level, log, logLevel, setLogLevel } from '../util/index.js';
 import { auditCommand } from './audit.js';
+import { benchCommand } from './bench.js';
 import { buildCommand } from './build.js';
 import { cacheCommand } from './cache.js';
 import { inspectCommand } from './inspect.js';
@@ -35,6 +36,7 @@ export function program(): Command {
     });
   for (const cmd of [
     auditCommand(),
+    benchCommand(),
     buildCommand(),
     cacheCommand(),
     inspectCommand(),

@@ -179,3 +179,39 @@ function hex8(n: number): string {
 function pad4(n: number): number {
   return (4 - (n % 4)) % 4;
 }
+
+/** A file, directory or symlink of a small archive made in memory (cpioArchive). */
+export interface SmallCpioEntry {
+  name: string;
+  type: 'file' | 'dir' | 'symlink';
+  mode: number;
+  data?: Buffer | string;
+  linkTarget?: string;
+}
+
+/**
+ * A whole newc archive in memory, owned by root with mtime 0: for small initrds made on the
+ * spot (linuxkit bench's floor and probe), not for images (those stream, initrd.ts).
+ */
+export async function cpioArchive(entries: SmallCpioEntry[]): Promise<Buffer> {
+  const parts: Buffer[] = [];
+  let offset = 0;
+  const sink: CpioSink = {
+    get offset() {
+      return offset;
+    },
+    async write(buf) {
+      parts.push(Buffer.from(buf));
+      offset += buf.length;
+    },
+    patch: () => false,
+  };
+  const w = new CpioWriter(sink);
+  for (const e of entries) {
+    const data = e.data === undefined ? undefined : Buffer.from(e.data);
+    await w.header({ name: e.name, type: e.type, mode: e.mode, uid: 0, gid: 0, mtime: 0, size: data?.length ?? 0, ...(e.linkTarget !== undefined && { linkTarget: e.linkTarget }) });
+    if (data?.length) await w.data(data);
+  }
+  await w.end();
+  return Buffer.concat(parts);
+}

@@ -4,7 +4,7 @@ export { formatNames, getFormat, notYetFormatNames, registerFormat } from './reg
 export type { Compression, FormatOptions, OutputFormat, OutputTarget } from './types.js';
 export { COMPRESSIONS } from './types.js';
 export { isCompression, createCompressor, type Compressor } from './compress/index.js';
-export { CpioWriter, type CpioEntry, type CpioType } from './cpio.js';
+export { CpioWriter, cpioArchive, type CpioEntry, type CpioType, type SmallCpioEntry } from './cpio.js';
 export { LINUXKIT_MOD_TIME, sourceDateEpoch } from './defaults.js';
 export * from './atomic.js';
 export * from './defaults.js';

@@ -5,11 +5,11 @@ import { mkdtemp, open, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { buildFromConfig, planOutputs } from '../build/index.js';
-import { loadConfigs } from '../config/index.js';
+import { loadConfigs, type Config } from '../config/index.js';
 import type { RegistryClientOptions } from '../oci/index.js';
 import { showTagResolver } from '../pkg/index.js';
 import { UserError } from '../util/index.js';
-import { kernelInitrdFiles, kernelInitrdWalk } from './initrd.js';
+import { kernelInitrdFiles, kernelInitrdWalk, type KernelInitrdFiles } from './initrd.js';
 import { detectInitrd } from './members.js';
 import { summarize, tree } from './summary.js';
 import { tarWalk } from './tar.js';
@@ -47,12 +47,16 @@ async function head(file: string, n: number): Promise<Buffer | undefined> {
   }
 }
 
+/** The files of a kernel+initrd output named by its prefix or one of its files; undefined when there is none. */
+export function kernelInitrdOutput(input: string): Promise<KernelInitrdFiles | undefined> {
+  return kernelInitrdFiles(input.replace(OUTPUT_SUFFIX, ''));
+}
+
 /** Reads an output (tar, kernel+initrd prefix or file, initrd); undefined when `input` is none. */
 export async function walkOutput(input: string, initNames?: string[]): Promise<Walk | undefined> {
   const h = await head(input, 512);
   if (h && h.length >= 262 && h.subarray(257, 262).toString('latin1') === 'ustar') return tarWalk(input);
-  const prefix = input.replace(OUTPUT_SUFFIX, '');
-  const files = await kernelInitrdFiles(prefix);
+  const files = await kernelInitrdOutput(input);
   if (files) return kernelInitrdWalk(files, initNames);
   if (h && detectInitrd(h)) return kernelInitrdWalk({ initrd: input }, initNames);
   return undefined;
@@ -76,22 +80,33 @@ function inspection(label: string, walk: Walk): Inspection {
   return { report: summarize(label, walk), tree: () => tree(walk, label) };
 }
 
+/** YAML inputs: what a build of them reads. */
+export type YamlBuildOptions = Omit<InspectOptions, 'format'>;
+
+/**
+ * Builds YAML configs (merged in order) into `dir` as NAME (kernel+initrd: DIR/NAME-kernel, …;
+ * tar: DIR/NAME.tar); resolves to the output's path (the prefix for kernel+initrd) and the config.
+ */
+export async function buildYaml(configs: string[], o: YamlBuildOptions, dir: string, name: string, format: 'kernel+initrd' | 'tar'): Promise<{ output: string; config: Config }> {
+  const config = await loadConfigs(configs, { resolvePackage: showTagResolver, allowLocalFiles: true });
+  const plan = planOutputs({ configs, formats: [format], name, dir });
+  await buildFromConfig(config, plan, {
+    configs,
+    formats: [format],
+    cacheDir: o.cacheDir,
+    arch: o.arch,
+    ...(o.pull !== undefined && { pull: o.pull }),
+    ...(o.registry && { registry: o.registry }),
+  });
+  return { output: format === 'tar' ? plan.output! : join(dir, name), config };
+}
+
 /** Builds the YAML configs into a temporary directory and inspects the output. */
 async function inspectYaml(configs: string[], o: InspectOptions, label: string): Promise<Inspection> {
   const format = o.format ?? 'kernel+initrd';
-  const config = await loadConfigs(configs, { resolvePackage: showTagResolver, allowLocalFiles: true });
   const dir = await mkdtemp(join(tmpdir(), 'linuxkit-inspect-'));
   try {
-    const plan = planOutputs({ configs, formats: [format], name: 'image', dir });
-    await buildFromConfig(config, plan, {
-      configs,
-      formats: [format],
-      cacheDir: o.cacheDir,
-      arch: o.arch,
-      ...(o.pull !== undefined && { pull: o.pull }),
-      ...(o.registry && { registry: o.registry }),
-    });
-    const output = format === 'tar' ? plan.output! : join(dir, 'image');
+    const { output, config } = await buildYaml(configs, o, dir, 'image', format);
     const walk = await walkOutput(output, (config.init ?? []).map(String));
     if (!walk) throw new Error(`inspect: the build wrote no ${format} output in ${dir}`);
     // The outputs are gone once reported: name them by what they came from.

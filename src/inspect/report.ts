@@ -1,14 +1,10 @@
 // `linuxkit inspect`'s text and JSON reports, and the HTML page (one self-contained file: the
 // tree and the script inline, nothing fetched when it is viewed).
+import { textTable } from '../util/index.js';
 import { bytes, PAGE_FUNCTIONS } from './page-script.js';
 import type { InspectReport, TreeNode } from './types.js';
 
 const pct = (n: number, total: number): string => `${total ? ((100 * n) / total).toFixed(1) : '0.0'} %`;
-
-function table(rows: string[][], right: number[]): string[] {
-  const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => r[i]!.length)));
-  return rows.map((r) => r.map((c, i) => (right.includes(i) ? c.padStart(widths[i]!) : c.padEnd(widths[i]!))).join('  ').trimEnd());
-}
 
 export function textReport(r: InspectReport): string {
   const lines: string[] = [];
@@ -20,12 +16,12 @@ export function textReport(r: InspectReport): string {
     ...r.components.map((c) => [c.label, String(c.files), bytes(c.unpacked), bytes(c.stored), pct(c.stored, r.total)]),
     ['total', String(r.components.reduce((a, c) => a + c.files, 0)), bytes(unpacked), bytes(r.total), pct(r.total, r.total)],
   ];
-  lines.push(...table(rows, [1, 2, 3, 4]));
+  lines.push(...textTable(rows, [1, 2, 3, 4]));
   if (r.kind === 'kernel+initrd') {
     lines.push('(in the initrd, each member\'s compressed size is shared among its entries in proportion to their unpacked size)');
   }
   lines.push('', 'largest files');
-  lines.push(...table(r.largest.map((f) => [`  ${bytes(f.size)}`, f.path, f.component]), [0]));
+  lines.push(...textTable(r.largest.map((f) => [`  ${bytes(f.size)}`, f.path, f.component]), [0]));
   lines.push('');
   if (!r.duplicates.length) {
     lines.push('no file is in more than one component');

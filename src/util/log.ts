@@ -79,3 +79,43 @@ export const log = {
 export function showProgress(): boolean {
   return level >= Level.Info && Boolean(process.stderr.isTTY) && !process.env.CI;
 }
+
+export interface LiveStatus {
+  /** Shows this text as the status line (at once). */
+  set(text: string): void;
+  /** Removes the line; nothing is shown after. */
+  stop(): void;
+}
+
+/**
+ * A live one-line status on an interactive terminal (showProgress), kept below the log lines
+ * (cleared before a line is written, drawn again after) and hidden while another display owns
+ * the terminal (pauseStatusLine). Elsewhere it shows nothing.
+ */
+export function liveStatus(): LiveStatus {
+  if (!showProgress()) return { set: () => {}, stop: () => {} };
+  let text = '';
+  let shown = false;
+  const line: StatusLine = {
+    clear() {
+      if (shown) process.stderr.write('\r\x1b[K');
+      shown = false;
+    },
+    redraw() {
+      if (statusPaused) return;
+      process.stderr.write(`\r\x1b[K${text}`);
+      shown = true;
+    },
+  };
+  setStatusLine(line);
+  return {
+    set(t) {
+      text = t;
+      line.redraw();
+    },
+    stop() {
+      line.clear();
+      if (status === line) setStatusLine(undefined);
+    },
+  };
+}
