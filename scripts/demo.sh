@@ -20,7 +20,7 @@ echo "== linuxkit pkg build pkg/kernel pkg/init pkg/crun pkg/dhcpcd pkg/getty pk
 lk pkg build pkg/kernel pkg/init pkg/crun pkg/dhcpcd pkg/getty pkg/busybox
 echo "== linuxkit build --compress zstd ${configs[*]}   (@pkg: templates -> those tags)"
 lk build --dry-run "${configs[@]}" | sed -n '1,/^onboot:/p' | sed '$d'
-# zstd: half gzip's size for this image, and it boots faster under TCG (docs/boot.md).
+# zstd: a smaller initrd than gzip (3.9 against 4.4 MB here) that unpacks faster under TCG (docs/boot.md).
 lk build --compress zstd --name minimal --dir "$out" "${configs[@]}"
 # The same image as a tar too, for the size of each part (its PAX records say where entries came from).
 lk build -o "$out/minimal.tar" "${configs[@]}" 2>/dev/null
@@ -32,3 +32,5 @@ node scripts/demo-report.mjs "$out/minimal" "$out/minimal.tar" "$out/console.log
 awk -v s="$start" -v e="$end" 'BEGIN {printf "wall clock, qemu start to exit: %.1f s\n", e - s}'
 # The least-privilege and KSPP audit of the same image, its summary line (docs/audit.md).
 lk audit --accept audit-accept.yml --merge "${configs[@]}" | tail -n 1
+# What the image is made of (docs/inspect.md): the size of each component, up to the total.
+lk inspect "$out/minimal" | sed -n '1,/^total/p'
