@@ -12,8 +12,13 @@ import { fileURLToPath } from 'node:url';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 await build({
-  entryPoints: [join(root, 'dist/src/cli/main.js')],
-  outfile: join(root, 'dist/linuxkit.mjs'),
+  entryPoints: { linuxkit: join(root, 'dist/src/cli/main.js') },
+  outdir: join(root, 'dist'),
+  // Each command's module (src/cli/main.ts loads them with import()) and what only it uses
+  // become chunks of their own, read and compiled only when that command runs.
+  splitting: true,
+  chunkNames: 'chunks/[name]-[hash]',
+  outExtension: { '.js': '.mjs' },
   bundle: true,
   platform: 'node',
   format: 'esm',

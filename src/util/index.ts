@@ -11,3 +11,4 @@ export * from './utf8.js';
 export * from './cache-dir.js';
 export * from './process-alive.js';
 export * from './dir-lock.js';
+export * from './registry-env.js';
