@@ -14,7 +14,7 @@ import { resolveImage } from '../oci/index.js';
 import { LayoutStore } from '../oci/index.js';
 import { extractToDirectory } from '../oci/index.js';
 import { imageRootfs } from '../oci/index.js';
-import { pullImage } from '../oci/index.js';
+import { pullImages } from '../oci/index.js';
 import { pushImage } from '../oci/index.js';
 import { registryOptions } from '../oci/index.js';
 import { UserError } from '../util/index.js';
@@ -89,15 +89,14 @@ export async function importAction(file: string, opts: { name?: string }, cmd: C
 
 export async function pullAction(names: string[], cmd: Command): Promise<void> {
   const store = await LayoutStore.open(globalOptions(cmd).cache);
-  for (const name of names) {
-    const r = await pullImage(name, store, {
-      allPlatforms: true,
-      withArchReferences: true,
-      alwaysPull: true,
-      registry: registryOptions(globalOptions(cmd)),
-    });
-    log.info(`${r.ref} ${r.descriptor.digest}`);
-  }
+  // All at once, in one process and connection pool (LinuxKit pulls them one after another).
+  const pulled = await pullImages(names, store, {
+    allPlatforms: true,
+    withArchReferences: true,
+    alwaysPull: true,
+    registry: registryOptions(globalOptions(cmd)),
+  });
+  for (const r of pulled) log.info(`${r.ref} ${r.descriptor.digest}`);
 }
 
 export async function pushAction(names: string[], opts: { remoteName?: string; withArchTags: boolean; override: boolean }, cmd: Command): Promise<void> {

@@ -284,15 +284,24 @@ export class LayoutStore implements ImageStore {
   }
 
   async tag(ref: string, desc: Descriptor): Promise<void> {
-    if (!ref) throw new UserError('cannot tag an image in the cache without a reference name');
-    // An entry must never point at nothing: store the blobs first, then name them.
-    if (!(await this.hasBlob(desc.digest))) throw new UserError(`cannot tag ${ref}: its root blob ${desc.digest} is not in the cache ${this.dir}`);
-    const entry: Descriptor = { ...desc, annotations: { ...desc.annotations, [REF_NAME_ANNOTATION]: ref } };
+    await this.tagAll([{ ref, desc }]);
+  }
+
+  async tagAll(entries: ReadonlyArray<{ ref: string; desc: Descriptor }>): Promise<void> {
+    const named: Descriptor[] = [];
+    for (const { ref, desc } of entries) {
+      if (!ref) throw new UserError('cannot tag an image in the cache without a reference name');
+      // An entry must never point at nothing: store the blobs first, then name them.
+      if (!(await this.hasBlob(desc.digest))) throw new UserError(`cannot tag ${ref}: its root blob ${desc.digest} is not in the cache ${this.dir}`);
+      named.push({ ...desc, annotations: { ...desc.annotations, [REF_NAME_ANNOTATION]: ref } });
+    }
     await this.updateIndex((index) => {
-      index.manifests = index.manifests.filter((m) => refName(m) !== ref);
-      index.manifests.push(entry);
+      for (const entry of named) {
+        index.manifests = index.manifests.filter((m) => refName(m) !== refName(entry));
+        index.manifests.push(entry);
+      }
     });
-    log.debug(`cache: ${ref} -> ${desc.digest}`);
+    for (const { ref, desc } of entries) log.debug(`cache: ${ref} -> ${desc.digest}`);
   }
 
   async untag(ref: string): Promise<void> {
