@@ -15,7 +15,7 @@ import type { ImageStore } from '../store.js';
 import { MediaType, REF_NAME_ANNOTATION, type Descriptor, type ImageIndex } from '../types.js';
 import { UserError } from '../../util/index.js';
 import { log } from '../../util/index.js';
-import { tempName, writeFileAtomic } from './atomic.js';
+import { createFileAtomic, tempName, writeFileAtomic } from './atomic.js';
 import { blobPath, blobsDir, INDEX_FILE, OCI_LAYOUT_FILE, OCI_LAYOUT_VERSION, TEMP_DIR } from './layout.js';
 import { withCacheLock } from './lock.js';
 import { CorruptCacheError, verified } from '../verify.js';
@@ -55,17 +55,13 @@ export class LayoutStore implements ImageStore {
     } catch (err) {
       throw new UserError(`unable to create cache directory ${this.dir}: ${(err as Error).message}`, undefined, { cause: err });
     }
+    // A new cache: the two files are created whole, and never over one another process has
+    // just written (createFileAtomic), so no lock, which costs a process start, is needed.
     const missing = async (name: string): Promise<boolean> => !(await pathExists(join(this.dir, name)));
-    if ((await missing(OCI_LAYOUT_FILE)) || (await missing(INDEX_FILE))) {
-      await withCacheLock(this.dir, async () => {
-        if (await missing(OCI_LAYOUT_FILE)) {
-          await writeFileAtomic(join(this.dir, OCI_LAYOUT_FILE), JSON.stringify({ imageLayoutVersion: OCI_LAYOUT_VERSION }), this.tempDir);
-        }
-        if (await missing(INDEX_FILE)) {
-          await writeFileAtomic(join(this.dir, INDEX_FILE), serializeIndex(emptyIndex()), this.tempDir);
-        }
-      });
+    if (await missing(OCI_LAYOUT_FILE)) {
+      await createFileAtomic(join(this.dir, OCI_LAYOUT_FILE), JSON.stringify({ imageLayoutVersion: OCI_LAYOUT_VERSION }), this.tempDir);
     }
+    if (await missing(INDEX_FILE)) await createFileAtomic(join(this.dir, INDEX_FILE), serializeIndex(emptyIndex()), this.tempDir);
     await this.sweepStaleTemps();
   }
 
