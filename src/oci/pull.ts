@@ -138,7 +138,8 @@ async function planPull(client: RegistryClient, ref: string | Reference, store: 
 
   const children: Array<{ desc: Descriptor; body: Buffer }> = [];
   const images: ImageManifest[] = [];
-  if (isIndexMediaType(root.descriptor.mediaType) || Array.isArray(rootDoc.manifests)) {
+  const single = !(isIndexMediaType(root.descriptor.mediaType) || Array.isArray(rootDoc.manifests));
+  if (!single) {
     refuseNestedIndexes(checkIndex(rootDoc, `index of ${from}`), name);
     const chosen = chooseManifests(rootDoc, wants, name);
     const wanted = [...chosen, ...platformlessManifests(rootDoc).filter((d) => !chosen.includes(d))];
@@ -173,7 +174,7 @@ async function planPull(client: RegistryClient, ref: string | Reference, store: 
     name,
     root: { descriptor: root.descriptor, body: root.body, doc: rootDoc },
     children,
-    single: children.length === 0,
+    single,
     missing,
     result: { ref: name, descriptor, cached: false, blobsFetched: missing.length, bytesFetched: bytes },
   };

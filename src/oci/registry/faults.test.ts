@@ -237,26 +237,30 @@ test('several images in one pull: a blob failing its digest among concurrent one
 });
 
 test('a pull of several images killed mid-way leaves a consistent cache, and the next pull completes', async () => {
-  const manifests = [await pushTestImage('kill/a', [1_000_000, 1_000_000]), await pushTestImage('kill/b', [1_000_000, 1_000_000])];
+  // A small and a big layer each: the kill lands when a small one is in, the big ones (~1 s each
+  // through the throttle) mid-way.
+  const manifests = [await pushTestImage('kill/a', [200_000, 3_000_000]), await pushTestImage('kill/b', [200_000, 3_000_000])];
   const proxy = await startFaultProxy(reg.host, { bytesPerSecond: 3_000_000 });
   try {
     const store = await freshStore();
     const refs = [`${reg.host}/kill/a:v1`, `${reg.host}/kill/b:v1`];
     const child = pullInChild(refs, store.dir, `${reg.host}=http://${proxy.host}`, 4);
-    // Kill as soon as any layer is in place: the others are mid-download.
-    const layers = manifests.flatMap((m) => m.layers).map((l) => join(store.dir, 'blobs/sha256', l.digest.slice(7)));
+    const file = (l: { digest: string }) => join(store.dir, 'blobs/sha256', l.digest.slice(7));
+    const small = manifests.map((m) => file(m.layers[0]!));
+    const big = manifests.map((m) => file(m.layers[1]!));
     const deadline = Date.now() + 20_000;
-    while (!layers.some((l) => existsSync(l)) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
+    while (!small.some((l) => existsSync(l)) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
     child.kill();
     const { signal } = await child.done;
     assert.equal(signal, 'SIGKILL', 'the child was killed before it finished');
-    assert.ok(!layers.every((l) => existsSync(l)), 'killed before every layer was in');
+    assert.ok(!big.every((l) => existsSync(l)), 'killed before every layer was in');
 
     const reopened = await LayoutStore.open(store.dir);
     assert.deepEqual(await reopened.list(), [], 'no image is named before all of its blobs are in');
     assertBlobsMatchNames(store.dir);
     const results = await pullImages(refs, reopened, { arch: 'amd64' });
     assert.ok(results.reduce((n, r) => n + r.blobsFetched, 0) < 6, 'blobs already verified are not fetched again');
+    assert.ok(results.every((r) => !r.cached));
     for (const [i, ref] of refs.entries()) {
       const img = await resolveImage(reopened, ref, { os: 'linux', architecture: 'amd64' });
       assert.deepEqual(img.layers.map((l) => l.digest), manifests[i]!.layers.map((l) => l.digest));
