@@ -1,29 +1,18 @@
 // `linuxkit cache ls|rm|clean|export|import|pull|push`, with LinuxKit's flags
-// (lk:src/cmd/linuxkit/cache*.go). The work is in src/oci/cache; this file only parses flags.
-import { createReadStream } from 'node:fs';
-import { rm, stat } from 'node:fs/promises';
-import type { Readable } from 'node:stream';
-import { pipeline } from 'node:stream/promises';
+// (lk:src/cmd/linuxkit/cache*.go). The work is in src/oci/cache; this file only parses flags
+// (export, import, pull and push run from cache-transfer.ts, loaded when one of them runs).
+import { rm } from 'node:fs/promises';
 import { Command, Option } from 'commander';
-import { AtomicOutputs } from '../formats/index.js';
-import { EXPORT_FORMATS, exportImage, type ExportFormat } from '../oci/index.js';
-import { importImages } from '../oci/index.js';
-import { hostArch, parsePlatform } from '../oci/index.js';
+import { hostArch } from '../oci/index.js';
 import { normalizeReference as expandReference } from '../oci/index.js';
 import { removeImages } from '../oci/index.js';
-import { resolveImage } from '../oci/index.js';
 import { LayoutStore, refName } from '../oci/index.js';
 import { validateCache } from '../oci/index.js';
-import { extractToDirectory } from '../oci/index.js';
-import { imageRootfs } from '../oci/index.js';
 import { defaultUnpackedLayers } from '../oci/index.js';
-import { pullImage } from '../oci/index.js';
-import { pushImage } from '../oci/index.js';
-import { registryOptions } from '../oci/index.js';
 import { NotImplementedError, UserError } from '../util/index.js';
 import { log } from '../util/index.js';
+import type { ExportFlags } from './cache-transfer.js';
 import { globalOptions } from './context.js';
-import { ifExists } from '../util/index.js';
 
 function cacheDir(cmd: Command): string {
   return globalOptions(cmd).cache;
@@ -85,38 +74,6 @@ function cleanCommand(): Command {
     });
 }
 
-interface ExportFlags {
-  platform: string;
-  arch?: string;
-  outfile?: string;
-  format: string;
-  name?: string;
-}
-
-/**
- * Writes `stream` to `outfile`: a regular file whole or not at all (a temp file next to it,
- * renamed at the end), a device, fifo or socket directly (formats/atomic.ts).
- */
-async function writeOutput(stream: Readable, outfile: string): Promise<void> {
-  if (outfile === '-') {
-    try {
-      await pipeline(stream, process.stdout);
-    } catch (err) {
-      // The reader went away (`… | head`): nothing more to say, as for any Unix filter.
-      if ((err as NodeJS.ErrnoException).code !== 'EPIPE') throw err;
-      log.debug('stdout closed before the export was complete');
-      stream.destroy();
-    }
-    return;
-  }
-  await AtomicOutputs.run(async (out) => pipeline(stream, await out.stream(outfile)));
-}
-
-async function isDirectoryTarget(outfile: string): Promise<boolean> {
-  if (outfile.endsWith('/')) return true;
-  return (await ifExists(stat(outfile)))?.isDirectory() ?? false;
-}
-
 function exportCommand(): Command {
   return new Command('export')
     .description('export individual images from the linuxkit cache')
@@ -126,23 +83,7 @@ function exportCommand(): Command {
     .addOption(new Option('--format <format>', "export format, one of 'oci' (OCI tar), 'docker' (docker tar), 'filesystem'").default('oci'))
     .option('--outfile <file>', "path to file to save output, '-' for stdout; for 'filesystem', a directory unpacks the image there")
     .option('--name <name>', 'override the image name in the exported tar file (oci and docker formats)')
-    .action(async (name: string, flags: ExportFlags, cmd: Command) => {
-      if (!(EXPORT_FORMATS as readonly string[]).includes(flags.format)) {
-        throw new UserError(`requested unknown format ${flags.format}: use one of ${EXPORT_FORMATS.join(', ')}`);
-      }
-      if (!flags.outfile) throw new UserError("'outfile' flag is required");
-      const format = flags.format as ExportFormat;
-      const platform = parsePlatform(flags.arch ? `linux/${flags.arch}` : flags.platform);
-      const store = await LayoutStore.open(cacheDir(cmd));
-      const ref = expandReference(name);
-      if (format === 'filesystem' && flags.outfile !== '-' && (await isDirectoryTarget(flags.outfile))) {
-        const n = await extractToDirectory(imageRootfs(store, await resolveImage(store, ref, platform)), flags.outfile);
-        log.info(`unpacked ${ref} (${n} entries) into ${flags.outfile}`);
-        return;
-      }
-      const stream = await exportImage(store, ref, { format, platform, ...(flags.name ? { name: expandReference(flags.name) } : {}) });
-      await writeOutput(stream, flags.outfile);
-    });
+    .action(async (name: string, flags: ExportFlags, cmd: Command) => (await import('./cache-transfer.js')).exportAction(name, flags, cmd));
 }
 
 function importCommand(): Command {
@@ -154,38 +95,14 @@ function importCommand(): Command {
     )
     .argument('<file>', "tar file, or '-' for stdin")
     .option('--name <name>', 'name for an image the tar does not name (linuxkit-ts)')
-    .action(async (file: string, opts: { name?: string }, cmd: Command) => {
-      const store = await LayoutStore.open(cacheDir(cmd));
-      let source: Readable;
-      if (file === '-') source = process.stdin;
-      else {
-        if (!(await ifExists(stat(file)))) throw new UserError(`unable to open ${file}: no such file`);
-        source = createReadStream(file);
-      }
-      const imported = await importImages(store, source, opts.name ? { name: opts.name } : {});
-      for (const i of imported) {
-        if (i.ref) log.info(`imported ${i.ref} ${i.descriptor.digest}`);
-        else log.warn(`imported ${i.descriptor.digest} without a name (the tar does not name it; use --name)`);
-      }
-    });
+    .action(async (file: string, opts: { name?: string }, cmd: Command) => (await import('./cache-transfer.js')).importAction(file, opts, cmd));
 }
 
 function pullCommand(): Command {
   return new Command('pull')
     .description('pull images to the linuxkit cache from registry (replacing what is cached under the name)')
     .argument('<image...>')
-    .action(async (names: string[], _opts: object, cmd: Command) => {
-      const store = await LayoutStore.open(cacheDir(cmd));
-      for (const name of names) {
-        const r = await pullImage(name, store, {
-          allPlatforms: true,
-          withArchReferences: true,
-          alwaysPull: true,
-          registry: registryOptions(globalOptions(cmd)),
-        });
-        log.info(`${r.ref} ${r.descriptor.digest}`);
-      }
-    });
+    .action(async (names: string[], _opts: object, cmd: Command) => (await import('./cache-transfer.js')).pullAction(names, cmd));
 }
 
 function pushCommand(): Command {
@@ -195,17 +112,9 @@ function pushCommand(): Command {
     .option('--remote-name <name>', 'push it under a different name')
     .option('--with-arch-tags', 'also push arch-specific tags for each arch of an index', false)
     .option('--override', 'push even if the image already exists in the registry', false)
-    .action(async (names: string[], opts: { remoteName?: string; withArchTags: boolean; override: boolean }, cmd: Command) => {
-      if (opts.remoteName && names.length > 1) throw new UserError('--remote-name needs exactly one image');
-      const store = await LayoutStore.open(cacheDir(cmd));
-      for (const name of names) {
-        await pushImage(expandReference(name), store, opts.remoteName, {
-          override: opts.override,
-          withArchTags: opts.withArchTags,
-          registry: registryOptions(globalOptions(cmd)),
-        });
-      }
-    });
+    .action(async (names: string[], opts: { remoteName?: string; withArchTags: boolean; override: boolean }, cmd: Command) =>
+      (await import('./cache-transfer.js')).pushAction(names, opts, cmd),
+    );
 }
 
 export function cacheCommand(): Command {
@@ -219,4 +128,3 @@ export function cacheCommand(): Command {
   cmd.addCommand(pushCommand());
   return cmd;
 }
-

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import type { Command } from 'commander';
 
 export const ENV_CACHE_DIR = 'LINUXKIT_CACHE';
-export { ENV_MIRROR } from '../oci/index.js';
+export { ENV_MIRROR } from '../util/index.js';
 
 export interface GlobalOptions {
   cache: string;

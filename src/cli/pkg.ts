@@ -1,18 +1,12 @@
 // `linuxkit pkg`: LinuxKit's subcommands and flags (lk:src/cmd/linuxkit/pkg*.go). `build`
 // builds daemonless (Debian) packages into the cache; `show-tag` prints org/image:tag.
 import { Command, Option } from 'commander';
-import { LayoutStore } from '../oci/index.js';
-import { pushImage } from '../oci/index.js';
-import { parseReference, referenceString, repositoryName } from '../oci/index.js';
-import { RegistryClient } from '../oci/index.js';
-import { registryOptions } from '../oci/index.js';
-import { buildPackage, type BuildOptions } from '../pkg/index.js';
 import { DEFAULT_BUILD_YML, DEFAULT_TAG_TEMPLATE, DEFAULT_ORG } from '../pkg/index.js';
 import { canonicalRef, DEFAULT_HASH_COMMIT, ENV_PKG_ORG, loadPackage, shortRef, type PkgOptions } from '../pkg/index.js';
-import { NotImplementedError, UserError } from '../util/index.js';
-import { log } from '../util/index.js';
+import { UserError } from '../util/index.js';
 import { globalOptions } from './context.js';
 import { notYet } from './not-yet.js';
+import type { BuildFlags } from './pkg-build.js';
 
 interface PkgFlags {
   buildYml: string;
@@ -90,65 +84,9 @@ function showTagCommand(): Command {
     });
 }
 
-interface BuildFlags {
-  force: boolean;
-  push: boolean;
-  platforms?: string;
-  skipPlatforms?: string;
-  sbomScanner?: string;
-  docker: boolean;
-  pull: boolean;
-  nobuild: boolean;
-  dryRun: boolean;
-  release?: string;
-  dockerfile?: string;
-  buildArgFile?: string[];
-  progress?: string;
-  ssh?: string[];
-}
-
-async function runBuild(paths: string[], flags: BuildFlags, cmd: Command, push: boolean): Promise<void> {
-  if (flags.docker) throw new NotImplementedError("'pkg build --docker' (storing into a Docker engine)");
-  if (flags.release) throw new NotImplementedError("'pkg build --release'");
-  if (flags.pull) throw new NotImplementedError("'pkg build --pull'");
-  const opts = pkgOptions(cmd);
-  const pkgs = paths.map((p) => loadPackage(p, opts));
-  if (flags.dryRun) {
-    for (const p of pkgs) {
-      process.stdout.write(`${canonicalRef(p)}: ${p.yml.debian ? `debian ${p.yml.debian.packages.join(' ')}` : `Dockerfile ${p.yml.dockerfile}`}\n`);
-    }
-    return;
-  }
-  const doPush = push || flags.push;
-  const g = globalOptions(cmd);
-  const store = await LayoutStore.open(g.cache);
-  const bo: BuildOptions = { force: flags.force, sbom: flags.sbomScanner !== 'false' };
-  if (flags.platforms) bo.platforms = flags.platforms;
-  if (flags.skipPlatforms) bo.skipPlatforms = flags.skipPlatforms;
-  if (flags.dockerfile) bo.dockerfile = flags.dockerfile;
-  if (flags.buildArgFile) bo.buildArgFiles = flags.buildArgFile;
-  if (flags.sbomScanner && flags.sbomScanner !== 'false') bo.sbomScanner = flags.sbomScanner;
-  if (flags.progress) bo.progress = flags.progress;
-  if (flags.ssh) bo.ssh = flags.ssh;
-  for (const pkg of pkgs) {
-    if (flags.nobuild && !doPush) throw new UserError('--nobuild only makes sense with --push');
-    if (!flags.nobuild) {
-      const started = Date.now();
-      const r = await buildPackage(pkg, store, bo);
-      if (!r.skipped) {
-        log.info(`pkg: built ${shortRef(pkg)} in ${((Date.now() - started) / 1000).toFixed(1)}s: ${r.descriptor.digest}, ${(r.size / 1e6).toFixed(1)} MB of layers`);
-      }
-      process.stdout.write(`${r.ref} ${r.descriptor.digest}${r.skipped ? ' (cached)' : ` ${r.size}`}\n`);
-    }
-    if (doPush) {
-      // LinuxKit refuses to push a dirty package: its tag does not name committed sources.
-      if (pkg.dirty) throw new UserError(`build complete, refusing to push dirty package ${shortRef(pkg)} (commit its changes first)`);
-      const pushed = await pushImage(canonicalRef(pkg), store, undefined, {
-        registry: registryOptions(g),
-      });
-      log.info(pushed.pushed ? `pkg: pushed ${pushed.ref} ${pushed.digest}` : `pkg: ${pushed.ref} was already in the registry`);
-    }
-  }
+/** What build, push, manifest and remote-tag run: loaded only then (show-tag needs none of it). */
+function lazy(): Promise<typeof import('./pkg-build.js')> {
+  return import('./pkg-build.js');
 }
 
 function buildFlags(cmd: Command): Command {
@@ -177,40 +115,16 @@ function buildFlags(cmd: Command): Command {
     .option('--dry-run', 'Do not actually build, just print what would be built', false);
 }
 
-/** LinuxKit's remote-tag: the same manifest put under another tag of the same repository. */
-async function remoteTag(fromArg: string, toArg: string, cmd: Command): Promise<void> {
-  const from = parseReference(fromArg);
-  const to = parseReference(toArg);
-  if (repositoryName(from) !== repositoryName(to)) {
-    throw new NotImplementedError(`'pkg remote-tag' between repositories (${repositoryName(from)} → ${repositoryName(to)})`);
-  }
-  const g = globalOptions(cmd);
-  const client = new RegistryClient(registryOptions(g));
-  try {
-    const src = await client.getManifest(from);
-    const existing = await client.headManifest(to);
-    if (existing?.digest === src.descriptor.digest) {
-      log.info(`image ${referenceString(to)} already exists in the registry, identical to ${referenceString(from)}, skipping`);
-      return;
-    }
-    if (existing) log.info(`image ${referenceString(to)} already exists in the registry, but is different from ${referenceString(from)}, overwriting`);
-    await client.putManifest(to, src.descriptor.mediaType, src.body);
-    log.info(`pkg: tagged ${referenceString(to)} ${src.descriptor.digest}`);
-  } finally {
-    client.close();
-  }
-}
-
 export function pkgCommand(): Command {
   const pkg = addCommonFlags(new Command('pkg').description('package building and pushing'));
   pkg.addCommand(
     buildFlags(new Command('build').description('build an OCI package from a directory with a yaml configuration file'))
       .option('--push', 'After building, if successful, push the image to the registry', false)
-      .action((paths: string[], flags: BuildFlags, cmd: Command) => runBuild(paths, flags, cmd, false)),
+      .action(async (paths: string[], flags: BuildFlags, cmd: Command) => (await lazy()).runBuild(paths, flags, pkgOptions(cmd), globalOptions(cmd), false)),
   );
   pkg.addCommand(
     buildFlags(new Command('push').description('build and push an OCI package'))
-      .action((paths: string[], flags: BuildFlags, cmd: Command) => runBuild(paths, flags, cmd, true)),
+      .action(async (paths: string[], flags: BuildFlags, cmd: Command) => (await lazy()).runBuild(paths, flags, pkgOptions(cmd), globalOptions(cmd), true)),
   );
   pkg.addCommand(showTagCommand());
   pkg.addCommand(
@@ -219,27 +133,14 @@ export function pkgCommand(): Command {
       .description('update manifest in the registry for the given path based on all known platforms')
       .argument('<path>', 'package source directory')
       .option('--release <version>', 'Release the given version')
-      .action(async (path: string, flags: { release?: string }, cmd: Command) => {
-        if (flags.release) throw new NotImplementedError("'pkg manifest --release'");
-        const p = loadPackage(path, pkgOptions(cmd));
-        const g = globalOptions(cmd);
-        const store = await LayoutStore.open(g.cache);
-        // The cache holds the package as one index of every built platform: pushing that
-        // index is what LinuxKit's manifest step assembles from per-arch tags.
-        if (!(await store.resolve(canonicalRef(p)))) {
-          throw new UserError(`${canonicalRef(p)} is not in the cache: run 'linuxkit pkg build ${path}' first`);
-        }
-        process.stdout.write(`Updating index for "${shortRef(p)}"\n`);
-        const r = await pushImage(canonicalRef(p), store, undefined, { override: true, registry: registryOptions(g) });
-        log.info(`pkg: pushed ${r.ref} ${r.digest}`);
-      }),
+      .action(async (path: string, flags: { release?: string }, cmd: Command) => (await lazy()).pushManifest(path, flags, pkgOptions(cmd), globalOptions(cmd))),
   );
   pkg.addCommand(
     new Command('remote-tag')
       .description('tag a package in a remote registry with another tag, without downloading or pulling')
       .argument('<from>', 'the existing image')
       .argument('<to>', 'the new tag, in the same repository')
-      .action(async (fromArg: string, toArg: string, _flags: unknown, cmd: Command) => remoteTag(fromArg, toArg, cmd)),
+      .action(async (fromArg: string, toArg: string, _flags: unknown, cmd: Command) => (await lazy()).remoteTag(fromArg, toArg, globalOptions(cmd))),
   );
   pkg.addCommand(notYet(new Command('builder').description('manage the pkg builder (BuildKit only)').argument('[args...]').allowUnknownOption()));
   return pkg;

@@ -76,10 +76,54 @@ export function wantedPlatforms(opts: Pick<PullOptions, 'arch' | 'platforms'>): 
  * for the platforms asked for, and tags it. Throws UserError for anything a user can fix.
  */
 export async function pullImage(ref: string | Reference, store: ImageStore, opts: PullOptions = {}): Promise<PullResult> {
+  return (await pullImages([ref], store, opts))[0]!;
+}
+
+/**
+ * Pulls several images at once, with one client (one connection pool per registry): every
+ * image's manifests concurrently, then the blobs they miss, each once, `concurrency` at a
+ * time, and then index.json is updated once, under one cache lock, for all of them. Images
+ * that were pulled are tagged even if another failed; the first failure is thrown then.
+ */
+export async function pullImages(refs: Array<string | Reference>, store: ImageStore, opts: PullOptions = {}): Promise<PullResult[]> {
+  const wants: Wanted = opts.allPlatforms ? 'all' : wantedPlatforms(opts);
+  const client = opts.client ?? new RegistryClient(opts.registry);
+  try {
+    const plans = await Promise.allSettled(refs.map((ref) => planPull(client, ref, store, wants, opts)));
+    const planned = plans.flatMap((p) => (p.status === 'fulfilled' && !('cached' in p.value) ? [p.value] : []));
+    const fetched = await fetchBlobs(client, store, planned, opts.concurrency ?? DEFAULT_CONCURRENCY);
+    const done = planned.filter((p) => !fetched.failed.has(p));
+    const tags: Array<{ ref: string; desc: Descriptor }> = [];
+    for (const p of done) tags.push(...(await storeManifests(store, p, wants, Boolean(opts.withArchReferences))));
+    if (tags.length) await store.tagAll(tags);
+    const rejected = plans.find((p): p is PromiseRejectedResult => p.status === 'rejected');
+    if (rejected) throw rejected.reason;
+    if (fetched.failed.size) throw fetched.failed.values().next().value;
+    return plans.map((p) => {
+      const v = (p as PromiseFulfilledResult<Planned | PullResult>).value;
+      return 'cached' in v ? v : v.result;
+    });
+  } finally {
+    if (!opts.client) client.close();
+  }
+}
+
+/** One image's part of a pull: its manifests, fetched, and the blobs the store lacks. */
+interface Planned {
+  ref: Reference;
+  name: string;
+  root: { descriptor: Descriptor; body: Buffer; doc: ImageIndex & ImageManifest };
+  /** Every manifest to store besides the root, with its body. */
+  children: Array<{ desc: Descriptor; body: Buffer }>;
+  /** True when the root is itself the (single-platform) image manifest. */
+  single: boolean;
+  missing: Descriptor[];
+  result: PullResult;
+}
+
+async function planPull(client: RegistryClient, ref: string | Reference, store: ImageStore, wants: Wanted, opts: PullOptions): Promise<Planned | PullResult> {
   const name = normalizeReference(typeof ref === 'string' ? ref : referenceString(ref));
   const parsed = parseReference(name);
-  const wants: Wanted = opts.allPlatforms ? 'all' : wantedPlatforms(opts);
-
   if (!opts.alwaysPull) {
     const have = await completeInStore(store, name, wants);
     if (have) {
@@ -87,38 +131,19 @@ export async function pullImage(ref: string | Reference, store: ImageStore, opts
       return { ref: name, descriptor: have, cached: true, blobsFetched: 0, bytesFetched: 0 };
     }
   }
-
-  const client = opts.client ?? new RegistryClient(opts.registry);
-  try {
-    const r = await pullWith(client, parsed, name, store, wants, opts.concurrency ?? DEFAULT_CONCURRENCY);
-    if (opts.withArchReferences) await tagArchReferences(store, parsed, name, r.descriptor);
-    return r;
-  } finally {
-    if (!opts.client) client.close();
-  }
-}
-
-async function pullWith(
-  client: RegistryClient,
-  ref: Reference,
-  name: string,
-  store: ImageStore,
-  wants: Wanted,
-  concurrency: number,
-): Promise<PullResult> {
   log.debug(`pulling ${name} for ${describe(wants)}`);
-  const root = await client.getManifest(ref);
+  const root = await client.getManifest(parsed);
   const rootDoc = parseJson<ImageIndex & ImageManifest>(root.body, `manifest of ${name}`);
-  const from = `${name} from ${ref.domain}`;
+  const from = `${name} from ${parsed.domain}`;
 
-  // Every manifest to store (besides the root) with its body, and every image manifest parsed.
   const children: Array<{ desc: Descriptor; body: Buffer }> = [];
-  const images: Array<{ desc: Descriptor; manifest: ImageManifest }> = [];
-  if (isIndexMediaType(root.descriptor.mediaType) || Array.isArray(rootDoc.manifests)) {
+  const images: ImageManifest[] = [];
+  const single = !(isIndexMediaType(root.descriptor.mediaType) || Array.isArray(rootDoc.manifests));
+  if (!single) {
     refuseNestedIndexes(checkIndex(rootDoc, `index of ${from}`), name);
     const chosen = chooseManifests(rootDoc, wants, name);
     const wanted = [...chosen, ...platformlessManifests(rootDoc).filter((d) => !chosen.includes(d))];
-    const bodies = await Promise.all(wanted.map((d) => client.getManifestByDescriptor(ref, d)));
+    const bodies = await Promise.all(wanted.map((d) => client.getManifestByDescriptor(parsed, d)));
     wanted.forEach((desc, i) => {
       const body = bodies[i]!;
       const what = `manifest ${desc.digest} of ${from}`;
@@ -126,46 +151,87 @@ async function pullWith(
       // The entry said "image manifest"; what came back is what counts.
       if (Array.isArray(doc.manifests) || isIndexMediaType(doc.mediaType ?? '')) throw nestedIndex(name, rootDoc.manifests.indexOf(desc), desc);
       children.push({ desc, body });
-      images.push({ desc, manifest: checkManifest(doc, what) });
+      images.push(checkManifest(doc, what));
     });
   } else {
     if (!isManifestMediaType(root.descriptor.mediaType) && !Array.isArray(rootDoc.layers)) {
       throw new UserError(`${name} is neither an image nor an image index (${root.descriptor.mediaType})`);
     }
-    images.push({ desc: root.descriptor, manifest: checkManifest(rootDoc, `manifest of ${from}`) });
+    images.push(checkManifest(rootDoc, `manifest of ${from}`));
   }
 
   // Configs and layers, each once.
   const blobs = new Map<string, Descriptor>();
-  for (const { manifest } of images) {
+  for (const manifest of images) {
     for (const b of [manifest.config, ...manifest.layers]) blobs.set(b.digest, b);
   }
   const missing: Descriptor[] = [];
   for (const b of blobs.values()) if (!(await store.hasBlob(b.digest))) missing.push(b);
-
   const bytes = missing.reduce((n, b) => n + b.size, 0);
-  const progress = byteProgress(name, bytes);
+  const descriptor: Descriptor = { ...root.descriptor, annotations: { [REF_NAME_ANNOTATION]: name } };
+  return {
+    ref: parsed,
+    name,
+    root: { descriptor: root.descriptor, body: root.body, doc: rootDoc },
+    children,
+    single,
+    missing,
+    result: { ref: name, descriptor, cached: false, blobsFetched: missing.length, bytesFetched: bytes },
+  };
+}
+
+/**
+ * The blobs every planned image misses, each digest once, `concurrency` at a time, under one
+ * progress bar. An image whose blob failed is left out of the tagging (its verified blobs stay).
+ */
+async function fetchBlobs(client: RegistryClient, store: ImageStore, planned: Planned[], concurrency: number): Promise<{ failed: Map<Planned, unknown> }> {
+  const jobs = new Map<string, { desc: Descriptor; owners: Planned[] }>();
+  for (const p of planned) {
+    for (const b of p.missing) {
+      const job = jobs.get(b.digest);
+      if (job) job.owners.push(p);
+      else jobs.set(b.digest, { desc: b, owners: [p] });
+    }
+  }
+  const failed = new Map<Planned, unknown>();
+  const all = [...jobs.values()];
+  const progress = byteProgress(planned.length === 1 ? planned[0]!.name : `${planned.length} images`, all.reduce((n, j) => n + j.desc.size, 0));
   try {
-    await runLimited(missing, concurrency, (b) => fetchBlob(client, ref, name, store, b, (n) => progress.add(n)));
+    await runLimited(all, concurrency, async (job) => {
+      // Another blob of every image this one belongs to has failed: no need to fetch it.
+      if (job.owners.every((o) => failed.has(o))) return;
+      const owner = job.owners[0]!;
+      try {
+        await fetchBlob(client, owner.ref, owner.name, store, job.desc, (n) => progress.add(n));
+      } catch (e) {
+        for (const o of job.owners) if (!failed.has(o)) failed.set(o, e);
+      }
+    });
   } finally {
     progress.stop();
   }
+  return { failed };
+}
 
+/**
+ * Stores an image's manifests (children before the root: a blob is there before anything names
+ * it) and returns what to tag: the image, and with `archRefs` each platform's `REF-ARCH`.
+ */
+async function storeManifests(store: ImageStore, p: Planned, wants: Wanted, archRefs: boolean): Promise<Array<{ ref: string; desc: Descriptor }>> {
   // A single-platform image: say so if it is not what was asked for (LinuxKit uses it anyway).
-  if (images.length === 1 && images[0]!.desc === root.descriptor) {
-    const config = parseJson<ImageConfigFile>(await store.readBlob(rootDoc.config.digest), `config of ${name}`);
+  if (p.single) {
+    const config = parseJson<ImageConfigFile>(await store.readBlob(p.root.doc.config.digest), `config of ${p.name}`);
     const have: Platform = { os: config.os, architecture: config.architecture, ...(config.variant ? { variant: config.variant } : {}) };
     if (config.architecture && wants !== 'all' && !wants.some((w) => platformMatches(have, w))) {
-      log.warn(`${name} is a single-platform image for ${formatPlatform(have)}, not ${describe(wants)}`);
+      log.warn(`${p.name} is a single-platform image for ${formatPlatform(have)}, not ${describe(wants)}`);
     }
   }
-
-  for (const c of children) await store.putBlob(c.desc.digest, Readable.from([c.body]), c.desc.size);
-  await store.putBlob(root.descriptor.digest, Readable.from([root.body]), root.descriptor.size);
-  const descriptor: Descriptor = { ...root.descriptor, annotations: { [REF_NAME_ANNOTATION]: name } };
-  await store.tag(name, descriptor);
-  log.debug(`pulled ${name}: ${missing.length} blobs, ${bytes} bytes`);
-  return { ref: name, descriptor, cached: false, blobsFetched: missing.length, bytesFetched: bytes };
+  for (const c of p.children) await store.putBlob(c.desc.digest, Readable.from([c.body]), c.desc.size);
+  await store.putBlob(p.root.descriptor.digest, Readable.from([p.root.body]), p.root.descriptor.size);
+  log.debug(`pulled ${p.name}: ${p.result.blobsFetched} blobs, ${p.result.bytesFetched} bytes`);
+  const tags = [{ ref: p.name, desc: p.result.descriptor }];
+  if (archRefs) tags.push(...(await archReferences(store, p.ref, p.name, p.root.doc)));
+  return tags;
 }
 
 /** Downloads one blob into the store, retrying a connection that drops mid-way. */
@@ -263,22 +329,23 @@ function chooseManifests(index: ImageIndex, wants: Wanted, name: string): Descri
 }
 
 /** LinuxKit's `cache pull` arch references: `REF-ARCH` → that platform's manifest. */
-async function tagArchReferences(store: ImageStore, ref: Reference, name: string, root: Descriptor): Promise<void> {
+async function archReferences(store: ImageStore, ref: Reference, name: string, root: ImageIndex): Promise<Array<{ ref: string; desc: Descriptor }>> {
   if (!ref.tag || ref.digest) {
     log.debug(`${name}: no arch-specific references for a reference without a tag`);
-    return;
+    return [];
   }
-  const doc = parseJson<ImageIndex>(await store.readBlob(root.digest), name);
-  if (!Array.isArray(doc.manifests)) return;
-  for (const m of doc.manifests) {
+  if (!Array.isArray(root.manifests)) return [];
+  const out: Array<{ ref: string; desc: Descriptor }> = [];
+  for (const m of root.manifests) {
     if (!isManifestMediaType(m.mediaType) || !m.platform || isAttestation(m) || !(await store.hasBlob(m.digest))) continue;
     const archRef = `${name}-${m.platform.architecture}`;
     if (!isValidReference(archRef)) {
       log.warn(`${name}: cannot name the ${m.platform.architecture} image ${archRef}: not a valid reference`);
       continue;
     }
-    await store.tag(archRef, { ...m, annotations: { ...m.annotations, [REF_NAME_ANNOTATION]: archRef } });
+    out.push({ ref: archRef, desc: { ...m, annotations: { ...m.annotations, [REF_NAME_ANNOTATION]: archRef } } });
   }
+  return out;
 }
 
 /** A manifest, index or config: a JSON object (a registry may send `null` or a list). */

@@ -23,6 +23,8 @@ export interface ImageStore extends BlobStore {
   resolve(ref: string): Promise<Descriptor | undefined>;
   /** Points `ref` at `desc` in index.json (replaced whole, atomically, under the cache lock). */
   tag(ref: string, desc: Descriptor): Promise<void>;
+  /** Several tags in one update of index.json (one lock, one rewrite), in order. */
+  tagAll(entries: ReadonlyArray<{ ref: string; desc: Descriptor }>): Promise<void>;
   /** Removes `ref` from index.json; blobs stay until `cache clean`/garbage collection. */
   untag(ref: string): Promise<void>;
   /** Every reference in the cache with its root descriptor. */

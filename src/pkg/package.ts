@@ -14,6 +14,7 @@ import {
   gitIsDirty,
   gitTreeHash,
   isGitWorkTree,
+  gitPackageTree,
 } from './hash.js';
 
 export const ENV_PKG_ORG = 'LINUXKIT_PKG_ORG';
@@ -85,9 +86,10 @@ export function loadPackage(pkgDir: string, opts: PkgOptions = {}): Package {
 
   let dirty = false;
   let hashSource: Package['hashSource'] = hash ? 'flag' : 'git';
-  if (isGitWorkTree(dir)) {
+  const inGit = gitPackageTree(dir, hashPath, commit);
+  if (inGit) {
     const extra = extraSourceHashes(dir, yml, commit);
-    const tree = gitTreeHash(dir, hashPath, commit);
+    const tree = inGit.tree;
     // A package directory not yet committed is dirty by definition (LinuxKit errors out instead).
     dirty = Boolean(opts.forceDirty) || tree === undefined || gitIsDirty(dir, hashPath, commit);
     if (!hash) {

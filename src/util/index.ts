@@ -12,3 +12,4 @@ export * from './cache-dir.js';
 export * from './process-alive.js';
 export * from './dir-lock.js';
 export * from './text-table.js';
+export * from './registry-env.js';

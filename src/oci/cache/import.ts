@@ -148,7 +148,8 @@ async function importOciIndex(store: LayoutStore, index: ImageIndex, opts: Impor
     }
     out.push({ ...(ref ? { ref } : {}), descriptor: fixed });
   }
-  for (const { ref, descriptor } of out) if (ref) await store.tag(ref, descriptor);
+  // One update of index.json for every image of the tar (one lock, one rewrite).
+  await store.tagAll(out.flatMap(({ ref, descriptor }) => (ref ? [{ ref, desc: descriptor }] : [])));
   return out;
 }
 
@@ -210,10 +211,8 @@ async function importDockerArchive(
     const descriptor: Descriptor = { mediaType: MediaType.ociIndex, digest: idx.digest, size: idx.size };
     const names = (item.RepoTags ?? []).map(expandReference);
     if (!names.length && opts.name) names.push(expandReference(opts.name));
-    for (const ref of names) {
-      await store.tag(ref, descriptor);
-      out.push({ ref, descriptor });
-    }
+    await store.tagAll(names.map((ref) => ({ ref, desc: descriptor })));
+    for (const ref of names) out.push({ ref, descriptor });
     if (!names.length) out.push({ descriptor });
   }
   return out;

@@ -8,6 +8,7 @@ import { Readable } from 'node:stream';
 import { test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { LayoutStore } from './store.js';
+import { createFileAtomic } from './atomic.js';
 import { MediaType, REF_NAME_ANNOTATION } from '../types.js';
 import { UserError } from '../../util/index.js';
 import { collect, putBytes, sha256, tempDir } from '../testing.js';
@@ -22,6 +23,17 @@ test('a new cache is an OCI layout LinuxKit can open', async (t) => {
   assert.equal(index.schemaVersion, 2);
   assert.deepEqual(index.manifests, []);
   assert.ok(existsSync(join(dir, 'blobs', 'sha256')));
+});
+
+test('a new cache\'s files are created whole and never over a file another process wrote', async (t) => {
+  const dir = await tempDir(t);
+  // index.json written by another process between our check and our write: it stays.
+  await writeFile(join(dir, 'index.json'), '{"theirs":1}');
+  await createFileAtomic(join(dir, 'index.json'), '{"ours":1}', join(dir, '.tmp'));
+  assert.equal(await readFile(join(dir, 'index.json'), 'utf8'), '{"theirs":1}');
+  await createFileAtomic(join(dir, 'oci-layout'), '{"ours":1}', join(dir, '.tmp'));
+  assert.equal(await readFile(join(dir, 'oci-layout'), 'utf8'), '{"ours":1}');
+  assert.deepEqual(await readdir(join(dir, '.tmp')), [], 'no temp file left');
 });
 
 test('putBlob with a wrong digest or size leaves nothing behind', async (t) => {

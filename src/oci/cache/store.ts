@@ -15,12 +15,15 @@ import type { ImageStore } from '../store.js';
 import { MediaType, REF_NAME_ANNOTATION, type Descriptor, type ImageIndex } from '../types.js';
 import { UserError } from '../../util/index.js';
 import { log } from '../../util/index.js';
-import { tempName, writeFileAtomic } from './atomic.js';
+import { createFileAtomic, tempName, writeFileAtomic } from './atomic.js';
 import { blobPath, blobsDir, INDEX_FILE, OCI_LAYOUT_FILE, OCI_LAYOUT_VERSION, TEMP_DIR } from './layout.js';
 import { withCacheLock } from './lock.js';
 import { CorruptCacheError, verified } from '../verify.js';
 import { isIndexMediaType, isManifestMediaType } from './media.js';
 import { ifExists, ifExistsSync, pathExists } from '../../util/index.js';
+
+/** Bytes of a blob being stored that are gathered for one writev. */
+const WRITE_RUN = 1024 * 1024;
 
 /** Temp files older than this are left by killed writers and are swept on open. */
 const STALE_TEMP_MS = 24 * 3600 * 1000;
@@ -52,17 +55,13 @@ export class LayoutStore implements ImageStore {
     } catch (err) {
       throw new UserError(`unable to create cache directory ${this.dir}: ${(err as Error).message}`, undefined, { cause: err });
     }
+    // A new cache: the two files are created whole, and never over one another process has
+    // just written (createFileAtomic), so no lock, which costs a process start, is needed.
     const missing = async (name: string): Promise<boolean> => !(await pathExists(join(this.dir, name)));
-    if ((await missing(OCI_LAYOUT_FILE)) || (await missing(INDEX_FILE))) {
-      await withCacheLock(this.dir, async () => {
-        if (await missing(OCI_LAYOUT_FILE)) {
-          await writeFileAtomic(join(this.dir, OCI_LAYOUT_FILE), JSON.stringify({ imageLayoutVersion: OCI_LAYOUT_VERSION }), this.tempDir);
-        }
-        if (await missing(INDEX_FILE)) {
-          await writeFileAtomic(join(this.dir, INDEX_FILE), serializeIndex(emptyIndex()), this.tempDir);
-        }
-      });
+    if (await missing(OCI_LAYOUT_FILE)) {
+      await createFileAtomic(join(this.dir, OCI_LAYOUT_FILE), JSON.stringify({ imageLayoutVersion: OCI_LAYOUT_VERSION }), this.tempDir);
     }
+    if (await missing(INDEX_FILE)) await createFileAtomic(join(this.dir, INDEX_FILE), serializeIndex(emptyIndex()), this.tempDir);
     await this.sweepStaleTemps();
   }
 
@@ -145,6 +144,20 @@ export class LayoutStore implements ImageStore {
     let size = 0;
     let head = Buffer.alloc(0);
     const fh = await open(tmp, 'wx', 0o644);
+    // A download arrives in 16–64 KiB pieces: they are hashed as they come and written in runs
+    // of ~1 MiB with one writev, not one write (and one thread-pool round trip) each.
+    let pending: Buffer[] = [];
+    let pendingBytes = 0;
+    const flush = async (): Promise<void> => {
+      const bufs = pending;
+      pending = [];
+      pendingBytes = 0;
+      while (bufs.length) {
+        let n = (await fh.writev(bufs)).bytesWritten;
+        while (bufs.length && n >= bufs[0]!.length) n -= bufs.shift()!.length;
+        if (n > 0) bufs[0] = bufs[0]!.subarray(n);
+      }
+    };
     try {
       for await (const chunk of source) {
         const buf = Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk);
@@ -154,9 +167,11 @@ export class LayoutStore implements ImageStore {
         }
         if (head.length < 16) head = Buffer.concat([head, buf.subarray(0, 16 - head.length)]);
         hash.update(buf);
-        let off = 0;
-        while (off < buf.length) off += (await fh.write(buf, off)).bytesWritten;
+        pending.push(buf);
+        pendingBytes += buf.length;
+        if (pendingBytes >= WRITE_RUN) await flush();
       }
+      await flush();
       await fh.sync();
     } catch (err) {
       await fh.close();
@@ -284,15 +299,25 @@ export class LayoutStore implements ImageStore {
   }
 
   async tag(ref: string, desc: Descriptor): Promise<void> {
-    if (!ref) throw new UserError('cannot tag an image in the cache without a reference name');
-    // An entry must never point at nothing: store the blobs first, then name them.
-    if (!(await this.hasBlob(desc.digest))) throw new UserError(`cannot tag ${ref}: its root blob ${desc.digest} is not in the cache ${this.dir}`);
-    const entry: Descriptor = { ...desc, annotations: { ...desc.annotations, [REF_NAME_ANNOTATION]: ref } };
+    await this.tagAll([{ ref, desc }]);
+  }
+
+  async tagAll(entries: ReadonlyArray<{ ref: string; desc: Descriptor }>): Promise<void> {
+    if (entries.length === 0) return;
+    const named: Descriptor[] = [];
+    for (const { ref, desc } of entries) {
+      if (!ref) throw new UserError('cannot tag an image in the cache without a reference name');
+      // An entry must never point at nothing: store the blobs first, then name them.
+      if (!(await this.hasBlob(desc.digest))) throw new UserError(`cannot tag ${ref}: its root blob ${desc.digest} is not in the cache ${this.dir}`);
+      named.push({ ...desc, annotations: { ...desc.annotations, [REF_NAME_ANNOTATION]: ref } });
+    }
     await this.updateIndex((index) => {
-      index.manifests = index.manifests.filter((m) => refName(m) !== ref);
-      index.manifests.push(entry);
+      for (const entry of named) {
+        index.manifests = index.manifests.filter((m) => refName(m) !== refName(entry));
+        index.manifests.push(entry);
+      }
     });
-    log.debug(`cache: ${ref} -> ${desc.digest}`);
+    for (const { ref, desc } of entries) log.debug(`cache: ${ref} -> ${desc.digest}`);
   }
 
   async untag(ref: string): Promise<void> {

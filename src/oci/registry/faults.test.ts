@@ -9,7 +9,7 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { pullImage } from '../pull.js';
+import { pullImage, pullImages } from '../pull.js';
 import { RegistryClient } from './client.js';
 import { LayoutStore, resolveImage } from '../cache/index.js';
 import { startFaultProxy, startTestRegistry, skopeo, writeTestLayout, type TestRegistry } from './testing.js';
@@ -134,13 +134,18 @@ test('a registry that keeps failing: the error names the image, the registry and
   }
 });
 
-/** Starts `node -e` pulling `ref` into `cacheDir`; resolves with its exit code or signal. */
-function pullInChild(ref: string, cacheDir: string, mirror?: string): { done: Promise<{ code: number | null; signal: string | null; stderr: string }>; kill: () => void } {
+/** Starts `node -e` pulling `ref` (or several at once) into `cacheDir`; resolves with its exit code or signal. */
+function pullInChild(
+  ref: string | string[],
+  cacheDir: string,
+  mirror?: string,
+  concurrency = 1,
+): { done: Promise<{ code: number | null; signal: string | null; stderr: string }>; kill: () => void } {
   const script = `
-    import { pullImage } from ${JSON.stringify(PULL_JS)};
+    import { pullImages } from ${JSON.stringify(PULL_JS)};
     import { LayoutStore } from ${JSON.stringify(CACHE_JS)};
     const store = await LayoutStore.open(${JSON.stringify(cacheDir)});
-    await pullImage(${JSON.stringify(ref)}, store, { arch: 'amd64', concurrency: 1, alwaysPull: true,
+    await pullImages(${JSON.stringify([ref].flat())}, store, { arch: 'amd64', concurrency: ${concurrency}, alwaysPull: true,
       registry: ${mirror ? `{ mirrors: [${JSON.stringify(mirror)}] }` : '{}'} });
   `;
   const child = spawn(process.execPath, ['--input-type=module', '-e', script], { stdio: ['ignore', 'ignore', 'pipe'] });
@@ -183,6 +188,84 @@ test('a pull killed half-way leaves a readable cache, and the next pull complete
     const img = await resolveImage(reopened, ref, { os: 'linux', architecture: 'amd64' });
     assert.equal(img.layers.length, 3);
     for (const l of img.layers) await reopened.readBlob(l.digest);
+  } finally {
+    await proxy.stop();
+  }
+});
+
+/** Every blob file in a cache dir hashes to its name (what a consistent cache means for blobs). */
+function assertBlobsMatchNames(dir: string): void {
+  for (const b of readdirSync(join(dir, 'blobs/sha256'))) {
+    const got = createHash('sha256').update(readFileSync(join(dir, 'blobs/sha256', b))).digest('hex');
+    assert.equal(got, b, `blob ${b} holds what its name says`);
+  }
+}
+
+test('several images in one pull: a blob failing its digest among concurrent ones is not stored; the others are tagged, shared blobs fetched once', async () => {
+  const good = await pushTestImage('many/good', [300_000, 300_000]);
+  // The same image under a second name: its blobs are the same digests.
+  skopeo(['copy', '--dest-tls-verify=false', `docker://${reg.host}/many/good:v1`, `docker://${reg.host}/many/same:v1`, '--src-tls-verify=false']);
+  const bad = await pushTestImage('many/bad', [300_000, 300_000, 300_000]);
+  const layer = bad.layers[1]!;
+  const file = registryBlobFile(layer.digest);
+  const data = readFileSync(file);
+  data[data.length >> 1] ^= 0xff;
+  writeFileSync(file, data);
+
+  const proxy = await startFaultProxy(reg.host);
+  try {
+    const store = await freshStore();
+    const refs = ['many/good', 'many/bad', 'many/same'].map((r) => `${reg.host}/${r}:v1`);
+    await assert.rejects(
+      pullImages(refs, store, { arch: 'amd64', concurrency: 4, registry: { mirrors: [`${reg.host}=http://${proxy.host}`] } }),
+      (e: unknown) => e instanceof UserError && e.message.includes(`blob ${layer.digest}: content does not match its digest`),
+    );
+    assert.equal(await store.hasBlob(layer.digest), false, 'the bad blob is not stored under its name');
+    assert.deepEqual(cacheFiles(store.dir).temps, [], 'no temp file left');
+    assertBlobsMatchNames(store.dir);
+    assert.deepEqual((await store.list()).map((e) => e.ref).sort(), [refs[0], refs[2]], 'the complete images are tagged, the broken one is not');
+    for (const ref of [refs[0]!, refs[2]!]) {
+      const img = await resolveImage(store, ref, { os: 'linux', architecture: 'amd64' });
+      assert.deepEqual(img.layers.map((l) => l.digest), good.layers.map((l) => l.digest));
+    }
+    for (const d of [good.config, ...good.layers]) {
+      assert.equal(proxy.seen.filter((s) => s.startsWith('GET ') && s.endsWith(`/blobs/${d.digest}`)).length, 1, `${d.digest} fetched once for both images`);
+    }
+  } finally {
+    await proxy.stop();
+  }
+});
+
+test('a pull of several images killed mid-way leaves a consistent cache, and the next pull completes', async () => {
+  // A small and a big layer each: the kill lands when a small one is in, the big ones (~1 s each
+  // through the throttle) mid-way.
+  const manifests = [await pushTestImage('kill/a', [200_000, 3_000_000]), await pushTestImage('kill/b', [200_000, 3_000_000])];
+  const proxy = await startFaultProxy(reg.host, { bytesPerSecond: 3_000_000 });
+  try {
+    const store = await freshStore();
+    const refs = [`${reg.host}/kill/a:v1`, `${reg.host}/kill/b:v1`];
+    const child = pullInChild(refs, store.dir, `${reg.host}=http://${proxy.host}`, 4);
+    const file = (l: { digest: string }) => join(store.dir, 'blobs/sha256', l.digest.slice(7));
+    const small = manifests.map((m) => file(m.layers[0]!));
+    const big = manifests.map((m) => file(m.layers[1]!));
+    const deadline = Date.now() + 20_000;
+    while (!small.some((l) => existsSync(l)) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
+    child.kill();
+    const { signal } = await child.done;
+    assert.equal(signal, 'SIGKILL', 'the child was killed before it finished');
+    assert.ok(!big.every((l) => existsSync(l)), 'killed before every layer was in');
+
+    const reopened = await LayoutStore.open(store.dir);
+    assert.deepEqual(await reopened.list(), [], 'no image is named before all of its blobs are in');
+    assertBlobsMatchNames(store.dir);
+    const results = await pullImages(refs, reopened, { arch: 'amd64' });
+    assert.ok(results.reduce((n, r) => n + r.blobsFetched, 0) < 6, 'blobs already verified are not fetched again');
+    assert.ok(results.every((r) => !r.cached));
+    for (const [i, ref] of refs.entries()) {
+      const img = await resolveImage(reopened, ref, { os: 'linux', architecture: 'amd64' });
+      assert.deepEqual(img.layers.map((l) => l.digest), manifests[i]!.layers.map((l) => l.digest));
+    }
+    assertBlobsMatchNames(store.dir);
   } finally {
     await proxy.stop();
   }

@@ -5,9 +5,9 @@
 //  - plain HTTP only for loopback hosts (localhost, 127.0.0.0/8, ::1: Docker's default insecure
 //    registries) and for registries named in $LINUXKIT_INSECURE_REGISTRIES or by the caller. For
 //    those, HTTPS is tried first, as Docker and go-containerregistry do.
-import { UserError } from '../../util/index.js';
+import { ENV_MIRROR, UserError } from '../../util/index.js';
 
-export const ENV_MIRROR = 'LINUXKIT_MIRROR';
+export { ENV_MIRROR };
 export const ENV_INSECURE = 'LINUXKIT_INSECURE_REGISTRIES';
 
 const DOCKER_HUB_ALIASES = ['docker.io', 'index.docker.io', 'registry-1.docker.io'];
