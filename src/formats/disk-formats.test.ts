@@ -7,6 +7,7 @@ import { execFileSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { gunzipSync } from 'node:zlib';
 import { getFormat } from './registry.js';
 import { requireTools } from './host-tools.js';
 import { quote } from './iso-tree.js';
@@ -132,3 +133,57 @@ test('MBR: LBA and sfdisk\'s CHS, the signature', () => {
   assert.equal(b.readUInt16LE(510), 0xaa55);
 });
 
+
+test('fixed-size BIOS disks (aws, qcow2-bios, vhd, dynamic-vhd, vmdk, gcp): the same raw disk of --size in each container, byte-reproducible', async () => {
+  const entries = (): FixtureEntry[] => [
+    { name: 'boot/kernel', content: Buffer.alloc(300_000, 7) },
+    { name: 'boot/cmdline', content: 'console=ttyS0' },
+    { name: 'init', content: '#!/bin/sh\n', mode: 0o755 },
+  ];
+  const files: Record<string, string> = { aws: 'x.raw', 'qcow2-bios': 'x.qcow2', vhd: 'x.vhd', 'dynamic-vhd': 'x.vhd', vmdk: 'x.vmdk', gcp: 'x.img.tar.gz' };
+  const made = (format: string, run: number) => join(tmp, `${format}-${run}`, files[format]!);
+  for (const run of [1, 2]) {
+    for (const format of Object.keys(files)) await getFormat(format).write(tarStream(entries()), { dir: join(tmp, `${format}-${run}`), name: 'x' }, { sizeMB: 40 });
+  }
+  for (const format of Object.keys(files)) assert.ok(readFileSync(made(format, 1)).equals(readFileSync(made(format, 2))), `${format}: two builds, the same bytes`);
+  const raw = made('aws', 1);
+  assert.equal(readFileSync(raw).length, 40 * 1024 * 1024, 'aws: the raw disk is --size');
+  const table = JSON.parse(execFileSync('sfdisk', ['-J', raw], { encoding: 'utf8' })) as { partitiontable: { partitions: Array<{ start: number; size: number; bootable?: boolean }> } };
+  assert.deepEqual(table.partitiontable.partitions.map((p) => [p.start, p.size, p.bootable]), [[2048, 39 * 2048, true]], 'one bootable partition from 1 MiB to the end');
+  // -f: qemu probes a fixed VHD as raw (its only header is the footer at the end).
+  const info = (f: string, fmt: string) => JSON.parse(execFileSync('qemu-img', ['info', '-f', fmt, '--output=json', f], { encoding: 'utf8' })) as { format: string; 'virtual-size': number; 'format-specific'?: { data?: { 'create-type'?: string } } };
+  for (const [format, qemuFormat] of [['qcow2-bios', 'qcow2'], ['vhd', 'vpc'], ['dynamic-vhd', 'vpc'], ['vmdk', 'vmdk']] as const) {
+    const i = info(made(format, 1), qemuFormat);
+    assert.equal(i.format, qemuFormat);
+    assert.equal(i['virtual-size'], 40 * 1024 * 1024, `${format}: virtual size is --size`);
+    // The same disk inside: qemu-img compare reads both as guests see them.
+    execFileSync('qemu-img', ['compare', '-q', '-f', 'raw', '-F', qemuFormat, raw, made(format, 1)]);
+  }
+  assert.equal(info(made('vmdk', 1), 'vmdk')['format-specific']?.data?.['create-type'], 'streamOptimized');
+  const vhd = readFileSync(made('vhd', 1));
+  assert.equal(vhd.toString('latin1', vhd.length - 512, vhd.length - 504), 'conectix');
+  assert.equal(vhd.readUInt32BE(vhd.length - 512 + 60), 2, 'footer disk type: fixed');
+  assert.equal(readFileSync(made('dynamic-vhd', 1)).readUInt32BE(60), 3, 'footer disk type: dynamic');
+  // gcp: a gzip tar with exactly one member, disk.raw, in GNU's old format; the same disk.
+  const tar = gunzipSync(readFileSync(made('gcp', 1)));
+  assert.equal(tar.toString('latin1', 257, 265), 'ustar  \0', 'tar --format=oldgnu');
+  assert.equal(tar.length % 10240, 0, 'padded to GNU tar\'s record');
+  assert.deepEqual(execFileSync('tar', ['-tzf', made('gcp', 1)], { encoding: 'utf8' }).split('\n').filter(Boolean), ['disk.raw']);
+  assert.ok(tar.subarray(512, 512 + 40 * 1024 * 1024).equals(readFileSync(raw)), 'disk.raw is the raw disk');
+});
+
+test('fixed-size disks: the default sizes are LinuxKit\'s; too small a --size says the size needed; nothing is left', async () => {
+  const entries = (): FixtureEntry[] => [
+    { name: 'boot/kernel', content: Buffer.alloc(3 * 1024 * 1024, 7) },
+    { name: 'init', content: '#!/bin/sh\n', mode: 0o755 },
+  ];
+  const dir = join(tmp, 'small');
+  await assert.rejects(
+    getFormat('qcow2-bios').write(tarStream(entries()), { dir, name: 'x' }, { sizeMB: 4 }),
+    (e: unknown) => e instanceof UserError && /qcow2-bios: a disk of 4 MiB is too small .* needs at least 6 MiB \(--size 6M\)/.test(e.message),
+  );
+  assert.deepEqual(readdirSync(dir), [], 'no output, no staging directory');
+  await getFormat('dynamic-vhd').write(tarStream(entries()), { dir, name: 'd' });
+  const i = JSON.parse(execFileSync('qemu-img', ['info', '--output=json', join(dir, 'd.vhd')], { encoding: 'utf8' })) as { 'virtual-size': number };
+  assert.equal(i['virtual-size'], 25 * 1024 ** 3, 'dynamic-vhd is 25 GiB, as LinuxKit\'s');
+});

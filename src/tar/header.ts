@@ -146,7 +146,7 @@ function encodeOct(val: number, n: number): string {
 }
 
 /** One ustar block, or null when the name or link target does not fit (then PAX is used). */
-function encodeBlock(h: FullHeader, into: Buffer, at: number): boolean {
+function encodeBlock(h: FullHeader, into: Buffer, at: number, magic = USTAR): boolean {
   let name = h.name;
   let prefix = '';
   if (Buffer.byteLength(name) !== name.length) return false; // not ASCII
@@ -178,7 +178,7 @@ function encodeBlock(h: FullHeader, into: Buffer, at: number): boolean {
   b.write(encodeOct((h.mtime.getTime() / 1000) | 0, 11), 136);
   b[156] = 48 + (TYPE_FLAGS[h.type] ?? 0);
   if (h.linkname) b.write(h.linkname, 157);
-  USTAR.copy(b, 257);
+  magic.copy(b, 257);
   if (h.uname) b.write(h.uname, 265);
   if (h.gname) b.write(h.gname, 297);
   b.write(encodeOct(h.devmajor || 0, 6), 329);
@@ -233,6 +233,19 @@ export function readBack(header: TarHeader): ReadHeader {
 /** The size of the data that follows a header once written (0 for symlinks and when unset). */
 export function dataSize(h: TarHeader): number {
   return withDefaults(h).size;
+}
+
+/**
+ * One header in GNU tar's old format (`tar --format=oldgnu`: the magic "ustar  "), which Google
+ * Compute Engine requires of an imported disk's tarball; sizes of 8 GiB and more in base-256, as
+ * GNU tar writes them. Only names of up to 100 bytes (no PAX, no prefix in this format).
+ */
+export function encodeOldGnuHeader(header: TarHeader): Buffer {
+  const h = withDefaults(header);
+  if (Buffer.byteLength(h.name) > 100) throw new Error(`tar name ${h.name} is too long for an oldgnu header`);
+  const out = Buffer.alloc(512);
+  if (!encodeBlock(h, out, 0, GNU)) throw new Error(`tar name ${h.name} does not fit an oldgnu header`);
+  return out;
 }
 
 /**
