@@ -1,5 +1,5 @@
 // The BIOS-bootable raw disk of raw-bios (lk:tools/mkimage-raw-bios/make-bios), which the
-// fixed-size disk formats (bios-disks.ts) also start from: one bootable MBR partition at 1 MiB
+// fixed-size disk formats (disk-formats.ts) also start from: one bootable MBR partition at 1 MiB
 // holding a FAT file system with kernel, initrd.img and syslinux.cfg, and SYSLINUX installed in
 // it; the MBR boot code is syslinux's altmbr.bin set to boot partition 1. Sizes as LinuxKit's
 // raw-bios: the partition is kernel + initrd + 1 MiB headroom rounded up to a MiB, the disk that

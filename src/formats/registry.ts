@@ -4,7 +4,7 @@
 import { kernelInitrd } from './kernel-initrd.js';
 import { kernelSquashfs } from './kernel-squashfs.js';
 import { isoBios, kernelIso } from './iso-formats.js';
-import { aws, dynamicVhd, gcp, qcow2Bios, rawBios, vhd, vmdk } from './bios-disks.js';
+import { aws, dynamicVhd, gcp, qcow2Bios, qcow2Efi, rawBios, rawEfi, vhd, vmdk } from './disk-formats.js';
 import { NotYetFormat, notYet } from './not-yet.js';
 import { tarFormat } from './tar.js';
 import { tarKernelInitrd } from './tar-kernel-initrd.js';
@@ -25,13 +25,13 @@ const FORMATS: readonly OutputFormat[] = [
   vhd,
   dynamicVhd,
   vmdk,
+  rawEfi,
+  qcow2Efi,
   // Not built yet: LinuxKit makes these with its mkimage-* Docker images.
   notYet('docker', 'the root filesystem as a tar with a Dockerfile, for docker build', ['.docker'], true),
   notYet('iso-efi', 'an EFI-bootable ISO', ['-efi.iso']),
   notYet('iso-efi-initrd', 'an EFI-bootable ISO booting kernel+initrd', ['-efi-initrd.iso']),
-  notYet('raw-efi', 'an EFI-bootable raw disk image', ['-efi.img']),
   notYet('kernel+erofs', 'the kernel, an EROFS root filesystem and the command line', ['-kernel', '-erofs.img', '-cmdline']),
-  notYet('qcow2-efi', 'an EFI-bootable qcow2 disk image', ['-efi.qcow2']),
   notYet('rpi3', 'a tar of the files for a Raspberry Pi 3 (arm64)', ['.tar']),
 ];
 
