@@ -187,3 +187,34 @@ test('fixed-size disks: the default sizes are LinuxKit\'s; too small a --size sa
   const i = JSON.parse(execFileSync('qemu-img', ['info', '--output=json', join(dir, 'd.vhd')], { encoding: 'utf8' })) as { 'virtual-size': number };
   assert.equal(i['virtual-size'], 25 * 1024 ** 3, 'dynamic-vhd is 25 GiB, as LinuxKit\'s');
 });
+
+test('raw-efi and qcow2-efi: GPT with one EFI System Partition, GRUB, kernel and initrd; the cmdline quoted for GRUB; reproducible', async () => {
+  const entries = (): FixtureEntry[] => [
+    { name: 'boot/kernel', content: Buffer.alloc(300_000, 7) },
+    // A hostile command line: it must stay words of the linux command, never GRUB commands.
+    { name: 'boot/cmdline', content: "console=ttyS0 x=';reboot' }" },
+    { name: 'init', content: '#!/bin/sh\n', mode: 0o755 },
+  ];
+  const dirs = [join(tmp, 'efi1'), join(tmp, 'efi2')];
+  for (const dir of dirs) for (const f of ['raw-efi', 'qcow2-efi']) await getFormat(f).write(tarStream(entries()), { dir, name: 'x' });
+  for (const file of ['x-efi.img', 'x-efi.qcow2']) assert.ok(readFileSync(join(dirs[0]!, file)).equals(readFileSync(join(dirs[1]!, file))), `${file}: two builds, the same bytes`);
+  const img = join(dirs[0]!, 'x-efi.img');
+  execFileSync('qemu-img', ['compare', '-q', '-f', 'raw', '-F', 'qcow2', img, join(dirs[0]!, 'x-efi.qcow2')]);
+  const disk = readFileSync(img);
+  assert.equal(disk.length % (1024 * 1024), 0);
+  // sfdisk checks both GPT headers and their CRCs (it warns and falls back otherwise).
+  const { partitiontable: t } = JSON.parse(execFileSync('sfdisk', ['-J', img], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] })) as { partitiontable: { label: string; lastlba: number; partitions: Array<{ start: number; size: number; type: string; name: string; attrs: string }> } };
+  assert.equal(t.label, 'gpt');
+  assert.equal(t.lastlba, disk.length / 512 - 34);
+  assert.deepEqual(t.partitions.map((p) => [p.start, p.type, p.name, p.attrs]), [[2048, 'C12A7328-F81F-11D2-BA4B-00A0C93EC93B', 'EFI System', 'LegacyBIOSBootable']]);
+  assert.equal(execFileSync('sfdisk', ['--verify', img], { encoding: 'utf8' }).includes('No errors detected'), true);
+  const esp = join(tmp, 'efi-esp.img');
+  writeFileSync(esp, disk.subarray(2048 * 512, (2048 + t.partitions[0]!.size) * 512));
+  const env = { ...process.env, MTOOLS_SKIP_CHECK: '1' };
+  const files = execFileSync('mdir', ['-/', '-a', '-b', '-i', esp, '::/'], { encoding: 'utf8', env }).split('\n').filter((l) => l && !l.endsWith('/')).sort();
+  assert.deepEqual(files, ['::/EFI/BOOT/BOOTX64.EFI', '::/EFI/BOOT/grub.cfg', '::/initrd.img', '::/kernel']);
+  assert.equal(
+    execFileSync('mtype', ['-i', esp, '::/EFI/BOOT/grub.cfg'], { encoding: 'utf8', env }),
+    "set timeout=0\nset gfxpayload=text\nmenuentry 'LinuxKit ISO Image' {\n\tlinux /kernel console=ttyS0 'x='\\'';reboot'\\''' '}' text\n\tinitrd /initrd.img\n}\n",
+  );
+});
