@@ -3,10 +3,11 @@
 // PATH-kernel with PATH.iso, raw-bios as a disk image by extension (SeaBIOS, SYSLINUX, initrd),
 // and one boot for the fixed-size disk formats: qcow2-bios, after checking that the gcp
 // tarball's disk.raw is the same disk (the others hold it too: src/formats/disk-formats.test.ts);
-// raw-efi as NAME-efi.img, which run qemu boots with UEFI (OVMF) by its name.
+// raw-efi as NAME-efi.img and iso-efi as NAME-efi.iso, which run qemu boots with UEFI (OVMF) by
+// their names.
 // One image from the project's packages (kernel, init, crun, busybox) with an onboot container
 // that prints a marker and the root= it was given, then asks init for a poweroff. One build
-// makes iso-bios, raw-bios, qcow2-bios, gcp and raw-efi together (one pass over the root filesystem); kernel+iso writes
+// makes iso-bios, raw-bios, qcow2-bios, gcp, raw-efi and iso-efi together (one pass over the root filesystem); kernel+iso writes
 // NAME.iso too, so it is a second build under another name. One boot per format.
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
@@ -56,7 +57,7 @@ describe('ISO and disk formats, booted under qemu', { timeout: 900_000 }, () => 
     await buildProjectPackages(cache, ['kernel', 'init', 'crun', 'busybox']);
     const yml = join(tmp, 'formats.yml');
     writeFileSync(yml, config((name) => `@pkg:${join(ROOT, 'pkg', name)}`));
-    for (const args of [['--name', 'img', '-f', 'iso-bios', '-f', 'raw-bios', '-f', 'qcow2-bios', '-f', 'gcp', '-f', 'raw-efi'], ['--name', 'kiso', '-f', 'kernel+iso']]) {
+    for (const args of [['--name', 'img', '-f', 'iso-bios', '-f', 'raw-bios', '-f', 'qcow2-bios', '-f', 'gcp', '-f', 'raw-efi', '-f', 'iso-efi'], ['--name', 'kiso', '-f', 'kernel+iso']]) {
       const b = runCli(['--cache', cache, 'build', '--dir', out, ...args, yml]);
       assert.equal(b.status, 0, b.stderr);
     }
@@ -100,6 +101,14 @@ describe('ISO and disk formats, booted under qemu', { timeout: 900_000 }, () => 
     assert.equal(r.marker, 'FORMAT-BOOT-OK', 'no root=: the root is the initrd');
     assert.ok(/efi: EFI v/.test(r.console), 'the kernel was started by UEFI firmware');
     assert.ok(/Command line: .*console=ttyS0 panic=-1 text/.test(r.console), 'GRUB passed LinuxKit\'s command line');
+    assert.equal(r.status, 0);
+  });
+
+  it('iso-efi boots with OVMF from the CD-ROM (run qemu NAME-efi.iso), GRUB loading /boot/kernel, the root the ISO', async () => {
+    const r = await bootFormat(join(out, 'img-efi.iso'), 'iso-efi-state');
+    assert.equal(r.marker, 'FORMAT-BOOT-OK root=/dev/sr0');
+    assert.ok(/efi: EFI v/.test(r.console), 'the kernel was started by UEFI firmware');
+    assert.ok(/VFS: Mounted root \(iso9660 filesystem\)/.test(r.console), 'the root is the ISO');
     assert.equal(r.status, 0);
   });
 });

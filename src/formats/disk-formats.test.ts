@@ -218,3 +218,35 @@ test('raw-efi and qcow2-efi: GPT with one EFI System Partition, GRUB, kernel and
     "set timeout=0\nset gfxpayload=text\nmenuentry 'LinuxKit ISO Image' {\n\tlinux /kernel console=ttyS0 'x='\\'';reboot'\\''' '}' text\n\tinitrd /initrd.img\n}\n",
   );
 });
+
+test('iso-efi and iso-efi-initrd: a hidden FAT boot image with GRUB as the UEFI El Torito entry, grub.cfg in the ISO; reproducible', async () => {
+  const entries = (): FixtureEntry[] => [
+    { name: 'boot/kernel', content: Buffer.alloc(300_000, 7) },
+    { name: 'boot/cmdline', content: 'console=ttyS0' },
+    { name: 'init', content: '#!/bin/sh\n', mode: 0o755 },
+    // The image's own files where GRUB's go are replaced by ours.
+    { name: 'EFI/BOOT/grub.cfg', content: 'menuentry evil {}' },
+  ];
+  const dirs = [join(tmp, 'ie1'), join(tmp, 'ie2')];
+  for (const dir of dirs) for (const f of ['iso-efi', 'iso-efi-initrd']) await getFormat(f).write(tarStream(entries()), { dir, name: 'x' });
+  for (const file of ['x-efi.iso', 'x-efi-initrd.iso']) assert.ok(readFileSync(join(dirs[0]!, file)).equals(readFileSync(join(dirs[1]!, file))), `${file}: two builds, the same bytes`);
+  const cfgOf = (iso: string) => {
+    const to = join(tmp, `${iso.replace(/\W/g, '_')}.cfg`);
+    execFileSync('xorriso', ['-indev', iso, '-osirrox', 'on', '-extract', '/EFI/BOOT/grub.cfg', to], { stdio: 'ignore' });
+    return readFileSync(to, 'utf8');
+  };
+  const efi = join(dirs[0]!, 'x-efi.iso');
+  const initrd = join(dirs[0]!, 'x-efi-initrd.iso');
+  for (const iso of [efi, initrd]) {
+    const report = execFileSync('xorriso', ['-indev', iso, '-report_el_torito', 'plain'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] });
+    assert.match(report, /El Torito boot img :\s+1\s+UEFI\s+y\s+none/);
+    assert.doesNotMatch(report, /BIOS/);
+    assert.doesNotMatch(isoListing(iso), /boot\.img|boot\.catalog/, 'the boot image and catalog are hidden');
+  }
+  assert.equal(cfgOf(efi), "set timeout=0\nset gfxpayload=text\nmenuentry 'LinuxKit ISO Image' {\n\tlinux /boot/kernel console=ttyS0 root=/dev/sr0 text\n}\n");
+  assert.equal(cfgOf(initrd), "set timeout=0\nset gfxpayload=text\nmenuentry 'LinuxKit ISO Image' {\n\tlinux /kernel console=ttyS0 text\n\tinitrd /initrd.img\n}\n");
+  assert.deepEqual(
+    isoListing(initrd).split('\n').filter(Boolean).map((l) => /'(.*)'$/.exec(l)![1]).sort(),
+    ['/', '/EFI', '/EFI/BOOT', '/EFI/BOOT/grub.cfg', '/initrd.img', '/kernel'],
+  );
+});

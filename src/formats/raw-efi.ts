@@ -35,9 +35,13 @@ export function grubWords(cmdline: string): string {
     .join(' ');
 }
 
-/** LinuxKit's grub.cfg for a kernel and initrd at the partition's root (qcow2-efi, iso-efi-initrd). */
-export function grubInitrdConfig(cmdline: string): string {
-  return `set timeout=0\nset gfxpayload=text\nmenuentry 'LinuxKit ISO Image' {\n\tlinux /kernel ${grubWords(cmdline)} text\n\tinitrd /initrd.img\n}\n`;
+/**
+ * LinuxKit's grub.cfg (qcow2-efi, iso-efi, iso-efi-initrd): boots `kernel` with the cmdline and
+ * " text", and `initrd` when given.
+ */
+export function grubConfig(kernel: string, cmdline: string, initrd?: string): string {
+  const initrdLine = initrd ? `\tinitrd ${initrd}\n` : '';
+  return `set timeout=0\nset gfxpayload=text\nmenuentry 'LinuxKit ISO Image' {\n\tlinux ${kernel} ${grubWords(cmdline)} text\n${initrdLine}}\n`;
 }
 
 /** Writes the raw EFI disk of `boot` to `out`; `stage` is ours for temporary files. */
@@ -45,7 +49,7 @@ export async function writeEfiDisk(boot: StagedBoot, out: string, stage: string,
   const grub = join(stage, 'BOOTX64.EFI');
   await makeGrubEfi(grub);
   const cfg = join(stage, 'grub.cfg');
-  await writeFile(cfg, grubInitrdConfig(boot.cmdline));
+  await writeFile(cfg, grubConfig('/kernel', boot.cmdline, '/initrd.img'));
   const size = async (p: string) => (await stat(p)).size;
   const neededKB = roundUpMiBinKB((await size(boot.kernel)) + (await size(boot.initrd)) + (await size(grub)) + MiB);
   // 1 MiB before the partition, 1 MiB for the backup GPT after it.

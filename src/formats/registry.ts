@@ -3,6 +3,7 @@
 // replace a stub by the real one, write its module and change its line in FORMATS.
 import { kernelInitrd } from './kernel-initrd.js';
 import { kernelSquashfs } from './kernel-squashfs.js';
+import { isoEfi, isoEfiInitrd } from './iso-efi.js';
 import { isoBios, kernelIso } from './iso-formats.js';
 import { aws, dynamicVhd, gcp, qcow2Bios, qcow2Efi, rawBios, rawEfi, vhd, vmdk } from './disk-formats.js';
 import { NotYetFormat, notYet } from './not-yet.js';
@@ -18,6 +19,8 @@ const FORMATS: readonly OutputFormat[] = [
   kernelSquashfs,
   isoBios,
   kernelIso,
+  isoEfi,
+  isoEfiInitrd,
   rawBios,
   aws,
   gcp,
@@ -29,8 +32,6 @@ const FORMATS: readonly OutputFormat[] = [
   qcow2Efi,
   // Not built yet: LinuxKit makes these with its mkimage-* Docker images.
   notYet('docker', 'the root filesystem as a tar with a Dockerfile, for docker build', ['.docker'], true),
-  notYet('iso-efi', 'an EFI-bootable ISO', ['-efi.iso']),
-  notYet('iso-efi-initrd', 'an EFI-bootable ISO booting kernel+initrd', ['-efi-initrd.iso']),
   notYet('kernel+erofs', 'the kernel, an EROFS root filesystem and the command line', ['-kernel', '-erofs.img', '-cmdline']),
   notYet('rpi3', 'a tar of the files for a Raspberry Pi 3 (arm64)', ['.tar']),
 ];
