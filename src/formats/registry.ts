@@ -2,6 +2,7 @@
 // object. A format not built here yet is a stub (not-yet.ts) that says so; to add a format, or
 // replace a stub by the real one, write its module and change its line in FORMATS.
 import { kernelInitrd } from './kernel-initrd.js';
+import { kernelErofs } from './kernel-erofs.js';
 import { kernelSquashfs } from './kernel-squashfs.js';
 import { isoEfi, isoEfiInitrd } from './iso-efi.js';
 import { isoBios, kernelIso } from './iso-formats.js';
@@ -17,6 +18,7 @@ const FORMATS: readonly OutputFormat[] = [
   kernelInitrd,
   tarKernelInitrd,
   kernelSquashfs,
+  kernelErofs,
   isoBios,
   kernelIso,
   isoEfi,
@@ -32,7 +34,6 @@ const FORMATS: readonly OutputFormat[] = [
   qcow2Efi,
   // Not built yet: LinuxKit makes these with its mkimage-* Docker images.
   notYet('docker', 'the root filesystem as a tar with a Dockerfile, for docker build', ['.docker'], true),
-  notYet('kernel+erofs', 'the kernel, an EROFS root filesystem and the command line', ['-kernel', '-erofs.img', '-cmdline']),
   notYet('rpi3', 'a tar of the files for a Raspberry Pi 3 (arm64)', ['.tar']),
 ];
 
