@@ -250,3 +250,38 @@ test('iso-efi and iso-efi-initrd: a hidden FAT boot image with GRUB as the UEFI 
     ['/', '/EFI', '/EFI/BOOT', '/EFI/BOOT/grub.cfg', '/initrd.img', '/kernel'],
   );
 });
+
+test('kernel+erofs: kernel, cmdline and an EROFS root (fsck.erofs --extract): owners, modes, links; hostile symlinks reach nothing on the host; reproducible', async () => {
+  const outside = join(tmp, 'erofs-outside');
+  mkdirSync(outside);
+  const entries = (): FixtureEntry[] => [
+    { name: 'boot/kernel', content: 'KERNEL' },
+    { name: 'boot/cmdline', content: 'console=ttyS0' },
+    { name: 'boot/other', content: 'left out' },
+    { name: 'etc/shadow', content: 'secret', mode: 0o600, uid: 0, gid: 42 },
+    { name: 'home/user/file', content: 'mine', uid: 1000, gid: 1000 },
+    { name: 'bin/busybox', content: 'BB', mode: 0o755 },
+    { name: 'bin/sh', type: 'link', linkname: 'bin/busybox' },
+    { name: 'escape', type: 'symlink', linkname: outside },
+    { name: 'escape/planted', content: 'PLANTED' },
+  ];
+  const dirs = [join(tmp, 'er1'), join(tmp, 'er2')];
+  for (const dir of dirs) await getFormat('kernel+erofs').write(tarStream(entries()), { dir, name: 'k' });
+  assert.deepEqual(readdirSync(dirs[0]!).sort(), ['k-cmdline', 'k-erofs.img', 'k-kernel']);
+  assert.ok(readFileSync(join(dirs[0]!, 'k-erofs.img')).equals(readFileSync(join(dirs[1]!, 'k-erofs.img'))), 'two builds, the same bytes');
+  assert.equal(readFileSync(join(dirs[0]!, 'k-kernel'), 'utf8'), 'KERNEL');
+  assert.equal(readFileSync(join(dirs[0]!, 'k-cmdline'), 'utf8'), 'console=ttyS0');
+  assert.deepEqual(readdirSync(outside), [], 'nothing written through the image\'s symlinks');
+  const x = join(tmp, 'erofs-x');
+  execFileSync('fsck.erofs', [`--extract=${x}`, join(dirs[0]!, 'k-erofs.img')], { stdio: 'ignore' });
+  const ls = execFileSync('find', [x, '-printf', '%P %m %U:%G %n %y %l\n'], { encoding: 'utf8' }).split('\n').filter(Boolean).sort();
+  assert.ok(ls.includes('etc/shadow 600 0:42 1 f '), ls.join('\n'));
+  assert.ok(ls.includes('home/user/file 644 1000:1000 1 f '));
+  const inode = (path: string) => /NID: (\d+)\s+Links: (\d+)/.exec(execFileSync('dump.erofs', [`--path=${path}`, join(dirs[0]!, 'k-erofs.img')], { encoding: 'utf8' }))!.slice(1);
+  assert.deepEqual(inode('/bin/sh'), inode('/bin/busybox'), 'the hard link is one inode');
+  assert.equal(inode('/bin/sh')[1], '2');
+  assert.ok(ls.includes(`escape 777 0:0 1 l ${outside}`));
+  // Through the symlink with chroot semantics: the target is taken inside the image's root.
+  assert.ok(ls.includes(`${outside.slice(1)}/planted 644 0:0 1 f `), 'an entry under a symlink stays inside the image');
+  assert.ok(!ls.some((l) => l.startsWith('boot/kernel') || l.startsWith('boot/other')), 'boot/* is not in the root');
+});

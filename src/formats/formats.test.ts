@@ -57,9 +57,10 @@ function line(lines: string[], name: string): string[] {
 }
 
 test('registry: LinuxKit format names, unknown and not-yet formats are user errors', () => {
-  assert.deepEqual(formatNames().sort(), ['iso-bios', 'kernel+initrd', 'kernel+iso', 'kernel+squashfs', 'raw-bios', 'tar', 'tar-kernel-initrd']);
+  assert.deepEqual(formatNames().sort(), ['aws', 'dynamic-vhd', 'gcp', 'iso-bios', 'iso-efi', 'iso-efi-initrd', 'kernel+erofs', 'kernel+initrd', 'kernel+iso',
+    'kernel+squashfs', 'qcow2-bios', 'qcow2-efi', 'raw-bios', 'raw-efi', 'tar', 'tar-kernel-initrd', 'vhd', 'vmdk']);
   assert.throws(() => getFormat('floppy'), (e: unknown) => e instanceof UserError && /unknown format type floppy/.test(e.message));
-  assert.throws(() => getFormat('iso-efi'), /not implemented yet/);
+  assert.throws(() => getFormat('rpi3'), /not implemented yet/);
   assert.equal(getFormat('tar').streamable, true);
   assert.equal(getFormat('kernel+initrd').streamable, false);
 });
@@ -73,7 +74,7 @@ test('registry: every LinuxKit format is registered, the ones not built yet as s
     assert.throws(() => getFormat(name), (e: unknown) => e instanceof UserError && e.message === `output format ${name} is not implemented yet in linuxkit-ts`);
   }
   // The error for an unknown name lists both kinds.
-  assert.throws(() => getFormat('floppy'), /one of tar, .*; not implemented yet: docker, iso-efi, /);
+  assert.throws(() => getFormat('floppy'), /one of tar, .*; not implemented yet: docker, rpi3/);
 });
 
 test('kernel+initrd: kernel and cmdline out of boot/, the rest in a gzip newc cpio', () =>
