@@ -78,10 +78,14 @@ async function fixVmdk(path: string, digest: Buffer): Promise<void> {
     const at = Number(header.readBigUInt64LE(28)) * 512;
     const desc = Buffer.alloc(Number(header.readBigUInt64LE(36)) * 512);
     await fh.read(desc, 0, desc.length, at);
-    const text = desc.toString('latin1');
-    const cid = /\nCID=[0-9a-f]{8}\n/.exec(text);
-    if (!cid) throw new Error(`${path}: no CID in the VMDK descriptor`);
-    desc.write(`\nCID=${digest.toString('hex', 8, 12)}\n`, cid.index, 'latin1');
+    const text = desc.toString('latin1').replace(/\0.*$/s, '');
+    // qemu-img prints the CID in hex without leading zeros.
+    const cid = /\nCID=[0-9a-f]{1,8}\n/;
+    if (!cid.test(text)) throw new Error(`${path}: no CID in the VMDK descriptor`);
+    const fixed = text.replace(cid, `\nCID=${digest.toString('hex', 8, 12)}\n`);
+    if (fixed.length > desc.length) throw new Error(`${path}: the VMDK descriptor is full`);
+    desc.fill(0);
+    desc.write(fixed, 0, 'latin1');
     await fh.write(desc, 0, desc.length, at);
   } finally {
     await fh.close();
