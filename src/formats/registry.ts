@@ -6,6 +6,7 @@ import { kernelErofs } from './kernel-erofs.js';
 import { kernelSquashfs } from './kernel-squashfs.js';
 import { isoEfi, isoEfiInitrd } from './iso-efi.js';
 import { isoBios, kernelIso } from './iso-formats.js';
+import { dockerFormat } from './docker.js';
 import { aws, dynamicVhd, gcp, qcow2Bios, qcow2Efi, rawBios, rawEfi, vhd, vmdk } from './disk-formats.js';
 import { NotYetFormat, notYet } from './not-yet.js';
 import { tarFormat } from './tar.js';
@@ -15,6 +16,7 @@ import { UserError } from '../util/index.js';
 
 const FORMATS: readonly OutputFormat[] = [
   tarFormat,
+  dockerFormat,
   kernelInitrd,
   tarKernelInitrd,
   kernelSquashfs,
@@ -33,7 +35,6 @@ const FORMATS: readonly OutputFormat[] = [
   rawEfi,
   qcow2Efi,
   // Not built yet: LinuxKit makes these with its mkimage-* Docker images.
-  notYet('docker', 'the root filesystem as a tar with a Dockerfile, for docker build', ['.docker'], true),
   notYet('rpi3', 'a tar of the files for a Raspberry Pi 3 (arm64)', ['.tar']),
 ];
 

@@ -1,0 +1,39 @@
+// docker (lk:moby/build/build.go, the "docker" addition): the root filesystem tar with a
+// Dockerfile added, a build context for `docker build -` that makes an image of the root
+// filesystem starting /bin/rc.init. Streamable as LinuxKit's (`-o -`, default NAME.docker).
+// The records are written back as a tar (the build hands them over without one), then
+// LinuxKit's Dockerfile, root-owned, mode 0644, at LinuxKit's fixed time.
+import { join } from 'node:path';
+import { pipeline } from 'node:stream/promises';
+import { AtomicOutputs } from './atomic.js';
+import { LINUXKIT_MOD_TIME } from './defaults.js';
+import { tarStream, type TarItem, type TarRecord } from '../tar/index.js';
+import { recordFormat } from './types.js';
+
+/** LinuxKit's Dockerfile (build.go `dockerfile`), byte for byte. */
+export const DOCKERFILE = '\nFROM scratch\n\nCOPY . ./\n\nENTRYPOINT ["/bin/rc.init"]\n';
+
+async function* withDockerfile(entries: AsyncIterable<TarRecord>): AsyncGenerator<TarItem> {
+  for await (const r of entries) yield { header: r.header, data: r.body };
+  yield { header: { name: 'Dockerfile', mode: 0o644, uid: 0, gid: 0, size: DOCKERFILE.length, mtime: new Date(LINUXKIT_MOD_TIME * 1000) }, data: DOCKERFILE };
+}
+
+export const dockerFormat = recordFormat(
+  {
+    name: 'docker',
+    description: 'the root filesystem tar with a Dockerfile: a context for docker build',
+    streamable: true,
+    files: (name) => [`${name}.docker`],
+  },
+  async (entries, target) => {
+    const tar = tarStream(withDockerfile(entries));
+    if (target.stream) {
+      await pipeline(tar, target.stream, { end: target.stream !== process.stdout });
+      return [];
+    }
+    const path = target.file ?? join(target.dir, `${target.name}.docker`);
+    return AtomicOutputs.run(async (out) => {
+      await pipeline(tar, await out.stream(path, { highWaterMark: 4 * 1024 * 1024 }));
+    });
+  },
+);
