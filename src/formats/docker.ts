@@ -3,11 +3,9 @@
 // filesystem starting /bin/rc.init. Streamable as LinuxKit's (`-o -`, default NAME.docker).
 // The records are written back as a tar (the build hands them over without one), then
 // LinuxKit's Dockerfile, root-owned, mode 0644, at LinuxKit's fixed time.
-import { join } from 'node:path';
-import { pipeline } from 'node:stream/promises';
-import { AtomicOutputs } from './atomic.js';
 import { LINUXKIT_MOD_TIME } from './defaults.js';
 import { tarStream, type TarItem, type TarRecord } from '../tar/index.js';
+import { writeStreamed } from './tar.js';
 import { recordFormat } from './types.js';
 
 /** LinuxKit's Dockerfile (build.go `dockerfile`), byte for byte. */
@@ -25,15 +23,5 @@ export const dockerFormat = recordFormat(
     streamable: true,
     files: (name) => [`${name}.docker`],
   },
-  async (entries, target) => {
-    const tar = tarStream(withDockerfile(entries));
-    if (target.stream) {
-      await pipeline(tar, target.stream, { end: target.stream !== process.stdout });
-      return [];
-    }
-    const path = target.file ?? join(target.dir, `${target.name}.docker`);
-    return AtomicOutputs.run(async (out) => {
-      await pipeline(tar, await out.stream(path, { highWaterMark: 4 * 1024 * 1024 }));
-    });
-  },
+  (entries, target) => writeStreamed(tarStream(withDockerfile(entries)), target, 'docker'),
 );
