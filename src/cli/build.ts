@@ -4,7 +4,7 @@ import { DEFAULT_SBOM_FILENAME } from '../assemble/index.js';
 import { build, dryRun } from '../build/index.js';
 import { COMPRESSIONS, formatNames, notYetFormatNames, type Compression } from '../formats/index.js';
 import { hostArch } from '../oci/index.js';
-import { parseDiskSizeMB } from '../run/disk.js';
+import { parseDiskSizeMB } from '../run/index.js';
 import { registryOptions } from '../oci/index.js';
 import { UserError } from '../util/index.js';
 import { log } from '../util/index.js';

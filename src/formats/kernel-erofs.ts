@@ -2,7 +2,7 @@
 // NAME-erofs.img and NAME-cmdline; the root filesystem (the stream minus boot/*) as an EROFS
 // image, uncompressed as LinuxKit's. Debian 12's mkfs.erofs (erofs-utils 1.5) reads only a
 // directory, so the tree is unpacked into a staging directory of ours by the confined extractor
-// (src/oci/layer/extract.ts: no write ever leaves it, whatever the image's symlinks say; owners
+// (src/oci/layer/extract.ts, through src/oci: no write ever leaves it, whatever the image's symlinks say; owners
 // set when running as root), then `mkfs.erofs` runs on it. Reproducible: every time is the epoch
 // (`-T`), the UUID comes from the entries' headers and the command line.
 import { createHash } from 'node:crypto';
@@ -13,7 +13,7 @@ import { AtomicOutputs } from './atomic.js';
 import { bootPart, saveBody } from './boot.js';
 import { sourceDateEpoch } from './defaults.js';
 import { runTool, TOOLS } from './host-tools.js';
-import { extractToDirectory } from '../oci/layer/extract.js';
+import { extractToDirectory } from '../oci/index.js';
 import { readAll, readTar, type TarEntry } from '../tar/index.js';
 import type { FormatOptions, OutputFormat, OutputTarget } from './types.js';
 import { log } from '../util/index.js';
