@@ -268,11 +268,16 @@ describe('linuxkit build: outputs and flags', () => {
     const clocks = ['@2024-01-02 03:04:05', '@2037-12-31 12:00:00'];
     const seen = clocks.map((c) => Number(execFileSync(process.execPath, ['-e', 'console.log(Date.now())'], { env: { ...process.env, ...fakeClock(c) }, encoding: 'utf8' })));
     assert.ok(seen[1]! - seen[0]! > 13 * 365 * 86400_000, `the fake clocks took: ${seen.map((t) => new Date(t).toISOString()).join(', ')}`);
-    // tar must be built alone (as LinuxKit's); kernel+iso under another name (iso-bios writes
-    // NAME.iso too); the others at once.
+    // tar and docker must be built alone (as LinuxKit's); kernel+iso and dynamic-vhd under other names
+    // (iso-bios writes NAME.iso too, vhd NAME.vhd); the others at once. The fixed-size disks at
+    // 8 MiB (--size), not LinuxKit's 1 GiB, to compare them here.
+    const alone = ['tar', 'docker', 'kernel+iso', 'dynamic-vhd'];
     const builds = [
-      ...[formatNames().filter((f) => f !== 'tar' && f !== 'kernel+iso'), ['tar']].map((fs) => fs.flatMap((f) => ['-f', f])),
+      ['--size', '8M', ...formatNames().filter((f) => !alone.includes(f)).flatMap((f) => ['-f', f])],
+      ['-f', 'tar'],
+      ['-f', 'docker'],
       ['--name', 'kiso', '-f', 'kernel+iso'],
+      ['--name', 'dvhd', '--size', '8M', '-f', 'dynamic-vhd'],
     ];
     let outs: string[] = [];
     for (const epoch of ['', '1700000000']) {
@@ -287,7 +292,8 @@ describe('linuxkit build: outputs and flags', () => {
       });
       const files = listDir(outs[0]!);
       assert.deepEqual(files, listDir(outs[1]!));
-      for (const f of ['base.tar', 'base-kernel', 'base-initrd.img', 'base-cmdline', 'base-squashfs.img', 'base-initrd.tar', 'base.iso', 'base-bios.img', 'kiso.iso']) assert.ok(files.includes(f), `${f} in ${files.join(' ')}`);
+      for (const f of ['base.tar', 'base-kernel', 'base-initrd.img', 'base-cmdline', 'base-squashfs.img', 'base-initrd.tar', 'base.iso', 'base-bios.img', 'kiso.iso', 'base.raw', 'base.qcow2', 'base.vhd', 'dvhd.vhd', 'base.vmdk', 'base.img.tar.gz', 'base-efi.img', 'base-efi.qcow2', 'base-efi.iso', 'base-efi-initrd.iso', 'base-erofs.img', 'base.docker']) assert.ok(files.includes(f), `${f} in ${files.join(' ')}`);
+      assert.equal(readFileSync(join(outs[0]!, 'base.raw')).length, 8 * 1024 * 1024, 'aws: the disk is --size');
       for (const f of files) assert.ok(readFileSync(join(outs[0]!, f)).equals(readFileSync(join(outs[1]!, f))), `${f} differs between the builds at ${clocks.join(' and ')} (SOURCE_DATE_EPOCH=${epoch})`);
     }
     // Every initrd compression, too (a compressor can stamp a time: gzip's header has a field).

@@ -1,12 +1,17 @@
 // Every bootable ISO and disk format, booted through `linuxkit run qemu` (TCG) as LinuxKit's run
 // finds them: iso-bios by its .iso extension (SeaBIOS, ISOLINUX, root on the CD), kernel+iso as
-// PATH-kernel with PATH.iso, raw-bios as a disk image by extension (SeaBIOS, SYSLINUX, initrd).
+// PATH-kernel with PATH.iso, raw-bios as a disk image by extension (SeaBIOS, SYSLINUX, initrd),
+// and one boot for the fixed-size disk formats: qcow2-bios, after checking that the gcp
+// tarball's disk.raw is the same disk (the others hold it too: src/formats/disk-formats.test.ts);
+// raw-efi as NAME-efi.img and iso-efi as NAME-efi.iso, which run qemu boots with UEFI (OVMF) by
+// their names.
 // One image from the project's packages (kernel, init, crun, busybox) with an onboot container
 // that prints a marker and the root= it was given, then asks init for a poweroff. One build
-// makes iso-bios and raw-bios together (one pass over the root filesystem); kernel+iso writes
+// makes iso-bios, raw-bios, qcow2-bios, gcp, raw-efi and iso-efi together (one pass over the root filesystem); kernel+iso writes
 // NAME.iso too, so it is a second build under another name. One boot per format.
 import assert from 'node:assert/strict';
-import { writeFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { before, describe, it } from 'node:test';
 import { boot, tempDir } from './fixtures/boot.js';
@@ -52,7 +57,7 @@ describe('ISO and disk formats, booted under qemu', { timeout: 900_000 }, () => 
     await buildProjectPackages(cache, ['kernel', 'init', 'crun', 'busybox']);
     const yml = join(tmp, 'formats.yml');
     writeFileSync(yml, config((name) => `@pkg:${join(ROOT, 'pkg', name)}`));
-    for (const args of [['--name', 'img', '-f', 'iso-bios', '-f', 'raw-bios'], ['--name', 'kiso', '-f', 'kernel+iso']]) {
+    for (const args of [['--name', 'img', '-f', 'iso-bios', '-f', 'raw-bios', '-f', 'qcow2-bios', '-f', 'gcp', '-f', 'raw-efi', '-f', 'iso-efi'], ['--name', 'kiso', '-f', 'kernel+iso']]) {
       const b = runCli(['--cache', cache, 'build', '--dir', out, ...args, yml]);
       assert.equal(b.status, 0, b.stderr);
     }
@@ -77,6 +82,33 @@ describe('ISO and disk formats, booted under qemu', { timeout: 900_000 }, () => 
     const r = await bootFormat(join(out, 'img-bios.img'), 'raw-bios-state');
     assert.equal(r.marker, 'FORMAT-BOOT-OK', 'no root=: the root is the initrd');
     assert.ok(/SYSLINUX/.test(r.console), 'SYSLINUX loaded the kernel');
+    assert.equal(r.status, 0);
+  });
+
+  it('qcow2-bios boots from the disk (run qemu NAME.qcow2), the gcp tarball holding the same disk as disk.raw', async () => {
+    const gcp = join(tmp, 'gcp');
+    mkdirSync(gcp);
+    execFileSync('tar', ['-xzf', join(out, 'img.img.tar.gz'), '-C', gcp]);
+    execFileSync('qemu-img', ['compare', '-q', '-f', 'raw', '-F', 'qcow2', join(gcp, 'disk.raw'), join(out, 'img.qcow2')]);
+    const r = await bootFormat(join(out, 'img.qcow2'), 'qcow2-bios-state');
+    assert.equal(r.marker, 'FORMAT-BOOT-OK', 'no root=: the root is the initrd');
+    assert.ok(/SYSLINUX/.test(r.console), 'SYSLINUX loaded the kernel');
+    assert.equal(r.status, 0);
+  });
+
+  it('raw-efi boots with OVMF (run qemu NAME-efi.img: UEFI by its name), GRUB loading kernel and initrd', async () => {
+    const r = await bootFormat(join(out, 'img-efi.img'), 'raw-efi-state');
+    assert.equal(r.marker, 'FORMAT-BOOT-OK', 'no root=: the root is the initrd');
+    assert.ok(/efi: EFI v/.test(r.console), 'the kernel was started by UEFI firmware');
+    assert.ok(/Command line: .*console=ttyS0 panic=-1 text/.test(r.console), 'GRUB passed LinuxKit\'s command line');
+    assert.equal(r.status, 0);
+  });
+
+  it('iso-efi boots with OVMF from the CD-ROM (run qemu NAME-efi.iso), GRUB loading /boot/kernel, the root the ISO', async () => {
+    const r = await bootFormat(join(out, 'img-efi.iso'), 'iso-efi-state');
+    assert.equal(r.marker, 'FORMAT-BOOT-OK root=/dev/sr0');
+    assert.ok(/efi: EFI v/.test(r.console), 'the kernel was started by UEFI firmware');
+    assert.ok(/VFS: Mounted root \(iso9660 filesystem\)/.test(r.console), 'the root is the ISO');
     assert.equal(r.status, 0);
   });
 });

@@ -45,6 +45,8 @@ export interface BuildOptions {
   sbomOutput?: string;
   sbomCurrentTime?: boolean;
   compress?: Compression;
+  /** `--size` in MiB when given: the size of the fixed-size disk formats (FormatOptions.sizeMB). */
+  sizeMB?: number;
   registry?: RegistryClientOptions;
   /** `--input-tar`: a tar from an earlier build whose unchanged parts are copied (src/assemble/input-tar.ts). */
   inputTar?: string;
@@ -174,7 +176,7 @@ export async function buildFromConfig(config: Config, plan: BuildPlan, o: BuildO
     // (src/formats/segments.ts): gzip's 32 KB window loses nothing at a member's edge. zstd stays
     // one stream: its long window (--long) stores the busybox and libc copies the images each
     // bring almost for free, which separate members would not (docs/boot.md: 5.2 vs 9.4 MB).
-    const options = { compress: o.compress, ...(o.compress === 'zstd' ? {} : { memberCache: defaultMemberCache() }) };
+    const options = { compress: o.compress, ...(o.sizeMB !== undefined && { sizeMB: o.sizeMB }), ...(o.compress === 'zstd' ? {} : { memberCache: defaultMemberCache() }) };
     if (direct[i] && format.writeEntries) return format.writeEntries(sink.entries(), target, options);
     const copy = new PassThrough({ highWaterMark: 1 << 20 });
     copy.on('error', () => {});

@@ -4,6 +4,7 @@ import { DEFAULT_SBOM_FILENAME } from '../assemble/index.js';
 import { build, dryRun } from '../build/index.js';
 import { COMPRESSIONS, formatNames, notYetFormatNames, type Compression } from '../formats/index.js';
 import { hostArch } from '../oci/index.js';
+import { parseDiskSizeMB } from '../run/index.js';
 import { registryOptions } from '../oci/index.js';
 import { UserError } from '../util/index.js';
 import { log } from '../util/index.js';
@@ -94,6 +95,9 @@ export function buildCommand(): Command {
           sbomOutput: flags.sbomOutput,
           sbomCurrentTime: flags.sbomCurrentTime,
           compress: flags.compress,
+          // LinuxKit's default (1024M) is the default of aws and qcow2-bios; the other disk formats
+          // have LinuxKit's own sizes unless --size is given.
+          ...(cmd.getOptionValueSource('size') !== 'default' && { sizeMB: parseDiskSizeMB(flags.size, '--size') }),
           registry: registryOptions(g),
           ...(flags.inputTar && { inputTar: flags.inputTar }),
           signal: interrupt.signal,

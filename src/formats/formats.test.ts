@@ -57,9 +57,10 @@ function line(lines: string[], name: string): string[] {
 }
 
 test('registry: LinuxKit format names, unknown and not-yet formats are user errors', () => {
-  assert.deepEqual(formatNames().sort(), ['iso-bios', 'kernel+initrd', 'kernel+iso', 'kernel+squashfs', 'raw-bios', 'tar', 'tar-kernel-initrd']);
+  assert.deepEqual(formatNames().sort(), ['aws', 'docker', 'dynamic-vhd', 'gcp', 'iso-bios', 'iso-efi', 'iso-efi-initrd', 'kernel+erofs', 'kernel+initrd', 'kernel+iso',
+    'kernel+squashfs', 'qcow2-bios', 'qcow2-efi', 'raw-bios', 'raw-efi', 'tar', 'tar-kernel-initrd', 'vhd', 'vmdk']);
   assert.throws(() => getFormat('floppy'), (e: unknown) => e instanceof UserError && /unknown format type floppy/.test(e.message));
-  assert.throws(() => getFormat('iso-efi'), /not implemented yet/);
+  assert.throws(() => getFormat('rpi3'), /not implemented yet/);
   assert.equal(getFormat('tar').streamable, true);
   assert.equal(getFormat('kernel+initrd').streamable, false);
 });
@@ -73,7 +74,7 @@ test('registry: every LinuxKit format is registered, the ones not built yet as s
     assert.throws(() => getFormat(name), (e: unknown) => e instanceof UserError && e.message === `output format ${name} is not implemented yet in linuxkit-ts`);
   }
   // The error for an unknown name lists both kinds.
-  assert.throws(() => getFormat('floppy'), /one of tar, .*; not implemented yet: docker, iso-efi, /);
+  assert.throws(() => getFormat('floppy'), /one of tar, .*; not implemented yet: rpi3/);
 });
 
 test('kernel+initrd: kernel and cmdline out of boot/, the rest in a gzip newc cpio', () =>
@@ -349,4 +350,22 @@ test('tar: the stream as is, to NAME.tar or to a given file', () =>
     assert.deepEqual(await readFile(p!), Buffer.concat(chunks));
     const [q] = await getFormat('tar').write(tarStream(rootfs()), { dir, name: 'ignored', file: join(dir, 'o.tar') });
     assert.equal(q, join(dir, 'o.tar'));
+  }));
+
+test('docker: the root filesystem tar with LinuxKit\'s Dockerfile last; the same entries', () =>
+  withDir(async (dir) => {
+    const entries: FixtureEntry[] = [
+      { name: 'boot/kernel', content: 'KERNEL' },
+      { name: 'bin/rc.init', content: '#!/bin/sh\n', mode: 0o755 },
+      { name: 'etc/shadow', content: 'x', mode: 0o600, uid: 0, gid: 42 },
+    ];
+    const files = await getFormat('docker').write(tarStream(entries), { dir, name: 'img' });
+    assert.deepEqual(files, [join(dir, 'img.docker')]);
+    const list = spawnSync('tar', ['-tvf', join(dir, 'img.docker'), '--numeric-owner'], { encoding: 'utf8', env: { ...process.env, TZ: 'UTC' } }).stdout.trim().split('\n');
+    assert.deepEqual(list.map((l) => l.split(/\s+/).pop()), ['boot/kernel', 'bin/rc.init', 'etc/shadow', 'Dockerfile']);
+    assert.match(list[2]!, /^-rw------- 0\/42 /);
+    assert.match(list[3]!, /^-rw-r--r-- 0\/0 .* 2017-04-18 16:30 Dockerfile$/);
+    const dockerfile = spawnSync('tar', ['-xOf', join(dir, 'img.docker'), 'Dockerfile'], { encoding: 'utf8' }).stdout;
+    assert.equal(dockerfile, '\nFROM scratch\n\nCOPY . ./\n\nENTRYPOINT ["/bin/rc.init"]\n');
+    assert.equal(getFormat('docker').streamable, true);
   }));

@@ -29,7 +29,7 @@ export function isolinuxConfig(cmdline: string): string {
   return `DEFAULT linux\nLABEL linux\n    KERNEL /boot/kernel\n    APPEND ${cmdline}\n`;
 }
 
-interface Pass {
+export interface Pass {
   tree: IsoTree;
   cmdline?: string;
   hasKernel: boolean;
@@ -39,7 +39,7 @@ interface Pass {
  * Stages the root filesystem of `entries` into an IsoTree. `kernelTo`: a file for boot/kernel
  * (kernel+iso), or undefined to keep boot/ in the tree minus the cmdline (iso-bios).
  */
-async function stageTree(entries: AsyncIterable<TarRecord>, stage: string, epoch: number, kernelTo?: string): Promise<Pass> {
+export async function stageTree(entries: AsyncIterable<TarRecord>, stage: string, epoch: number, kernelTo?: string): Promise<Pass> {
   await mkdir(stage, { recursive: true });
   const pass: Pass = { tree: new IsoTree(stage, epoch), hasKernel: false };
   for await (const rec of entries) {

@@ -130,9 +130,12 @@ export class IsoTree {
     // Parents first, so a directory exists before what is in it (a file's -map makes missing
     // parents itself; a directory's -mkdir would otherwise fail under a symlink of the same name).
     const paths = [...this.nodes.keys()].sort((a, b) => depth(a) - depth(b) || (a < b ? -1 : a > b ? 1 : 0));
+    // libisofs lays file data out by sort weight, then by the staging files' inode numbers
+    // (host-dependent): distinct weights in path order make the layout depend on paths only.
+    let weight = paths.length;
     for (const path of paths) {
       const n = this.nodes.get(path)!;
-      if (n.kind === 'file') lines.push(line(cmd('-map', n.stage, path)));
+      if (n.kind === 'file') lines.push(line(cmd('-map', n.stage, path)), line(cmd('-find', path, '-exec', 'sort_weight', String(weight--), '--')));
       else if (n.kind === 'dir' && path !== '/') lines.push(line(cmd('-mkdir', path)));
       else if (n.kind === 'symlink') lines.push(line(cmd('-lns', n.target, path)));
       byAttr('-chown', String(n.uid), path);

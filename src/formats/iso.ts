@@ -33,7 +33,7 @@ export async function writeIso(tree: IsoTree, out: string, stageDir: string, epo
   if (boot.efiImage) {
     if (boot.isolinuxDir) bootArgs.push('-boot_image', 'any', 'next');
     else bootArgs.push('-boot_image', 'any', 'cat_path=/boot.catalog', '-boot_image', 'any', 'cat_hidden=on');
-    bootArgs.push('-boot_image', 'any', `efi_path=${boot.efiImage}`, '-boot_image', 'any', 'platform_id=0xef', '-hide', 'on', boot.efiImage);
+    bootArgs.push('-boot_image', 'any', `efi_path=${boot.efiImage}`, '-boot_image', 'any', 'platform_id=0xef', '-hide', 'on', boot.efiImage, '--');
   }
   const args = [
     '-no_rc',

@@ -1,9 +1,7 @@
-// A raw disk image from a partition image: the first sector (an MBR, or a protective MBR and
-// GPT), the partition at 1 MiB, and the disk's end, written sparsely (the zeros between are
-// holes, so a mostly empty disk costs no space on the host).
-import { createReadStream, createWriteStream } from 'node:fs';
-import { open, stat } from 'node:fs/promises';
-import { pipeline } from 'node:stream/promises';
+// A raw disk image: a sparse file of the disk's size (its zeros are holes, so a mostly empty
+// disk costs no space on the host) with the first sectors (an MBR, or a protective MBR and GPT)
+// and the disk's end (a backup GPT) written; the partition is then made in place at 1 MiB.
+import { open } from 'node:fs/promises';
 
 /** The partition's first sector, as LinuxKit's tools place it (2048: 1 MiB). */
 export const PARTITION_START = 2048;
@@ -16,18 +14,14 @@ export interface DiskLayout {
   head: Array<{ at: number; data: Buffer }>;
   /** Written at the disk's end (a backup GPT). */
   tail?: Array<{ at: number; data: Buffer }>;
-  /** The partition image, copied at PARTITION_START. */
-  partition: string;
 }
 
+/** Creates the disk `out` (replacing any file there). */
 export async function writeDisk(out: string, layout: DiskLayout): Promise<void> {
-  const part = (await stat(layout.partition)).size;
-  if (PARTITION_START * 512 + part > layout.size) throw new Error('the partition does not fit on the disk');
-  await pipeline(createReadStream(layout.partition), createWriteStream(out, { start: PARTITION_START * 512, flags: 'w', mode: 0o644 }));
-  const fh = await open(out, 'r+');
+  const fh = await open(out, 'w', 0o644);
   try {
-    for (const { at, data } of [...layout.head, ...(layout.tail ?? [])]) await fh.write(data, 0, data.length, at);
     await fh.truncate(layout.size);
+    for (const { at, data } of [...layout.head, ...(layout.tail ?? [])]) await fh.write(data, 0, data.length, at);
   } finally {
     await fh.close();
   }

@@ -2,9 +2,12 @@
 // object. A format not built here yet is a stub (not-yet.ts) that says so; to add a format, or
 // replace a stub by the real one, write its module and change its line in FORMATS.
 import { kernelInitrd } from './kernel-initrd.js';
+import { kernelErofs } from './kernel-erofs.js';
 import { kernelSquashfs } from './kernel-squashfs.js';
+import { isoEfi, isoEfiInitrd } from './iso-efi.js';
 import { isoBios, kernelIso } from './iso-formats.js';
-import { rawBios } from './raw-bios.js';
+import { dockerFormat } from './docker.js';
+import { aws, dynamicVhd, gcp, qcow2Bios, qcow2Efi, rawBios, rawEfi, vhd, vmdk } from './disk-formats.js';
 import { NotYetFormat, notYet } from './not-yet.js';
 import { tarFormat } from './tar.js';
 import { tarKernelInitrd } from './tar-kernel-initrd.js';
@@ -13,25 +16,25 @@ import { UserError } from '../util/index.js';
 
 const FORMATS: readonly OutputFormat[] = [
   tarFormat,
+  dockerFormat,
   kernelInitrd,
   tarKernelInitrd,
   kernelSquashfs,
+  kernelErofs,
   isoBios,
   kernelIso,
+  isoEfi,
+  isoEfiInitrd,
   rawBios,
+  aws,
+  gcp,
+  qcow2Bios,
+  vhd,
+  dynamicVhd,
+  vmdk,
+  rawEfi,
+  qcow2Efi,
   // Not built yet: LinuxKit makes these with its mkimage-* Docker images.
-  notYet('docker', 'the root filesystem as a tar with a Dockerfile, for docker build', ['.docker'], true),
-  notYet('iso-efi', 'an EFI-bootable ISO', ['-efi.iso']),
-  notYet('iso-efi-initrd', 'an EFI-bootable ISO booting kernel+initrd', ['-efi-initrd.iso']),
-  notYet('raw-efi', 'an EFI-bootable raw disk image', ['-efi.img']),
-  notYet('kernel+erofs', 'the kernel, an EROFS root filesystem and the command line', ['-kernel', '-erofs.img', '-cmdline']),
-  notYet('aws', 'a raw disk image for AWS', ['.raw']),
-  notYet('gcp', 'a disk image for Google Compute Engine', ['.img.tar.gz']),
-  notYet('qcow2-efi', 'an EFI-bootable qcow2 disk image', ['-efi.qcow2']),
-  notYet('qcow2-bios', 'a BIOS-bootable qcow2 disk image', ['.qcow2']),
-  notYet('vhd', 'a VHD disk image (Hyper-V, Azure)', ['.vhd']),
-  notYet('dynamic-vhd', 'a dynamically sized VHD disk image', ['.vhd']),
-  notYet('vmdk', 'a VMDK disk image (VMware)', ['.vmdk']),
   notYet('rpi3', 'a tar of the files for a Raspberry Pi 3 (arm64)', ['.tar']),
 ];
 

@@ -11,10 +11,11 @@ export interface DiskConfig {
   format: string;
 }
 
-export function parseDiskSizeMB(s: string): number {
+/** A size as LinuxKit's getDiskSizeMB reads it (`--disk size=`, `build --size`); `what` names it in errors. */
+export function parseDiskSizeMB(s: string, what = '--disk size'): number {
   if (s === '') return 0;
   const m = /^(\d+)([MG]?)$/.exec(s);
-  if (!m) throw new UserError(`--disk size "${s}" is not a number of GB or MB (e.g. 4G, 512M)`);
+  if (!m) throw new UserError(`${what} "${s}" is not a number of GB or MB (e.g. 4G, 512M)`);
   const n = Number(m[1]);
   return m[2] === 'M' ? n : n * 1024;
 }

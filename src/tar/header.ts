@@ -146,7 +146,7 @@ function encodeOct(val: number, n: number): string {
 }
 
 /** One ustar block, or null when the name or link target does not fit (then PAX is used). */
-function encodeBlock(h: FullHeader, into: Buffer, at: number): boolean {
+function encodeBlock(h: FullHeader, into: Buffer, at: number, magic = USTAR): boolean {
   let name = h.name;
   let prefix = '';
   if (Buffer.byteLength(name) !== name.length) return false; // not ASCII
@@ -178,7 +178,7 @@ function encodeBlock(h: FullHeader, into: Buffer, at: number): boolean {
   b.write(encodeOct((h.mtime.getTime() / 1000) | 0, 11), 136);
   b[156] = 48 + (TYPE_FLAGS[h.type] ?? 0);
   if (h.linkname) b.write(h.linkname, 157);
-  USTAR.copy(b, 257);
+  magic.copy(b, 257);
   if (h.uname) b.write(h.uname, 265);
   if (h.gname) b.write(h.gname, 297);
   b.write(encodeOct(h.devmajor || 0, 6), 329);
@@ -233,6 +233,53 @@ export function readBack(header: TarHeader): ReadHeader {
 /** The size of the data that follows a header once written (0 for symlinks and when unset). */
 export function dataSize(h: TarHeader): number {
   return withDefaults(h).size;
+}
+
+/** A number field of GNU tar: octal with a NUL, or base-256 when it does not fit. */
+function gnuNumber(b: Buffer, at: number, len: number, value: number): void {
+  const oct = value.toString(8);
+  if (oct.length < len) {
+    b.write(oct.padStart(len - 1, '0') + '\0', at, 'latin1');
+    return;
+  }
+  b[at] = 0x80;
+  for (let i = len - 1, v = value; i > 0; i--, v = Math.floor(v / 256)) b[at + i] = v % 256;
+}
+
+/** A region of a sparse file that holds data: [offset, length]. */
+export type SparseRegion = readonly [number, number];
+
+/**
+ * The headers of one file in GNU tar's old format (`tar --format=oldgnu`: the magic "ustar  "),
+ * which Google Compute Engine requires of an imported disk's tarball. With `sparse` (GNU's old
+ * sparse member, `tar -S`: typeflag S, four regions in the header, 21 in each extension block)
+ * only the regions' data follows, `header.size` being the file's real size. Only names of up to
+ * 100 bytes (no PAX, no prefix in this format).
+ */
+export function encodeOldGnuHeaders(header: TarHeader, sparse?: readonly SparseRegion[]): Buffer {
+  const h = withDefaults(header);
+  if (Buffer.byteLength(h.name) > 100) throw new Error(`tar name ${h.name} is too long for an oldgnu header`);
+  const stored = sparse ? sparse.reduce((n, [, len]) => n + len, 0) : h.size;
+  const first = Buffer.alloc(512);
+  if (!encodeBlock({ ...h, size: stored }, first, 0, GNU)) throw new Error(`tar name ${h.name} does not fit an oldgnu header`);
+  if (!sparse) return first;
+  first.fill(0, 329, 345); // no device numbers
+  first[156] = 'S'.charCodeAt(0);
+  const blocks = [first];
+  const put = (b: Buffer, at: number, [offset, length]: SparseRegion) => {
+    gnuNumber(b, at, 12, offset);
+    gnuNumber(b, at + 12, 12, length);
+  };
+  sparse.slice(0, 4).forEach((r, i) => put(first, 386 + 24 * i, r));
+  gnuNumber(first, 483, 12, h.size);
+  for (let i = 4; i < sparse.length; i += 21) {
+    const ext = Buffer.alloc(512);
+    sparse.slice(i, i + 21).forEach((r, j) => put(ext, 24 * j, r));
+    blocks[blocks.length - 1]![blocks.length === 1 ? 482 : 504] = 1; // "an extension block follows"
+    blocks.push(ext);
+  }
+  first.write(encodeOct(cksum(first), 6), 148);
+  return Buffer.concat(blocks);
 }
 
 /**
