@@ -41,7 +41,8 @@ onboot:
 async function bootFormat(path: string, state: string): Promise<{ marker: string; status: number; console: string }> {
   const vm = await boot(path, { state: join(tmp, state), mem: 256 });
   try {
-    const marker = (await vm.waitFor(/FORMAT-BOOT-OK.*/, 180_000)).trim();
+    // Up to the end of its line: the console arrives in pieces, and `.*` alone matched a half line.
+    const marker = (await vm.waitFor(/FORMAT-BOOT-OK[^\n]*\n/, 180_000)).trim();
     const status = await vm.wait();
     return { marker, status, console: vm.text() };
   } catch (err) {
