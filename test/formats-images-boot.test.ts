@@ -41,8 +41,10 @@ onboot:
 async function bootFormat(path: string, state: string): Promise<{ marker: string; status: number; console: string }> {
   const vm = await boot(path, { state: join(tmp, state), mem: 256 });
   try {
-    // Up to the end of its line: the console arrives in pieces, and `.*` alone matched a half line.
-    const marker = (await vm.waitFor(/FORMAT-BOOT-OK[^\n]*\n/, 180_000)).trim();
+    // The marker's whole line: waitFor also matches the last, possibly half-arrived line (it
+    // serves prompts), so wait for the init's next stage line, then read the marker's.
+    await vm.waitFor(/onboot 000-marker done/, 180_000);
+    const marker = (vm.text().split(/\r?\n/).find((l) => l.startsWith('FORMAT-BOOT-OK')) ?? '').trim();
     const status = await vm.wait();
     return { marker, status, console: vm.text() };
   } catch (err) {
