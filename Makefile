@@ -13,11 +13,13 @@ build: setup
 kernel: build
 	@node bin/linuxkit.js pkg build pkg/kernel >/dev/null
 
-# ESLint over the TypeScript and scripts (eslint.config.js: typescript-eslint's recommended rules
+# Prettier's layout (.prettierrc.json; .prettierignore leaves data, fixtures, docs and generated
+# files alone), ESLint over the TypeScript and scripts (eslint.config.js: typescript-eslint's recommended rules
 # and the module boundaries), then shellcheck over every shell script: those of pkg/ (found by their #!/bin/sh line, and the
 # sourced *.sh libraries; busybox's dialect is set in pkg/.shellcheckrc) and the host's.
 # Each exception is a `# shellcheck disable=SCnnnn # reason` line above what it excuses.
 lint:
+	@npx prettier --check --log-level warn .
 	@npx eslint .
 	@shellcheck $$( { grep -rlE '^#! ?/bin/sh' pkg; find pkg -name '*.sh'; } | sort -u) scripts/*.sh bench/*.sh .ci/run
 

@@ -33,17 +33,13 @@ const indexOnly = {
   },
 };
 
-export default tseslint.config(
-  { ignores: ['dist/', 'node_modules/', 'schema/', 'pkg/', 'test/fixtures/**/*.json'] },
-  ...tseslint.configs.recommended,
-  {
-    plugins: { boundaries: { rules: { 'index-only': indexOnly } } },
-    rules: {
-      'boundaries/index-only': 'error',
-      // Unused names are errors, except a leading underscore that says "unused on purpose".
-      // `interface Config extends TsOf<typeof CONFIG> {}`: a named type derived from the model.
-      '@typescript-eslint/no-empty-object-type': ['error', { allowInterfaces: 'with-single-extends' }],
-      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_', caughtErrors: 'none' }],
-    },
+export default tseslint.config({ ignores: ['dist/', 'node_modules/', 'schema/', 'pkg/', 'test/fixtures/**/*.json'] }, ...tseslint.configs.recommended, {
+  plugins: { boundaries: { rules: { 'index-only': indexOnly } } },
+  rules: {
+    'boundaries/index-only': 'error',
+    // Unused names are errors, except a leading underscore that says "unused on purpose".
+    // `interface Config extends TsOf<typeof CONFIG> {}`: a named type derived from the model.
+    '@typescript-eslint/no-empty-object-type': ['error', { allowInterfaces: 'with-single-extends' }],
+    '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_', caughtErrors: 'none' }],
   },
-);
+});

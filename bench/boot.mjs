@@ -26,7 +26,9 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
-const { bootOnce, bootTimeline, floorImage, FLOOR_STAGE, MEMORY_LINE, parseFloor, parseMemory, spread, withProbe } = await import(join(ROOT, 'dist/src/bench/index.js'));
+const { bootOnce, bootTimeline, floorImage, FLOOR_STAGE, MEMORY_LINE, parseFloor, parseMemory, spread, withProbe } = await import(
+  join(ROOT, 'dist/src/bench/index.js')
+);
 const { inspect } = await import(join(ROOT, 'dist/src/inspect/index.js'));
 const yamls = process.argv.slice(2).length ? process.argv.slice(2).map((p) => resolve(p)) : [join(ROOT, 'examples/minimal.yml')];
 const runs = Number(process.env.RUNS ?? 3);
@@ -59,7 +61,11 @@ function lk(args, quiet = true) {
 /** The package directories a YAML names with "@pkg:DIR" (relative to the YAML file). */
 function pkgDirs(files) {
   const dirs = new Set();
-  for (const f of files) for (const m of readFileSync(f, 'utf8').replace(/#.*$/gm, '').matchAll(/@pkg:([^"'\s]+)/g)) dirs.add(resolve(dirname(f), m[1]));
+  for (const f of files)
+    for (const m of readFileSync(f, 'utf8')
+      .replace(/#.*$/gm, '')
+      .matchAll(/@pkg:([^"'\s]+)/g))
+      dirs.add(resolve(dirname(f), m[1]));
   return [...dirs];
 }
 
@@ -94,7 +100,9 @@ try {
   }
   const names = (ys) => ys.map((y) => y.replace(`${ROOT}/`, '')).join(' ');
   console.log(`# bench/boot.mjs: ${names(yamls)}${baseline ? `; baseline: ${names(baseline)}` : ''}`);
-  console.log(`qemu TCG, -m ${mem}, ${cpus} vCPU, ${runs} paired rounds; ${new Date().toISOString()}; load average ${readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ')}`);
+  console.log(
+    `qemu TCG, -m ${mem}, ${cpus} vCPU, ${runs} paired rounds; ${new Date().toISOString()}; load average ${readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ')}`,
+  );
   console.log(`\n## Size (MB; goal: kernel + initrd <= ${GOAL_MB})`);
   console.log('| compression | kernel | initrd | kernel + initrd | goal |');
   console.log('|---|--:|--:|--:|---|');
@@ -116,7 +124,14 @@ try {
   const cmdline = readFileSync(join(images[c0].dir, 'boot-cmdline'), 'utf8');
   const floor = await floorImage(join(images[c0].dir, 'boot-kernel'), cmdline.trim(), work);
   const res = { floor: { floor: [], wall: [], unpack: [] }, baselineFloor: { floor: [], wall: [], unpack: [] } };
-  const baselineFloor = baseline ? await floorImage(join(images[`baseline ${c0}`].dir, 'boot-kernel'), readFileSync(join(images[`baseline ${c0}`].dir, 'boot-cmdline'), 'utf8').trim(), work, 'baseline-floor') : undefined;
+  const baselineFloor = baseline
+    ? await floorImage(
+        join(images[`baseline ${c0}`].dir, 'boot-kernel'),
+        readFileSync(join(images[`baseline ${c0}`].dir, 'boot-cmdline'), 'utf8').trim(),
+        work,
+        'baseline-floor',
+      )
+    : undefined;
   for (const { label } of variants) res[label] = { stages: new Map(), wall: [], memory: [], order: [], unpack: [] };
   for (let i = 0; i < runs; i++) {
     const f = await boot(floor, 'floor', FLOOR_LINE);
@@ -150,15 +165,21 @@ try {
   }
   const floorT = median(res.floor.floor);
   console.log(`\n## Boot (guest uptime, s; medians; goal: services started <= ${GOAL_RATIO} x floor)`);
-  console.log(`floor (same kernel, initrd = static busybox + an /init that prints the uptime): ${fmt(floorT)} s (qemu wall ${fmt(median(res.floor.wall))} s; initrd unpacking ${fmt(median(res.floor.unpack))} s)`);
+  console.log(
+    `floor (same kernel, initrd = static busybox + an /init that prints the uptime): ${fmt(floorT)} s (qemu wall ${fmt(median(res.floor.wall))} s; initrd unpacking ${fmt(median(res.floor.unpack))} s)`,
+  );
   if (baselineFloor) {
     const bT = median(res.baselineFloor.floor);
-    console.log(`baseline kernel's floor: ${fmt(bT)} s (qemu wall ${fmt(median(res.baselineFloor.wall))} s); this kernel's floor = ${floorT && bT ? (floorT / bT).toFixed(2) : '–'} x the baseline's (goal <= ${GOAL_FLOOR_RATIO})`);
+    console.log(
+      `baseline kernel's floor: ${fmt(bT)} s (qemu wall ${fmt(median(res.baselineFloor.wall))} s); this kernel's floor = ${floorT && bT ? (floorT / bT).toFixed(2) : '–'} x the baseline's (goal <= ${GOAL_FLOOR_RATIO})`,
+    );
   }
   for (const { label: c } of variants) {
     const r = res[c];
     const services = median(r.stages.get('services started') ?? []);
-    console.log(`\n### ${c}: services started at ${fmt(services)} s = ${services && floorT ? (services / floorT).toFixed(2) : '–'} x floor (goal ${GOAL_RATIO}: ${fmt(floorT && floorT * GOAL_RATIO)} s); qemu wall ${fmt(median(r.wall))} s`);
+    console.log(
+      `\n### ${c}: services started at ${fmt(services)} s = ${services && floorT ? (services / floorT).toFixed(2) : '–'} x floor (goal ${GOAL_RATIO}: ${fmt(floorT && floorT * GOAL_RATIO)} s); qemu wall ${fmt(median(r.wall))} s`,
+    );
     console.log('| stage | uptime s | since previous s |');
     console.log('|---|--:|--:|');
     let prev = 0;
@@ -167,10 +188,14 @@ try {
       console.log(`| ${what} | ${fmt(t)} | ${fmt(t - prev)} |`);
       prev = t;
     }
-    console.log(`\nthe kernel's unpacking of the initrd ("Trying to unpack rootfs image" to "Freeing initrd memory", part of init start): ${fmt(median(r.unpack))} s`);
+    console.log(
+      `\nthe kernel's unpacking of the initrd ("Trying to unpack rootfs image" to "Freeing initrd memory", part of init start): ${fmt(median(r.unpack))} s`,
+    );
     const memKb = median(r.memory.map((x) => x[0]));
     const totKb = median(r.memory.map((x) => x[1]));
-    console.log(`\nmemory in use once the services run (MemTotal - MemAvailable): ${memKb === undefined ? '– (no line)' : `${(memKb / 1024).toFixed(1)} MiB of ${(totKb / 1024).toFixed(1)} MiB`} (-m ${mem})`);
+    console.log(
+      `\nmemory in use once the services run (MemTotal - MemAvailable): ${memKb === undefined ? '– (no line)' : `${(memKb / 1024).toFixed(1)} MiB of ${(totKb / 1024).toFixed(1)} MiB`} (-m ${mem})`,
+    );
   }
   if (process.env.RAW) {
     // Per round: under a shared machine a round's figures move together, so differences within

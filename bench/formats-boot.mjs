@@ -29,9 +29,24 @@ try {
   for (let i = 0; i < runs; i++) {
     for (const c of compressions) {
       const t0 = Date.now();
-      const r = spawnSync('qemu-system-x86_64', ['-accel', 'tcg', '-m', mem, '-nographic', '-no-reboot',
-        '-kernel', join(dir, `${c}-kernel`), '-initrd', join(dir, `${c}-initrd.img`),
-        '-append', `${readFileSync(join(dir, `${c}-cmdline`), 'utf8')} quiet`], { encoding: 'utf8', timeout: 180_000 });
+      const r = spawnSync(
+        'qemu-system-x86_64',
+        [
+          '-accel',
+          'tcg',
+          '-m',
+          mem,
+          '-nographic',
+          '-no-reboot',
+          '-kernel',
+          join(dir, `${c}-kernel`),
+          '-initrd',
+          join(dir, `${c}-initrd.img`),
+          '-append',
+          `${readFileSync(join(dir, `${c}-cmdline`), 'utf8')} quiet`,
+        ],
+        { encoding: 'utf8', timeout: 180_000 },
+      );
       const m = /LKBENCH-INIT uptime=([\d.]+)/.exec(r.stdout);
       if (!m) throw new Error(`${c}: no marker:\n${r.stdout.slice(-2000)}`);
       res[c].uptime.push(Number(m[1]));

@@ -24,11 +24,15 @@ if (process.argv[2] === '--one') {
   const { createReadStream, readFileSync } = await import('node:fs');
   const { getFormat } = await import(registry);
   const t0 = process.hrtime.bigint();
-  await getFormat(fmt).write(createReadStream(input, { highWaterMark: 1 << 20 }), { dir, name: 'b' }, {
-    compress: compress || undefined,
-    level: level ? Number(level) : undefined,
-    memberCache: memberCache || undefined,
-  });
+  await getFormat(fmt).write(
+    createReadStream(input, { highWaterMark: 1 << 20 }),
+    { dir, name: 'b' },
+    {
+      compress: compress || undefined,
+      level: level ? Number(level) : undefined,
+      memberCache: memberCache || undefined,
+    },
+  );
   const wall = Number(process.hrtime.bigint() - t0) / 1e9;
   const ru = process.resourceUsage();
   // Children's CPU (waited for): fields 16 and 17 of /proc/self/stat, in clock ticks (100/s).
@@ -39,8 +43,17 @@ if (process.argv[2] === '--one') {
 }
 
 const all = [
-  'tar', 'kernel+initrd:gzip', 'kernel+initrd:gzip:1', 'kernel+initrd:gzip:4', 'kernel+initrd:zstd', 'kernel+initrd:zstd:1',
-  'kernel+initrd:lz4', 'kernel+initrd:lz4:1', 'kernel+initrd:none', 'tar-kernel-initrd:gzip', 'kernel+squashfs',
+  'tar',
+  'kernel+initrd:gzip',
+  'kernel+initrd:gzip:1',
+  'kernel+initrd:gzip:4',
+  'kernel+initrd:zstd',
+  'kernel+initrd:zstd:1',
+  'kernel+initrd:lz4',
+  'kernel+initrd:lz4:1',
+  'kernel+initrd:none',
+  'tar-kernel-initrd:gzip',
+  'kernel+squashfs',
 ];
 const cases = process.env.CASES ? process.env.CASES.split(',') : all;
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
@@ -63,10 +76,15 @@ for (const c of cases) {
     }
     if (r.status !== 0) throw new Error(`${c}: ${r.stderr}`);
     results.push(JSON.parse(r.stdout));
-    sizes = readdirSync(dir).sort().map((f) => `${f.replace(/^b-?/, '') || f} ${mb(statSync(join(dir, f)).size)}`).join(', ');
+    sizes = readdirSync(dir)
+      .sort()
+      .map((f) => `${f.replace(/^b-?/, '') || f} ${mb(statSync(join(dir, f)).size)}`)
+      .join(', ');
     rmSync(dir, { recursive: true, force: true });
   }
   if (cache) rmSync(cache, { recursive: true, force: true });
   const m = (k) => median(results.map((r) => r[k]));
-  console.log(`| ${fmt}${cache ? ' (member cache hit)' : ''} | ${compress ? compress + (level ? ` -${level}` : '') : '-'} | ${m('wall').toFixed(2)} | ${m('cpu').toFixed(2)} | ${m('rss').toFixed(0)} | ${sizes} |`);
+  console.log(
+    `| ${fmt}${cache ? ' (member cache hit)' : ''} | ${compress ? compress + (level ? ` -${level}` : '') : '-'} | ${m('wall').toFixed(2)} | ${m('cpu').toFixed(2)} | ${m('rss').toFixed(0)} | ${sizes} |`,
+  );
 }

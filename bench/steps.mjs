@@ -96,7 +96,10 @@ function commandFor(step, who, cache) {
   const images = reg?.images[step] ?? [];
   const fill = (s) =>
     s
-      .replaceAll('{skopeo}', images.map((i) => `skopeo copy --quiet --src-tls-verify=false docker://${i} oci:{cache}:${i.split('/').slice(1).join('/')}`).join(' && '))
+      .replaceAll(
+        '{skopeo}',
+        images.map((i) => `skopeo copy --quiet --src-tls-verify=false docker://${i} oci:{cache}:${i.split('/').slice(1).join('/')}`).join(' && '),
+      )
       .replaceAll('{args}', args)
       .replaceAll('{cache}', quote(cache))
       .replaceAll('{bench}', quote(BENCH))

@@ -11,7 +11,9 @@ const TICK_MS = 10; // USER_HZ is 100 on Linux
 process.on('exit', () => {
   let tasks;
   try {
-    tasks = readdirSync('/proc/self/task').map(Number).sort((a, b) => a - b);
+    tasks = readdirSync('/proc/self/task')
+      .map(Number)
+      .sort((a, b) => a - b);
   } catch {
     return; // not Linux
   }

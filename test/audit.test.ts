@@ -60,7 +60,10 @@ test('each privilege planted in a YAML is found, with its rule, at its file:line
   for (const e of expected) assert.ok(found.has(e), `${e} not found; found ${[...found].join(' ')}`);
   // Nothing else, but the seccomp finding no LinuxKit container can avoid (one per container).
   const extra = [...found].filter((f) => !expected.has(f));
-  assert.ok(extra.every((f) => f.startsWith('LK-PROC-002@')), `unexpected: ${extra.join(' ')}`);
+  assert.ok(
+    extra.every((f) => f.startsWith('LK-PROC-002@')),
+    `unexpected: ${extra.join(' ')}`,
+  );
   // A list item is located at the item itself.
   const text = readFileSync(join(ROOT, PRIVILEGED), 'utf8').split('\n');
   const all = open.find((f) => f.rule === 'LK-CAP-001')!;
@@ -100,7 +103,10 @@ function kernelConfig(changes: Record<string, string | null>): string {
 test('KSPP: a kernel config with known settings gives exactly the expected findings, at their lines', () => {
   const good = join(tmp, 'good.config');
   writeFileSync(good, kernelConfig({}));
-  assert.deepEqual(auditJson(['--kernel-config', good, LEAST]).findings.filter((f) => f.name === 'kernel'), []);
+  assert.deepEqual(
+    auditJson(['--kernel-config', good, LEAST]).findings.filter((f) => f.name === 'kernel'),
+    [],
+  );
 
   const text = kernelConfig({
     CONFIG_DEVMEM: 'y', // off wanted; and with it, STRICT_DEVMEM and IO_STRICT_DEVMEM are wanted
@@ -124,8 +130,17 @@ test('KSPP: a kernel config with known settings gives exactly the expected findi
   assert.deepEqual(
     kernel.map((f) => f.rule).sort(),
     [
-      'DEFAULT_MMAP_MIN_ADDR', 'DEVMEM', 'IO_STRICT_DEVMEM', 'MODULES', 'MODULE_SIG_ALL', 'MODULE_SIG_FORCE',
-      'PAGE_TABLE_ISOLATION', 'PANIC_TIMEOUT', 'RANDOMIZE_BASE', 'STRICT_DEVMEM', 'STRICT_MODULE_RWX',
+      'DEFAULT_MMAP_MIN_ADDR',
+      'DEVMEM',
+      'IO_STRICT_DEVMEM',
+      'MODULES',
+      'MODULE_SIG_ALL',
+      'MODULE_SIG_FORCE',
+      'PAGE_TABLE_ISOLATION',
+      'PANIC_TIMEOUT',
+      'RANDOMIZE_BASE',
+      'STRICT_DEVMEM',
+      'STRICT_MODULE_RWX',
     ].map((o) => `LK-KSPP-${o}`),
   );
   const lines = text.split('\n');
@@ -173,7 +188,12 @@ test('SARIF 2.1.0: rules with help, results with file, line and column, accepted
   const sarif = JSON.parse(r.stdout) as {
     version: string;
     runs: Array<{
-      tool: { driver: { name: string; rules: Array<{ id: string; shortDescription: { text: string }; help: { text: string }; defaultConfiguration: { level: string } }> } };
+      tool: {
+        driver: {
+          name: string;
+          rules: Array<{ id: string; shortDescription: { text: string }; help: { text: string }; defaultConfiguration: { level: string } }>;
+        };
+      };
       results: Array<{
         ruleId: string;
         ruleIndex: number;
@@ -212,7 +232,10 @@ test('SARIF 2.1.0: rules with help, results with file, line and column, accepted
   const results = new Set(run.results.map((x) => `${x.ruleId}@${x.locations[0]!.physicalLocation.region!.startLine}`));
   for (const e of expected) assert.ok(results.has(e), e);
   const suppressed = run.results.filter((x) => x.suppressions);
-  assert.deepEqual(suppressed.map((x) => [x.ruleId, x.suppressions![0]!.kind]), [['LK-PROC-002', 'inSource']]);
+  assert.deepEqual(
+    suppressed.map((x) => [x.ruleId, x.suppressions![0]!.kind]),
+    [['LK-PROC-002', 'inSource']],
+  );
 });
 
 test('--fail-on: exit 2 when an unaccepted finding is at that severity or above, else 0; a bad level is an error', () => {
@@ -246,7 +269,7 @@ test('accepting: a comment on the line or above it, an accept file; a missing re
     ].join('\n'),
   );
   const list = join(tmp, 'accept-list.yml');
-  writeFileSync(list, '- rule: LK-NS-002\n  name: s\n  reason: watches the machine\'s processes\n- rule: LK-NS-002\n  name: other\n  reason: unused\n');
+  writeFileSync(list, "- rule: LK-NS-002\n  name: s\n  reason: watches the machine's processes\n- rule: LK-NS-002\n  name: other\n  reason: unused\n");
   const { findings, notes } = auditJson(['--accept', list, yml]);
   const accepted = Object.fromEntries(findings.filter((f) => f.accepted).map((f) => [f.rule, f.accepted!.reason]));
   assert.deepEqual(accepted, { 'LK-CAP-002': 'mounts its data disk', 'LK-CAP-003': 'sends pings', 'LK-NS-002': "watches the machine's processes" });
@@ -271,7 +294,18 @@ test('accepting: a comment on the line or above it, an accept file; a missing re
 });
 
 test('the project: no unaccepted high finding in the examples and packages; every rule is documented', () => {
-  const r = runCli(['audit', '--accept', 'audit-accept.yml', '--fail-on', 'high', 'examples/minimal.yml', 'examples/getty.yml', 'examples/sshd.yml', 'examples/redis-os.yml', ...['acpid', 'dhcpcd', 'format', 'getty', 'metadata', 'mount', 'poweroff', 'redis', 'rngd', 'sshd', 'sysctl'].map((p) => `pkg/${p}/build.yml`)]);
+  const r = runCli([
+    'audit',
+    '--accept',
+    'audit-accept.yml',
+    '--fail-on',
+    'high',
+    'examples/minimal.yml',
+    'examples/getty.yml',
+    'examples/sshd.yml',
+    'examples/redis-os.yml',
+    ...['acpid', 'dhcpcd', 'format', 'getty', 'metadata', 'mount', 'poweroff', 'redis', 'rngd', 'sshd', 'sysctl'].map((p) => `pkg/${p}/build.yml`),
+  ]);
   assert.equal(r.status, 0, r.stdout + r.stderr);
   assert.match(r.stdout, /audit: 0 high, \d+ medium, \d+ low \(\d+ accepted\)/);
   const doc = readFileSync(join(ROOT, 'docs/audit.md'), 'utf8');

@@ -173,50 +173,65 @@ services:
 ${bye}`,
       [join(ROOT, 'examples/getty.yml')],
     );
-    const vm1 = await boot(image1, { state: join(tmp, 'state1'), data: userData, disks: [{ path: disk, sizeMB: 64, format: 'raw' }, { path: disk2, sizeMB: 32, format: 'raw' }] });
-    boot1 = await session(vm1, async (vm) => {
-      // The shell's prompt (PS1 '\h:\w\$ ', then ash's cursor position query), after the
-      // autologin's message of the day.
-      await vm.waitFor(/^Welcome to linuxkit-ts!/, 240_000);
-      await vm.waitFor(/^linuxkit-ts: [\d.]+ services started/, 60_000);
-      await vm.waitFor(/:\S*# /, 30_000);
-      // A wide terminal: ash redraws (and wraps) a typed line longer than the width.
-      vm.send('stty cols 400\r');
-      first.sysctl = await check(vm, 'sysctl', '$(cat /proc/sys/vm/max_map_count) $(cat /proc/sys/kernel/dmesg_restrict)');
-      first.id = await check(vm, 'id', '$(id -u)');
-      first.rngd = await check(vm, 'rngd', '$(pidof rngd | wc -w)');
-      first.rngdlog = await check(vm, 'rngdlog', "$(cat /var/log/rngd.log /var/log/rngd.out.log 2>&1 | tr '\\n' ' ')");
-      first.mount = await check(vm, 'mount', "$(grep ' /var/lib/docker ' /proc/1/mounts | cut -d' ' -f1-3)");
-      first.gpt = await check(vm, 'gpt', "$(grep ' /var/gpt ' /proc/1/mounts | cut -d' ' -f1-3)");
-      // Which file became /dev/sda (labelled DATA, the marker's disk): the kernel probes the
-      // two disks asynchronously, so sda is not always the first one given to qemu.
-      first.sdaSectors = await check(vm, 'sda', '$(cat /sys/block/sda/size)');
-      first.greeting = await check(vm, 'greeting', '$(cat /run/config/greeting)');
-      first.keys = await check(vm, 'keys', '$(stat -c %a /run/config/ssh/authorized_keys) $(cat /run/config/ssh/authorized_keys)');
-      first.provider = await check(vm, 'provider', '$(cat /run/config/provider)');
-      first.hostname = await check(vm, 'hostname', '$(cat /proc/sys/kernel/hostname)');
-      vm.send(`echo ${token} >/proc/1/root/var/lib/docker/marker && sync\r`);
-      first.written = await check(vm, 'written', '$(cat /proc/1/root/var/lib/docker/marker)');
-      // The power button: qemu's monitor is one Ctrl-A c away on its -nographic console.
-      vm.send('\x01c');
-      vm.send('system_powerdown\r');
-    }, 'boot1');
+    const vm1 = await boot(image1, {
+      state: join(tmp, 'state1'),
+      data: userData,
+      disks: [
+        { path: disk, sizeMB: 64, format: 'raw' },
+        { path: disk2, sizeMB: 32, format: 'raw' },
+      ],
+    });
+    boot1 = await session(
+      vm1,
+      async (vm) => {
+        // The shell's prompt (PS1 '\h:\w\$ ', then ash's cursor position query), after the
+        // autologin's message of the day.
+        await vm.waitFor(/^Welcome to linuxkit-ts!/, 240_000);
+        await vm.waitFor(/^linuxkit-ts: [\d.]+ services started/, 60_000);
+        await vm.waitFor(/:\S*# /, 30_000);
+        // A wide terminal: ash redraws (and wraps) a typed line longer than the width.
+        vm.send('stty cols 400\r');
+        first.sysctl = await check(vm, 'sysctl', '$(cat /proc/sys/vm/max_map_count) $(cat /proc/sys/kernel/dmesg_restrict)');
+        first.id = await check(vm, 'id', '$(id -u)');
+        first.rngd = await check(vm, 'rngd', '$(pidof rngd | wc -w)');
+        first.rngdlog = await check(vm, 'rngdlog', "$(cat /var/log/rngd.log /var/log/rngd.out.log 2>&1 | tr '\\n' ' ')");
+        first.mount = await check(vm, 'mount', "$(grep ' /var/lib/docker ' /proc/1/mounts | cut -d' ' -f1-3)");
+        first.gpt = await check(vm, 'gpt', "$(grep ' /var/gpt ' /proc/1/mounts | cut -d' ' -f1-3)");
+        // Which file became /dev/sda (labelled DATA, the marker's disk): the kernel probes the
+        // two disks asynchronously, so sda is not always the first one given to qemu.
+        first.sdaSectors = await check(vm, 'sda', '$(cat /sys/block/sda/size)');
+        first.greeting = await check(vm, 'greeting', '$(cat /run/config/greeting)');
+        first.keys = await check(vm, 'keys', '$(stat -c %a /run/config/ssh/authorized_keys) $(cat /run/config/ssh/authorized_keys)');
+        first.provider = await check(vm, 'provider', '$(cat /run/config/provider)');
+        first.hostname = await check(vm, 'hostname', '$(cat /proc/sys/kernel/hostname)');
+        vm.send(`echo ${token} >/proc/1/root/var/lib/docker/marker && sync\r`);
+        first.written = await check(vm, 'written', '$(cat /proc/1/root/var/lib/docker/marker)');
+        // The power button: qemu's monitor is one Ctrl-A c away on its -nographic console.
+        vm.send('\x01c');
+        vm.send('system_powerdown\r');
+      },
+      'boot1',
+    );
 
     const dataDisk = first.sdaSectors === String((32 * 1024 * 1024) / 512) ? disk2 : disk;
     const vm2 = await boot(image2, { state: join(tmp, 'state2'), networking: 'user', disks: [{ path: dataDisk, sizeMB: 0, format: 'raw' }] });
-    boot2 = await session(vm2, async (vm) => {
-      // examples/getty.yml's /etc/getty.shadow gives root the password "abcdefgh".
-      await vm.waitFor(/ login: /, 240_000);
-      vm.send('root\r');
-      await vm.waitFor(/Password: /, 30_000);
-      vm.send('abcdefgh\r');
-      await vm.waitFor(/^Welcome to linuxkit-ts!/, 30_000);
-      await vm.waitFor(/:\S*# /, 30_000);
-      second.id = await check(vm, 'id', '$(id -u)');
-    }, 'boot2');
+    boot2 = await session(
+      vm2,
+      async (vm) => {
+        // examples/getty.yml's /etc/getty.shadow gives root the password "abcdefgh".
+        await vm.waitFor(/ login: /, 240_000);
+        vm.send('root\r');
+        await vm.waitFor(/Password: /, 30_000);
+        vm.send('abcdefgh\r');
+        await vm.waitFor(/^Welcome to linuxkit-ts!/, 30_000);
+        await vm.waitFor(/:\S*# /, 30_000);
+        second.id = await check(vm, 'id', '$(id -u)');
+      },
+      'boot2',
+    );
   });
 
-  it('sysctl applies LinuxKit\'s defaults', () => {
+  it("sysctl applies LinuxKit's defaults", () => {
     assert.match(boot1.console, /sysctl: \d+ settings applied from \/etc\/sysctl.d/m);
     assert.equal(first.sysctl, '262144 1');
   });
@@ -247,7 +262,7 @@ ${bye}`,
     assert.equal(first.gpt, '/dev/sdb1 /var/gpt ext4');
   });
 
-  it('metadata puts the CD\'s JSON user data into /run/config as files', () => {
+  it("metadata puts the CD's JSON user data into /run/config as files", () => {
     assert.equal(first.provider, 'CDROM /dev/sr0');
     assert.equal(first.greeting, 'hello from the metadata cd');
     assert.equal(first.keys, '600 ssh-ed25519 AAAAC3Nza test@host');
@@ -271,7 +286,7 @@ ${bye}`,
     assert.match(boot2.console, new RegExp(`${token}\\r?$`, 'm'));
   });
 
-  it('examples/getty.yml: getty without INSECURE asks for a login, root\'s password is the one of /etc/getty.shadow', () => {
+  it("examples/getty.yml: getty without INSECURE asks for a login, root's password is the one of /etc/getty.shadow", () => {
     assert.match(boot2.console, /^\S+ login: /m);
     assert.match(boot2.console, /root login on 'ttyS0'/);
     assert.equal(second.id, '0');

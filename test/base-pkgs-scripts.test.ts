@@ -39,7 +39,7 @@ describe('pkg/sysctl: /usr/bin/sysctl', () => {
     assert.match(r.stdout, /^sysctl: 2 settings applied from .*conf, 3 not$/m);
   });
 
-  it('ships LinuxKit\'s defaults, every line parseable', () => {
+  it("ships LinuxKit's defaults, every line parseable", () => {
     const text = readFileSync(pkg('sysctl/etc/sysctl.d/00-linuxkit.conf'), 'utf8');
     const settings = text.split('\n').filter((l) => l.trim() && !l.startsWith('#'));
     assert.equal(settings.length, 25);
@@ -90,7 +90,9 @@ describe('pkg/metadata: expand.awk (JSON user data to files)', () => {
   });
 
   it('skips invalid entries and names that leave the directory, with a message', () => {
-    const { base, out } = expand('{"both": {"content": "x", "entries": {}}, "up": {"entries": {"../../escaped": {"content": "no"}}}, "bad": {"perm": "9", "content": "x"}}');
+    const { base, out } = expand(
+      '{"both": {"content": "x", "entries": {}}, "up": {"entries": {"../../escaped": {"content": "no"}}}, "bad": {"perm": "9", "content": "x"}}',
+    );
     assert.match(out, /both is invalid/);
     assert.match(out, /escaped: a name that leaves the directory, skipped/);
     assert.match(out, /bad: bad permission 9, skipped/);

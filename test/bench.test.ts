@@ -87,10 +87,21 @@ describe('linuxkit bench --runs 1 --floor --json --svg on examples/minimal.yml',
     const img = report.images[0]!;
     const drawn = img.bars.flatMap((b) => b.stages).sort();
     assert.deepEqual(drawn, img.stages.map((s) => s.stage).sort(), 'every stage is drawn by one bar');
-    for (const c of ['onboot dhcpcd', 'service getty', 'kernel → init start', 'all services started']) assert.ok(img.bars.some((b) => b.label === c), c);
+    for (const c of ['onboot dhcpcd', 'service getty', 'kernel → init start', 'all services started'])
+      assert.ok(
+        img.bars.some((b) => b.label === c),
+        c,
+      );
     const dom = chromium(['--dump-dom', `file://${svg}`]);
-    const rects = [...dom.matchAll(/<rect class="bar" data-stage="([^"]*)"[^>]*width="([\d.]+)"/g)].map((m) => ({ label: m[1]!.replace(/&#38;/g, '&'), width: Number(m[2]) }));
-    assert.deepEqual(rects.map((r) => r.label), img.bars.map((b) => b.label), `Chromium's DOM: ${dom.slice(0, 1500)}`);
+    const rects = [...dom.matchAll(/<rect class="bar" data-stage="([^"]*)"[^>]*width="([\d.]+)"/g)].map((m) => ({
+      label: m[1]!.replace(/&#38;/g, '&'),
+      width: Number(m[2]),
+    }));
+    assert.deepEqual(
+      rects.map((r) => r.label),
+      img.bars.map((b) => b.label),
+      `Chromium's DOM: ${dom.slice(0, 1500)}`,
+    );
     assert.ok(rects.every((r) => r.width > 0));
     const png = join(SHOTS, 'minimal.png');
     chromium([`--screenshot=${png}`, '--window-size=1000,520', `file://${svg}`]);

@@ -51,7 +51,7 @@ describe('linuxkit build --input-tar', () => {
     assert.ok((await readFile(join(dir, 'reused.tar'))).equals(await readFile(join(dir, 'fresh.tar'))));
   });
 
-  it('follows LinuxKit\'s flag rules', () => {
+  it("follows LinuxKit's flag rules", () => {
     const pull = runCli(['build', '--input-tar', 'a.tar', '--pull', 'x.yml']);
     assert.equal(pull.status, 1);
     assert.match(pull.stderr, /cannot use --input-tar and --pull together/);

@@ -87,18 +87,22 @@ before(async () => {
   ]);
   await putCacheImage(cache, {
     ref: 'docker.io/linuxkit/kernel:test',
-    layers: [[
-      { name: 'kernel', content: KERNEL_BYTES },
-      { name: 'kernel.tar', content: kernelTar },
-      { name: 'System.map', content: 'ignored' },
-    ]],
+    layers: [
+      [
+        { name: 'kernel', content: KERNEL_BYTES },
+        { name: 'kernel.tar', content: kernelTar },
+        { name: 'System.map', content: 'ignored' },
+      ],
+    ],
   });
   await putCacheImage(cache, {
     ref: 'docker.io/linuxkit/kernel:gz',
-    layers: [[
-      { name: 'kernel', content: gzipSync(KERNEL_BYTES) },
-      { name: 'kernel.tar', content: kernelTar },
-    ]],
+    layers: [
+      [
+        { name: 'kernel', content: gzipSync(KERNEL_BYTES) },
+        { name: 'kernel.tar', content: kernelTar },
+      ],
+    ],
   });
   await putCacheImage(cache, { ref: 'docker.io/linuxkit/kernel:nokernel', layers: [[{ name: 'kernel.tar', content: kernelTar }]] });
   await putCacheImage(cache, {
@@ -122,7 +126,12 @@ before(async () => {
   });
   await putCacheImage(cache, {
     ref: 'docker.io/example/svc:1',
-    layers: [[{ name: 'bin', type: 'directory' }, { name: 'bin/svc', content: 'svc', mode: 0o755 }]],
+    layers: [
+      [
+        { name: 'bin', type: 'directory' },
+        { name: 'bin/svc', content: 'svc', mode: 0o755 },
+      ],
+    ],
     runtime: { Env: ['PATH=/bin', 'FROM_IMAGE=1'], Cmd: ['/bin/svc'], WorkingDir: '/', Labels: { other: 'label' } },
     mobyConfig: { capabilities: ['CAP_NET_ADMIN'], binds: ['/run:/run'] },
   });
@@ -138,7 +147,6 @@ async function tarBuffer(entries: Parameters<typeof import('./fixtures/tar.js').
   for await (const c of tarStream(entries)) chunks.push(c as Buffer);
   return Buffer.concat(chunks);
 }
-
 
 /** Entries every test expects, shared by the first build. */
 let base: Map<string, ReadEntry>;
@@ -160,7 +168,7 @@ describe('linuxkit build: the tar output, entry by entry', () => {
   });
 
   test('init image: layers merged, whiteouts applied, links kept, resolv.conf made a symlink', () => {
-    assert.ok(!base.has('etc/gone'), 'the upper layer\'s whiteout removes etc/gone');
+    assert.ok(!base.has('etc/gone'), "the upper layer's whiteout removes etc/gone");
     assert.ok(![...base.keys()].some((n) => n.includes('.wh.')), 'no whiteout file in the output');
     const sh = base.get('bin/sh')!;
     assert.deepEqual([sh.type, sh.mode, sh.contents], ['file', 0o755, '#!busybox']);
@@ -186,7 +194,12 @@ describe('linuxkit build: the tar output, entry by entry', () => {
     assert.equal(base.get('containers/onboot/000-svc/lower/bin/svc')!.contents, 'svc');
     assert.equal(base.get('containers/services/daemon/rootfs')!.type, 'directory');
     const config = await loadConfigs([join(dir, 'base.yml')]);
-    const svcConfig = { Env: ['PATH=/bin', 'FROM_IMAGE=1'], Cmd: ['/bin/svc'], WorkingDir: '/', Labels: { other: 'label', 'org.mobyproject.config': JSON.stringify({ capabilities: ['CAP_NET_ADMIN'], binds: ['/run:/run'] }) } };
+    const svcConfig = {
+      Env: ['PATH=/bin', 'FROM_IMAGE=1'],
+      Cmd: ['/bin/svc'],
+      WorkingDir: '/',
+      Labels: { other: 'label', 'org.mobyproject.config': JSON.stringify({ capabilities: ['CAP_NET_ADMIN'], binds: ['/run:/run'] }) },
+    };
     const bundles = containerBundles(config, () => ({ ref: 'docker.io/example/svc:1', config: svcConfig }));
     assert.equal(bundles.length, 2);
     for (const b of bundles) {
@@ -202,7 +215,7 @@ describe('linuxkit build: the tar output, entry by entry', () => {
     assert.deepEqual(spec.process.capabilities.bounding, ['CAP_NET_ADMIN']);
     assert.ok(spec.mounts.some((m: { destination: string; type: string }) => m.destination === '/run' && m.type === 'bind'));
     const daemon = JSON.parse(base.get('containers/services/daemon/config.json')!.contents!);
-    assert.deepEqual(daemon.process.args, ['/bin/svc'], 'the image\'s Cmd when the YAML gives none');
+    assert.deepEqual(daemon.process.args, ['/bin/svc'], "the image's Cmd when the YAML gives none");
   });
 
   test('volumes: the image in lower/, empty tmp/ and merged/', () => {
@@ -237,7 +250,12 @@ describe('linuxkit build: outputs and flags', () => {
   test('-o - writes the tar to stdout, the same bytes as -o FILE', () => {
     const out = join(dir, 'stdout.tar');
     const fd = openSync(out, 'w');
-    const r = spawnSync(process.execPath, [CLI, '--cache', cache, 'build', '-o', '-', 'base.yml'], { cwd: dir, stdio: ['ignore', fd, 'pipe'], encoding: 'utf8', env: { ...process.env, CI: '' } });
+    const r = spawnSync(process.execPath, [CLI, '--cache', cache, 'build', '-o', '-', 'base.yml'], {
+      cwd: dir,
+      stdio: ['ignore', fd, 'pipe'],
+      encoding: 'utf8',
+      env: { ...process.env, CI: '' },
+    });
     closeSync(fd);
     assert.equal(r.status, 0, r.stderr);
     const file = lk(['build', '-o', 'file.tar', 'base.yml']);
@@ -266,14 +284,22 @@ describe('linuxkit build: outputs and flags', () => {
     // after the epochs (mksquashfs stamps the root with a clock earlier than the epoch:
     // docs/formats.md, Reproducibility) and before 2038 (cpio's 32-bit mtime).
     const clocks = ['@2024-01-02 03:04:05', '@2037-12-31 12:00:00'];
-    const seen = clocks.map((c) => Number(execFileSync(process.execPath, ['-e', 'console.log(Date.now())'], { env: { ...process.env, ...fakeClock(c) }, encoding: 'utf8' })));
+    const seen = clocks.map((c) =>
+      Number(execFileSync(process.execPath, ['-e', 'console.log(Date.now())'], { env: { ...process.env, ...fakeClock(c) }, encoding: 'utf8' })),
+    );
     assert.ok(seen[1]! - seen[0]! > 13 * 365 * 86400_000, `the fake clocks took: ${seen.map((t) => new Date(t).toISOString()).join(', ')}`);
     // tar and docker must be built alone (as LinuxKit's); kernel+iso and dynamic-vhd under other names
     // (iso-bios writes NAME.iso too, vhd NAME.vhd); the others at once. The fixed-size disks at
     // 8 MiB (--size), not LinuxKit's 1 GiB, to compare them here.
     const alone = ['tar', 'docker', 'kernel+iso', 'dynamic-vhd'];
     const builds = [
-      ['--size', '8M', ...formatNames().filter((f) => !alone.includes(f)).flatMap((f) => ['-f', f])],
+      [
+        '--size',
+        '8M',
+        ...formatNames()
+          .filter((f) => !alone.includes(f))
+          .flatMap((f) => ['-f', f]),
+      ],
       ['-f', 'tar'],
       ['-f', 'docker'],
       ['--name', 'kiso', '-f', 'kernel+iso'],
@@ -292,9 +318,36 @@ describe('linuxkit build: outputs and flags', () => {
       });
       const files = listDir(outs[0]!);
       assert.deepEqual(files, listDir(outs[1]!));
-      for (const f of ['base.tar', 'base-kernel', 'base-initrd.img', 'base-cmdline', 'base-squashfs.img', 'base-initrd.tar', 'base.iso', 'base-bios.img', 'kiso.iso', 'base.raw', 'base.qcow2', 'base.vhd', 'dvhd.vhd', 'base.vmdk', 'base.img.tar.gz', 'base-efi.img', 'base-efi.qcow2', 'base-efi.iso', 'base-efi-initrd.iso', 'base-erofs.img', 'base.docker']) assert.ok(files.includes(f), `${f} in ${files.join(' ')}`);
+      for (const f of [
+        'base.tar',
+        'base-kernel',
+        'base-initrd.img',
+        'base-cmdline',
+        'base-squashfs.img',
+        'base-initrd.tar',
+        'base.iso',
+        'base-bios.img',
+        'kiso.iso',
+        'base.raw',
+        'base.qcow2',
+        'base.vhd',
+        'dvhd.vhd',
+        'base.vmdk',
+        'base.img.tar.gz',
+        'base-efi.img',
+        'base-efi.qcow2',
+        'base-efi.iso',
+        'base-efi-initrd.iso',
+        'base-erofs.img',
+        'base.docker',
+      ])
+        assert.ok(files.includes(f), `${f} in ${files.join(' ')}`);
       assert.equal(readFileSync(join(outs[0]!, 'base.raw')).length, 8 * 1024 * 1024, 'aws: the disk is --size');
-      for (const f of files) assert.ok(readFileSync(join(outs[0]!, f)).equals(readFileSync(join(outs[1]!, f))), `${f} differs between the builds at ${clocks.join(' and ')} (SOURCE_DATE_EPOCH=${epoch})`);
+      for (const f of files)
+        assert.ok(
+          readFileSync(join(outs[0]!, f)).equals(readFileSync(join(outs[1]!, f))),
+          `${f} differs between the builds at ${clocks.join(' and ')} (SOURCE_DATE_EPOCH=${epoch})`,
+        );
     }
     // Every initrd compression, too (a compressor can stamp a time: gzip's header has a field).
     for (const c of COMPRESSIONS) {
@@ -346,7 +399,11 @@ describe('linuxkit build: outputs and flags', () => {
     const layers = join(dir, 'layers');
     const build = (out: string, layerCache: string) =>
       runCli(['--cache', bigCache, 'build', '--no-sbom', '-o', out, 'big.yml'], { cwd: dir, env: { CI: '', LINUXKIT_LAYER_CACHE: layerCache } });
-    for (const [out, setting] of [['big-off.tar', 'off'], ['big-1.tar', layers]] as const) assert.equal(build(out, setting).status, 0);
+    for (const [out, setting] of [
+      ['big-off.tar', 'off'],
+      ['big-1.tar', layers],
+    ] as const)
+      assert.equal(build(out, setting).status, 0);
     assert.equal(readdirSync(layers).length, 2, 'the layer and its size');
     assert.ok(readFileSync(join(dir, 'big-1.tar')).equals(readFileSync(join(dir, 'big-off.tar'))));
     // Spoil the blob: a build with the unpacked copy does not read the blob; one without it fails
@@ -420,7 +477,10 @@ describe('linuxkit build: bad input fails with a clear error and leaves nothing 
   test('interrupted (SIGINT): exit 130, partial outputs removed', async () => {
     writeFileSync(join(dir, 'random.bin'), randomBytes(48 << 20));
     const f = yml('interrupt.yml', `files:\n  - path: random.bin\n    source: ${join(dir, 'random.bin')}\n`);
-    const child = spawn(process.execPath, [CLI, '--cache', cache, 'build', '--dir', out, '-f', 'kernel+initrd', '-f', 'kernel+squashfs', f], { cwd: dir, env: { ...process.env, CI: '' } });
+    const child = spawn(process.execPath, [CLI, '--cache', cache, 'build', '--dir', out, '-f', 'kernel+initrd', '-f', 'kernel+squashfs', f], {
+      cwd: dir,
+      env: { ...process.env, CI: '' },
+    });
     let stderr = '';
     let sent = false;
     child.stderr.on('data', (d: Buffer) => {
@@ -471,7 +531,7 @@ describe('linuxkit build: bad input fails with a clear error and leaves nothing 
     assert.doesNotMatch(r.stderr, /\n\s+at /);
   });
 
-  test('conflicting flags, with LinuxKit\'s messages', () => {
+  test("conflicting flags, with LinuxKit's messages", () => {
     const f = join(dir, 'base.yml');
     const flags = (args: string[], pattern: RegExp) => {
       const r = lk(['build', ...args, f], { cwd: out });
@@ -516,7 +576,7 @@ describe('linuxkit build: bad input fails with a clear error and leaves nothing 
       }
     });
 
-    test('--pull takes the registry\'s image even when the cache has one', async () => {
+    test("--pull takes the registry's image even when the cache has one", async () => {
       const layout = join(dir, 'to-push-2');
       await putCacheImage(layout, { ref: 'v1', layers: [[{ name: 'which', content: 'registry' }]] });
       skopeo(['copy', '--dest-tls-verify=false', `oci:${layout}:v1`, `docker://${registry.host}/pulled/again:1`]);
@@ -529,7 +589,7 @@ describe('linuxkit build: bad input fails with a clear error and leaves nothing 
       assert.equal((await tarOf(join(dir, 'fresh.tar'))).get('which')!.contents, 'registry');
     });
 
-    test('404 from the registry: the image and the registry\'s answer', () => {
+    test("404 from the registry: the image and the registry's answer", () => {
       const f = yml('absent.yml', `init:\n  - ${registry.host}/nosuch/image:1\n`);
       const err = errorLine(fails(['-f', 'tar', f], /error:/));
       assert.match(err, new RegExp(`${registry.host}/nosuch/image:1`));

@@ -62,7 +62,10 @@ test('cache ls lists images as LinuxKit does and reports broken ones on stderr',
   assert.equal(r.status, 0, r.stderr);
   const lines = r.stdout.trimEnd().split('\n');
   assert.match(lines[0]!, /^image name {70} root manifest hash$/);
-  assert.deepEqual(lines.slice(1).map((l) => l.split(/ +/)[0]), ['docker.io/library/app:1', 'docker.io/library/base:1', 'docker.io/library/broken:1']);
+  assert.deepEqual(
+    lines.slice(1).map((l) => l.split(/ +/)[0]),
+    ['docker.io/library/app:1', 'docker.io/library/base:1', 'docker.io/library/broken:1'],
+  );
   assert.match(r.stderr, /docker\.io\/library\/broken:1 is incomplete or broken in the cache: root blob sha256:b{64} is missing/);
 });
 
@@ -74,7 +77,10 @@ test('cache rm removes an image and only the blobs no other image uses', async (
   assert.equal(r.status, 0, r.stderr);
   assert.match(r.stderr, /removing image docker.io\/library\/app:1 from cache/);
   const store = await LayoutStore.open(dir);
-  assert.deepEqual((await store.list()).map((e) => e.ref), ['docker.io/library/base:1']);
+  assert.deepEqual(
+    (await store.list()).map((e) => e.ref),
+    ['docker.io/library/base:1'],
+  );
   const reports = await validateCache(store);
   assert.deepEqual(reports[0]!.problems, [], 'the shared base layer was kept');
   const after = await readdir(join(dir, 'blobs/sha256'));
@@ -108,7 +114,21 @@ test('cache export: oci, docker and filesystem round trips, platform errors, no 
 
   for (const format of ['oci', 'docker']) {
     const file = join(out, `${format}.tar`);
-    const r = runCli(['--cache', dir, 'cache', 'export', 'app:1', '--format', format, '--platform', 'linux/amd64', '--outfile', file, '--name', `example.com/re/named:${format}`]);
+    const r = runCli([
+      '--cache',
+      dir,
+      'cache',
+      'export',
+      'app:1',
+      '--format',
+      format,
+      '--platform',
+      'linux/amd64',
+      '--outfile',
+      file,
+      '--name',
+      `example.com/re/named:${format}`,
+    ]);
     assert.equal(r.status, 0, r.stderr);
     const other = join(out, `cache-${format}`);
     const imp = runCli(['--cache', other, 'cache', 'import', file]);
@@ -137,7 +157,11 @@ test('cache export: oci, docker and filesystem round trips, platform errors, no 
   const broken = runCli(['--cache', dir, 'cache', 'export', 'app:1', '--format', 'filesystem', '--outfile', bad]);
   assert.equal(broken.status, 1);
   assert.equal(existsSync(bad), false);
-  assert.deepEqual((await readdir(out)).filter((n) => n.endsWith('.tmp')), [], 'no temporary file left');
+  assert.deepEqual(
+    (await readdir(out)).filter((n) => n.endsWith('.tmp')),
+    [],
+    'no temporary file left',
+  );
   const noOut = runCli(['--cache', dir, 'cache', 'export', 'app:1']);
   assert.equal(noOut.status, 1);
   assert.match(noOut.stderr, /'outfile' flag is required/);
@@ -167,7 +191,11 @@ test('cache import reads docker-archive and oci-archive tars written by skopeo, 
     assert.equal(r.status, 0, r.stderr);
   }
   // A tar that only carries a tag gets its name from --name; from stdin with '-'.
-  const viaStdin = spawnSync('sh', ['-c', `node ${JSON.stringify(join(process.cwd(), 'bin/linuxkit.js'))} --cache ${cache} cache import --name local/tagged:1 - < ${join(work, 'tag.tar')}`], { encoding: 'utf8' });
+  const viaStdin = spawnSync(
+    'sh',
+    ['-c', `node ${JSON.stringify(join(process.cwd(), 'bin/linuxkit.js'))} --cache ${cache} cache import --name local/tagged:1 - < ${join(work, 'tag.tar')}`],
+    { encoding: 'utf8' },
+  );
   assert.equal(viaStdin.status, 0, viaStdin.stderr);
   const imported = await LayoutStore.open(cache);
   assert.deepEqual((await imported.list()).map((e) => e.ref).sort(), ['docker.io/local/tagged:1', 'docker.io/myorg/app:7', 'quay.io/org/app:8']);
@@ -193,14 +221,18 @@ test('cache import reads docker-archive and oci-archive tars written by skopeo, 
 
 const BENCH = process.env.LINUXKIT_TS_BENCH_CACHE;
 
-test('reads a cache written the way LinuxKit writes it (bench/make-images.sh)', { skip: !BENCH && 'set LINUXKIT_TS_BENCH_CACHE to a cache made by make-images.sh' }, async () => {
-  const store = await LayoutStore.open(BENCH!);
-  const reports = await validateCache(store);
-  assert.ok(reports.length >= 4);
-  for (const r of reports) assert.deepEqual(r.problems, [], r.ref);
-  const small = await rootfsListing(store, 'docker.io/bench/small:1');
-  assert.ok(small.some((l) => l.startsWith('bin/busybox file 755')));
-});
+test(
+  'reads a cache written the way LinuxKit writes it (bench/make-images.sh)',
+  { skip: !BENCH && 'set LINUXKIT_TS_BENCH_CACHE to a cache made by make-images.sh' },
+  async () => {
+    const store = await LayoutStore.open(BENCH!);
+    const reports = await validateCache(store);
+    assert.ok(reports.length >= 4);
+    for (const r of reports) assert.deepEqual(r.problems, [], r.ref);
+    const small = await rootfsListing(store, 'docker.io/bench/small:1');
+    assert.ok(small.some((l) => l.startsWith('bin/busybox file 755')));
+  },
+);
 
 test('cache import takes the OCI tars LinuxKit exports, whose index entry calls a manifest an index', async (t) => {
   const src = await tempDir(t);
@@ -212,7 +244,14 @@ test('cache import takes the OCI tars LinuxKit exports, whose index entry calls 
   const index = {
     schemaVersion: 2,
     mediaType: 'application/vnd.oci.image.index.v1+json',
-    manifests: [{ mediaType: 'application/vnd.oci.image.index.v1+json', size: img.manifestDescriptor.size, digest: img.manifestDescriptor.digest, annotations: { [REF_NAME_ANNOTATION]: 'docker.io/lk/exported:1' } }],
+    manifests: [
+      {
+        mediaType: 'application/vnd.oci.image.index.v1+json',
+        size: img.manifestDescriptor.size,
+        digest: img.manifestDescriptor.digest,
+        annotations: { [REF_NAME_ANNOTATION]: 'docker.io/lk/exported:1' },
+      },
+    ],
   };
   const tarBytes = await makeTar([
     { name: 'oci-layout', content: '{\n\t\t"imageLayoutVersion": "1.0.0"\n\t}' },

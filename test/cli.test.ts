@@ -5,7 +5,7 @@ import { describe, it } from 'node:test';
 import { ROOT, runCli } from './helpers.js';
 
 describe('linuxkit CLI', () => {
-  it('lists LinuxKit\'s command tree in --help', () => {
+  it("lists LinuxKit's command tree in --help", () => {
     const r = runCli(['--help']);
     assert.equal(r.status, 0);
     for (const cmd of ['build', 'cache', 'metadata', 'pkg', 'push', 'run', 'serve', 'version']) {

@@ -52,7 +52,15 @@ before(async () => {
   dir = mkdtempSync(join(tmpdir(), 'lkts-compat-'));
   cache = join(dir, 'cache');
   const kernelTar = await tarBuffer([{ name: 'lib/modules/', type: 'directory' }]);
-  await putCacheImage(cache, { ref: 'docker.io/linuxkit/kernel:fx', layers: [[{ name: 'kernel', content: 'kernel' }, { name: 'kernel.tar', content: kernelTar }]] });
+  await putCacheImage(cache, {
+    ref: 'docker.io/linuxkit/kernel:fx',
+    layers: [
+      [
+        { name: 'kernel', content: 'kernel' },
+        { name: 'kernel.tar', content: kernelTar },
+      ],
+    ],
+  });
   const apkInit = (pkg: string): FixtureEntry[] => [
     { name: 'lib', type: 'directory' },
     { name: 'lib/apk', type: 'directory' },
@@ -61,23 +69,38 @@ before(async () => {
   ];
   await putCacheImage(cache, {
     ref: 'docker.io/linuxkit/init:fx',
-    layers: [[
-      ...apkInit('busybox'),
-      // An image's own mode and owner for etc and dev: LinuxKit's touch list overrides them.
-      { name: 'etc', type: 'directory', mode: 0o700, uid: 5, gid: 6 },
-      { name: 'dev', type: 'directory', mode: 0o711 },
-      { name: 'etc/hosts', content: 'image hosts\n' },
-      // A hard link to a file the build writes itself.
-      { name: 'etc/hosts.link', type: 'link', linkname: 'etc/hosts' },
-    ]],
+    layers: [
+      [
+        ...apkInit('busybox'),
+        // An image's own mode and owner for etc and dev: LinuxKit's touch list overrides them.
+        { name: 'etc', type: 'directory', mode: 0o700, uid: 5, gid: 6 },
+        { name: 'dev', type: 'directory', mode: 0o711 },
+        { name: 'etc/hosts', content: 'image hosts\n' },
+        // A hard link to a file the build writes itself.
+        { name: 'etc/hosts.link', type: 'link', linkname: 'etc/hosts' },
+      ],
+    ],
   });
   await putCacheImage(cache, { ref: 'docker.io/linuxkit/runc:fx', layers: [apkInit('runc')] });
   for (const ref of ['docker.io/linuxkit/sysctl:fx', 'docker.io/library/alpine:latest']) {
-    await putCacheImage(cache, { ref, layers: [[{ name: 'bin', type: 'directory' }, { name: 'bin/x', content: 'x' }]] });
+    await putCacheImage(cache, {
+      ref,
+      layers: [
+        [
+          { name: 'bin', type: 'directory' },
+          { name: 'bin/x', content: 'x' },
+        ],
+      ],
+    });
   }
   await putCacheImage(cache, {
     ref: 'docker.io/example/svc:fx',
-    layers: [[{ name: 'bin', type: 'directory' }, { name: 'bin/svc', content: 'svc' }]],
+    layers: [
+      [
+        { name: 'bin', type: 'directory' },
+        { name: 'bin/svc', content: 'svc' },
+      ],
+    ],
     mobyConfig: { capabilities: ['CAP_NET_ADMIN'], 'capabilities.add': ['CAP_SYS_ADMIN'] },
   });
 });
@@ -93,14 +116,17 @@ describe('compat: configs LinuxKit builds, built the same', () => {
     assert.equal(configJson(t, 'containers/onboot/001-b/config.json').process.capabilities.ambient, undefined);
   });
 
-  test('hugepageLimits pageSize as an integer (LinuxKit\'s schema) becomes the OCI name', async () => {
-    const r = build('huge', 'onboot:\n  - name: a\n    image: alpine\n    resources:\n      hugepageLimits:\n        - pageSize: 2097152\n          limit: 4\n');
+  test("hugepageLimits pageSize as an integer (LinuxKit's schema) becomes the OCI name", async () => {
+    const r = build(
+      'huge',
+      'onboot:\n  - name: a\n    image: alpine\n    resources:\n      hugepageLimits:\n        - pageSize: 2097152\n          limit: 4\n',
+    );
     assert.equal(r.status, 0, r.stderr);
     const res = configJson(await tarOf(join(dir, 'huge.tar')), 'containers/onboot/000-a/config.json').linux.resources;
     assert.deepEqual(res, { hugepageLimits: [{ pageSize: '2MB', limit: 4 }] });
   });
 
-  test('capabilities with capabilities.add: the plain list alone, with a warning; a label\'s .add ignored', async () => {
+  test("capabilities with capabilities.add: the plain list alone, with a warning; a label's .add ignored", async () => {
     const r = build(
       'adds',
       'onboot:\n  - name: a\n    image: example/svc:fx\n    capabilities: [CAP_CHOWN]\n    capabilities.add: [CAP_KILL]\n  - name: b\n    image: example/svc:fx\n    capabilities.add: [CAP_KILL]\n',
@@ -120,7 +146,10 @@ describe('compat: configs LinuxKit builds, built the same', () => {
     assert.equal(r.status, 0, r.stderr);
     const t = await tarOf(join(dir, 'inits.tar'));
     const dbs = t.filter((e) => e.name === 'lib/apk/db/installed');
-    assert.deepEqual(dbs.map((e) => e.contents), ['P:busybox\nV:1.0\n', 'P:runc\nV:1.0\n', 'P:busybox\nV:1.0\n\n\nP:runc\nV:1.0\n\n\n']);
+    assert.deepEqual(
+      dbs.map((e) => e.contents),
+      ['P:busybox\nV:1.0\n', 'P:runc\nV:1.0\n', 'P:busybox\nV:1.0\n\n\nP:runc\nV:1.0\n\n\n'],
+    );
     assert.equal(dbs[2]!.pax['LINUXKIT.source'], 'LINUXKIT.apkinit');
     assert.equal(dbs[2]!.mode, 0o644);
     for (const d of ['etc', 'dev']) {
@@ -158,16 +187,28 @@ describe('compat: configs LinuxKit builds, built the same', () => {
 
 describe('compat: bad input, one clear message', () => {
   test('every problem of a file in one run', () => {
-    const r = build('many', 'kernel:\n  image: linuxkit/kernel:fx\n  cmdlne: x\nonboot:\n  - name: a\n    image: alpine\n    readonly: "yes"\n    capabilities: [CAP_FOO]\n    uid: nobody\n');
+    const r = build(
+      'many',
+      'kernel:\n  image: linuxkit/kernel:fx\n  cmdlne: x\nonboot:\n  - name: a\n    image: alpine\n    readonly: "yes"\n    capabilities: [CAP_FOO]\n    uid: nobody\n',
+    );
     assert.equal(r.status, 1);
     noStack(r);
-    for (const m of [/many\.yml:3:3: kernel: unknown field "cmdlne"/, /many\.yml:7:15: onboot\[0\]\.readonly: expected true or false/, /many\.yml:8:20: onboot\[0\]\.capabilities\[0\]: unknown capability "CAP_FOO"/, /many\.yml:9:10: onboot\[0\]\.uid: "nobody" names no container/]) {
+    for (const m of [
+      /many\.yml:3:3: kernel: unknown field "cmdlne"/,
+      /many\.yml:7:15: onboot\[0\]\.readonly: expected true or false/,
+      /many\.yml:8:20: onboot\[0\]\.capabilities\[0\]: unknown capability "CAP_FOO"/,
+      /many\.yml:9:10: onboot\[0\]\.uid: "nobody" names no container/,
+    ]) {
       assert.match(r.stderr, m);
     }
   });
 
   test('an empty config, ~ and empty stdin are errors, and nothing is written', () => {
-    for (const [args, input] of [[['e1.yml'], undefined], [['e2.yml'], undefined], [['-'], '']] as const) {
+    for (const [args, input] of [
+      [['e1.yml'], undefined],
+      [['e2.yml'], undefined],
+      [['-'], ''],
+    ] as const) {
       writeFileSync(join(dir, 'e1.yml'), '# nothing here\n');
       writeFileSync(join(dir, 'e2.yml'), '~\n');
       const r = lk(['build', '-f', 'tar', '--dir', join(dir, 'empty-out'), ...args], { input });
@@ -175,7 +216,10 @@ describe('compat: bad input, one clear message', () => {
       assert.match(r.stderr, /:1:1: the file (is empty|holds only null)/);
       noStack(r);
     }
-    assert.deepEqual(readdirSync(dir).filter((f) => f === 'empty-out'), []);
+    assert.deepEqual(
+      readdirSync(dir).filter((f) => f === 'empty-out'),
+      [],
+    );
   });
 
   test('a registry port out of range names the entry', () => {
@@ -206,7 +250,12 @@ describe('compat: bad input, one clear message', () => {
     const digest = `sha256:${createHash('sha256').update(body).digest('hex')}`;
     writeFileSync(join(cache, 'blobs/sha256', digest.slice(7)), body);
     const index = JSON.parse(readFileSync(join(cache, 'index.json'), 'utf8')) as { manifests: unknown[] };
-    index.manifests.push({ mediaType: 'application/vnd.oci.image.manifest.v1+json', digest, size: 4, annotations: { 'org.opencontainers.image.ref.name': 'docker.io/example/null:1' } });
+    index.manifests.push({
+      mediaType: 'application/vnd.oci.image.manifest.v1+json',
+      digest,
+      size: 4,
+      annotations: { 'org.opencontainers.image.ref.name': 'docker.io/example/null:1' },
+    });
     writeFileSync(join(cache, 'index.json'), JSON.stringify(index));
     const r = build('nullman', 'onboot:\n  - name: a\n    image: example/null:1\n', ['--mirror', 'docker.io=http://127.0.0.1:9']);
     assert.equal(r.status, 1);
@@ -248,7 +297,7 @@ describe('compat: bad input, one clear message', () => {
     assert.equal(r.status, 0, r.stderr);
     const left = readdirSync(out);
     for (const f of stale) assert.ok(!left.includes(f), `${f} removed`);
-    assert.ok(left.includes(live), 'a live build\'s temporary file is left alone');
+    assert.ok(left.includes(live), "a live build's temporary file is left alone");
   });
 
   test('a build killed with SIGKILL while writing leaves temporary files that the next build there removes', async () => {
@@ -281,7 +330,10 @@ describe('compat: bad input, one clear message', () => {
     const missing = manifest.layers[0]!.digest.slice(7);
     const entries: FixtureEntry[] = [
       { name: 'oci-layout', content: '{"imageLayoutVersion":"1.0.0"}' },
-      { name: 'index.json', content: JSON.stringify({ schemaVersion: 2, manifests: [{ ...idx, annotations: { 'org.opencontainers.image.ref.name': 'docker.io/example/imp:1' } }] }) },
+      {
+        name: 'index.json',
+        content: JSON.stringify({ schemaVersion: 2, manifests: [{ ...idx, annotations: { 'org.opencontainers.image.ref.name': 'docker.io/example/imp:1' } }] }),
+      },
       ...blobs.filter((b) => b !== missing).map((b) => ({ name: `blobs/sha256/${b}`, content: readFileSync(join(src, 'blobs/sha256', b)) })),
     ];
     writeFileSync(join(dir, 'imp.tar'), await tarBuffer(entries));
@@ -292,6 +344,9 @@ describe('compat: bad input, one clear message', () => {
     assert.match(r.stderr, /example\/imp:1 in the tar is incomplete: .*missing.*nothing was imported/);
     const ls = runCli(['--cache', target, 'cache', 'ls'], { cwd: dir });
     assert.doesNotMatch(ls.stdout, /example\/imp/);
-    assert.deepEqual(readdirSync(join(target, 'blobs/sha256')).filter((f) => !f.startsWith('.')), []);
+    assert.deepEqual(
+      readdirSync(join(target, 'blobs/sha256')).filter((f) => !f.startsWith('.')),
+      [],
+    );
   });
 });

@@ -22,8 +22,14 @@ function file(name: string, text: string): string {
 
 describe('build --dry-run', () => {
   it('prints the merge of several files, in order', () => {
-    const a = file('a.yml', 'kernel:\n  image: linuxkit/kernel:6.12.59\n  cmdline: console=ttyS0\ninit:\n  - linuxkit/init:1\nservices:\n  - name: getty\n    image: linuxkit/getty:1\n');
-    const b = file('b.yml', 'kernel:\n  cmdline: console=tty0\ninit:\n  - linuxkit/runc:2\nservices:\n  - name: sshd\n    image: linuxkit/sshd:3\n    binds: [/root/.ssh:/root/.ssh]\n');
+    const a = file(
+      'a.yml',
+      'kernel:\n  image: linuxkit/kernel:6.12.59\n  cmdline: console=ttyS0\ninit:\n  - linuxkit/init:1\nservices:\n  - name: getty\n    image: linuxkit/getty:1\n',
+    );
+    const b = file(
+      'b.yml',
+      'kernel:\n  cmdline: console=tty0\ninit:\n  - linuxkit/runc:2\nservices:\n  - name: sshd\n    image: linuxkit/sshd:3\n    binds: [/root/.ssh:/root/.ssh]\n',
+    );
     const r = runCli(['build', '--dry-run', a, b]);
     assert.equal(r.stderr, '');
     assert.equal(r.status, 0);
@@ -58,7 +64,10 @@ volumes: []
   });
 
   it('reports every error of an invalid file as file:line:col, exits 1 and prints nothing', () => {
-    const bad = file('bad.yml', 'onboot:\n  - name: a\n    image: a:1\n    capabilitiez: [CAP_CHOWN]\nservices:\n  - name: b\n    image: b:1\n    capabilities: [CAP_BOGUS]\n');
+    const bad = file(
+      'bad.yml',
+      'onboot:\n  - name: a\n    image: a:1\n    capabilitiez: [CAP_CHOWN]\nservices:\n  - name: b\n    image: b:1\n    capabilities: [CAP_BOGUS]\n',
+    );
     const r = runCli(['build', '--dry-run', bad]);
     assert.equal(r.status, 1);
     assert.equal(r.stdout, '');
@@ -77,7 +86,7 @@ volumes: []
 });
 
 describe('dry-run output against yaml.v3', () => {
-  it('matches, byte for byte, what Go yaml.v3 prints for LinuxKit\'s structs (fixture made with yaml.v3)', async () => {
+  it("matches, byte for byte, what Go yaml.v3 prints for LinuxKit's structs (fixture made with yaml.v3)", async () => {
     const fixture = join(ROOT, 'test', 'fixtures', 'config');
     const c = await loadConfigs([join(fixture, 'rich.yml')]);
     // LinuxKit prints with Println: the document and an empty line, as build.ts does.
@@ -138,7 +147,17 @@ describe('schema/linuxkit.schema.json, as an editor uses it', () => {
     const defs = (schema as { definitions: Record<string, { properties?: Record<string, { description?: string; $ref?: string }> }> }).definitions;
     for (const name of ['kernel', 'file', 'volume', 'image', 'runtime', 'interface']) {
       for (const [field, s] of Object.entries(defs[name]!.properties!)) {
-        const ok = s.description !== undefined || (s.$ref !== undefined && ['#/definitions/imageRef', '#/definitions/id', '#/definitions/resources', '#/definitions/runtime', '#/definitions/namespaces', '#/definitions/kernel'].includes(s.$ref));
+        const ok =
+          s.description !== undefined ||
+          (s.$ref !== undefined &&
+            [
+              '#/definitions/imageRef',
+              '#/definitions/id',
+              '#/definitions/resources',
+              '#/definitions/runtime',
+              '#/definitions/namespaces',
+              '#/definitions/kernel',
+            ].includes(s.$ref));
         assert.ok(ok, `${name}.${field} has no description`);
       }
     }

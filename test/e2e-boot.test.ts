@@ -29,7 +29,8 @@ const PACKAGES = ['kernel', 'init', 'crun', 'dhcpcd', 'getty', 'busybox'];
  * A script that says the hostile image took over. "PW""NED" is PWNED only when a shell runs it:
  * the script's text, or the YAML, shown anywhere never matches.
  */
-const PWNED_SCRIPT = '#!/bin/sh\nmount -t devtmpfs dev /dev 2>/dev/null\necho "PW""NED: $0 of the hostile image ran as the system\'s" >/dev/console\npoweroff -f\n';
+const PWNED_SCRIPT =
+  '#!/bin/sh\nmount -t devtmpfs dev /dev 2>/dev/null\necho "PW""NED: $0 of the hostile image ran as the system\'s" >/dev/console\npoweroff -f\n';
 
 /** Its own busybox (to run a command), then entries through symlinks that lead out of its root. */
 async function putHostileImage(cache: string): Promise<void> {
@@ -67,7 +68,7 @@ const EVIL_YML = `onboot:
     command: [/bin/sh, -c, 'for f in /init /bin/rc.init /etc/init.d/000-issue; do /bin/grep -q "PW\\"\\"NED" $f || exit 1; done; echo "evil onboot: its three scripts are in its own root"']
 `;
 
-describe('examples/minimal.yml from the project\'s packages, booted', { timeout: 360_000 }, () => {
+describe("examples/minimal.yml from the project's packages, booted", { timeout: 360_000 }, () => {
   const cache = join(tmp, 'cache');
   const out = join(tmp, 'out');
   const refs = new Map<string, string>();
@@ -134,17 +135,17 @@ describe('examples/minimal.yml from the project\'s packages, booted', { timeout:
     assert.ok(!/modprobe|depmod/.test(console), 'no modprobe or depmod on the console');
   });
 
-  it('dhcpcd (onboot, -1) gets qemu\'s address, 10.0.2.15, and exits 0', () => {
+  it("dhcpcd (onboot, -1) gets qemu's address, 10.0.2.15, and exits 0", () => {
     // assert.ok, not assert.match: a failure would print the whole console.
-    assert.ok(/eth0: leased 10\.0\.2\.15 for \d+ seconds/.test(console), 'dhcpcd\'s lease line on the console');
+    assert.ok(/eth0: leased 10\.0\.2\.15 for \d+ seconds/.test(console), "dhcpcd's lease line on the console");
   });
 
   it('getty (INSECURE=true) gives a root shell on the serial console', () => {
-    assert.ok(/getty: starting getty for ttyS0/.test(console), 'getty\'s start line on the console');
+    assert.ok(/getty: starting getty for ttyS0/.test(console), "getty's start line on the console");
     assert.match(shell, /SHELL-OK uid=0/, 'a command typed at the prompt ran as root');
   });
 
-  it('goes through the init\'s stages in order', () => {
+  it("goes through the init's stages in order", () => {
     const seen = parseStages(console).map((s) => s.what);
     const want = [
       'init start',
@@ -178,10 +179,10 @@ describe('examples/minimal.yml from the project\'s packages, booted', { timeout:
     }
   });
 
-  it('shows the onboot container\'s output, the service\'s marker and the memory in use', () => {
+  it("shows the onboot container's output, the service's marker and the memory in use", () => {
     // Lines may follow the root shell's prompt on the same console line: no ^ anchors.
-    assert.ok(/hello from an onboot container\r?$/m.test(console), 'the onboot container\'s line');
-    assert.ok(/marker: service running\r?$/m.test(console), 'the marker service\'s line');
+    assert.ok(/hello from an onboot container\r?$/m.test(console), "the onboot container's line");
+    assert.ok(/marker: service running\r?$/m.test(console), "the marker service's line");
     const m = /memory in use: (\d+) kB of (\d+) kB\r?$/m.exec(console);
     assert.ok(m, 'the poweroff service prints MemTotal - MemAvailable');
     assert.ok(Number(m[1]) > 1000 && Number(m[1]) < Number(m[2]));
@@ -193,11 +194,11 @@ describe('examples/minimal.yml from the project\'s packages, booted', { timeout:
     assert.ok(!pwned, `a hostile script ran as part of the system: ${pwned?.[0]}`);
     assert.ok(/linuxkit-ts: [\d.]+ init root ready/.test(console), "the system's /init ran");
     assert.match(buildErr, /image docker\.io\/example\/evil:boot \(onboot\[2\]\): up\/init \(now init\) and 2 more led out of the image's root/);
-    assert.ok(/evil onboot: its three scripts are in its own root\r?$/m.test(console), "the hostile container found its entries inside its own root");
+    assert.ok(/evil onboot: its three scripts are in its own root\r?$/m.test(console), 'the hostile container found its entries inside its own root');
   });
 
   it('powers off cleanly: onshutdown runs, qemu exits 0', () => {
-    assert.ok(/goodbye from an onshutdown container\r?$/m.test(console), 'the onshutdown container\'s line');
+    assert.ok(/goodbye from an onshutdown container\r?$/m.test(console), "the onshutdown container's line");
     assert.equal(status, 0);
   });
 });

@@ -96,7 +96,7 @@ describe('examples/sshd.yml, booted: ssh login with the key from ~/.ssh/id_rsa.p
     assert.ok(out, 'needs the ssh login');
     await ssh(key, port, 'kill -USR2 1'); // the connection may or may not close cleanly
     assert.equal(await exitWithin(vm!, 120_000), 0, 'qemu exits 0 after the guest powers off');
-    assert.ok(/linuxkit-ts: [\d.]+ shutdown done/.test(vm!.text()), 'the init\'s last shutdown stage');
+    assert.ok(/linuxkit-ts: [\d.]+ shutdown done/.test(vm!.text()), "the init's last shutdown stage");
     done = true;
   });
 });
@@ -128,11 +128,11 @@ describe('examples/redis-os.yml, booted: redis answers PING', { timeout: 600_000
     assert.equal(reply, '+PONG\r\n');
   });
 
-  it('powers off cleanly from getty\'s root shell', async () => {
+  it("powers off cleanly from getty's root shell", async () => {
     await vm!.waitFor(/:\S*# /, 60_000);
     vm!.send('kill -USR2 1\r');
     assert.equal(await exitWithin(vm!, 120_000), 0, 'qemu exits 0 after the guest powers off');
-    assert.ok(/linuxkit-ts: [\d.]+ shutdown done/.test(vm!.text()), 'the init\'s last shutdown stage');
+    assert.ok(/linuxkit-ts: [\d.]+ shutdown done/.test(vm!.text()), "the init's last shutdown stage");
     done = true;
   });
 });

@@ -44,7 +44,12 @@ async function bootFormat(path: string, state: string): Promise<{ marker: string
     // The marker's whole line: waitFor also matches the last, possibly half-arrived line (it
     // serves prompts), so wait for the init's next stage line, then read the marker's.
     await vm.waitFor(/onboot 000-marker done/, 180_000);
-    const marker = (vm.text().split(/\r?\n/).find((l) => l.startsWith('FORMAT-BOOT-OK')) ?? '').trim();
+    const marker = (
+      vm
+        .text()
+        .split(/\r?\n/)
+        .find((l) => l.startsWith('FORMAT-BOOT-OK')) ?? ''
+    ).trim();
     const status = await vm.wait();
     return { marker, status, console: vm.text() };
   } catch (err) {
@@ -59,8 +64,14 @@ describe('ISO and disk formats, booted under qemu', { timeout: 900_000 }, () => 
   before(async () => {
     await buildProjectPackages(cache, ['kernel', 'init', 'crun', 'busybox']);
     const yml = join(tmp, 'formats.yml');
-    writeFileSync(yml, config((name) => `@pkg:${join(ROOT, 'pkg', name)}`));
-    for (const args of [['--name', 'img', '-f', 'iso-bios', '-f', 'raw-bios', '-f', 'qcow2-bios', '-f', 'gcp', '-f', 'raw-efi', '-f', 'iso-efi'], ['--name', 'kiso', '-f', 'kernel+iso']]) {
+    writeFileSync(
+      yml,
+      config((name) => `@pkg:${join(ROOT, 'pkg', name)}`),
+    );
+    for (const args of [
+      ['--name', 'img', '-f', 'iso-bios', '-f', 'raw-bios', '-f', 'qcow2-bios', '-f', 'gcp', '-f', 'raw-efi', '-f', 'iso-efi'],
+      ['--name', 'kiso', '-f', 'kernel+iso'],
+    ]) {
       const b = runCli(['--cache', cache, 'build', '--dir', out, ...args, yml]);
       assert.equal(b.status, 0, b.stderr);
     }
@@ -103,7 +114,7 @@ describe('ISO and disk formats, booted under qemu', { timeout: 900_000 }, () => 
     const r = await bootFormat(join(out, 'img-efi.img'), 'raw-efi-state');
     assert.equal(r.marker, 'FORMAT-BOOT-OK', 'no root=: the root is the initrd');
     assert.ok(/efi: EFI v/.test(r.console), 'the kernel was started by UEFI firmware');
-    assert.ok(/Command line: .*console=ttyS0 panic=-1 text/.test(r.console), 'GRUB passed LinuxKit\'s command line');
+    assert.ok(/Command line: .*console=ttyS0 panic=-1 text/.test(r.console), "GRUB passed LinuxKit's command line");
     assert.equal(r.status, 0);
   });
 

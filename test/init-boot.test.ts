@@ -172,7 +172,7 @@ describe('the init, booted (crun, busybox, Debian cloud kernel)', { timeout: 300
     assert.match(console, /check: onboot logs: \/run\/log\/onboot: .*onboot\.001-hello\.out\.log/);
   });
 
-  it('runs the OCI runtime from a read-only ramfs, and loads the image\'s modules', () => {
+  it("runs the OCI runtime from a read-only ramfs, and loads the image's modules", () => {
     assert.match(console, /check: runtime on read-only ramfs/);
     assert.match(console, /check: modules loaded/);
   });
@@ -209,9 +209,14 @@ describe('the init, booted (crun, busybox, Debian cloud kernel)', { timeout: 300
   it('prints the boot timeline', () => {
     const seen = parseStages(console);
     const at = (w: string) => seen.find((s) => s.what === w)?.t;
-    const lines = ['init start', 'rc.init mounts done', 'rc.init hotplug done', 'onboot 001-hello done status=0', 'onboot 002-ns done status=0', 'services started'].map(
-      (w) => `  ${String(at(w)).padStart(6)} s  ${w}`,
-    );
+    const lines = [
+      'init start',
+      'rc.init mounts done',
+      'rc.init hotplug done',
+      'onboot 001-hello done status=0',
+      'onboot 002-ns done status=0',
+      'services started',
+    ].map((w) => `  ${String(at(w)).padStart(6)} s  ${w}`);
     const mem = /check: memory used: (\d+) MB/.exec(console)?.[1];
     process.stderr.write(`boot timeline (guest uptime):\n${lines.join('\n')}\nmemory used with services running: ${mem} MB\n`);
     assert.ok(Number(mem) > 0 && Number(mem) < 200, `memory used: ${mem} MB`);

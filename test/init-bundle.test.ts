@@ -126,14 +126,21 @@ echo "after=[\${RT_mkdir_n-unset}] [\${RT_cgroups_0-unset}]"`,
     assert.equal(spawnSync('test', ['-f', join(r.root, 'run/netns/svc')]).status, 0, 'the bind target is made');
   });
 
-  it('run_to_completion without interfaces or binds: one `run`, with the container\'s status', () => {
-    const r = bundleSh({}, 'load_bundle /usr/bin/runc /b b; run_to_completion /usr/bin/runc b /b /dev/null /dev/null "$LK_config"; echo "status=$? known=$(exit_status_known && echo yes)"', { RUN_STATUS: '7' });
+  it("run_to_completion without interfaces or binds: one `run`, with the container's status", () => {
+    const r = bundleSh(
+      {},
+      'load_bundle /usr/bin/runc /b b; run_to_completion /usr/bin/runc b /b /dev/null /dev/null "$LK_config"; echo "status=$? known=$(exit_status_known && echo yes)"',
+      { RUN_STATUS: '7' },
+    );
     assert.equal(r.stdout, 'status=7 known=yes\n');
     assert.deepEqual(r.calls, ['runtime run --bundle /b b']);
   });
 
   it('run_to_completion with namespace binds: create, prepare, start, wait, delete; the status is not known', () => {
-    const r = bundleSh(NS_BIND, 'load_bundle /usr/bin/runc /b b; run_to_completion /usr/bin/runc b /b /dev/null /dev/null ""; echo "status=$? known=$(exit_status_known && echo yes || echo no)"');
+    const r = bundleSh(
+      NS_BIND,
+      'load_bundle /usr/bin/runc /b b; run_to_completion /usr/bin/runc b /b /dev/null /dev/null ""; echo "status=$? known=$(exit_status_known && echo yes || echo no)"',
+    );
     assert.equal(r.stdout, 'status=0 known=no\n');
     assert.deepEqual(r.calls, [
       'runtime create --bundle /b --pid-file /run/linuxkit-ts/pids/b.pid b',
@@ -141,7 +148,9 @@ echo "after=[\${RT_mkdir_n-unset}] [\${RT_cgroups_0-unset}]"`,
       'runtime start b',
       'runtime delete -f b',
     ]);
-    const failed = bundleSh(NS_BIND, 'load_bundle /usr/bin/runc /b b; run_to_completion /usr/bin/runc b /b /dev/null /dev/null ""; echo "status=$?"', { CREATE_FAILS: '1' });
+    const failed = bundleSh(NS_BIND, 'load_bundle /usr/bin/runc /b b; run_to_completion /usr/bin/runc b /b /dev/null /dev/null ""; echo "status=$?"', {
+      CREATE_FAILS: '1',
+    });
     assert.equal(failed.stdout, 'status=1\n');
   });
 });

@@ -75,14 +75,28 @@ describe('ociversion.awk (the config copy for crun < 1.9, in the same awk as jso
       const out = join(dir, 'copy.json');
       writeFileSync(join(dir, 'runtime.json'), runtime);
       if (config !== undefined) writeFileSync(cfg, config);
-      const args = ['awk', '-v', `cfg=${config === undefined ? '' : cfg}`, '-v', `out=${out}`, '-f', OCIVERSION_AWK, '-v', 'prefix=RT_', '-f', JSON_AWK, join(dir, 'runtime.json')];
+      const args = [
+        'awk',
+        '-v',
+        `cfg=${config === undefined ? '' : cfg}`,
+        '-v',
+        `out=${out}`,
+        '-f',
+        OCIVERSION_AWK,
+        '-v',
+        'prefix=RT_',
+        '-f',
+        JSON_AWK,
+        join(dir, 'runtime.json'),
+      ];
       const r = spawnSync(BUSYBOX, args, { encoding: 'utf8', env: { PATH: '/bin:/usr/bin' } });
       return { status: r.status, out: r.stdout, err: r.stderr, copy: existsSync(out) ? readFileSync(out, 'utf8') : undefined, path: out };
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
   }
-  const config = (v: string) => JSON.stringify({ ociVersion: v, process: { args: ['/bin/sh', '-c', 'echo "ociVersion": "9"'] }, root: { path: 'rootfs' } }, null, 4) + '\n';
+  const config = (v: string) =>
+    JSON.stringify({ ociVersion: v, process: { args: ['/bin/sh', '-c', 'echo "ociVersion": "9"'] }, root: { path: 'rootfs' } }, null, 4) + '\n';
 
   it('copies a 1.2.x config saying 1.1.0, byte for byte otherwise, and still reads runtime.json', () => {
     const r = load(config('1.2.1'), '{"mounts": [{"destination": "/x"}]}');

@@ -79,97 +79,104 @@ function superviseService(runtime: object | undefined, statuses: Array<number | 
   };
 }
 
-describe('the init supervises services by their restart policy (host, busybox, chroot)', { skip: canChroot ? false : 'needs root to chroot into the machine layout' }, () => {
-  it('no restart field, or "no": started once, detached, not supervised (LinuxKit)', () => {
-    for (const runtime of [undefined, { restart: 'no' }, { restart: { policy: 'no' } }]) {
-      const s = superviseService(runtime, [3, 3]);
-      const what = JSON.stringify(runtime);
-      assert.equal(s.status, 0, `${what}: ${s.console}`);
-      assert.deepEqual([s.detached, s.runs, s.supervised], [1, 0, false], what);
-      assert.deepEqual(s.sleeps, [], what);
-      assert.match(s.console, /linuxkit-ts: 100\.00 service svc started/, what);
-    }
-  });
+describe(
+  'the init supervises services by their restart policy (host, busybox, chroot)',
+  { skip: canChroot ? false : 'needs root to chroot into the machine layout' },
+  () => {
+    it('no restart field, or "no": started once, detached, not supervised (LinuxKit)', () => {
+      for (const runtime of [undefined, { restart: 'no' }, { restart: { policy: 'no' } }]) {
+        const s = superviseService(runtime, [3, 3]);
+        const what = JSON.stringify(runtime);
+        assert.equal(s.status, 0, `${what}: ${s.console}`);
+        assert.deepEqual([s.detached, s.runs, s.supervised], [1, 0, false], what);
+        assert.deepEqual(s.sleeps, [], what);
+        assert.match(s.console, /linuxkit-ts: 100\.00 service svc started/, what);
+      }
+    });
 
-  it('on-failure: restarts after a non-zero status, stops after status 0', () => {
-    const s = superviseService({ restart: { policy: 'on-failure' } }, [3, 3, 0, 3]);
-    assert.equal(s.status, 0, s.console);
-    assert.equal(s.runs, 3, s.console);
-    assert.ok(s.supervised);
-    assert.match(s.console, /service svc exited status=3; restart 1 in 1s\n.*service svc exited status=3; restart 2 in 2s\n.*service svc exited status=0\n/s);
-    assert.deepEqual(s.sleeps, [1, 2]);
-  });
+    it('on-failure: restarts after a non-zero status, stops after status 0', () => {
+      const s = superviseService({ restart: { policy: 'on-failure' } }, [3, 3, 0, 3]);
+      assert.equal(s.status, 0, s.console);
+      assert.equal(s.runs, 3, s.console);
+      assert.ok(s.supervised);
+      assert.match(s.console, /service svc exited status=3; restart 1 in 1s\n.*service svc exited status=3; restart 2 in 2s\n.*service svc exited status=0\n/s);
+      assert.deepEqual(s.sleeps, [1, 2]);
+    });
 
-  it('on-failure: a service that exits 0 at once is not restarted', () => {
-    const s = superviseService({ restart: 'on-failure' }, [0, 3]);
-    assert.equal(s.runs, 1, s.console);
-    assert.deepEqual(s.sleeps, []);
-    assert.match(s.console, /linuxkit-ts: 100\.00 service svc exited status=0$/m);
-    assert.doesNotMatch(s.console, /restart/);
-  });
+    it('on-failure: a service that exits 0 at once is not restarted', () => {
+      const s = superviseService({ restart: 'on-failure' }, [0, 3]);
+      assert.equal(s.runs, 1, s.console);
+      assert.deepEqual(s.sleeps, []);
+      assert.match(s.console, /linuxkit-ts: 100\.00 service svc exited status=0$/m);
+      assert.doesNotMatch(s.console, /restart/);
+    });
 
-  it('always: restarts whatever the status, 0 included, until the machine stops', () => {
-    const s = superviseService({ restart: 'always' }, [0, 3, 0]);
-    assert.equal(s.runs, 4, s.console); // the fourth run ends with the "stopping" flag set
-    assert.match(s.console, /service svc exited status=0; restart 1 in 1s/);
-    assert.match(s.console, /service svc exited status=3; restart 2 in 2s/);
-    assert.match(s.console, /service svc exited status=0; restart 3 in 4s/);
-    assert.doesNotMatch(s.console, /restart 4/, 'no restart once the machine is stopping');
-    assert.deepEqual(s.sleeps, [1, 2, 4]);
-  });
+    it('always: restarts whatever the status, 0 included, until the machine stops', () => {
+      const s = superviseService({ restart: 'always' }, [0, 3, 0]);
+      assert.equal(s.runs, 4, s.console); // the fourth run ends with the "stopping" flag set
+      assert.match(s.console, /service svc exited status=0; restart 1 in 1s/);
+      assert.match(s.console, /service svc exited status=3; restart 2 in 2s/);
+      assert.match(s.console, /service svc exited status=0; restart 3 in 4s/);
+      assert.doesNotMatch(s.console, /restart 4/, 'no restart once the machine is stopping');
+      assert.deepEqual(s.sleeps, [1, 2, 4]);
+    });
 
-  it('back-off: 1, 2, 4, 8, 16 s, then 30 s at most, with the time since boot on each line', () => {
-    const s = superviseService({ restart: { policy: 'always' } }, Array(8).fill(1));
-    assert.equal(s.runs, 9, s.console);
-    assert.deepEqual(s.sleeps, [1, 2, 4, 8, 16, 30, 30, 30]);
-    const lines = [...s.console.matchAll(/linuxkit-ts: (\d+)\.00 service svc exited status=1; restart (\d+) in (\d+)s/g)].map((m) => m.slice(1).map(Number));
-    assert.deepEqual(lines, [
-      [100, 1, 1],
-      [101, 2, 2],
-      [103, 3, 4],
-      [107, 4, 8],
-      [115, 5, 16],
-      [131, 6, 30],
-      [161, 7, 30],
-      [191, 8, 30],
-    ]);
-  });
+    it('back-off: 1, 2, 4, 8, 16 s, then 30 s at most, with the time since boot on each line', () => {
+      const s = superviseService({ restart: { policy: 'always' } }, Array(8).fill(1));
+      assert.equal(s.runs, 9, s.console);
+      assert.deepEqual(s.sleeps, [1, 2, 4, 8, 16, 30, 30, 30]);
+      const lines = [...s.console.matchAll(/linuxkit-ts: (\d+)\.00 service svc exited status=1; restart (\d+) in (\d+)s/g)].map((m) => m.slice(1).map(Number));
+      assert.deepEqual(lines, [
+        [100, 1, 1],
+        [101, 2, 2],
+        [103, 3, 4],
+        [107, 4, 8],
+        [115, 5, 16],
+        [131, 6, 30],
+        [161, 7, 30],
+        [191, 8, 30],
+      ]);
+    });
 
-  it('a run of 30 s or more starts afresh: delay back to 1 s, retry count back to 0', () => {
-    const s = superviseService({ restart: { policy: 'on-failure', maxRetries: 2 } }, [1, 1, [1, 30], 1, 1, 0]);
-    assert.equal(s.status, 0);
-    assert.deepEqual(s.sleeps, [1, 2, 1, 2], s.console);
-    assert.match(s.console, /exited status=1; restart 2 in 2s\n.*exited status=1; restart 1 in 1s\n.*exited status=1; restart 2 in 2s\n.*exited status=1; gave up after 2 restarts/s);
-    assert.equal(s.runs, 5);
-  });
+    it('a run of 30 s or more starts afresh: delay back to 1 s, retry count back to 0', () => {
+      const s = superviseService({ restart: { policy: 'on-failure', maxRetries: 2 } }, [1, 1, [1, 30], 1, 1, 0]);
+      assert.equal(s.status, 0);
+      assert.deepEqual(s.sleeps, [1, 2, 1, 2], s.console);
+      assert.match(
+        s.console,
+        /exited status=1; restart 2 in 2s\n.*exited status=1; restart 1 in 1s\n.*exited status=1; restart 2 in 2s\n.*exited status=1; gave up after 2 restarts/s,
+      );
+      assert.equal(s.runs, 5);
+    });
 
-  it('maxRetries: gives up after that many restarts (on-failure and always)', () => {
-    const f = superviseService({ restart: { policy: 'on-failure', maxRetries: 2 } }, [1, 1, 1, 1]);
-    assert.equal(f.runs, 3, f.console);
-    assert.deepEqual(f.sleeps, [1, 2]);
-    assert.match(f.console, /service svc exited status=1; gave up after 2 restarts/);
-    const a = superviseService({ restart: { policy: 'always', maxRetries: 1 } }, [0, 0, 0]);
-    assert.equal(a.runs, 2, a.console);
-    assert.match(a.console, /service svc exited status=0; restart 1 in 1s\n.*service svc exited status=0; gave up after 1 restarts/s);
-    const none = superviseService({ restart: { policy: 'on-failure', maxRetries: 0 } }, [1, 1]);
-    assert.equal(none.runs, 1, none.console);
-    assert.match(none.console, /gave up after 0 restarts/);
-  });
+    it('maxRetries: gives up after that many restarts (on-failure and always)', () => {
+      const f = superviseService({ restart: { policy: 'on-failure', maxRetries: 2 } }, [1, 1, 1, 1]);
+      assert.equal(f.runs, 3, f.console);
+      assert.deepEqual(f.sleeps, [1, 2]);
+      assert.match(f.console, /service svc exited status=1; gave up after 2 restarts/);
+      const a = superviseService({ restart: { policy: 'always', maxRetries: 1 } }, [0, 0, 0]);
+      assert.equal(a.runs, 2, a.console);
+      assert.match(a.console, /service svc exited status=0; restart 1 in 1s\n.*service svc exited status=0; gave up after 1 restarts/s);
+      const none = superviseService({ restart: { policy: 'on-failure', maxRetries: 0 } }, [1, 1]);
+      assert.equal(none.runs, 1, none.console);
+      assert.match(none.console, /gave up after 0 restarts/);
+    });
 
-  it('on-failure: a service with namespace binds, whose status cannot be known, is restarted when it stops', () => {
-    // Its process is reaped by init, not by the supervisor: "stopped" is all that is known, and a
-    // service that stops is taken for a failed one (it used to count as status 0: never restarted).
-    const s = superviseService({ restart: 'on-failure', bindNS: { net: '/run/netns/svc' } }, [0, 0]);
-    assert.equal(s.starts, 3, s.console); // the third run ends with the "stopping" flag set
-    assert.equal(s.runs, 0);
-    assert.match(s.console, /service svc exited status=unknown; restart 1 in 1s\n.*service svc exited status=unknown; restart 2 in 2s/s);
-    assert.deepEqual(s.sleeps, [1, 2]);
-  });
+    it('on-failure: a service with namespace binds, whose status cannot be known, is restarted when it stops', () => {
+      // Its process is reaped by init, not by the supervisor: "stopped" is all that is known, and a
+      // service that stops is taken for a failed one (it used to count as status 0: never restarted).
+      const s = superviseService({ restart: 'on-failure', bindNS: { net: '/run/netns/svc' } }, [0, 0]);
+      assert.equal(s.starts, 3, s.console); // the third run ends with the "stopping" flag set
+      assert.equal(s.runs, 0);
+      assert.match(s.console, /service svc exited status=unknown; restart 1 in 1s\n.*service svc exited status=unknown; restart 2 in 2s/s);
+      assert.deepEqual(s.sleeps, [1, 2]);
+    });
 
-  it('an unknown policy is a warning and the service is not started', () => {
-    const s = superviseService({ restart: 'sometimes' }, [0]);
-    assert.equal(s.status, 1);
-    assert.equal(s.runs + s.detached, 0);
-    assert.match(s.console, /warning: svc: unknown restart policy "sometimes" \(always, on-failure or no\)/);
-  });
-});
+    it('an unknown policy is a warning and the service is not started', () => {
+      const s = superviseService({ restart: 'sometimes' }, [0]);
+      assert.equal(s.status, 1);
+      assert.equal(s.runs + s.detached, 0);
+      assert.match(s.console, /warning: svc: unknown restart policy "sometimes" \(always, on-failure or no\)/);
+    });
+  },
+);

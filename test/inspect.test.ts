@@ -56,8 +56,23 @@ before(async () => {
     { name: 'lib/modules/6.1.0/', type: 'directory', mode: 0o755 },
     { name: 'lib/modules/6.1.0/foo.ko', content: MODULE },
   ]);
-  await putCacheImage(cache, { ref: 'docker.io/linuxkit/kernel:test', layers: [[{ name: 'kernel', content: Buffer.from('pretend-kernel '.repeat(5000)) }, { name: 'kernel.tar', content: kernelTar }]] });
-  const withBusybox = (extra: string) => [[{ name: 'bin', type: 'directory' as const }, { name: 'bin/busybox', content: BUSYBOX, mode: 0o755 }, { name: 'etc', type: 'directory' as const }, { name: 'etc/who', content: extra }]];
+  await putCacheImage(cache, {
+    ref: 'docker.io/linuxkit/kernel:test',
+    layers: [
+      [
+        { name: 'kernel', content: Buffer.from('pretend-kernel '.repeat(5000)) },
+        { name: 'kernel.tar', content: kernelTar },
+      ],
+    ],
+  });
+  const withBusybox = (extra: string) => [
+    [
+      { name: 'bin', type: 'directory' as const },
+      { name: 'bin/busybox', content: BUSYBOX, mode: 0o755 },
+      { name: 'etc', type: 'directory' as const },
+      { name: 'etc/who', content: extra },
+    ],
+  ];
   await putCacheImage(cache, { ref: 'docker.io/linuxkit/init:test', layers: withBusybox('init') });
   await putCacheImage(cache, { ref: 'docker.io/library/first:1', layers: withBusybox('first') });
   await putCacheImage(cache, { ref: 'docker.io/library/second:1', layers: withBusybox('second') });
@@ -72,7 +87,7 @@ before(async () => {
   lk(['build', '-q', '--name', 'zst', '--compress', 'zstd', 'image.yml']);
 });
 
-test('tar: the components add up to the tar\'s size, and the busybox in three components is found', () => {
+test("tar: the components add up to the tar's size, and the busybox in three components is found", () => {
   const r = inspectJson('image.tar');
   assert.equal(r.total, size('image.tar'));
   assert.equal(stored(r), r.total, 'every byte of the tar is in one component');
@@ -82,8 +97,14 @@ test('tar: the components add up to the tar\'s size, and the busybox in three co
   }
   const bb = r.duplicates.find((d) => d.size === BUSYBOX.length);
   assert.ok(bb, `busybox among the duplicates: ${JSON.stringify(r.duplicates)}`);
-  assert.deepEqual(bb.copies.map((c) => c.path).sort(), ['bin/busybox', 'containers/onboot/000-first/lower/bin/busybox', 'containers/services/second/lower/bin/busybox'].sort());
-  assert.ok(bb.copies.every((c) => !c.shared), 'a tar stores every copy');
+  assert.deepEqual(
+    bb.copies.map((c) => c.path).sort(),
+    ['bin/busybox', 'containers/onboot/000-first/lower/bin/busybox', 'containers/services/second/lower/bin/busybox'].sort(),
+  );
+  assert.ok(
+    bb.copies.every((c) => !c.shared),
+    'a tar stores every copy',
+  );
   assert.ok(r.duplicateBytes >= 2 * BUSYBOX.length, `sharing would save two copies (${r.duplicateBytes})`);
   assert.ok(!r.duplicates.some((d) => d.copies.some((c) => c.path.endsWith('etc/who'))), 'files that differ are not duplicates');
   const text = lk(['inspect', 'image.tar']);
@@ -92,15 +113,22 @@ test('tar: the components add up to the tar\'s size, and the busybox in three co
 
 // gzip initrds are one member per part; zstd ones one stream (its long window shares across
 // parts, docs/formats.md), where the unplaced files are "init images" and shares are in proportion.
-for (const [prefix, segmented] of [['gz', true], ['zst', false]] as const) {
+for (const [prefix, segmented] of [
+  ['gz', true],
+  ['zst', false],
+] as const) {
   test(`kernel+initrd (${prefix}): the components add up to kernel + initrd + cmdline, the busybox copies are stored once`, () => {
     const r = inspectJson(prefix);
     const files = [`${prefix}-kernel`, `${prefix}-initrd.img`, `${prefix}-cmdline`];
-    assert.equal(r.total, files.reduce((a, f) => a + size(f), 0));
+    assert.equal(
+      r.total,
+      files.reduce((a, f) => a + size(f), 0),
+    );
     assert.equal(stored(r), r.total, 'every byte of the output is in one component');
     assert.equal((r.members ?? 0) > 1, segmented, `members: ${r.members}`);
     const labels = r.components.map((c) => c.label);
-    for (const want of ['kernel', 'kernel modules', segmented ? 'init[0]' : 'init images', 'onboot first', 'service second']) assert.ok(labels.includes(want), `${want} in ${labels.join(', ')}`);
+    for (const want of ['kernel', 'kernel modules', segmented ? 'init[0]' : 'init images', 'onboot first', 'service second'])
+      assert.ok(labels.includes(want), `${want} in ${labels.join(', ')}`);
     const modules = r.components.find((c) => c.id === 'modules')!;
     assert.equal(modules.unpacked, MODULE.length);
     // The incompressible module's member is its size and a little: the share is the member's.
@@ -117,7 +145,10 @@ for (const [prefix, segmented] of [['gz', true], ['zst', false]] as const) {
 test('a YAML input is built, then inspected, with its init images named', () => {
   const r = inspectJson('image.yml');
   assert.equal(stored(r), r.total);
-  assert.ok(r.components.some((c) => c.label === 'init[0] linuxkit/init'), r.components.map((c) => c.label).join(', '));
+  assert.ok(
+    r.components.some((c) => c.label === 'init[0] linuxkit/init'),
+    r.components.map((c) => c.label).join(', '),
+  );
   const t = JSON.parse(lk(['inspect', '--json', '--format', 'tar', 'image.yml'])) as Report;
   assert.equal(stored(t), t.total);
 });
@@ -145,9 +176,19 @@ test('the HTML page opens in headless Chromium, shows the components and zooms i
     const dom = chromium(['--dump-dom', `file://${page}#selftest`]);
     const m = /<pre id="selftest">(.*?)<\/pre>/s.exec(dom);
     assert.ok(m?.[1], `the self-test ran: ${dom.slice(0, 2000)}`);
-    const result = JSON.parse(m[1].replace(/&quot;/g, '"').replace(/&amp;/g, '&').replace(/&lt;/g, '<').replace(/&gt;/g, '>')) as { pass: boolean; shown: string[]; zoomedInto: string; after: string[] };
+    const result = JSON.parse(
+      m[1]
+        .replace(/&quot;/g, '"')
+        .replace(/&amp;/g, '&')
+        .replace(/&lt;/g, '<')
+        .replace(/&gt;/g, '>'),
+    ) as { pass: boolean; shown: string[]; zoomedInto: string; after: string[] };
     assert.equal(result.pass, true, JSON.stringify(result));
-    for (const c of ['kernel', 'service second']) assert.ok(result.shown.some((s) => s.startsWith(c)), `${c} drawn: ${result.shown.join(', ')}`);
+    for (const c of ['kernel', 'service second'])
+      assert.ok(
+        result.shown.some((s) => s.startsWith(c)),
+        `${c} drawn: ${result.shown.join(', ')}`,
+      );
     assert.ok(result.after.length > 0, 'a click shows what is inside');
     chromium([`--screenshot=${join(SHOTS, `${input}.png`)}`, '--window-size=1280,1000', `file://${page}`]);
     chromium([`--screenshot=${join(SHOTS, `${input}-zoomed.png`)}`, '--window-size=1280,1000', `file://${page}#selftest`]);

@@ -93,7 +93,7 @@ files:
     if (!poweredOff) process.stderr.write(`--- console ---\n${vm.text()}\n--- end ---\n`);
   });
 
-  it('dhcpcd -1 (onboot) gets 10.0.2.15 from qemu\'s user network and exits 0', (t) => {
+  it("dhcpcd -1 (onboot) gets 10.0.2.15 from qemu's user network and exits 0", (t) => {
     assert.ok(servicesUp);
     const console = vm!.text();
     // The boot's timeline, for the record (guest uptime in seconds).
@@ -141,7 +141,7 @@ files:
     assert.equal(reply, '+PONG\r\n+OK\r\n$13\r\nfrom the host\r\n');
   });
 
-  it('powers off cleanly when asked over ssh (sshd shares the machine\'s pid namespace)', async () => {
+  it("powers off cleanly when asked over ssh (sshd shares the machine's pid namespace)", async () => {
     assert.ok(loggedIn, 'needs the ssh login');
     // init's poweroff signal; ssh may or may not see the connection close cleanly.
     await ssh(keys.files, sshPort, 'kill -USR2 1');

@@ -114,8 +114,15 @@ describe('pkg build (daemonless, Debian packages)', () => {
     writeFileSync(layerFile, blob(caches[0]!, inspect.Layers[0]!));
     const listing = execFileSync('tar', ['-tvzf', layerFile, '--numeric-owner', '--full-time'], { encoding: 'utf8' }).trim().split('\n');
     const names = listing.map((l) => l.split(/\s+/)[5]!);
-    assert.deepEqual([...names].sort((a, b) => Buffer.compare(Buffer.from(a), Buffer.from(b))), names, 'entries are sorted');
-    assert.ok(listing.every((l) => / 0\/0 /.test(l) && / 1970-01-01 00:00:00 /.test(l)), listing.join('\n'));
+    assert.deepEqual(
+      [...names].sort((a, b) => Buffer.compare(Buffer.from(a), Buffer.from(b))),
+      names,
+      'entries are sorted',
+    );
+    assert.ok(
+      listing.every((l) => / 0\/0 /.test(l) && / 1970-01-01 00:00:00 /.test(l)),
+      listing.join('\n'),
+    );
     assert.ok(names.includes('bin/busybox'));
     assert.ok(listing.some((l) => /^lrwxrwxrwx .* bin\/sh -> busybox$/.test(l)));
     assert.ok(listing.some((l) => /^-rwx------ .* init$/.test(l)));
@@ -128,7 +135,9 @@ describe('pkg build (daemonless, Debian packages)', () => {
     const att = index.manifests.find((m) => m.annotations?.['vnd.docker.reference.type'] === 'attestation-manifest')!;
     assert.equal(att.annotations!['vnd.docker.reference.digest'], image.digest);
     assert.deepEqual(att.platform, { architecture: 'unknown', os: 'unknown' });
-    const attManifest = JSON.parse(blob(caches[0]!, att.digest).toString()) as { layers: Array<{ mediaType: string; digest: string; annotations: Record<string, string> }> };
+    const attManifest = JSON.parse(blob(caches[0]!, att.digest).toString()) as {
+      layers: Array<{ mediaType: string; digest: string; annotations: Record<string, string> }>;
+    };
     assert.equal(attManifest.layers[0]!.mediaType, 'application/vnd.in-toto+json');
     assert.equal(attManifest.layers[0]!.annotations['in-toto.io/predicate-type'], 'https://spdx.dev/Document');
     const statement = JSON.parse(blob(caches[0]!, attManifest.layers[0]!.digest).toString()) as {
@@ -158,7 +167,9 @@ describe('pkg build (daemonless, Debian packages)', () => {
       assert.match(r.stderr, /pkg: pushed /);
       const raw = execFileSync('skopeo', ['inspect', '--raw', '--tls-verify=false', `docker://${ref}`]);
       assert.equal(`sha256:${createHash('sha256').update(raw).digest('hex')}`, digest, 'the registry serves the same index');
-      const inspect = JSON.parse(execFileSync('skopeo', ['inspect', '--tls-verify=false', `docker://${ref}`], { encoding: 'utf8' })) as { Architecture: string };
+      const inspect = JSON.parse(execFileSync('skopeo', ['inspect', '--tls-verify=false', `docker://${ref}`], { encoding: 'utf8' })) as {
+        Architecture: string;
+      };
       assert.equal(inspect.Architecture, 'amd64');
       // pkg manifest pushes the cached index again.
       const m = runCli(['--cache', cache, 'pkg', 'manifest', '--org', org, pkg]);

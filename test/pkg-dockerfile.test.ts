@@ -44,7 +44,9 @@ describe('pkg build of a Dockerfile package without an engine', () => {
   const sock = (name: string): string => join(tmp, name);
   let servers: ChildProcess | undefined;
   before(async () => {
-    servers = spawn(process.execPath, ['-e', serverScript, sock('garbage.sock'), sock('http.sock'), sock('silent.sock')], { stdio: ['ignore', 'pipe', 'inherit'] });
+    servers = spawn(process.execPath, ['-e', serverScript, sock('garbage.sock'), sock('http.sock'), sock('silent.sock')], {
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
     await new Promise((r) => servers!.stdout!.once('data', r));
   });
   after(() => servers?.kill());
@@ -72,7 +74,9 @@ describe('pkg build of a Dockerfile package without an engine', () => {
   it('names a socket nothing listens on', async () => {
     // A socket file left by a killed server: connecting is refused.
     const path = join(tmp, 'dead.sock');
-    const child = spawn(process.execPath, ['-e', `require('net').createServer().listen(${JSON.stringify(path)}, () => console.log('up'))`], { stdio: ['ignore', 'pipe', 'inherit'] });
+    const child = spawn(process.execPath, ['-e', `require('net').createServer().listen(${JSON.stringify(path)}, () => console.log('up'))`], {
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
     await new Promise((r) => child.stdout!.once('data', r));
     child.kill('SIGKILL');
     await new Promise((r) => child.once('exit', r));
@@ -119,8 +123,20 @@ async function startDockerd(dir: string): Promise<{ host: string; child: ChildPr
   const log = join(dir, 'dockerd.log');
   const child = spawn(
     'dockerd',
-    ['--storage-driver=vfs', '--iptables=false', '--ip-masq=false', '--bridge=none', '-H', `unix://${sock}`,
-      '--data-root', join(dir, 'data'), '--exec-root', join(dir, 'exec'), '--pidfile', join(dir, 'dockerd.pid')],
+    [
+      '--storage-driver=vfs',
+      '--iptables=false',
+      '--ip-masq=false',
+      '--bridge=none',
+      '-H',
+      `unix://${sock}`,
+      '--data-root',
+      join(dir, 'data'),
+      '--exec-root',
+      join(dir, 'exec'),
+      '--pidfile',
+      join(dir, 'dockerd.pid'),
+    ],
     { stdio: ['ignore', 'ignore', 'pipe'] },
   );
   const logChunks: Buffer[] = [];
@@ -170,8 +186,18 @@ describe('pkg build of a Dockerfile package with a real Docker engine', () => {
   };
 
   const scratchPkg = makePkg('hello', {
-    'build.yml': ['image: hello', 'org: lktest', 'arches: [amd64, arm64]', 'config:', '  binds: [/etc/resolv.conf:/etc/resolv.conf]', 'buildArgs: [GREETING=from-build-yml]', ''].join('\n'),
-    Dockerfile: ['FROM scratch', 'ARG GREETING', 'ARG PKG_IMAGE', 'COPY files/ /', 'LABEL greeting=$GREETING image=$PKG_IMAGE', 'CMD ["/hello"]', ''].join('\n'),
+    'build.yml': [
+      'image: hello',
+      'org: lktest',
+      'arches: [amd64, arm64]',
+      'config:',
+      '  binds: [/etc/resolv.conf:/etc/resolv.conf]',
+      'buildArgs: [GREETING=from-build-yml]',
+      '',
+    ].join('\n'),
+    Dockerfile: ['FROM scratch', 'ARG GREETING', 'ARG PKG_IMAGE', 'COPY files/ /', 'LABEL greeting=$GREETING image=$PKG_IMAGE', 'CMD ["/hello"]', ''].join(
+      '\n',
+    ),
     'files/hello': 'hello from a Dockerfile\n',
     'files/etc/motd': 'motd\n',
   });
@@ -191,7 +217,11 @@ describe('pkg build of a Dockerfile package with a real Docker engine', () => {
     assert.match(r.stderr, /skipping linux\/arm64 \(the engine has no buildx/);
     assert.deepEqual(indexRefs(cache), [tag], 'only the package tag is written');
 
-    const inspect = JSON.parse(execFileSync('skopeo', ['inspect', `oci:${cache}:${tag}`], { encoding: 'utf8' })) as { Labels: Record<string, string>; Architecture: string; Os: string };
+    const inspect = JSON.parse(execFileSync('skopeo', ['inspect', `oci:${cache}:${tag}`], { encoding: 'utf8' })) as {
+      Labels: Record<string, string>;
+      Architecture: string;
+      Os: string;
+    };
     assert.equal(inspect.Architecture, 'amd64');
     assert.equal(inspect.Os, 'linux');
     assert.equal(inspect.Labels['org.mobyproject.config'], JSON.stringify({ binds: ['/etc/resolv.conf:/etc/resolv.conf'] }));
@@ -211,9 +241,14 @@ describe('pkg build of a Dockerfile package with a real Docker engine', () => {
     assert.equal(b.status, 0, b.stderr);
     const list = execFileSync('tar', ['-tf', out], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] });
     assert.match(list, /^containers\/onboot\/000-hello\/(rootfs|lower)\/hello$/m);
-    const spec = JSON.parse(execFileSync('tar', ['-xOf', out, 'containers/onboot/000-hello/config.json'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] })) as { process: { args: string[] }; mounts: Array<{ destination: string }> };
+    const spec = JSON.parse(
+      execFileSync('tar', ['-xOf', out, 'containers/onboot/000-hello/config.json'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }),
+    ) as { process: { args: string[] }; mounts: Array<{ destination: string }> };
     assert.deepEqual(spec.process.args, ['/hello'], 'the Dockerfile CMD');
-    assert.ok(spec.mounts.some((m) => m.destination === '/etc/resolv.conf'), 'the bind from org.mobyproject.config');
+    assert.ok(
+      spec.mounts.some((m) => m.destination === '/etc/resolv.conf'),
+      'the bind from org.mobyproject.config',
+    );
   });
 
   it('finds it in the cache the second time, and an explicit foreign platform is an error', (t) => {
@@ -265,7 +300,7 @@ describe('pkg build of a Dockerfile package with a real Docker engine', () => {
     assert.ok(readdirSync(join(fsDir, 'bin')).includes('busybox'), 'the base image is underneath');
   });
 
-  it('fails a broken Dockerfile with the engine\'s words and leaves no tag', (t) => {
+  it("fails a broken Dockerfile with the engine's words and leaves no tag", (t) => {
     if (skip(t)) return;
     const bad = makePkg('broken', { 'build.yml': 'image: broken\narches: [amd64]\n', Dockerfile: 'FROM scratch\nCOPY missing-file /x\n' });
     const before = indexRefs(cache);

@@ -66,7 +66,11 @@ describe('pkg/kernel-debian', () => {
       }
     }
     const modDir = join(ktar, 'lib', 'modules', version);
-    const got = sh('find', ['.', '-name', '*.ko*'], modDir).trim().split('\n').map((p) => p.slice(2)).sort();
+    const got = sh('find', ['.', '-name', '*.ko*'], modDir)
+      .trim()
+      .split('\n')
+      .map((p) => p.slice(2))
+      .sort();
     assert.deepEqual(got, [...expected].sort());
 
     // modules.dep names only files that are there, and is what depmod makes of this set.
@@ -112,12 +116,31 @@ describe('pkg/kernel-debian', () => {
     execFileSync('sh', ['-c', `find . | sort | cpio -o -H newc --quiet > ${initrd}`], { cwd: root });
 
     const out = await new Promise<string>((resolveP) => {
-      const q = spawn('qemu-system-x86_64', [
-        '-accel', 'tcg', '-m', '256', '-nographic', '-no-reboot', '-nodefaults', '-serial', 'stdio',
-        '-kernel', join(image, 'kernel'), '-initrd', initrd,
-        '-append', 'console=ttyS0 panic=-1 quiet',
-        '-netdev', 'user,id=n0', '-device', 'virtio-net-pci,netdev=n0',
-      ], { stdio: ['ignore', 'pipe', 'pipe'] });
+      const q = spawn(
+        'qemu-system-x86_64',
+        [
+          '-accel',
+          'tcg',
+          '-m',
+          '256',
+          '-nographic',
+          '-no-reboot',
+          '-nodefaults',
+          '-serial',
+          'stdio',
+          '-kernel',
+          join(image, 'kernel'),
+          '-initrd',
+          initrd,
+          '-append',
+          'console=ttyS0 panic=-1 quiet',
+          '-netdev',
+          'user,id=n0',
+          '-device',
+          'virtio-net-pci,netdev=n0',
+        ],
+        { stdio: ['ignore', 'pipe', 'pipe'] },
+      );
       let text = '';
       q.stdout.on('data', (d: Buffer) => (text += d.toString()));
       q.stderr.on('data', (d: Buffer) => (text += d.toString()));

@@ -31,7 +31,10 @@ function build(cache: string): { ref: string; digest: string; stderr: string } {
 }
 
 function tarList(file: string): string[] {
-  return execFileSync('tar', ['-tf', file], { encoding: 'utf8' }).split('\n').filter(Boolean).map((n) => n.replace(/^\.\//, ''));
+  return execFileSync('tar', ['-tf', file], { encoding: 'utf8' })
+    .split('\n')
+    .filter(Boolean)
+    .map((n) => n.replace(/^\.\//, ''));
 }
 
 describe('pkg/kernel: built from source', () => {
@@ -50,7 +53,10 @@ describe('pkg/kernel: built from source', () => {
     assert.deepEqual(readdirSync(image).sort(), ['System.map', 'config', 'kernel', 'kernel-dev.tar', 'kernel-headers.tar', 'kernel.tar']);
     assert.match(execFileSync('file', ['-b', join(image, 'kernel')], { encoding: 'utf8' }), /Linux kernel x86 boot executable bzImage/);
     assert.match(readFileSync(join(image, 'System.map'), 'utf8'), / T start_kernel$/m);
-    assert.deepEqual(tarList(join(image, 'kernel.tar')).filter((n) => !n.endsWith('/')), [`boot/config-${release}`]);
+    assert.deepEqual(
+      tarList(join(image, 'kernel.tar')).filter((n) => !n.endsWith('/')),
+      [`boot/config-${release}`],
+    );
     assert.ok(tarList(join(image, 'kernel-headers.tar')).includes('usr/include/linux/virtio_net.h'));
     assert.ok(tarList(join(image, 'kernel-dev.tar')).includes(`usr/src/linux-headers-${release}/.config`));
   });
@@ -66,7 +72,10 @@ describe('pkg/kernel: built from source', () => {
     const [doc] = await readSboms(store, index, amd64.digest);
     const pkgs = (JSON.parse(doc!.toString('utf8')) as { packages: Array<{ name: string; versionInfo: string }> }).packages;
     const yml = readFileSync(join(PKG, 'build.yml'), 'utf8');
-    assert.deepEqual(pkgs.map((p) => [p.name, p.versionInfo]), [[/source: (\S+)/.exec(yml)![1], /version: (\S+)/.exec(yml)![1]]]);
+    assert.deepEqual(
+      pkgs.map((p) => [p.name, p.versionInfo]),
+      [[/source: (\S+)/.exec(yml)![1], /version: (\S+)/.exec(yml)![1]]],
+    );
   });
 
   it('a second build (its compile from the cache) gives the same image bytes', () => {
@@ -93,17 +102,33 @@ describe('pkg/kernel: built from source', () => {
   it('boots under TCG: /proc/config.gz has the KSPP settings, and there is no module support', { timeout: 180_000 }, async () => {
     const root = join(tmp, 'initrd');
     installBusybox(root);
-    const kspp = ['STACKPROTECTOR_STRONG', 'FORTIFY_SOURCE', 'HARDENED_USERCOPY', 'INIT_ON_ALLOC_DEFAULT_ON', 'RANDOMIZE_KSTACK_OFFSET_DEFAULT', 'STRICT_KERNEL_RWX', 'LEGACY_VSYSCALL_NONE', 'SECURITY_LOCKDOWN_LSM', 'LOCK_DOWN_KERNEL_FORCE_INTEGRITY', 'VMAP_STACK'];
-    writeFileIn(root, 'init', [
-      '#!/bin/sh',
-      'mkdir -p /proc /sys; mount -t proc proc /proc; mount -t sysfs sysfs /sys',
-      ...kspp.map((o) => `zcat /proc/config.gz | grep -qx CONFIG_${o}=y && echo "KSPP ${o}=y"`),
-      'zcat /proc/config.gz | grep -qx "# CONFIG_MODULES is not set" && [ ! -e /proc/modules ] && echo NO-MODULES',
-      '[ ! -e /dev/mem ] && echo NO-DEVMEM',
-      '[ -e /sys/class/net/eth0 ] && echo ETH0',
-      'poweroff -f',
-      '',
-    ].join('\n'), 0o755);
+    const kspp = [
+      'STACKPROTECTOR_STRONG',
+      'FORTIFY_SOURCE',
+      'HARDENED_USERCOPY',
+      'INIT_ON_ALLOC_DEFAULT_ON',
+      'RANDOMIZE_KSTACK_OFFSET_DEFAULT',
+      'STRICT_KERNEL_RWX',
+      'LEGACY_VSYSCALL_NONE',
+      'SECURITY_LOCKDOWN_LSM',
+      'LOCK_DOWN_KERNEL_FORCE_INTEGRITY',
+      'VMAP_STACK',
+    ];
+    writeFileIn(
+      root,
+      'init',
+      [
+        '#!/bin/sh',
+        'mkdir -p /proc /sys; mount -t proc proc /proc; mount -t sysfs sysfs /sys',
+        ...kspp.map((o) => `zcat /proc/config.gz | grep -qx CONFIG_${o}=y && echo "KSPP ${o}=y"`),
+        'zcat /proc/config.gz | grep -qx "# CONFIG_MODULES is not set" && [ ! -e /proc/modules ] && echo NO-MODULES',
+        '[ ! -e /dev/mem ] && echo NO-DEVMEM',
+        '[ -e /sys/class/net/eth0 ] && echo ETH0',
+        'poweroff -f',
+        '',
+      ].join('\n'),
+      0o755,
+    );
     const vm = await boot(makeKernelImage(root, TEST_CMDLINE, tempDir('pkg-kernel-image'), join(image, 'kernel')), { networking: 'user' });
     try {
       await vm.wait();
@@ -112,7 +137,11 @@ describe('pkg/kernel: built from source', () => {
     }
     // assert.ok with the init's own lines as the message: the whole console would bury them.
     const out = vm.text();
-    const lines = out.split('\n').filter((l) => !l.startsWith('[')).slice(-30).join('\n');
+    const lines = out
+      .split('\n')
+      .filter((l) => !l.startsWith('['))
+      .slice(-30)
+      .join('\n');
     for (const o of kspp) assert.ok(out.includes(`KSPP ${o}=y`), `${o} in /proc/config.gz:\n${lines}`);
     assert.ok(out.includes('NO-MODULES'), `no module support:\n${lines}`);
     assert.ok(out.includes('NO-DEVMEM'), `no /dev/mem:\n${lines}`);

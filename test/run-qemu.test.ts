@@ -6,16 +6,7 @@ import { release } from 'node:os';
 import { join } from 'node:path';
 import { before, describe, it } from 'node:test';
 import { defaultAccel, kvmWorks, resolveAccel } from '../src/run/accel.js';
-import {
-  boot,
-  DEBUG_EXIT_DEVICE,
-  debugExitProgram,
-  installBusybox,
-  makeKernelImage,
-  tempDir,
-  TEST_CMDLINE,
-  writeFileIn,
-} from './fixtures/boot.js';
+import { boot, DEBUG_EXIT_DEVICE, debugExitProgram, installBusybox, makeKernelImage, tempDir, TEST_CMDLINE, writeFileIn } from './fixtures/boot.js';
 import { debianCloudKernel } from './fixtures/debian.js';
 import { installModules } from './fixtures/init-image.js';
 import { CLI, ROOT, runCli } from './helpers.js';
@@ -40,7 +31,7 @@ function brokenKvmQemu(mode: BrokenKvm): { path: string; calls: () => QemuCall[]
   const onKvm = {
     abort: [
       'echo "qemu-system-x86_64: error: failed to set MSR 0x10a to 0x2000000" >&2',
-      "echo \"qemu-system-x86_64: ../target/i386/kvm/kvm.c:3107: kvm_buf_set_msrs: Assertion \\`ret == cpu->kvm_msr_buf->nmsrs' failed.\" >&2",
+      'echo "qemu-system-x86_64: ../target/i386/kvm/kvm.c:3107: kvm_buf_set_msrs: Assertion \\`ret == cpu->kvm_msr_buf->nmsrs\' failed." >&2',
       'kill -ABRT $$',
     ],
     hang: ['[ "$kind" = kernel-kvm ] && exec sleep 3600'],
@@ -158,7 +149,10 @@ describe('linuxkit run qemu (real qemu, Debian cloud kernel)', { timeout: 300_00
       assert.equal(await vm.wait(), 0);
       // waitFor also matches a line still being printed (a prompt has no newline): "uptime=3"
       // may be all there is when it returns, so the whole line is read once the machine stopped.
-      const line = vm.text().split(/\r?\n/).find((l) => l.includes(MARKER));
+      const line = vm
+        .text()
+        .split(/\r?\n/)
+        .find((l) => l.includes(MARKER));
       assert.match(line ?? '', /uptime=\d+\.\d+/);
     } finally {
       vm.kill();
@@ -222,7 +216,11 @@ describe('linuxkit run qemu (real qemu, Debian cloud kernel)', { timeout: 300_00
       assert.match(r.stdout, new RegExp(MARKER), 'the machine booted, under TCG');
       assert.match(r.stderr, /KVM is not usable here \(kernel probe failed \(no kernel banner within 8000 ms\)\); using tcg/);
       const calls = q.calls();
-      assert.deepEqual(calls.map((c) => c.kind), ['bios-kvm', 'kernel-kvm', 'boot-tcg'], 'real-mode probe, kernel probe, then the boot under TCG');
+      assert.deepEqual(
+        calls.map((c) => c.kind),
+        ['bios-kvm', 'kernel-kvm', 'boot-tcg'],
+        'real-mode probe, kernel probe, then the boot under TCG',
+      );
       assert.match(calls[2]!.args, /-machine q35,accel=tcg /);
       assert.throws(() => process.kill(calls[1]!.pid, 0), { code: 'ESRCH' }, 'the spinning probe was killed');
       assert.ok(took < 8000 + 60_000, `took ${took} ms`);
@@ -235,7 +233,13 @@ describe('linuxkit run qemu (real qemu, Debian cloud kernel)', { timeout: 300_00
       assert.equal(r2.status, 0, r2.stderr);
       assert.doesNotMatch(r2.stderr, /probing KVM/);
       assert.match(r2.stderr, /KVM is not usable here \(kernel probe failed/);
-      assert.deepEqual(q.calls().slice(3).map((c) => c.kind), ['boot-tcg']);
+      assert.deepEqual(
+        q
+          .calls()
+          .slice(3)
+          .map((c) => c.kind),
+        ['boot-tcg'],
+      );
     });
 
     it('a qemu that aborts under KVM ("failed to set MSR 0x10a") fails the real-mode probe', async () => {
@@ -249,7 +253,11 @@ describe('linuxkit run qemu (real qemu, Debian cloud kernel)', { timeout: 300_00
         assert.equal(v.works, false);
         assert.equal(v.definitive, true);
         assert.match(v.reason, /^real-mode probe failed \(qemu said: .*kvm_buf_set_msrs.*Assertion/);
-        assert.deepEqual(q.calls().map((c) => c.kind), ['bios-kvm'], 'no kernel probe after a failed real-mode probe');
+        assert.deepEqual(
+          q.calls().map((c) => c.kind),
+          ['bios-kvm'],
+          'no kernel probe after a failed real-mode probe',
+        );
         assert.equal(await resolveAccel('kvm:tcg', q.path, `${prefix}-kernel`), 'tcg');
         await assert.rejects(resolveAccel('kvm', q.path, `${prefix}-kernel`), /--accel kvm: KVM does not run guests on this host \(real-mode probe failed/);
         assert.equal(q.calls().length, 1, 'the verdict is remembered');
@@ -267,7 +275,11 @@ describe('linuxkit run qemu (real qemu, Debian cloud kernel)', { timeout: 300_00
       const r = await runCliAsync(['run', 'qemu', '--qemu', q.path, '--accel', 'kvm', '--networking', 'none', prefix], withKvm('/dev/null'), 60_000);
       assert.equal(r.status, 1);
       assert.match(r.stderr, /--accel kvm: KVM does not run guests on this host \(kernel probe failed .*use --accel tcg/);
-      assert.deepEqual(q.calls().map((c) => c.kind), ['bios-kvm', 'kernel-kvm'], 'no boot');
+      assert.deepEqual(
+        q.calls().map((c) => c.kind),
+        ['bios-kvm', 'kernel-kvm'],
+        'no boot',
+      );
     });
 
     it('trusts a KVM that runs both probes (here qemu plays it with TCG), and caches that too', async () => {
@@ -282,7 +294,10 @@ describe('linuxkit run qemu (real qemu, Debian cloud kernel)', { timeout: 300_00
         delete process.env.XDG_CACHE_HOME;
         delete process.env.LINUXKIT_KVM_DEVICE;
       }
-      assert.deepEqual(q.calls().map((c) => c.kind), ['bios-kvm', 'kernel-kvm']);
+      assert.deepEqual(
+        q.calls().map((c) => c.kind),
+        ['bios-kvm', 'kernel-kvm'],
+      );
     });
 
     it('without the KVM device: TCG by default, no probe, and --accel kvm names the missing device', async () => {
@@ -292,7 +307,10 @@ describe('linuxkit run qemu (real qemu, Debian cloud kernel)', { timeout: 300_00
       assert.equal(r.status, 0, r.stderr);
       assert.match(r.stdout, new RegExp(MARKER));
       assert.doesNotMatch(r.stderr, /probing KVM|KVM is not usable/);
-      assert.deepEqual(q.calls().map((c) => c.kind), ['boot-tcg']);
+      assert.deepEqual(
+        q.calls().map((c) => c.kind),
+        ['boot-tcg'],
+      );
       const r2 = await runCliAsync(['run', 'qemu', '--qemu', q.path, '--accel', 'kvm', '--networking', 'none', prefix], withKvm(missing));
       assert.equal(r2.status, 1);
       assert.match(r2.stderr, new RegExp(`--accel kvm: KVM does not run guests on this host \\(${missing} does not exist\\)`));

@@ -26,10 +26,23 @@ before(async () => {
   dir = mkdtempSync(join(tmpdir(), 'lkts-sec-config-'));
   cache = join(dir, 'cache');
   writeFileSync(join(dir, 'secret.txt'), SECRET);
-  await putCacheImage(cache, { ref: 'docker.io/linuxkit/kernel:noucode', layers: [[{ name: 'kernel', content: 'k' }, { name: 'ucode', type: 'directory' }]] });
+  await putCacheImage(cache, {
+    ref: 'docker.io/linuxkit/kernel:noucode',
+    layers: [
+      [
+        { name: 'kernel', content: 'k' },
+        { name: 'ucode', type: 'directory' },
+      ],
+    ],
+  });
   await putCacheImage(cache, {
     ref: 'docker.io/linuxkit/kernel:ucode',
-    layers: [[{ name: 'kernel', content: 'k' }, { name: 'intel-ucode.cpio', content: 'microcode' }]],
+    layers: [
+      [
+        { name: 'kernel', content: 'k' },
+        { name: 'intel-ucode.cpio', content: 'microcode' },
+      ],
+    ],
   });
   server = createServer((req, res) => {
     const text = served.get(req.url ?? '');
@@ -68,9 +81,17 @@ describe('9a. a config fetched over http(s) reads no local file without --allow-
   const FLAG = /a remote config reads no local files unless you pass --allow-local-files/;
   const variants: Array<{ name: string; yaml: string; at: string[] }> = [
     { name: '/etc/shadow', yaml: 'files:\n  - path: etc/shadow\n    source: /etc/shadow\n', at: ['3:13: files[0].source: "/etc/shadow"'] },
-    { name: 'a key in the home directory', yaml: 'files:\n  - path: root/.ssh/id_rsa\n    source: ~/.ssh/id_rsa\n', at: ['3:13: files[0].source: "~/.ssh/id_rsa"'] },
+    {
+      name: 'a key in the home directory',
+      yaml: 'files:\n  - path: root/.ssh/id_rsa\n    source: ~/.ssh/id_rsa\n',
+      at: ['3:13: files[0].source: "~/.ssh/id_rsa"'],
+    },
     { name: 'a path relative to where build runs', yaml: 'files:\n  - path: x\n    source: secret.txt\n', at: ['3:13: files[0].source: "secret.txt"'] },
-    { name: 'optional (its existence alone would leak)', yaml: 'files:\n  - path: x\n    source: /etc/shadow\n    optional: true\n', at: ['3:13: files[0].source'] },
+    {
+      name: 'optional (its existence alone would leak)',
+      yaml: 'files:\n  - path: x\n    source: /etc/shadow\n    optional: true\n',
+      at: ['3:13: files[0].source'],
+    },
     {
       name: 'through a YAML anchor and merge key',
       yaml: 'files:\n  - &src\n    path: etc/a\n    source: /etc/shadow\n  - <<: *src\n    path: etc/b\n',

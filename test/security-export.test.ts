@@ -57,18 +57,47 @@ test('export: directory modes, owners, times and xattrs never reach a host path 
     // The directory itself replaced by a symlink to a host file (absolute target).
     ['symlink at the path itself', [await makeTar([dir('d', { pax: xattr }), { name: 'd', type: 'symlink', linkname: host.tool }])]],
     // …to a host directory, through a chain of relative symlinks that climb out of the root.
-    ['relative symlink chain', [await makeTar([dir('d'), { name: 'l1', type: 'symlink', linkname: '../host/sub' }, { name: 'l2', type: 'symlink', linkname: 'l1' }, { name: 'd', type: 'symlink', linkname: 'l2' }])]],
+    [
+      'relative symlink chain',
+      [
+        await makeTar([
+          dir('d'),
+          { name: 'l1', type: 'symlink', linkname: '../host/sub' },
+          { name: 'l2', type: 'symlink', linkname: 'l1' },
+          { name: 'd', type: 'symlink', linkname: 'l2' },
+        ]),
+      ],
+    ],
     // A parent of the directory replaced by a symlink: p/sub would then be the host's sub.
     ['parent becomes a symlink', [await makeTar([dir('p'), dir('p/sub', { pax: xattr }), { name: 'p', type: 'symlink', linkname: host.dir }])]],
-    ['grandparent becomes a symlink chain', [await makeTar([dir('a/host/sub'), { name: 'q', type: 'symlink', linkname: base }, { name: 'a', type: 'symlink', linkname: 'q' }])]],
+    [
+      'grandparent becomes a symlink chain',
+      [await makeTar([dir('a/host/sub'), { name: 'q', type: 'symlink', linkname: base }, { name: 'a', type: 'symlink', linkname: 'q' }])],
+    ],
     // The same over two layers: the lower layer's directories, the upper one's symlinks.
     ['parent replaced in a later layer', [await makeTar([dir('p'), dir('p/sub')]), await makeTar([{ name: 'p', type: 'symlink', linkname: host.dir }])]],
     // A whiteout removes the directory a symlink points at, and a symlink to the host takes its place.
-    ['whiteout removes a symlink target', [await makeTar([dir('t'), dir('t/sub'), { name: 'd', type: 'symlink', linkname: 't' }]), await makeTar([{ name: '.wh.t', content: '' }, { name: 't', type: 'symlink', linkname: host.dir }, dir('d/sub')])]],
+    [
+      'whiteout removes a symlink target',
+      [
+        await makeTar([dir('t'), dir('t/sub'), { name: 'd', type: 'symlink', linkname: 't' }]),
+        await makeTar([{ name: '.wh.t', content: '' }, { name: 't', type: 'symlink', linkname: host.dir }, dir('d/sub')]),
+      ],
+    ],
     // A long (PAX) name for the directory, then a symlink over it.
     ['long names', [await makeTar([dir('n'.repeat(200)), dir(`${'n'.repeat(200)}/sub`), { name: 'n'.repeat(200), type: 'symlink', linkname: host.dir }])]],
     // A hard link to a symlink that points out, and a device node: made inside the root only.
-    ['hard links and device nodes', [await makeTar([dir('d'), { name: 'sl', type: 'symlink', linkname: host.tool }, { name: 'd', type: 'link', linkname: 'sl', ...EVIL }, { name: 'mem', type: 'character-device', devmajor: 1, devminor: 1, mode: 0o666 }])]],
+    [
+      'hard links and device nodes',
+      [
+        await makeTar([
+          dir('d'),
+          { name: 'sl', type: 'symlink', linkname: host.tool },
+          { name: 'd', type: 'link', linkname: 'sl', ...EVIL },
+          { name: 'mem', type: 'character-device', devmajor: 1, devminor: 1, mode: 0o666 },
+        ]),
+      ],
+    ],
   ];
   for (const [name, layers] of variants) {
     const root = join(base, 'root');
@@ -113,10 +142,18 @@ test('export into a non-empty directory: what was there is never removed, a dire
     assert.ok((await lstat(join(root, 'empty'))).isDirectory());
   }
   // Directories the image itself made may be replaced by its later entries, with what it put in them.
-  await unpack([{ name: 'img', type: 'directory' }, { name: 'img/f', content: 'f' }, { name: 'img', content: 'now a file' }]);
+  await unpack([
+    { name: 'img', type: 'directory' },
+    { name: 'img/f', content: 'f' },
+    { name: 'img', content: 'now a file' },
+  ]);
   assert.equal(await readFile(join(root, 'img'), 'utf8'), 'now a file');
   // Existing directories are merged into, existing files replaced (as tar does).
-  await unpack([{ name: 'data', type: 'directory', mode: 0o750 }, { name: 'data/new', content: 'n' }, { name: 'notes', content: 'new notes' }]);
+  await unpack([
+    { name: 'data', type: 'directory', mode: 0o750 },
+    { name: 'data/new', content: 'n' },
+    { name: 'notes', content: 'new notes' },
+  ]);
   assert.equal(await readFile(join(root, 'data/deep/precious'), 'utf8'), 'user data');
   assert.equal(await readFile(join(root, 'data/new'), 'utf8'), 'n');
   assert.equal(await readFile(join(root, 'notes'), 'utf8'), 'new notes');
@@ -147,7 +184,19 @@ test('cache export --format filesystem: a crafted image changes nothing outside 
   const target = join(base, 'existing');
   await mkdir(join(target, 'keep'), { recursive: true });
   await writeFile(join(target, 'keep/mine'), 'mine');
-  const refused = runCli(['--cache', cache, 'cache', 'export', 'evil/file:1', '--platform', 'linux/amd64', '--format', 'filesystem', '--outfile', target + '/']);
+  const refused = runCli([
+    '--cache',
+    cache,
+    'cache',
+    'export',
+    'evil/file:1',
+    '--platform',
+    'linux/amd64',
+    '--format',
+    'filesystem',
+    '--outfile',
+    target + '/',
+  ]);
   assert.equal(refused.status, 1);
   assert.match(refused.stderr, /keep: .*already a directory .* not made by this export; not replacing it/);
   assert.doesNotMatch(refused.stderr, /\n\s+at /, 'no stack trace');

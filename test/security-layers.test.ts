@@ -92,7 +92,13 @@ before(async () => {
   await putCacheImage(cache, { ref: 'docker.io/linuxkit/kernel:sec', layers: [[{ name: 'kernel', content: 'pretend-kernel' }]] });
   await putCacheImage(cache, {
     ref: 'docker.io/linuxkit/init:sec',
-    layers: [[{ name: 'init', content: 'REAL INIT', mode: 0o755 }, { name: 'etc/', type: 'directory' }, { name: 'etc/passwd', content: 'root:x:0:0' }]],
+    layers: [
+      [
+        { name: 'init', content: 'REAL INIT', mode: 0o755 },
+        { name: 'etc/', type: 'directory' },
+        { name: 'etc/passwd', content: 'root:x:0:0' },
+      ],
+    ],
   });
   await putCacheImage(cache, { ref: 'docker.io/example/evil:1', layers: HOSTILE });
   writeFileSync(join(dir, 'evil.yml'), YML);
@@ -275,7 +281,9 @@ describe('6. cached content is checked when it is used', () => {
       assert.equal(r.status, 0, r.stderr);
       assert.match(r.stderr, /unpacked copy of layer sha256:[0-9a-f]{64} .* was corrupt/);
       const big = (await readTar(createReadStream(join(dir, `big${tag}.tar`)))).find((e) => e.name === 'big');
-      assert.ok(big && createHash('sha256').update(big.contents!, 'utf8').digest('hex') === createHash('sha256').update(BIG.toString('utf8'), 'utf8').digest('hex'));
+      assert.ok(
+        big && createHash('sha256').update(big.contents!, 'utf8').digest('hex') === createHash('sha256').update(BIG.toString('utf8'), 'utf8').digest('hex'),
+      );
       rmSync(layers, { recursive: true, force: true });
     }
   });
@@ -339,10 +347,27 @@ function paxRecord(key: string, value: Buffer): Buffer {
 describe('8. names that are not UTF-8 are refused, never merged', () => {
   const end = Buffer.alloc(1024);
   const cases: Array<[string, Buffer]> = [
-    ['two names differing only in invalid bytes', Buffer.concat([rawEntry(Buffer.from('a\xff', 'latin1'), { content: Buffer.from('1') }), rawEntry(Buffer.from('a\xfe', 'latin1'), { content: Buffer.from('2') }), end])],
+    [
+      'two names differing only in invalid bytes',
+      Buffer.concat([
+        rawEntry(Buffer.from('a\xff', 'latin1'), { content: Buffer.from('1') }),
+        rawEntry(Buffer.from('a\xfe', 'latin1'), { content: Buffer.from('2') }),
+        end,
+      ]),
+    ],
     ['a symlink target', Buffer.concat([rawEntry(Buffer.from('l'), { type: '2', linkname: Buffer.from('t\xff', 'latin1') }), end])],
-    ['a PAX path', Buffer.concat([paxEntry(paxRecord('path', Buffer.from('p\xc3', 'latin1'))), rawEntry(Buffer.from('p'), { content: Buffer.from('x') }), end])],
-    ['a GNU long name', Buffer.concat([rawEntry(Buffer.from('././@LongLink'), { type: 'L', content: Buffer.from(`${'n'.repeat(120)}\xed\xa0\x80\0`, 'latin1') }), rawEntry(Buffer.from('short'), { content: Buffer.from('x') }), end])],
+    [
+      'a PAX path',
+      Buffer.concat([paxEntry(paxRecord('path', Buffer.from('p\xc3', 'latin1'))), rawEntry(Buffer.from('p'), { content: Buffer.from('x') }), end]),
+    ],
+    [
+      'a GNU long name',
+      Buffer.concat([
+        rawEntry(Buffer.from('././@LongLink'), { type: 'L', content: Buffer.from(`${'n'.repeat(120)}\xed\xa0\x80\0`, 'latin1') }),
+        rawEntry(Buffer.from('short'), { content: Buffer.from('x') }),
+        end,
+      ]),
+    ],
   ];
   for (const [i, [what, tar]] of cases.entries()) {
     test(`in a layer: ${what}`, async () => {

@@ -48,41 +48,49 @@ async function project(t: Parameters<typeof tempDir>[0]): Promise<{ dir: string;
   return { dir, cache, want: await readFile(join(dir, 'want.tar')) };
 }
 
-test('-o and --outfile: /dev/null, /dev/full and /dev/stdout are written in place, never replaced', { skip: !canUnshare && 'needs unshare -m (root)' }, async (t) => {
-  const { dir, cache, want } = await project(t);
-  const store = await LayoutStore.open(cache);
-  await store.tag('docker.io/library/tiny:1', await putImage(store, [await makeTar([{ name: 'f', content: 'f' }])]));
-  const lk = `${process.execPath} ${CLI} --cache ${cache}`;
-  // Each result on stderr as key=value; stdout carries only the tar of `-o /dev/stdout`.
-  const script = [
-    'set -u',
-    'mount -t tmpfs tmpfs /dev && mknod -m 666 /dev/null c 1 3 && mknod -m 666 /dev/full c 1 7 && ln -s /proc/self/fd/1 /dev/stdout || exit 99',
-    `${lk} build -o /dev/null x.yml 2>null.err; echo "null=$?" >&2`,
-    `${lk} build -o /dev/full x.yml 2>full.err; echo "full=$?" >&2`,
-    `${lk} cache export tiny:1 --platform linux/amd64 --outfile /dev/full 2>export-full.err; echo "export-full=$?" >&2`,
-    `${lk} build -o /dev/stdout x.yml 2>stdout.err; echo "stdout=$?" >&2`,
-    `${lk} build -o /dev/stdout x.yml >redirected.tar 2>>stdout.err; echo "redirected=$?" >&2`,
-    `echo head >appended.tar; ${lk} build -o /dev/stdout x.yml >>appended.tar 2>>stdout.err; echo "appended=$?" >&2`,
-    `echo "types=$(stat -c %F /dev/null /dev/full /dev/stdout | tr '\\n' ,)" >&2`,
-    `echo "null-rdev=$(stat -c %t,%T /dev/null) full-rdev=$(stat -c %t,%T /dev/full)" >&2`,
-  ].join('\n');
-  const r = spawnSync('unshare', ['-m', '--propagation', 'private', 'sh', '-c', script], { cwd: dir, env });
-  const report = r.stderr.toString();
-  assert.equal(r.status, 0, report);
-  for (const k of ['null=0', 'full=1', 'export-full=1', 'stdout=0', 'redirected=0', 'appended=0']) assert.match(report, new RegExp(`(^|\\s)${k}\\n`), `${k}\n${report}`);
-  assert.match(report, /types=character special file,character special file,symbolic link,/);
-  assert.match(report, /null-rdev=1,3 full-rdev=1,7/);
-  for (const f of ['full.err', 'export-full.err']) {
-    const err = await readFile(join(dir, f), 'utf8');
-    assert.match(err, /cannot write the output \/dev\/full: ENOSPC: no space left on device/, f);
-    assert.doesNotMatch(err, /\n\s+at /, 'no stack trace');
-  }
-  // Through the socket spawnSync gives as stdout, through a file opened by `>` and by `>>`.
-  assert.ok(r.stdout.equals(want), `-o /dev/stdout on a socket: ${r.stdout.length} bytes, want ${want.length}`);
-  assert.ok((await readFile(join(dir, 'redirected.tar'))).equals(want));
-  assert.ok((await readFile(join(dir, 'appended.tar'))).equals(Buffer.concat([Buffer.from('head\n'), want])), '>> keeps appending');
-  assert.deepEqual((await readdir(dir)).filter((n) => n.endsWith('.tmp')), []);
-});
+test(
+  '-o and --outfile: /dev/null, /dev/full and /dev/stdout are written in place, never replaced',
+  { skip: !canUnshare && 'needs unshare -m (root)' },
+  async (t) => {
+    const { dir, cache, want } = await project(t);
+    const store = await LayoutStore.open(cache);
+    await store.tag('docker.io/library/tiny:1', await putImage(store, [await makeTar([{ name: 'f', content: 'f' }])]));
+    const lk = `${process.execPath} ${CLI} --cache ${cache}`;
+    // Each result on stderr as key=value; stdout carries only the tar of `-o /dev/stdout`.
+    const script = [
+      'set -u',
+      'mount -t tmpfs tmpfs /dev && mknod -m 666 /dev/null c 1 3 && mknod -m 666 /dev/full c 1 7 && ln -s /proc/self/fd/1 /dev/stdout || exit 99',
+      `${lk} build -o /dev/null x.yml 2>null.err; echo "null=$?" >&2`,
+      `${lk} build -o /dev/full x.yml 2>full.err; echo "full=$?" >&2`,
+      `${lk} cache export tiny:1 --platform linux/amd64 --outfile /dev/full 2>export-full.err; echo "export-full=$?" >&2`,
+      `${lk} build -o /dev/stdout x.yml 2>stdout.err; echo "stdout=$?" >&2`,
+      `${lk} build -o /dev/stdout x.yml >redirected.tar 2>>stdout.err; echo "redirected=$?" >&2`,
+      `echo head >appended.tar; ${lk} build -o /dev/stdout x.yml >>appended.tar 2>>stdout.err; echo "appended=$?" >&2`,
+      `echo "types=$(stat -c %F /dev/null /dev/full /dev/stdout | tr '\\n' ,)" >&2`,
+      `echo "null-rdev=$(stat -c %t,%T /dev/null) full-rdev=$(stat -c %t,%T /dev/full)" >&2`,
+    ].join('\n');
+    const r = spawnSync('unshare', ['-m', '--propagation', 'private', 'sh', '-c', script], { cwd: dir, env });
+    const report = r.stderr.toString();
+    assert.equal(r.status, 0, report);
+    for (const k of ['null=0', 'full=1', 'export-full=1', 'stdout=0', 'redirected=0', 'appended=0'])
+      assert.match(report, new RegExp(`(^|\\s)${k}\\n`), `${k}\n${report}`);
+    assert.match(report, /types=character special file,character special file,symbolic link,/);
+    assert.match(report, /null-rdev=1,3 full-rdev=1,7/);
+    for (const f of ['full.err', 'export-full.err']) {
+      const err = await readFile(join(dir, f), 'utf8');
+      assert.match(err, /cannot write the output \/dev\/full: ENOSPC: no space left on device/, f);
+      assert.doesNotMatch(err, /\n\s+at /, 'no stack trace');
+    }
+    // Through the socket spawnSync gives as stdout, through a file opened by `>` and by `>>`.
+    assert.ok(r.stdout.equals(want), `-o /dev/stdout on a socket: ${r.stdout.length} bytes, want ${want.length}`);
+    assert.ok((await readFile(join(dir, 'redirected.tar'))).equals(want));
+    assert.ok((await readFile(join(dir, 'appended.tar'))).equals(Buffer.concat([Buffer.from('head\n'), want])), '>> keeps appending');
+    assert.deepEqual(
+      (await readdir(dir)).filter((n) => n.endsWith('.tmp')),
+      [],
+    );
+  },
+);
 
 test('-o and --outfile: fifos and sockets are written to, symlinks followed to their target', async (t) => {
   const { dir, cache, want } = await project(t);
@@ -121,7 +129,11 @@ test('-o and --outfile: fifos and sockets are written to, symlinks followed to t
   await symlink(join(dir, 'new/target.tar'), join(dir, 'chain2'));
   await mkdir(join(dir, 'realdir'));
   await symlink('realdir', join(dir, 'linkdir'));
-  for (const [out, lands] of [['link.tar', 'real.tar'], ['chain1.tar', 'new/target.tar'], ['linkdir/x.tar', 'realdir/x.tar']] as const) {
+  for (const [out, lands] of [
+    ['link.tar', 'real.tar'],
+    ['chain1.tar', 'new/target.tar'],
+    ['linkdir/x.tar', 'realdir/x.tar'],
+  ] as const) {
     const r = runCli(['--cache', cache, 'build', '-o', out, 'x.yml'], { cwd: dir, env });
     assert.equal(r.status, 0, r.stderr);
     assert.ok((await readFile(join(dir, lands))).equals(want), `${out} → ${lands}`);
@@ -149,7 +161,10 @@ test('-o and --outfile: fifos and sockets are written to, symlinks followed to t
   assert.match(multi.stderr, /cannot write the output x-cmdline: it is a fifo; this output can only be a regular file/);
   assert.ok((await lstat(join(dir, 'x-cmdline'))).isFIFO());
   assert.equal(existsSync(join(dir, 'x-initrd.img')), false, 'all or nothing');
-  assert.deepEqual((await readdir(dir)).filter((n) => n.endsWith('.tmp')), []);
+  assert.deepEqual(
+    (await readdir(dir)).filter((n) => n.endsWith('.tmp')),
+    [],
+  );
 });
 
 test('files: paths with "..", "." or empty components are refused at file:line:col', async (t) => {

@@ -110,20 +110,56 @@ describe('7a. digests, media types and sizes from a registry are checked before 
   const single = (layers: object[], cfg: object = desc(config)) => ({ schemaVersion: 2, mediaType: MediaType.ociManifest, config: cfg, layers });
   const hostileChild = blob(MediaType.ociManifest, single([{ ...desc(layer), digest: 'sha256:../..' }]));
   const cases: Array<{ name: string; root: object; error: RegExp; headers?: Record<string, string>; allowed?: string[] }> = [
-    { name: 'index entry: path traversal', root: index({ digest: 'sha256:../../../../etc/passwd' }), error: /index of .*evil\/img:v1 from .*: manifests\[0\]: digest "sha256:\.\.\/\.\.\/\.\.\/\.\.\/etc\/passwd" is not algorithm:encoded/ },
-    { name: 'index entry: "sha256:../.."', root: index({ digest: 'sha256:../..' }), error: /manifests\[0\]: digest "sha256:\.\.\/\.\." is not algorithm:encoded/ },
-    { name: 'index entry: upper-case hex', root: index({ digest: manifest.digest.toUpperCase().replace('SHA256', 'sha256') }), error: /manifests\[0\]: digest "sha256:[0-9A-F]+" is not sha256:<64 lowercase hex digits>/ },
+    {
+      name: 'index entry: path traversal',
+      root: index({ digest: 'sha256:../../../../etc/passwd' }),
+      error: /index of .*evil\/img:v1 from .*: manifests\[0\]: digest "sha256:\.\.\/\.\.\/\.\.\/\.\.\/etc\/passwd" is not algorithm:encoded/,
+    },
+    {
+      name: 'index entry: "sha256:../.."',
+      root: index({ digest: 'sha256:../..' }),
+      error: /manifests\[0\]: digest "sha256:\.\.\/\.\." is not algorithm:encoded/,
+    },
+    {
+      name: 'index entry: upper-case hex',
+      root: index({ digest: manifest.digest.toUpperCase().replace('SHA256', 'sha256') }),
+      error: /manifests\[0\]: digest "sha256:[0-9A-F]+" is not sha256:<64 lowercase hex digits>/,
+    },
     { name: 'index entry: short hex', root: index({ digest: manifest.digest.slice(0, -1) }), error: /is not sha256:<64 lowercase hex digits>/ },
-    { name: 'index entry: unknown algorithm', root: index({ digest: `md5:${'a'.repeat(32)}` }), error: /uses an unsupported algorithm \(only sha256, sha512\)/ },
-    { name: 'index entry: media type with a header injection', root: index({ mediaType: 'application/json\r\nX-Evil: 1' }), error: /manifests\[0\]: media type "application\/json\\r\\nX-Evil: 1" is not type\/subtype/ },
-    { name: 'index entry: media type with a path', root: index({ mediaType: '../../etc/passwd' }), error: /media type "\.\.\/\.\.\/etc\/passwd" is not type\/subtype/ },
+    {
+      name: 'index entry: unknown algorithm',
+      root: index({ digest: `md5:${'a'.repeat(32)}` }),
+      error: /uses an unsupported algorithm \(only sha256, sha512\)/,
+    },
+    {
+      name: 'index entry: media type with a header injection',
+      root: index({ mediaType: 'application/json\r\nX-Evil: 1' }),
+      error: /manifests\[0\]: media type "application\/json\\r\\nX-Evil: 1" is not type\/subtype/,
+    },
+    {
+      name: 'index entry: media type with a path',
+      root: index({ mediaType: '../../etc/passwd' }),
+      error: /media type "\.\.\/\.\.\/etc\/passwd" is not type\/subtype/,
+    },
     { name: 'index entry: negative size', root: index({ size: -1 }), error: /manifests\[0\]: size -1 is not a non-negative integer/ },
     { name: 'index entry: fractional size', root: index({ size: 1.5 }), error: /size 1\.5 is not/ },
     { name: 'index entry: size as a string', root: index({ size: '12' }), error: /size "12" is not/ },
     { name: 'index entry: size beyond 2^53', root: index({ size: 2 ** 60 }), error: /size 1152921504606847000 is not/ },
-    { name: 'index entry: not an object', root: { schemaVersion: 2, mediaType: MediaType.ociIndex, manifests: ['sha256:../..'] }, error: /manifests\[0\]: not a descriptor object/ },
-    { name: 'manifest: layer path traversal', root: single([{ ...desc(layer), digest: 'sha256:../../../../tmp/x' }]), error: /manifest of .*evil\/img:v1 from .*: layers\[0\]: digest "sha256:\.\.\/\.\.\/\.\.\/\.\.\/tmp\/x"/ },
-    { name: 'manifest: config path traversal', root: single([desc(layer)], { ...desc(config), digest: 'sha256:../blobs' }), error: /: config: digest "sha256:\.\.\/blobs"/ },
+    {
+      name: 'index entry: not an object',
+      root: { schemaVersion: 2, mediaType: MediaType.ociIndex, manifests: ['sha256:../..'] },
+      error: /manifests\[0\]: not a descriptor object/,
+    },
+    {
+      name: 'manifest: layer path traversal',
+      root: single([{ ...desc(layer), digest: 'sha256:../../../../tmp/x' }]),
+      error: /manifest of .*evil\/img:v1 from .*: layers\[0\]: digest "sha256:\.\.\/\.\.\/\.\.\/\.\.\/tmp\/x"/,
+    },
+    {
+      name: 'manifest: config path traversal',
+      root: single([desc(layer)], { ...desc(config), digest: 'sha256:../blobs' }),
+      error: /: config: digest "sha256:\.\.\/blobs"/,
+    },
     { name: 'manifest: layer size beyond 2^53', root: single([{ ...desc(layer), size: 2 ** 60 }]), error: /layers\[0\]: size 1152921504606847000/ },
     { name: 'manifest: its own media type is not one', root: { ...single([desc(layer)]), mediaType: 'x' }, error: /media type "x" is not type\/subtype/ },
     {
@@ -132,8 +168,18 @@ describe('7a. digests, media types and sizes from a registry are checked before 
       error: /manifest sha256:[0-9a-f]{64} of .* from .*: layers\[0\]: digest "sha256:\.\.\/\.\."/,
       allowed: [`GET /v2/evil/img/manifests/${hostileChild.digest}`],
     },
-    { name: 'Docker-Content-Digest header: path traversal', root: single([desc(layer)]), headers: { 'docker-content-digest': 'sha256:../..' }, error: /Docker-Content-Digest: digest "sha256:\.\.\/\.\."/ },
-    { name: 'Docker-Content-Digest header: another manifest\'s', root: single([desc(layer)]), headers: { 'docker-content-digest': layer.digest }, error: /has digest sha256:[0-9a-f]{64}, expected sha256:/ },
+    {
+      name: 'Docker-Content-Digest header: path traversal',
+      root: single([desc(layer)]),
+      headers: { 'docker-content-digest': 'sha256:../..' },
+      error: /Docker-Content-Digest: digest "sha256:\.\.\/\.\."/,
+    },
+    {
+      name: "Docker-Content-Digest header: another manifest's",
+      root: single([desc(layer)]),
+      headers: { 'docker-content-digest': layer.digest },
+      error: /has digest sha256:[0-9a-f]{64}, expected sha256:/,
+    },
   ];
   for (const c of cases) {
     test(c.name, async () => {
@@ -166,7 +212,12 @@ describe('7b. an index whose platform entry is itself an index fails the pull', 
   test('the entry for the platform asked for is an index: named, before anything is fetched', async () => {
     const reg = await serve(outer([desc(inner, { platform: AMD64 })]), [inner, manifest, config, layer]);
     try {
-      await refused(reg, new RegExp(`image ${reg.host}/evil/img:v1: index entry manifests\\[0\\] for linux/amd64 \\(${inner.digest}\\) is itself an image index; nested indexes are not supported, nothing was stored`));
+      await refused(
+        reg,
+        new RegExp(
+          `image ${reg.host}/evil/img:v1: index entry manifests\\[0\\] for linux/amd64 \\(${inner.digest}\\) is itself an image index; nested indexes are not supported, nothing was stored`,
+        ),
+      );
     } finally {
       await reg.stop();
     }
@@ -175,14 +226,21 @@ describe('7b. an index whose platform entry is itself an index fails the pull', 
   test('an entry labelled "image manifest" whose body is an index', async () => {
     const reg = await serve(outer([{ ...desc(inner, { platform: AMD64 }), mediaType: MediaType.ociManifest }]), [inner, manifest, config, layer]);
     try {
-      await refused(reg, /index entry manifests\[0\] for linux\/amd64 \(sha256:[0-9a-f]{64}\) is itself an image index/, { allowed: [`GET /v2/evil/img/manifests/${inner.digest}`] });
+      await refused(reg, /index entry manifests\[0\] for linux\/amd64 \(sha256:[0-9a-f]{64}\) is itself an image index/, {
+        allowed: [`GET /v2/evil/img/manifests/${inner.digest}`],
+      });
     } finally {
       await reg.stop();
     }
   });
 
   test('every platform (cache pull): an index of only nested indexes no longer "succeeds" with a broken image', async () => {
-    const reg = await serve(outer([desc(inner, { platform: AMD64 }), desc(inner, { platform: { architecture: 'arm64', os: 'linux' } })]), [inner, manifest, config, layer]);
+    const reg = await serve(outer([desc(inner, { platform: AMD64 }), desc(inner, { platform: { architecture: 'arm64', os: 'linux' } })]), [
+      inner,
+      manifest,
+      config,
+      layer,
+    ]);
     try {
       await refused(reg, /index entry manifests\[0\] for linux\/amd64 .* is itself an image index/, { pull: { allPlatforms: true } });
     } finally {
@@ -191,7 +249,12 @@ describe('7b. an index whose platform entry is itself an index fails the pull', 
   });
 
   test('a nested index for another platform: refused too, since the index is stored whole', async () => {
-    const reg = await serve(outer([desc(manifest, { platform: AMD64 }), desc(inner, { platform: { architecture: 'arm64', os: 'linux' } })]), [inner, manifest, config, layer]);
+    const reg = await serve(outer([desc(manifest, { platform: AMD64 }), desc(inner, { platform: { architecture: 'arm64', os: 'linux' } })]), [
+      inner,
+      manifest,
+      config,
+      layer,
+    ]);
     try {
       await refused(reg, /index entry manifests\[1\] for linux\/arm64 .* is itself an image index/);
     } finally {
@@ -212,7 +275,9 @@ describe('7c. a registry that accepts the connection and never answers', () => {
       const started = Date.now();
       await refused(
         srv,
-        new RegExp(`cannot reach registry ${srv.host} while fetching manifest of ${srv.host}/evil/img:v1 \\(its API root /v2/\\): accepted the connection but sent no answer for 1 s ${STALL.source}`),
+        new RegExp(
+          `cannot reach registry ${srv.host} while fetching manifest of ${srv.host}/evil/img:v1 \\(its API root /v2/\\): accepted the connection but sent no answer for 1 s ${STALL.source}`,
+        ),
         { pull: { registry: { env: ENV, backoffMs: 10 } }, allowed: ['connection'] },
       );
       const took = Date.now() - started;
@@ -226,9 +291,15 @@ describe('7c. a registry that accepts the connection and never answers', () => {
   test('answers /v2/ then says nothing about the manifest', BOUND, async () => {
     const reg = await startCraftedRegistry((_m, path) => (path.includes('/manifests/') ? { stall: true } : undefined));
     try {
-      await refused(reg, new RegExp(`cannot reach registry ${reg.host} while fetching manifest of ${reg.host}/evil/img:v1: accepted the connection but sent no answer for 1 s ${STALL.source}`), {
-        pull: { registry: { env: ENV, backoffMs: 10 } },
-      });
+      await refused(
+        reg,
+        new RegExp(
+          `cannot reach registry ${reg.host} while fetching manifest of ${reg.host}/evil/img:v1: accepted the connection but sent no answer for 1 s ${STALL.source}`,
+        ),
+        {
+          pull: { registry: { env: ENV, backoffMs: 10 } },
+        },
+      );
       assert.equal(reg.seen.filter((s) => s.includes('/manifests/')).length, 2, 'one retry, as for a refused connection');
     } finally {
       await reg.stop();
@@ -262,7 +333,10 @@ describe('7c. a registry that accepts the connection and never answers', () => {
       // without blocking this process, whose event loop is the registry.
       const r = await runAsync('script', ['-qefc', cmd, '/dev/null'], { env: { CI: '', LINUXKIT_REGISTRY_TIMEOUT: '2.5' } });
       assert.notEqual(r.status, 0);
-      assert.match(r.stdout, new RegExp(`registry ${reg.host} \\(manifest of ${reg.host}/evil/img:v1\\): no answer for 1 s \\(an attempt gives up after 2.5 s of silence\\)`));
+      assert.match(
+        r.stdout,
+        new RegExp(`registry ${reg.host} \\(manifest of ${reg.host}/evil/img:v1\\): no answer for 1 s \\(an attempt gives up after 2.5 s of silence\\)`),
+      );
       assert.match(r.stdout, /no answer for 2 s/);
       assert.match(r.stdout, new RegExp(`while fetching manifest of ${reg.host}/evil/img:v1: accepted the connection but sent no answer for 2.5 s`));
     } finally {
@@ -271,7 +345,7 @@ describe('7c. a registry that accepts the connection and never answers', () => {
   });
 });
 
-describe('7d. cache import: descriptors in a tar\'s index.json are checked before use', () => {
+describe("7d. cache import: descriptors in a tar's index.json are checked before use", () => {
   const { manifest, config, layer } = image();
   const entries = (index: object) =>
     tarStream([
@@ -281,7 +355,11 @@ describe('7d. cache import: descriptors in a tar\'s index.json are checked befor
     ]);
   const named = { annotations: { 'io.containerd.image.name': 'docker.io/evil/img:v1' } };
   for (const [name, entry, error] of [
-    ['path traversal', { ...desc(manifest), ...named, digest: 'sha256:../../../../etc/passwd' }, /index\.json of the tar: manifests\[0\]: digest "sha256:\.\.\/\.\.\/\.\.\/\.\.\/etc\/passwd" is not algorithm:encoded/],
+    [
+      'path traversal',
+      { ...desc(manifest), ...named, digest: 'sha256:../../../../etc/passwd' },
+      /index\.json of the tar: manifests\[0\]: digest "sha256:\.\.\/\.\.\/\.\.\/\.\.\/etc\/passwd" is not algorithm:encoded/,
+    ],
     ['media type with a newline', { ...desc(manifest), ...named, mediaType: 'application/x\nevil' }, /manifests\[0\]: media type "application\/x\\nevil"/],
     ['negative size', { ...desc(manifest), ...named, size: -5 }, /manifests\[0\]: size -5/],
   ] as const) {

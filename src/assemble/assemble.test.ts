@@ -68,7 +68,10 @@ describe('image trees (ImageTar)', () => {
     assert.equal(m.get(p + 'etc/resolv.conf')?.contents, '\n# no resolv.conf configured\n');
     // the image's own etc keeps its entry, but the touch list's 0755 root one comes after it
     const etcs = out.filter((e) => e.name === p + 'etc');
-    assert.deepEqual(etcs.map((e) => e.mode), [0o700, 0o755]);
+    assert.deepEqual(
+      etcs.map((e) => e.mode),
+      [0o700, 0o755],
+    );
     assert.equal(etcs[1]!.mtime, LK_MTIME);
     assert.equal(m.get(p + 'bin/busybox')?.mtime, 1, 'image files keep their mtime');
     for (const e of out) {
@@ -123,14 +126,23 @@ describe('kernel section (kernelFilter)', () => {
       { name: 'bzImage', contents: 'K' },
     ]);
     const out = await collect((s) => writeKernel(s, { image: 'k', binary: 'bzImage', tar: 'none', ucode: 'ucode.cpio' }, image));
-    assert.deepEqual(out.map((e) => e.name), ['boot', 'boot/ucode.cpio', 'boot/cmdline', 'boot/kernel']);
+    assert.deepEqual(
+      out.map((e) => e.name),
+      ['boot', 'boot/ucode.cpio', 'boot/cmdline', 'boot/kernel'],
+    );
   });
 
   it('fails clearly without a kernel or without kernel.tar', async () => {
     const noKernel = memImage('docker.io/x/k:1', [{ name: 'vmlinuz', contents: 'K' }]);
-    await assert.rejects(collect((s) => writeKernel(s, { image: 'x/k:1' }, noKernel)), /has no kernel file "kernel"/);
+    await assert.rejects(
+      collect((s) => writeKernel(s, { image: 'x/k:1' }, noKernel)),
+      /has no kernel file "kernel"/,
+    );
     const noTar = memImage('docker.io/x/k:1', [{ name: 'kernel', contents: 'K' }]);
-    await assert.rejects(collect((s) => writeKernel(s, { image: 'x/k:1' }, noTar)), /has no modules tar "kernel.tar"/);
+    await assert.rejects(
+      collect((s) => writeKernel(s, { image: 'x/k:1' }, noTar)),
+      /has no modules tar "kernel.tar"/,
+    );
   });
 
   it('decompresses gzip kernels', () => {
@@ -158,7 +170,10 @@ describe('files section (filesystem)', () => {
       ),
     );
     const m = byName(out);
-    assert.deepEqual(out.map((e) => e.name), ['etc', 'etc/app', 'etc/app/motd', 'etc/app/data', 'etc/app/link', 'etc/app/src', 'etc/meta.yml']);
+    assert.deepEqual(
+      out.map((e) => e.name),
+      ['etc', 'etc/app', 'etc/app/motd', 'etc/app/data', 'etc/app/link', 'etc/app/src', 'etc/meta.yml'],
+    );
     assert.equal(m.get('etc')?.mode, 0o755, 'parents of a 0644 file are 0755');
     assert.equal(m.get('etc/app/motd')?.contents, 'hi');
     assert.equal(m.get('etc/app/data')?.mode, 0o700, 'directory default 0700');
@@ -216,6 +231,11 @@ describe('bundles (ImageBundle, planned by spec containerBundles)', () => {
     assert.equal(cfg.pax['LINUXKIT.location'], 'services[0]');
     // order inside a bundle: config.json, mountpoints, runtime.json
     const names = out.map((e) => e.name).filter((n) => n.startsWith('containers/services/b/'));
-    assert.deepEqual(names, ['containers/services/b/config.json', 'containers/services/b/tmp', 'containers/services/b/rootfs', 'containers/services/b/runtime.json']);
+    assert.deepEqual(names, [
+      'containers/services/b/config.json',
+      'containers/services/b/tmp',
+      'containers/services/b/rootfs',
+      'containers/services/b/runtime.json',
+    ]);
   });
 });

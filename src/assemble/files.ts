@@ -85,7 +85,10 @@ export async function writeFiles(sink: TarSink, files: FileEntry[], ctx: FilesCo
     }
 
     const pax = { [PAX_SOURCE]: FILES_SOURCE, [PAX_LOCATION]: `files[${i}]` };
-    const parents = posix.dirname(path).split('/').filter((p) => p !== '.' && p !== '');
+    const parents = posix
+      .dirname(path)
+      .split('/')
+      .filter((p) => p !== '.' && p !== '');
     for (let d = 1; d <= parents.length; d++) {
       const dir = parents.slice(0, d).join('/');
       if (made.has(dir)) continue;
@@ -124,7 +127,8 @@ async function addSource(sink: EntrySink, h: OutEntry, path: string, fail: (msg:
     await sink.add({ ...h, size: data.length }, data);
     return;
   }
-  const changed = () => fail(`source ${path} changed size while it was read (${st.size} bytes expected): copy it to a regular file that does not change and name that`);
+  const changed = () =>
+    fail(`source ${path} changed size while it was read (${st.size} bytes expected): copy it to a regular file that does not change and name that`);
   async function* checked(): AsyncGenerator<Buffer> {
     let seen = 0;
     for await (const chunk of createReadStream(path)) {

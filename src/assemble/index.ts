@@ -114,12 +114,7 @@ export async function assemble(config: Config, sink: TarSink, opts: AssembleOpti
  * A volume (lk:moby/build/build.go): its image unpacked as a filesystem in lower/ (or an empty
  * lower/ when it has no image), plus tmp/ and merged/ where the init mounts an overlay.
  */
-async function writeVolume(
-  sink: TarSink,
-  vol: VolumeEntry,
-  i: number,
-  resolve: (ref: string, prefix: string) => Promise<ResolvedImage>,
-): Promise<void> {
+async function writeVolume(sink: TarSink, vol: VolumeEntry, i: number, resolve: (ref: string, prefix: string) => Promise<ResolvedImage>): Promise<void> {
   const location = `volume[${i}]`;
   const dirs = volumeDirs(vol.name);
   const lower = dirs.lower.replace(/^\//, '') + '/';

@@ -23,7 +23,10 @@ const IMAGES: ResolvedImage[] = [
   ]),
   memImage('docker.io/linuxkit/init:1', [{ name: 'init', contents: '#!/bin/sh\n', mode: 0o755 }]),
   memImage('docker.io/linuxkit/data:1', [{ name: 'data.txt', contents: 'volume data' }]),
-  memImage('docker.io/linuxkit/dhcpcd:1', [{ name: 'sbin', type: 'directory' }, { name: 'sbin/dhcpcd', contents: 'D', mode: 0o755 }]),
+  memImage('docker.io/linuxkit/dhcpcd:1', [
+    { name: 'sbin', type: 'directory' },
+    { name: 'sbin/dhcpcd', contents: 'D', mode: 0o755 },
+  ]),
   memImage('docker.io/linuxkit/getty:1', [
     { name: 'usr', type: 'directory' },
     // a name longer than 100 bytes: its entry starts with a PAX header carrying the path
@@ -99,8 +102,18 @@ describe('build --input-tar', () => {
     assert.ok(!old!.equals(fresh!));
     const entries = await readTar(createReadStream(join(dir, 'reused.tar')));
     const names = entries.map((e) => e.name);
-    for (const n of ['boot/kernel', 'boot/cmdline', 'init', 'containers/volumes/vol1/lower/data.txt', 'containers/volumes/vol1/merged', `containers/services/getty/lower/usr/${'x'.repeat(120)}`]) {
-      assert.ok(names.some((x) => x.endsWith(n)), `${n} copied`);
+    for (const n of [
+      'boot/kernel',
+      'boot/cmdline',
+      'init',
+      'containers/volumes/vol1/lower/data.txt',
+      'containers/volumes/vol1/merged',
+      `containers/services/getty/lower/usr/${'x'.repeat(120)}`,
+    ]) {
+      assert.ok(
+        names.some((x) => x.endsWith(n)),
+        `${n} copied`,
+      );
     }
     assert.equal(entries.find((e) => e.name === 'containers/services/sshd/lower/sshd')?.contents, 'S2-newer');
   });

@@ -155,7 +155,11 @@ const expandVolume = (v: VolumeEntry): VolumeEntry => (v.image ? { ...v, image: 
 function canonical(value: unknown): string {
   return JSON.stringify(value, (_key, v: unknown) =>
     v && typeof v === 'object' && !Array.isArray(v)
-      ? Object.fromEntries(Object.entries(v as Record<string, unknown>).filter(([, x]) => x !== undefined).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)))
+      ? Object.fromEntries(
+          Object.entries(v as Record<string, unknown>)
+            .filter(([, x]) => x !== undefined)
+            .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)),
+        )
       : v,
   );
 }
@@ -217,11 +221,7 @@ class WindowReader {
 
 const padded = (n: number) => Math.ceil(n / BLOCK) * BLOCK;
 
-async function indexTar(
-  fh: FileHandle,
-  path: string,
-  metadataPath: string | undefined,
-): Promise<{ spans: Map<string, EntrySpan[]>; metadata?: string }> {
+async function indexTar(fh: FileHandle, path: string, metadataPath: string | undefined): Promise<{ spans: Map<string, EntrySpan[]>; metadata?: string }> {
   const reader = new WindowReader(fh);
   const { size: total } = await fh.stat();
   const spans = new Map<string, EntrySpan[]>();

@@ -88,7 +88,8 @@ export async function acceptFile(file: string, errors: UserError[]): Promise<Acc
     }
     const e = item as Record<string, unknown>;
     for (const k of Object.keys(e)) {
-      if (!['rule', 'name', 'reason'].includes(k)) errors.push(new UserError(`unknown field ${k} (an accept entry has rule, name and reason)`, sourcePos(e, k) ?? pos));
+      if (!['rule', 'name', 'reason'].includes(k))
+        errors.push(new UserError(`unknown field ${k} (an accept entry has rule, name and reason)`, sourcePos(e, k) ?? pos));
     }
     if (typeof e.rule !== 'string') {
       errors.push(new UserError('rule: the rule id to accept (e.g. LK-CAP-001) is missing', pos));

@@ -94,7 +94,12 @@ class Context {
     if (!this.report.notes.includes(text)) this.report.notes.push(text);
   }
 
-  private container(spec: OciSpec, subject: string, name: string, where: (f: ReturnType<typeof auditSpec>[number]) => { location?: Location; origin: Finding['origin'] }): void {
+  private container(
+    spec: OciSpec,
+    subject: string,
+    name: string,
+    where: (f: ReturnType<typeof auditSpec>[number]) => { location?: Location; origin: Finding['origin'] },
+  ): void {
     for (const f of auditSpec(spec)) {
       this.report.findings.push({ rule: containerRule(f.ruleId), subject, name, detail: f.detail, ...where(f) });
     }
@@ -152,7 +157,9 @@ class Context {
       return { image: img.config.config, label: labelDefaults(img.config.config, entry.image) };
     } catch (err) {
       if (!(err instanceof UserError)) throw err;
-      this.note(`${entry.image}: ${err.message}; its label (org.mobyproject.config) is not known, so only what the YAML sets is audited (linuxkit cache pull ${entry.image})`);
+      this.note(
+        `${entry.image}: ${err.message}; its label (org.mobyproject.config) is not known, so only what the YAML sets is audited (linuxkit cache pull ${entry.image})`,
+      );
       return {};
     }
   }
@@ -222,7 +229,8 @@ class Context {
       }
     }
     if (containers === 0) this.note(`${file}: no containers/*/*/config.json: not the tar of a linuxkit build, or an image with no containers`);
-    if (!kernel && !this.kernelFile) this.note(`${file}: no boot/config-* (the kernel's config): the kernel is not checked against KSPP; give --kernel-config FILE`);
+    if (!kernel && !this.kernelFile)
+      this.note(`${file}: no boot/config-* (the kernel's config): the kernel is not checked against KSPP; give --kernel-config FILE`);
   }
 }
 
@@ -237,6 +245,7 @@ async function packageLabel(file: string): Promise<object | undefined> {
   const { value } = parseYaml(text, file);
   const config = (value as { config?: unknown }).config;
   if (config === undefined || config === null) return undefined;
-  if (typeof config !== 'object' || Array.isArray(config)) throw new UserError('config: must be a mapping (the image label)', sourcePos(value as object, 'config') as SourcePos);
+  if (typeof config !== 'object' || Array.isArray(config))
+    throw new UserError('config: must be a mapping (the image label)', sourcePos(value as object, 'config') as SourcePos);
   return config;
 }

@@ -19,21 +19,48 @@ export interface ContainerFinding {
 
 /** Each gives a known way out of the container (rules.ts LK-CAP-002). */
 const ROOT_EQUIVALENT = new Set([
-  'CAP_SYS_ADMIN', 'CAP_SYS_MODULE', 'CAP_SYS_RAWIO', 'CAP_SYS_PTRACE', 'CAP_SYS_BOOT',
-  'CAP_DAC_READ_SEARCH', 'CAP_BPF', 'CAP_MAC_ADMIN', 'CAP_MAC_OVERRIDE',
+  'CAP_SYS_ADMIN',
+  'CAP_SYS_MODULE',
+  'CAP_SYS_RAWIO',
+  'CAP_SYS_PTRACE',
+  'CAP_SYS_BOOT',
+  'CAP_DAC_READ_SEARCH',
+  'CAP_BPF',
+  'CAP_MAC_ADMIN',
+  'CAP_MAC_OVERRIDE',
 ]);
 /** Bypass file permissions or change machine-wide state (LK-CAP-003). */
 const BROAD = new Set([
-  'CAP_NET_ADMIN', 'CAP_NET_RAW', 'CAP_DAC_OVERRIDE', 'CAP_CHOWN', 'CAP_FOWNER', 'CAP_SETUID',
-  'CAP_SETGID', 'CAP_SETPCAP', 'CAP_SETFCAP', 'CAP_MKNOD', 'CAP_SYS_TIME', 'CAP_SYS_RESOURCE',
-  'CAP_SYS_NICE', 'CAP_SYS_CHROOT', 'CAP_LINUX_IMMUTABLE', 'CAP_IPC_OWNER', 'CAP_SYSLOG',
-  'CAP_PERFMON', 'CAP_AUDIT_CONTROL',
+  'CAP_NET_ADMIN',
+  'CAP_NET_RAW',
+  'CAP_DAC_OVERRIDE',
+  'CAP_CHOWN',
+  'CAP_FOWNER',
+  'CAP_SETUID',
+  'CAP_SETGID',
+  'CAP_SETPCAP',
+  'CAP_SETFCAP',
+  'CAP_MKNOD',
+  'CAP_SYS_TIME',
+  'CAP_SYS_RESOURCE',
+  'CAP_SYS_NICE',
+  'CAP_SYS_CHROOT',
+  'CAP_LINUX_IMMUTABLE',
+  'CAP_IPC_OWNER',
+  'CAP_SYSLOG',
+  'CAP_PERFMON',
+  'CAP_AUDIT_CONTROL',
 ]);
 
 /** Host paths whose bind (of them, a parent or a part) reaches the machine's root, runtime state or container sockets (LK-MNT-001). */
 const RUNTIME_PATHS = [
-  '/run/containerd', '/var/run/containerd', '/run/docker.sock', '/var/run/docker.sock',
-  '/var/lib/containerd', '/var/lib/docker', '/containers',
+  '/run/containerd',
+  '/var/run/containerd',
+  '/run/docker.sock',
+  '/var/run/docker.sock',
+  '/var/lib/containerd',
+  '/var/lib/docker',
+  '/containers',
 ];
 /** Host paths whose bind (of them or a parent) exposes the kernel's interfaces or the machine's configuration (LK-MNT-002). */
 const SYSTEM_PATHS = ['/dev', '/proc', '/sys', '/etc', '/boot', '/lib/modules'];
@@ -107,7 +134,8 @@ function mountFindings(spec: OciSpec): ContainerFinding[] {
     if (canMount && (opts.includes('rshared') || opts.includes('shared'))) out.push({ ruleId: 'LK-MNT-004', ...base });
   }
   const prop = spec.linux?.rootfsPropagation ?? '';
-  if (canMount && (prop === 'shared' || prop === 'rshared')) out.push({ ruleId: 'LK-MNT-004', detail: `rootfsPropagation: ${prop}`, fields: ['rootfsPropagation'] });
+  if (canMount && (prop === 'shared' || prop === 'rshared'))
+    out.push({ ruleId: 'LK-MNT-004', detail: `rootfsPropagation: ${prop}`, fields: ['rootfsPropagation'] });
   return out;
 }
 
@@ -122,7 +150,12 @@ function deviceFindings(spec: OciSpec): ContainerFinding[] {
     const wildMinor = r.minor === undefined || r.minor === null || r.minor < 0;
     if (wildMajor) {
       const what = type === 'a' ? 'every device' : type === 'b' ? 'every block device' : 'every character device';
-      out.push({ ruleId: 'LK-DEV-001', detail: `${what} (type ${type})`, fields: ['devices', 'resources'], match: (i) => isDevice(i) && i.path === 'all' && (i.type ?? '') === r.type });
+      out.push({
+        ruleId: 'LK-DEV-001',
+        detail: `${what} (type ${type})`,
+        fields: ['devices', 'resources'],
+        match: (i) => isDevice(i) && i.path === 'all' && (i.type ?? '') === r.type,
+      });
     } else if (wildMinor) {
       out.push({ ruleId: 'LK-DEV-002', detail: `${type} ${r.major}:*`, fields: ['resources'] });
     } else {

@@ -10,7 +10,9 @@ export const DOC_END = '<!-- audit-rules:end -->';
 const cell = (s: string) => s.replace(/\|/g, '\\|');
 
 function table(rules: readonly Rule[], withReference: boolean): string[] {
-  const head = withReference ? ['| rule | severity | finding | why | fix | reference |', '|---|---|---|---|---|---|'] : ['| rule | severity | setting | why |', '|---|---|---|---|'];
+  const head = withReference
+    ? ['| rule | severity | finding | why | fix | reference |', '|---|---|---|---|---|---|']
+    : ['| rule | severity | setting | why |', '|---|---|---|---|'];
   return [
     ...head,
     ...rules.map((r) =>

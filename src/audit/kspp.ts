@@ -20,8 +20,20 @@ interface KsppSetting {
   when?: { option: string; value: string };
 }
 
-const on = (option: string, severity: Severity, why: string, when?: KsppSetting['when']): KsppSetting => ({ option, want: 'y', severity, why, ...(when && { when }) });
-const off = (option: string, severity: Severity, why: string, when?: KsppSetting['when']): KsppSetting => ({ option, want: 'n', severity, why, ...(when && { when }) });
+const on = (option: string, severity: Severity, why: string, when?: KsppSetting['when']): KsppSetting => ({
+  option,
+  want: 'y',
+  severity,
+  why,
+  ...(when && { when }),
+});
+const off = (option: string, severity: Severity, why: string, when?: KsppSetting['when']): KsppSetting => ({
+  option,
+  want: 'n',
+  severity,
+  why,
+  ...(when && { when }),
+});
 const MODULES = { option: 'CONFIG_MODULES', value: 'y' };
 const DEVMEM = { option: 'CONFIG_DEVMEM', value: 'y' };
 
@@ -44,7 +56,12 @@ export const KSPP_SETTINGS: readonly KsppSetting[] = [
   on('CONFIG_SLAB_FREELIST_HARDENED', 'medium', 'slab freelist pointers are checked'),
   off('CONFIG_SLAB_MERGE_DEFAULT', 'low', 'caches of the same size are not merged, so cross-cache attacks are harder'),
   on('CONFIG_SHUFFLE_PAGE_ALLOCATOR', 'low', 'page allocator freelists can be randomized (page_alloc.shuffle=1)'),
-  { option: 'CONFIG_DEFAULT_MMAP_MIN_ADDR', want: { min: 65536 }, severity: 'medium', why: 'no user mapping in the first 64 kB, so NULL dereferences stay faults' },
+  {
+    option: 'CONFIG_DEFAULT_MMAP_MIN_ADDR',
+    want: { min: 65536 },
+    severity: 'medium',
+    why: 'no user mapping in the first 64 kB, so NULL dereferences stay faults',
+  },
   on('CONFIG_LEGACY_VSYSCALL_NONE', 'high', 'no vsyscall page at a fixed address'),
   off('CONFIG_COMPAT_BRK', 'medium', 'brk is randomized too'),
   off('CONFIG_COMPAT_VDSO', 'medium', 'the vDSO is randomized'),

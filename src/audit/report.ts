@@ -20,7 +20,8 @@ function shown(l: Location | undefined): string {
 /** Findings, highest severity first, then by place. */
 export function sortFindings(findings: readonly Finding[]): Finding[] {
   return [...findings].sort(
-    (a, b) => severityRank(b.rule.severity) - severityRank(a.rule.severity) || shown(a.location).localeCompare(shown(b.location)) || a.rule.id.localeCompare(b.rule.id),
+    (a, b) =>
+      severityRank(b.rule.severity) - severityRank(a.rule.severity) || shown(a.location).localeCompare(shown(b.location)) || a.rule.id.localeCompare(b.rule.id),
   );
 }
 
@@ -78,7 +79,10 @@ function jsonFinding(f: Finding): object {
 }
 
 export function jsonReport(report: AuditReport): string {
-  return JSON.stringify({ inputs: report.inputs, summary: counts(report), findings: sortFindings(report.findings).map(jsonFinding), notes: report.notes }, null, 2) + '\n';
+  return (
+    JSON.stringify({ inputs: report.inputs, summary: counts(report), findings: sortFindings(report.findings).map(jsonFinding), notes: report.notes }, null, 2) +
+    '\n'
+  );
 }
 
 const LEVEL: Record<Severity, string> = { high: 'error', medium: 'warning', low: 'note' };
@@ -103,7 +107,9 @@ function uri(file: string): string {
 }
 
 function sarifLocation(l: Location): object {
-  const physicalLocation: Record<string, unknown> = { artifactLocation: { uri: uri(l.file), ...(isAbsolute(displayPath(l.file)) ? {} : { uriBaseId: 'SRCROOT' }) } };
+  const physicalLocation: Record<string, unknown> = {
+    artifactLocation: { uri: uri(l.file), ...(isAbsolute(displayPath(l.file)) ? {} : { uriBaseId: 'SRCROOT' }) },
+  };
   if (l.line !== undefined) physicalLocation.region = { startLine: l.line, ...(l.col !== undefined && { startColumn: l.col }) };
   return { physicalLocation, ...(l.member && { logicalLocations: [{ fullyQualifiedName: l.member, kind: 'member' }] }) };
 }

@@ -97,7 +97,12 @@ interface Booted {
 
 /** The rounds: each image, then each floor, booted once per round. */
 async function boots(images: Prepared[], floors: { label: string; boot: string }[], o: BenchOptions, dir: string, status: LiveStatus): Promise<Booted> {
-  const b: Booted = { got: images.map(() => ({ timelines: [], memory: [], rounds: [] })), floors: floors.map(() => ({ values: [], rounds: [] })), failures: [], accel: '' };
+  const b: Booted = {
+    got: images.map(() => ({ timelines: [], memory: [], rounds: [] })),
+    floors: floors.map(() => ({ values: [], rounds: [] })),
+    failures: [],
+    accel: '',
+  };
   const total = o.runs * (images.length + floors.length);
   let n = 0;
   const one = async (label: string, prefix: string, until: RegExp, round: number, state: string): Promise<BootRun> => {
@@ -118,7 +123,10 @@ async function boots(images: Prepared[], floors: { label: string; boot: string }
       g.rounds.push({ wall: r.wall, ok: r.ok });
       const tl = bootTimeline(r.console);
       if (tl) g.timelines.push(tl);
-      else if (r.ok) log.warn(`${img.label}, round ${round + 1}: no "services started" stage line before the probe's (an init without linuxkit-ts stage lines?): no timeline`);
+      else if (r.ok)
+        log.warn(
+          `${img.label}, round ${round + 1}: no "services started" stage line before the probe's (an init without linuxkit-ts stage lines?): no timeline`,
+        );
       const m = parseMemory(r.console);
       if (m) g.memory.push(m);
     }

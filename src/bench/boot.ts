@@ -33,7 +33,10 @@ export async function bootOnce(prefix: string, until: RegExp, s: BootSettings, s
     return { console: vm.text(), wall: (Date.now() - t0) / 1000, ok: true, accel };
   } catch (err) {
     if (!(err instanceof ConsoleTimeoutError)) throw err;
-    const why = vm.status !== undefined ? `qemu stopped (status ${vm.status}) before ${until}${vm.errors() ? `: ${vm.errors().trim().split('\n').pop()}` : ''}` : `no ${until} within ${s.timeoutMs / 1000} s`;
+    const why =
+      vm.status !== undefined
+        ? `qemu stopped (status ${vm.status}) before ${until}${vm.errors() ? `: ${vm.errors().trim().split('\n').pop()}` : ''}`
+        : `no ${until} within ${s.timeoutMs / 1000} s`;
     return { console: vm.text(), wall: (Date.now() - t0) / 1000, ok: false, why, accel };
   } finally {
     vm.kill('SIGKILL');

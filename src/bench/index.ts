@@ -7,6 +7,20 @@ export { probeArchive, withProbe, PROBE_PATH, PROBE_SCRIPT } from './probe.js';
 export { jsonReport, showSpread, textReport } from './report.js';
 export { svgTimeline } from './svg.js';
 export { timelineBars, type Bar } from './bars.js';
-export { ALL_STARTED, bootTimeline, classify, FLOOR_STAGE, KERNEL_START, MEMORY_LINE, parseFloor, parseMemory, parseStages, type MemoryLine, type Stage, type StageKind, type StageLine } from './stages.js';
+export {
+  ALL_STARTED,
+  bootTimeline,
+  classify,
+  FLOOR_STAGE,
+  KERNEL_START,
+  MEMORY_LINE,
+  parseFloor,
+  parseMemory,
+  parseStages,
+  type MemoryLine,
+  type Stage,
+  type StageKind,
+  type StageLine,
+} from './stages.js';
 export { mergeOrder, spread, stageRows, type Spread, type StageRow } from './stats.js';
 export type { BenchFloor, BenchImage, BenchReport } from './types.js';

@@ -38,7 +38,13 @@ test('stage lines: uptime and stage, in order; warnings (no uptime) left out; CR
 
 test('classify: onboot start/done (status apart, so rounds share a row), services, the end', () => {
   assert.deepEqual(classify({ t: 1, what: 'onboot 000-dhcpcd start' }), { t: 1, what: 'onboot 000-dhcpcd start', kind: 'onboot-start', container: 'dhcpcd' });
-  assert.deepEqual(classify({ t: 2, what: 'onboot 000-dhcpcd done status=0' }), { t: 2, what: 'onboot 000-dhcpcd done', kind: 'onboot-done', container: 'dhcpcd', status: 0 });
+  assert.deepEqual(classify({ t: 2, what: 'onboot 000-dhcpcd done status=0' }), {
+    t: 2,
+    what: 'onboot 000-dhcpcd done',
+    kind: 'onboot-done',
+    container: 'dhcpcd',
+    status: 0,
+  });
   assert.deepEqual(classify({ t: 3, what: 'service getty started' }), { t: 3, what: 'service getty started', kind: 'service', container: 'getty' });
   assert.equal(classify({ t: 4, what: 'services started' }).kind, 'all');
   assert.equal(classify({ t: 5, what: 'rc.init mounts done' }).kind, 'init');
@@ -46,18 +52,21 @@ test('classify: onboot start/done (status apart, so rounds share a row), service
 
 test('the boot timeline: kernel start at 0, up to "services started", without service exits or shutdown', () => {
   const tl = bootTimeline(CONSOLE)!;
-  assert.deepEqual(tl.map((s) => s.what), [
-    'kernel start',
-    'init start',
-    'init root ready',
-    'rc.init hotplug done',
-    'onboot 000-dhcpcd start',
-    'onboot 000-dhcpcd done',
-    'onboot 001-fail start',
-    'onboot 001-fail done',
-    'service getty started',
-    'services started',
-  ]);
+  assert.deepEqual(
+    tl.map((s) => s.what),
+    [
+      'kernel start',
+      'init start',
+      'init root ready',
+      'rc.init hotplug done',
+      'onboot 000-dhcpcd start',
+      'onboot 000-dhcpcd done',
+      'onboot 001-fail start',
+      'onboot 001-fail done',
+      'service getty started',
+      'services started',
+    ],
+  );
   assert.equal(tl[0]!.t, 0);
   assert.equal(tl.find((s) => s.what === 'onboot 001-fail done')!.status, 3);
   assert.equal(bootTimeline(CONSOLE.replace('services started', 'services not quite')), undefined, 'no end, no timeline');

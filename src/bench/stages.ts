@@ -42,7 +42,14 @@ export function classify(line: StageLine): Stage {
   let m = /^onboot (\S+) start$/.exec(line.what);
   if (m) return { ...line, kind: 'onboot-start', container: containerName(m[1]!) };
   m = /^onboot (\S+) done(?: status=(\d+))?$/.exec(line.what);
-  if (m) return { t: line.t, what: `onboot ${m[1]} done`, kind: 'onboot-done', container: containerName(m[1]!), ...(m[2] !== undefined && { status: Number(m[2]) }) };
+  if (m)
+    return {
+      t: line.t,
+      what: `onboot ${m[1]} done`,
+      kind: 'onboot-done',
+      container: containerName(m[1]!),
+      ...(m[2] !== undefined && { status: Number(m[2]) }),
+    };
   m = /^service (\S+) started$/.exec(line.what);
   if (m) return { ...line, kind: 'service', container: m[1]! };
   if (line.what === ALL_STARTED) return { ...line, kind: 'all' };

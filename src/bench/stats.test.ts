@@ -13,8 +13,15 @@ test('spread: median (the middle two averaged for an even count), min and max', 
   assert.equal(spread([]), undefined);
 });
 
-test('mergeOrder keeps each list\'s order and puts new names after their predecessor', () => {
-  assert.deepEqual(mergeOrder([['a', 'b', 'd'], ['a', 'c', 'd', 'e'], ['x', 'a']]), ['x', 'a', 'c', 'b', 'd', 'e']);
+test("mergeOrder keeps each list's order and puts new names after their predecessor", () => {
+  assert.deepEqual(
+    mergeOrder([
+      ['a', 'b', 'd'],
+      ['a', 'c', 'd', 'e'],
+      ['x', 'a'],
+    ]),
+    ['x', 'a', 'c', 'b', 'd', 'e'],
+  );
   assert.deepEqual(mergeOrder([]), []);
 });
 
@@ -42,17 +49,20 @@ const ROUND2 = boot([
 
 test('stageRows: a row per stage over the rounds, a stage missing in a round still in place, failures kept', () => {
   const rows = stageRows([bootTimeline(ROUND1)!, bootTimeline(ROUND2)!]);
-  assert.deepEqual(rows.map((r) => r.stage), [
-    'kernel start',
-    'init start',
-    'rc.init mounts done',
-    'onboot 000-dhcpcd start',
-    'onboot 000-dhcpcd done',
-    'init.d 010-onboot done',
-    'service getty started',
-    'service sshd started',
-    'services started',
-  ]);
+  assert.deepEqual(
+    rows.map((r) => r.stage),
+    [
+      'kernel start',
+      'init start',
+      'rc.init mounts done',
+      'onboot 000-dhcpcd start',
+      'onboot 000-dhcpcd done',
+      'init.d 010-onboot done',
+      'service getty started',
+      'service sshd started',
+      'services started',
+    ],
+  );
   const init = rows.find((r) => r.stage === 'init start')!;
   assert.deepEqual(init.values, [2.0, 2.2]);
   assert.ok(Math.abs(init.at.median - 2.1) < 1e-9);
@@ -63,16 +73,19 @@ test('stageRows: a row per stage over the rounds, a stage missing in a round sti
 test('timelineBars: one bar per init stage, per container and the whole boot; every stage drawn once', () => {
   const rows = stageRows([bootTimeline(ROUND1)!]);
   const bars = timelineBars(rows);
-  assert.deepEqual(bars.map((b) => [b.label, b.kind, b.start, b.end]), [
-    ['kernel → init start', 'kernel', 0, 2.0],
-    ['rc.init mounts done', 'init', 2.0, 2.5],
-    ['onboot dhcpcd', 'onboot', 3.0, 4.0],
-    ['init.d 010-onboot done', 'init', 4.0, 4.1],
-    // Services start together, after the last stage before them.
-    ['service getty', 'service', 4.1, 5.0],
-    ['service sshd', 'service', 4.1, 5.5],
-    ['all services started', 'all', 0, 5.6],
-  ]);
+  assert.deepEqual(
+    bars.map((b) => [b.label, b.kind, b.start, b.end]),
+    [
+      ['kernel → init start', 'kernel', 0, 2.0],
+      ['rc.init mounts done', 'init', 2.0, 2.5],
+      ['onboot dhcpcd', 'onboot', 3.0, 4.0],
+      ['init.d 010-onboot done', 'init', 4.0, 4.1],
+      // Services start together, after the last stage before them.
+      ['service getty', 'service', 4.1, 5.0],
+      ['service sshd', 'service', 4.1, 5.5],
+      ['all services started', 'all', 0, 5.6],
+    ],
+  );
   assert.deepEqual(bars.flatMap((b) => b.stages).sort(), rows.map((r) => r.stage).sort());
   const two = timelineBars(stageRows([bootTimeline(ROUND1)!, bootTimeline(ROUND2)!]));
   const all = two.find((b) => b.kind === 'all')!;

@@ -46,11 +46,15 @@ export function svgTimeline(r: BenchReport): string {
   const x = (t: number): number => PLOT_X + (t / end) * PLOT_W;
   const out: string[] = [];
   let y = 16;
-  out.push(`<text x="10" y="${y + 4}" font-size="15" font-weight="bold">linuxkit bench: boot timeline (guest uptime, s; medians of ${r.runs} round${r.runs === 1 ? '' : 's'}, whiskers min–max)</text>`);
+  out.push(
+    `<text x="10" y="${y + 4}" font-size="15" font-weight="bold">linuxkit bench: boot timeline (guest uptime, s; medians of ${r.runs} round${r.runs === 1 ? '' : 's'}, whiskers min–max)</text>`,
+  );
   y += 24;
   let lx = 10;
   for (const [kind, text] of LEGEND) {
-    out.push(`<rect x="${lx}" y="${y - 10}" width="12" height="12" fill="${BAR_COLOURS[kind]}"/><text x="${lx + 16}" y="${y}" font-size="11">${esc(text)}</text>`);
+    out.push(
+      `<rect x="${lx}" y="${y - 10}" width="12" height="12" fill="${BAR_COLOURS[kind]}"/><text x="${lx + 16}" y="${y}" font-size="11">${esc(text)}</text>`,
+    );
     lx += 16 + text.length * 5.6 + 18;
   }
   y += 14;
@@ -58,7 +62,9 @@ export function svgTimeline(r: BenchReport): string {
     y += 18;
     const mem = img.memory ? `, ${img.memory.usedMiB.median.toFixed(1)} MiB in use (-m ${r.memMiB})` : '';
     out.push(`<text x="10" y="${y}" font-size="13" font-weight="bold">${esc(img.label)}</text>`);
-    out.push(`<text x="10" y="${y + 15}" font-size="11" fill="#555">${(img.size.total / 1e6).toFixed(2)} MB kernel + initrd${esc(mem)}${img.floorRatio ? `, ${f2(img.floorRatio)} × the floor` : ''}</text>`);
+    out.push(
+      `<text x="10" y="${y + 15}" font-size="11" fill="#555">${(img.size.total / 1e6).toFixed(2)} MB kernel + initrd${esc(mem)}${img.floorRatio ? `, ${f2(img.floorRatio)} × the floor` : ''}</text>`,
+    );
     y += 24;
     const top = y;
     const bottom = top + img.bars.length * ROW;

@@ -176,7 +176,11 @@ export async function buildFromConfig(config: Config, plan: BuildPlan, o: BuildO
     // (src/formats/segments.ts): gzip's 32 KB window loses nothing at a member's edge. zstd stays
     // one stream: its long window (--long) stores the busybox and libc copies the images each
     // bring almost for free, which separate members would not (docs/boot.md: 5.2 vs 9.4 MB).
-    const options = { compress: o.compress, ...(o.sizeMB !== undefined && { sizeMB: o.sizeMB }), ...(o.compress === 'zstd' ? {} : { memberCache: defaultMemberCache() }) };
+    const options = {
+      compress: o.compress,
+      ...(o.sizeMB !== undefined && { sizeMB: o.sizeMB }),
+      ...(o.compress === 'zstd' ? {} : { memberCache: defaultMemberCache() }),
+    };
     if (direct[i] && format.writeEntries) return format.writeEntries(sink.entries(), target, options);
     const copy = new PassThrough({ highWaterMark: 1 << 20 });
     copy.on('error', () => {});
@@ -234,7 +238,8 @@ export async function buildFromConfig(config: Config, plan: BuildPlan, o: BuildO
     if (o.signal?.aborted) throw o.signal.reason;
     // An output directory that cannot be made or written, a full disk: the user's to fix.
     const fsErr = err as NodeJS.ErrnoException;
-    if (fsErr.path && fsErr.code && OUTPUT_FS_ERRORS.has(fsErr.code)) throw new UserError(`cannot write the output: ${fsErr.message}`, undefined, { cause: err });
+    if (fsErr.path && fsErr.code && OUTPUT_FS_ERRORS.has(fsErr.code))
+      throw new UserError(`cannot write the output: ${fsErr.message}`, undefined, { cause: err });
     throw err;
   } finally {
     o.signal?.removeEventListener('abort', onAbort);
@@ -245,7 +250,11 @@ export async function buildFromConfig(config: Config, plan: BuildPlan, o: BuildO
 /** The files the build will write (none for `-o -`). */
 function outputPaths(plan: BuildPlan): string[] {
   if (plan.output !== undefined) return plan.output === '-' ? [] : [plan.output];
-  return plan.formats.flatMap((f) => getFormat(f).files(plan.name).map((n) => join(plan.dir, n)));
+  return plan.formats.flatMap((f) =>
+    getFormat(f)
+      .files(plan.name)
+      .map((n) => join(plan.dir, n)),
+  );
 }
 
 /** What the build reads, which its outputs must not replace. */

@@ -27,7 +27,7 @@ interface AuditFlags {
 export function auditCommand(): Command {
   return new Command('audit')
     .description('Report what each container may do beyond least privilege, and the kernel config against KSPP (linuxkit-ts addition)')
-    .argument('<file...>', 'YAML configs (each audited alone unless --merge), packages\' build.yml, or tars from `build -f tar`')
+    .argument('<file...>', "YAML configs (each audited alone unless --merge), packages' build.yml, or tars from `build -f tar`")
     .option('--json', 'print the findings as JSON', false)
     .option('--sarif', 'print the findings as SARIF 2.1.0 (for code scanning)', false)
     .option('-o, --output <file>', 'write the report to this file instead of stdout')

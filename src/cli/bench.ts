@@ -62,6 +62,9 @@ export function benchCommand(): Command {
       });
       if (flags.svg) await writeFile(flags.svg, svgTimeline(report));
       process.stdout.write(flags.json ? jsonReport(report) : textReport(report));
-      if (report.failures.length) throw new UserError(`${report.failures.length} of ${report.runs * (report.images.length + report.floors.length)} boots did not finish (see the report)`);
+      if (report.failures.length)
+        throw new UserError(
+          `${report.failures.length} of ${report.runs * (report.images.length + report.floors.length)} boots did not finish (see the report)`,
+        );
     });
 }

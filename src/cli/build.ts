@@ -49,18 +49,12 @@ export function buildCommand(): Command {
       [],
     )
     .option('--input-tar <file>', 'tar from a previous build to reuse as input')
-    .option('--no-sbom', 'do not consolidate the images\' SBOMs into one in the output')
+    .option('--no-sbom', "do not consolidate the images' SBOMs into one in the output")
     .option('--sbom-output <file>', 'filename of the SBOM in the root filesystem', DEFAULT_SBOM_FILENAME)
     .option('--sbom-current-time', 'use the current time as the SBOM build time (not reproducible)', false)
     .option('--dry-run', 'do not build; print the final YAML, with all merges and templates', false)
-    .option(
-      '--allow-local-files',
-      'let YAML fetched over http(s) read local files (files: source:); linuxkit-ts addition',
-      false,
-    )
-    .addOption(
-      new Option('--compress <codec>', 'initrd compression (linuxkit-ts addition; LinuxKit: gzip)').choices(COMPRESSIONS),
-    )
+    .option('--allow-local-files', 'let YAML fetched over http(s) read local files (files: source:); linuxkit-ts addition', false)
+    .addOption(new Option('--compress <codec>', 'initrd compression (linuxkit-ts addition; LinuxKit: gzip)').choices(COMPRESSIONS))
     .action(async (files: string[], flags: BuildFlags, cmd: Command) => {
       if (flags.dryRun) {
         process.stdout.write(await dryRun(files));

@@ -19,20 +19,18 @@ function cacheDir(cmd: Command): string {
 }
 
 function lsCommand(): Command {
-  return new Command('ls')
-    .description('list images in the linuxkit cache')
-    .action(async (_opts: object, cmd: Command) => {
-      const store = await LayoutStore.open(cacheDir(cmd));
-      // Unnamed entries are not images to LinuxKit (cache/image.go List); they are not listed.
-      const reports = (await validateCache(store)).filter((r) => refName(r.descriptor) !== undefined).sort((a, b) => a.ref.localeCompare(b.ref));
-      // LinuxKit's format (cache_ls.go): name padded to 80, then the root digest.
-      const lines = [`${'image name'.padEnd(80)} root manifest hash`];
-      for (const r of reports) lines.push(`${r.ref.padEnd(80)} ${r.descriptor.digest}`);
-      process.stdout.write(lines.join('\n') + '\n');
-      for (const r of reports) {
-        if (r.problems.length) log.warn(`${r.ref} is incomplete or broken in the cache: ${r.problems.join('; ')}`);
-      }
-    });
+  return new Command('ls').description('list images in the linuxkit cache').action(async (_opts: object, cmd: Command) => {
+    const store = await LayoutStore.open(cacheDir(cmd));
+    // Unnamed entries are not images to LinuxKit (cache/image.go List); they are not listed.
+    const reports = (await validateCache(store)).filter((r) => refName(r.descriptor) !== undefined).sort((a, b) => a.ref.localeCompare(b.ref));
+    // LinuxKit's format (cache_ls.go): name padded to 80, then the root digest.
+    const lines = [`${'image name'.padEnd(80)} root manifest hash`];
+    for (const r of reports) lines.push(`${r.ref.padEnd(80)} ${r.descriptor.digest}`);
+    process.stdout.write(lines.join('\n') + '\n');
+    for (const r of reports) {
+      if (r.problems.length) log.warn(`${r.ref} is incomplete or broken in the cache: ${r.problems.join('; ')}`);
+    }
+  });
 }
 
 function rmCommand(): Command {

@@ -59,11 +59,7 @@ function rootCommand(): Command {
     .option('--mirror <mirror>', `registry mirror, <registry>=<url> or <url> for all (repeatable; env ${ENV_MIRROR})`, collect, [])
     .option('--cert-file <file>', 'extra CA certificate for registries (repeatable)', collect, [])
     .option('-q, --quiet', 'quiet execution', false)
-    .addOption(
-      new Option('-v, --verbose <level>', 'verbosity: 0 = quiet, 1 = info, 2 = debug, 3 = trace')
-        .default(1)
-        .argParser(parseVerbosity),
-    )
+    .addOption(new Option('-v, --verbose <level>', 'verbosity: 0 = quiet, 1 = info, 2 = debug, 3 = trace').default(1).argParser(parseVerbosity))
     .showHelpAfterError()
     .hook('preAction', (thisCommand) => {
       const o = thisCommand.opts<{ quiet: boolean; verbose: number }>();

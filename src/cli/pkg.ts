@@ -62,7 +62,10 @@ function addCommonFlags(cmd: Command): Command {
     .option('--org <org>', `Override the hub org (default ${DEFAULT_ORG}). Also read from env var ${ENV_PKG_ORG}; CLI flag takes precedence.`)
     .option('--build-yml <file>', 'Override the name of the yml file', DEFAULT_BUILD_YML)
     .option('--hash <hash>', "Override the image hash (default is to query git for the package's tree-sh)")
-    .option('--tag <template>', `Override the tag using fixed strings and/or text templates (default ${DEFAULT_TAG_TEMPLATE}). Acceptable are .Hash for the hash`)
+    .option(
+      '--tag <template>',
+      `Override the tag using fixed strings and/or text templates (default ${DEFAULT_TAG_TEMPLATE}). Acceptable are .Hash for the hash`,
+    )
     .option('--hash-commit <commit>', 'Override the git commit to use for the hash', DEFAULT_HASH_COMMIT)
     .option('--hash-path <dir>', 'Override the directory to use for the image hash, must be a parent of the package dir (default is to use the package dir)')
     .option('--force-dirty', 'Force the pkg(s) to be considered dirty', false)
@@ -90,29 +93,39 @@ function lazy(): Promise<typeof import('./pkg-build.js')> {
 }
 
 function buildFlags(cmd: Command): Command {
-  return cmd
-    .argument('<path...>', 'package source directories')
-    .option('--force', 'Force rebuild even if image is in local cache', false)
-    .option('--pull', 'Pull image if in registry but not in local cache; conflicts with --force', false)
-    .option('--ignore-cached', 'Ignore cached intermediate images, always pulling from registry', false)
-    .option('--docker', 'Store the built image in the docker image cache instead of the default linuxkit cache', false)
-    .option('--platforms <list>', 'Which platforms to build for, defaults to all of those for which the package can be built')
-    .option('--skip-platforms <list>', 'Platforms that should be skipped, even if present in build.yml')
-    .option('--builders <list>', 'Which builders to use for which platforms (BuildKit only)')
-    .option('--builder-image <image>', 'buildkit builder container image to use (BuildKit only)')
-    .option('--builder-config <file>', 'buildkit builder config.toml (BuildKit only)')
-    .option('--builder-restart', 'force restarting builder (BuildKit only)', false)
-    .option('--precache-images', 'download all images referenced in the Dockerfile to the linuxkit cache first (BuildKit only)', false)
-    .option('--release <version>', 'Release the given version')
-    .option('--nobuild', 'Skip building the image before pushing, conflicts with -force', false)
-    .option('--manifest', 'Create and push multi-arch manifest', true)
-    .option('--sbom-scanner <scanner>', "SBOM scanner; 'false' for no SBOM (daemonless packages always record their Debian packages otherwise)")
-    .option('--dockerfile <file>', 'Dockerfile to use for building the image')
-    // Repeatable, one file each time (LinuxKit's StringArray), so it does not swallow the package paths.
-    .option('--build-arg-file <file>', 'File of build arguments, one key=value per line, overriding buildArgs in build.yml; may be repeated', (f: string, all: string[] = []) => [...all, f])
-    .addOption(new Option('--progress <type>', 'Set type of progress output').choices(['auto', 'plain', 'tty']).default('auto'))
-    .option('--ssh <spec>', 'SSH agent socket or keys for the build, as docker buildx --ssh takes them; may be repeated (buildx only)', (v: string, all: string[] = []) => [...all, v])
-    .option('--dry-run', 'Do not actually build, just print what would be built', false);
+  return (
+    cmd
+      .argument('<path...>', 'package source directories')
+      .option('--force', 'Force rebuild even if image is in local cache', false)
+      .option('--pull', 'Pull image if in registry but not in local cache; conflicts with --force', false)
+      .option('--ignore-cached', 'Ignore cached intermediate images, always pulling from registry', false)
+      .option('--docker', 'Store the built image in the docker image cache instead of the default linuxkit cache', false)
+      .option('--platforms <list>', 'Which platforms to build for, defaults to all of those for which the package can be built')
+      .option('--skip-platforms <list>', 'Platforms that should be skipped, even if present in build.yml')
+      .option('--builders <list>', 'Which builders to use for which platforms (BuildKit only)')
+      .option('--builder-image <image>', 'buildkit builder container image to use (BuildKit only)')
+      .option('--builder-config <file>', 'buildkit builder config.toml (BuildKit only)')
+      .option('--builder-restart', 'force restarting builder (BuildKit only)', false)
+      .option('--precache-images', 'download all images referenced in the Dockerfile to the linuxkit cache first (BuildKit only)', false)
+      .option('--release <version>', 'Release the given version')
+      .option('--nobuild', 'Skip building the image before pushing, conflicts with -force', false)
+      .option('--manifest', 'Create and push multi-arch manifest', true)
+      .option('--sbom-scanner <scanner>', "SBOM scanner; 'false' for no SBOM (daemonless packages always record their Debian packages otherwise)")
+      .option('--dockerfile <file>', 'Dockerfile to use for building the image')
+      // Repeatable, one file each time (LinuxKit's StringArray), so it does not swallow the package paths.
+      .option(
+        '--build-arg-file <file>',
+        'File of build arguments, one key=value per line, overriding buildArgs in build.yml; may be repeated',
+        (f: string, all: string[] = []) => [...all, f],
+      )
+      .addOption(new Option('--progress <type>', 'Set type of progress output').choices(['auto', 'plain', 'tty']).default('auto'))
+      .option(
+        '--ssh <spec>',
+        'SSH agent socket or keys for the build, as docker buildx --ssh takes them; may be repeated (buildx only)',
+        (v: string, all: string[] = []) => [...all, v],
+      )
+      .option('--dry-run', 'Do not actually build, just print what would be built', false)
+  );
 }
 
 export function pkgCommand(): Command {
@@ -123,8 +136,9 @@ export function pkgCommand(): Command {
       .action(async (paths: string[], flags: BuildFlags, cmd: Command) => (await lazy()).runBuild(paths, flags, pkgOptions(cmd), globalOptions(cmd), false)),
   );
   pkg.addCommand(
-    buildFlags(new Command('push').description('build and push an OCI package'))
-      .action(async (paths: string[], flags: BuildFlags, cmd: Command) => (await lazy()).runBuild(paths, flags, pkgOptions(cmd), globalOptions(cmd), true)),
+    buildFlags(new Command('push').description('build and push an OCI package')).action(async (paths: string[], flags: BuildFlags, cmd: Command) =>
+      (await lazy()).runBuild(paths, flags, pkgOptions(cmd), globalOptions(cmd), true),
+    ),
   );
   pkg.addCommand(showTagCommand());
   pkg.addCommand(

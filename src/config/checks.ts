@@ -12,9 +12,22 @@ import { CONTAINER_SECTIONS } from './types.js';
 export const VOLUME_NAME_RE = /^[a-z0-9_-]*$/;
 
 const RLIMITS = new Set([
-  'RLIMIT_CPU', 'RLIMIT_FSIZE', 'RLIMIT_DATA', 'RLIMIT_STACK', 'RLIMIT_CORE', 'RLIMIT_RSS',
-  'RLIMIT_NPROC', 'RLIMIT_NOFILE', 'RLIMIT_MEMLOCK', 'RLIMIT_AS', 'RLIMIT_LOCKS',
-  'RLIMIT_SIGPENDING', 'RLIMIT_MSGQUEUE', 'RLIMIT_NICE', 'RLIMIT_RTPRIO', 'RLIMIT_RTTIME',
+  'RLIMIT_CPU',
+  'RLIMIT_FSIZE',
+  'RLIMIT_DATA',
+  'RLIMIT_STACK',
+  'RLIMIT_CORE',
+  'RLIMIT_RSS',
+  'RLIMIT_NPROC',
+  'RLIMIT_NOFILE',
+  'RLIMIT_MEMLOCK',
+  'RLIMIT_AS',
+  'RLIMIT_LOCKS',
+  'RLIMIT_SIGPENDING',
+  'RLIMIT_MSGQUEUE',
+  'RLIMIT_NICE',
+  'RLIMIT_RTPRIO',
+  'RLIMIT_RTTIME',
 ]);
 
 /** Collects problems, each placed at a field of an object from the config. */
@@ -240,7 +253,11 @@ export function filePathProblem(path: string): string | undefined {
   if (rel === '') return 'a file needs a path';
   const parts = rel.split('/');
   if (parts.includes('..')) return `"${path}" has a ".." component: a file must stay inside the image's root`;
-  if (parts.includes('')) return `"${path}" has an empty component ("//"): write it as ${rel.split('/').filter((x) => x).join('/')}`;
+  if (parts.includes(''))
+    return `"${path}" has an empty component ("//"): write it as ${rel
+      .split('/')
+      .filter((x) => x)
+      .join('/')}`;
   if (parts.includes('.')) return `"${path}" has a "." component: write it as ${parts.filter((x) => x !== '.').join('/')}`;
   return undefined;
 }

@@ -6,9 +6,18 @@ const digest = 'sha256:' + '0123456789abcdef'.repeat(4);
 
 describe('image references at load time (the grammar of src/oci/reference.ts)', () => {
   const valid = [
-    'alpine', 'alpine:3.20', 'linuxkit/init:b5506cc74a6812dc40982cacfd2f4328f8a4b12a', 'docker.io/library/alpine:latest',
-    'localhost:5000/a/b:c', 'localhost/a', 'registry.example.com:443/org/img', '[::1]:5000/a:b', `a@${digest}`,
-    `ghcr.io/o/i:t@${digest}`, 'a__b/c-d.e:T_1.x', 'My.Registry.io/lower/path',
+    'alpine',
+    'alpine:3.20',
+    'linuxkit/init:b5506cc74a6812dc40982cacfd2f4328f8a4b12a',
+    'docker.io/library/alpine:latest',
+    'localhost:5000/a/b:c',
+    'localhost/a',
+    'registry.example.com:443/org/img',
+    '[::1]:5000/a:b',
+    `a@${digest}`,
+    `ghcr.io/o/i:t@${digest}`,
+    'a__b/c-d.e:T_1.x',
+    'My.Registry.io/lower/path',
   ];
   for (const ref of valid) it(`accepts ${ref}`, () => assert.equal(imageRefProblem(ref), undefined));
 

@@ -12,7 +12,10 @@ test('schema/linuxkit.schema.json is generated from src/config/model.ts (run npm
 });
 
 test('the generated schema keeps what editors and the validator rely on', () => {
-  const s = configSchema() as { properties: Record<string, unknown>; definitions: Record<string, { properties?: Record<string, unknown>; required?: string[] }> };
+  const s = configSchema() as {
+    properties: Record<string, unknown>;
+    definitions: Record<string, { properties?: Record<string, unknown>; required?: string[] }>;
+  };
   assert.deepEqual(Object.keys(s.properties), ['kernel', 'init', 'onboot', 'onshutdown', 'services', 'files', 'volumes', 'trust']);
   assert.deepEqual(s.definitions.image!.required, ['name', 'image']);
   // runtime-spec fields LinuxKit's schema lacks stay out of it; the OCI-only names too

@@ -223,12 +223,7 @@ export const RESOURCES = struct(
         {
           classID: ptr(intMin0),
           priorities: val(
-            list(
-              struct(
-                { name: val(str(), { omitempty: false }), priority: val(intMin0, { omitempty: false }) },
-                { def: 'interfacepriority', yaml: 'given' },
-              ),
-            ),
+            list(struct({ name: val(str(), { omitempty: false }), priority: val(intMin0, { omitempty: false }) }, { def: 'interfacepriority', yaml: 'given' })),
           ),
         },
         { def: 'network', yaml: 'given' },
@@ -299,7 +294,7 @@ export const RUNTIME = struct(
         { exclusive: true, go: 1 },
       ),
       {
-        doc: 'linuxkit-ts extension: restart a service that exits, with back-off (1 s doubling to 30 s). always: whatever its exit status; on-failure: on a non-zero status; no: never (LinuxKit\'s behaviour, the default).',
+        doc: "linuxkit-ts extension: restart a service that exits, with back-off (1 s doubling to 30 s). always: whatever its exit status; on-failure: on a non-zero status; no: never (LinuxKit's behaviour, the default).",
       },
     ),
   },

@@ -19,7 +19,11 @@ export function parseYaml(text: string, file: string): ParsedFile {
     return { file, line, col };
   };
   const empty = (what: string) =>
-    new UserError(`${what}: a configuration needs at least one section (kernel, init, onboot, services, files…); LinuxKit refuses it too`, { file, line: 1, col: 1 });
+    new UserError(`${what}: a configuration needs at least one section (kernel, init, onboot, services, files…); LinuxKit refuses it too`, {
+      file,
+      line: 1,
+      col: 1,
+    });
   if (!Array.isArray(docs) || docs.length === 0) throw empty('the file is empty (no YAML document)');
   const errors: UserError[] = [];
   for (const doc of docs) {
@@ -28,10 +32,7 @@ export function parseYaml(text: string, file: string): ParsedFile {
   if (errors.length) throw errors.length === 1 ? errors[0]! : new UserErrors(errors);
   if (docs.length > 1) {
     const second = docs[1]!;
-    throw new UserError(
-      'a configuration file holds one YAML document; this is a second one (LinuxKit would silently ignore it)',
-      posAt(second.range[0]),
-    );
+    throw new UserError('a configuration file holds one YAML document; this is a second one (LinuxKit would silently ignore it)', posAt(second.range[0]));
   }
   const doc = docs[0]!;
   if (doc.contents === null) throw empty('the file is empty (no YAML value, only comments or blank lines)');

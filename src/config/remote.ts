@@ -22,7 +22,10 @@ export async function fetchRemoteConfig(url: string): Promise<Buffer> {
   let timer: NodeJS.Timeout | undefined;
   const deadline = new Promise<never>((_, reject) => {
     timer = setTimeout(
-      () => reject(new UserError(`${what}: not complete after ${seconds(wholeMs)} (${WHOLE_FETCH_SILENCES} × ${ENV_REGISTRY_TIMEOUT}, ${seconds(transport.timeout)})`)),
+      () =>
+        reject(
+          new UserError(`${what}: not complete after ${seconds(wholeMs)} (${WHOLE_FETCH_SILENCES} × ${ENV_REGISTRY_TIMEOUT}, ${seconds(transport.timeout)})`),
+        ),
       wholeMs,
     );
   });

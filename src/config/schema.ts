@@ -61,9 +61,7 @@ export function schemaErrors(value: unknown, file: string): { errors: UserError[
   const validate = validator();
   if (validate(value)) return { errors: [], badValues: [] };
   const list = validate.errors ?? [];
-  const badValues = list
-    .filter((e) => e.keyword !== 'additionalProperties' && e.keyword !== 'required')
-    .map((e) => locate(value, e.instancePath).keys);
+  const badValues = list.filter((e) => e.keyword !== 'additionalProperties' && e.keyword !== 'required').map((e) => locate(value, e.instancePath).keys);
   return { errors: toUserErrors(list, value, file), badValues };
 }
 
@@ -122,7 +120,7 @@ function toUserErrors(errors: ErrorObject[], root: unknown, file: string, positi
     seen.add(id);
     out.push(positions ? new UserError(full, pos) : new UserError(full));
   }
-  return positions ? out.sort((a, b) => (a.pos!.line - b.pos!.line) || (a.pos!.col - b.pos!.col)) : out;
+  return positions ? out.sort((a, b) => a.pos!.line - b.pos!.line || a.pos!.col - b.pos!.col) : out;
 }
 
 function rootPos(root: unknown, file: string): SourcePos {
@@ -222,7 +220,5 @@ export function labelSchemaErrors(label: unknown): UserError[] {
   }
   const probe = { services: [{ name: 'label', image: 'label', ...label }] };
   if (validate(probe)) return [];
-  return toUserErrors(validate.errors ?? [], probe, '', false).map(
-    (e) => new UserError(e.message.replace(/^services\[0\]\.?/, '').replace(/^: /, '')),
-  );
+  return toUserErrors(validate.errors ?? [], probe, '', false).map((e) => new UserError(e.message.replace(/^services\[0\]\.?/, '').replace(/^: /, '')));
 }

@@ -45,7 +45,9 @@ function entriesOf(v: unknown, style: YamlStyle): Array<[string, unknown]> | und
   if (v instanceof Ordered) return v.entries;
   if (v instanceof GoMap) {
     const cmp = (a: string, b: string) => compareKeys(a, b, style.v3Keys);
-    return Object.keys(v.map).sort(cmp).map((k) => [k, v.map[k]]);
+    return Object.keys(v.map)
+      .sort(cmp)
+      .map((k) => [k, v.map[k]]);
   }
   if (v !== null && typeof v === 'object' && !Array.isArray(v)) return Object.entries(v as object);
   return undefined;
@@ -130,8 +132,29 @@ export function scalar(v: unknown): string {
 
 const OLD_BOOLS = new Set(['y', 'Y', 'yes', 'Yes', 'YES', 'n', 'N', 'no', 'No', 'NO', 'on', 'On', 'ON', 'off', 'Off', 'OFF']);
 const RESERVED = new Set([
-  '~', 'null', 'Null', 'NULL', 'true', 'True', 'TRUE', 'false', 'False', 'FALSE',
-  '.inf', '.Inf', '.INF', '+.inf', '+.Inf', '+.INF', '-.inf', '-.Inf', '-.INF', '.nan', '.NaN', '.NAN', '<<',
+  '~',
+  'null',
+  'Null',
+  'NULL',
+  'true',
+  'True',
+  'TRUE',
+  'false',
+  'False',
+  'FALSE',
+  '.inf',
+  '.Inf',
+  '.INF',
+  '+.inf',
+  '+.Inf',
+  '+.INF',
+  '-.inf',
+  '-.Inf',
+  '-.INF',
+  '.nan',
+  '.NaN',
+  '.NAN',
+  '<<',
 ]);
 
 /** True when yaml.v3 would read the plain text back as null, a bool, a number or a timestamp. */

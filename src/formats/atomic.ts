@@ -120,7 +120,9 @@ export class AtomicOutputs {
   async temp(finalPath: string): Promise<string> {
     const place = await locateOutput(finalPath);
     if (place.kind !== 'file') {
-      throw new UserError(`cannot write the output ${finalPath}: it is ${place.kind === 'fd' ? 'a descriptor' : `a ${place.what}`}; this output can only be a regular file`);
+      throw new UserError(
+        `cannot write the output ${finalPath}: it is ${place.kind === 'fd' ? 'a descriptor' : `a ${place.what}`}; this output can only be a regular file`,
+      );
     }
     return this.tempFor(place.path, finalPath);
   }

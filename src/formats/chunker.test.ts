@@ -12,6 +12,9 @@ test('PatchWindow: fixed-size chunks in order, patches inside the window only', 
   assert.equal(w.patch(19, Buffer.from('SU')), true, 'inside the window, across a chunk boundary');
   assert.equal(w.patch(25, Buffer.from('ZZ')), false, 'past the end');
   await w.end();
-  assert.deepEqual(got.map((c) => c.length), [4, 4, 4, 4, 4, 4, 2]);
+  assert.deepEqual(
+    got.map((c) => c.length),
+    [4, 4, 4, 4, 4, 4, 2],
+  );
   assert.equal(Buffer.concat(got).toString(), 'abcdefghijklmnopqrsSUvwxyz');
 });

@@ -52,18 +52,21 @@ test('cpio: newc layout — magic, 4-byte alignment, trailer, 512-byte end', asy
   assert.equal(header.slice(0, 6), '070701');
   assert.equal(header.slice(14, 22), '00000000', 'trailer mode is 0, as GNU cpio writes it');
   assert.equal((trailer - 110) % 4, 0, 'every header starts on a 4-byte boundary');
-  assert.ok(a.subarray(trailer + 11).every((b) => b === 0), 'only zeros after the trailer name');
+  assert.ok(
+    a.subarray(trailer + 11).every((b) => b === 0),
+    'only zeros after the trailer name',
+  );
 });
 
 test('cpio: GNU cpio lists modes, owners, links, devices and symlink targets', async () => {
   const r = spawnSync('cpio', ['-itv', '--quiet', '--numeric-uid-gid'], { input: await sample(), encoding: 'utf8', env: { ...process.env, TZ: 'UTC' } });
   assert.equal(r.status, 0, r.stderr);
-  const lines = r.stdout.trim().split('\n').map((l) => l.split(/\s+/));
+  const lines = r.stdout
+    .trim()
+    .split('\n')
+    .map((l) => l.split(/\s+/));
   const byName = new Map(lines.map((l) => [l.at(-1) === 'hello' ? l.at(-3)! : l.at(-1)!, l]));
-  assert.deepEqual(
-    [...byName.keys()],
-    ['bin', 'bin/hello', 'bin/hello2', 'bin/link', 'dev', 'dev/console', 'dev/sda', 'dev/pipe'],
-  );
+  assert.deepEqual([...byName.keys()], ['bin', 'bin/hello', 'bin/hello2', 'bin/link', 'dev', 'dev/console', 'dev/sda', 'dev/pipe']);
   assert.deepEqual(byName.get('bin/hello')!.slice(0, 5), ['-rwsr-xr-x', '2', '1000', '100', '13']);
   assert.deepEqual(byName.get('bin/hello2')!.slice(0, 4), ['-rwsr-xr-x', '2', '1000', '100']);
   assert.equal(byName.get('bin/link')![0], 'lrwxrwxrwx');

@@ -209,7 +209,16 @@ export async function cpioArchive(entries: SmallCpioEntry[]): Promise<Buffer> {
   const w = new CpioWriter(sink);
   for (const e of entries) {
     const data = e.data === undefined ? undefined : Buffer.from(e.data);
-    await w.header({ name: e.name, type: e.type, mode: e.mode, uid: 0, gid: 0, mtime: 0, size: data?.length ?? 0, ...(e.linkTarget !== undefined && { linkTarget: e.linkTarget }) });
+    await w.header({
+      name: e.name,
+      type: e.type,
+      mode: e.mode,
+      uid: 0,
+      gid: 0,
+      mtime: 0,
+      size: data?.length ?? 0,
+      ...(e.linkTarget !== undefined && { linkTarget: e.linkTarget }),
+    });
     if (data?.length) await w.data(data);
   }
   await w.end();

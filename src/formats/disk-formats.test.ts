@@ -25,8 +25,14 @@ function isoListing(iso: string): string {
 
 test('a missing host tool names its Debian package and the apt-get line', () => {
   assert.throws(
-    () => requireTools('iso-bios', [{ name: 'no-such-tool-lkts', debianPackage: 'pkg-a' }, { name: '/no/such/file.bin', debianPackage: 'pkg-b' }]),
-    (e: unknown) => e instanceof UserError && /no-such-tool-lkts \(Debian package pkg-a\).*\/no\/such\/file\.bin \(Debian package pkg-b\).*apt-get install pkg-a pkg-b/.test(e.message),
+    () =>
+      requireTools('iso-bios', [
+        { name: 'no-such-tool-lkts', debianPackage: 'pkg-a' },
+        { name: '/no/such/file.bin', debianPackage: 'pkg-b' },
+      ]),
+    (e: unknown) =>
+      e instanceof UserError &&
+      /no-such-tool-lkts \(Debian package pkg-a\).*\/no\/such\/file\.bin \(Debian package pkg-b\).*apt-get install pkg-a pkg-b/.test(e.message),
   );
   assert.doesNotThrow(() => requireTools('kernel+iso', getFormat('kernel+iso').hostTools ?? []));
 });
@@ -55,7 +61,7 @@ test('kernel+iso: owners, modes, symlinks and odd names in the ISO; hostile syml
   await getFormat('kernel+iso').write(tarStream(entries), { dir, name: 'k' });
   assert.deepEqual(readdirSync(dir).sort(), ['k-cmdline', 'k-kernel', 'k.iso']);
   assert.equal(readFileSync(join(dir, 'k-kernel'), 'utf8'), 'KERNEL');
-  assert.deepEqual(readdirSync(outside), [], 'nothing written through the image\'s symlinks');
+  assert.deepEqual(readdirSync(outside), [], "nothing written through the image's symlinks");
   const ls = isoListing(join(dir, 'k.iso'));
   assert.match(ls, /^drwxr-x---\s+\d+\s+0\s+42\s.*'\/etc'$/m);
   assert.match(ls, /^-rw-------\s+1\s+0\s+42\s+6\s.*'\/etc\/shadow'$/m);
@@ -77,13 +83,19 @@ test('iso-bios: ISOLINUX El Torito, hybrid MBR, the cmdline with root=/dev/sr0, 
   for (const dir of dirs) await getFormat('iso-bios').write(tarStream(entries()), { dir, name: 'x' });
   const iso = join(dirs[0]!, 'x.iso');
   assert.deepEqual(readFileSync(iso), readFileSync(join(dirs[1]!, 'x.iso')), 'two builds, the same bytes');
-  const report = execFileSync('xorriso', ['-indev', iso, '-report_el_torito', 'plain', '-report_system_area', 'plain'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] });
+  const report = execFileSync('xorriso', ['-indev', iso, '-report_el_torito', 'plain', '-report_system_area', 'plain'], {
+    encoding: 'utf8',
+    stdio: ['ignore', 'pipe', 'ignore'],
+  });
   assert.match(report, /El Torito img path :\s+1\s+\/isolinux\/isolinux\.bin/);
   assert.match(report, /boot-info-table/);
   assert.match(report, /MBR isohybrid/);
   assert.equal(readFileSync(iso).readUInt16LE(510), 0xaa55);
   execFileSync('xorriso', ['-indev', iso, '-osirrox', 'on', '-extract', '/isolinux/isolinux.cfg', join(tmp, 'isolinux.cfg')], { stdio: 'ignore' });
-  assert.equal(readFileSync(join(tmp, 'isolinux.cfg'), 'utf8'), 'DEFAULT linux\nLABEL linux\n    KERNEL /boot/kernel\n    APPEND console=ttyS0 quiet root=/dev/sr0\n');
+  assert.equal(
+    readFileSync(join(tmp, 'isolinux.cfg'), 'utf8'),
+    'DEFAULT linux\nLABEL linux\n    KERNEL /boot/kernel\n    APPEND console=ttyS0 quiet root=/dev/sr0\n',
+  );
   assert.match(isoListing(iso), /'\/boot\/kernel'$/m);
 });
 
@@ -111,7 +123,9 @@ test('raw-bios: one bootable partition at 1 MiB with SYSLINUX, kernel, initrd.im
   const disk = readFileSync(img);
   assert.ok(disk.equals(readFileSync(join(dirs[1]!, 'x-bios.img'))), 'two builds, the same bytes');
   assert.equal(disk.length % (1024 * 1024), 0);
-  const table = JSON.parse(execFileSync('sfdisk', ['-J', img], { encoding: 'utf8' })) as { partitiontable: { partitions: Array<{ start: number; size: number; type: string; bootable?: boolean }> } };
+  const table = JSON.parse(execFileSync('sfdisk', ['-J', img], { encoding: 'utf8' })) as {
+    partitiontable: { partitions: Array<{ start: number; size: number; type: string; bootable?: boolean }> };
+  };
   const [p, ...rest] = table.partitiontable.partitions;
   assert.deepEqual(rest, []);
   assert.equal(p!.start, 2048);
@@ -120,19 +134,25 @@ test('raw-bios: one bootable partition at 1 MiB with SYSLINUX, kernel, initrd.im
   assert.equal(disk[439], 1, 'altmbr boots partition 1');
   const esp = join(tmp, 'esp.img');
   writeFileSync(esp, disk.subarray(2048 * 512, (2048 + p!.size) * 512));
-  const files = execFileSync('mdir', ['-a', '-b', '-i', esp, '::/'], { encoding: 'utf8', env: { ...process.env, MTOOLS_SKIP_CHECK: '1' } }).split('\n').filter(Boolean).sort();
+  const files = execFileSync('mdir', ['-a', '-b', '-i', esp, '::/'], { encoding: 'utf8', env: { ...process.env, MTOOLS_SKIP_CHECK: '1' } })
+    .split('\n')
+    .filter(Boolean)
+    .sort();
   assert.deepEqual(files, ['::/initrd.img', '::/kernel', '::/ldlinux.c32', '::/ldlinux.sys', '::/syslinux.cfg']);
   const cfg = execFileSync('mtype', ['-i', esp, '::/syslinux.cfg'], { encoding: 'utf8', env: { ...process.env, MTOOLS_SKIP_CHECK: '1' } });
   assert.equal(cfg, 'DEFAULT linux\nLABEL linux\n    KERNEL /kernel\n    INITRD /initrd.img\n    APPEND console=ttyS0\n');
 });
 
-test('MBR: LBA and sfdisk\'s CHS, the signature', () => {
+test("MBR: LBA and sfdisk's CHS, the signature", () => {
   const b = mbr(Buffer.from([0xeb]), 0x12345678, [{ start: 2048, sectors: 20480, type: 0x83, bootable: true }]);
   assert.equal(b.readUInt32LE(440), 0x12345678);
-  assert.deepEqual([...b.subarray(446, 462)], [0x80, 0x20, 0x21, 0, 0x83, 0x66, 0x25, 0x01, 0, 8, 0, 0, 0, 0x50, 0, 0], 'the bytes sfdisk writes for 2048,20480,83,*');
+  assert.deepEqual(
+    [...b.subarray(446, 462)],
+    [0x80, 0x20, 0x21, 0, 0x83, 0x66, 0x25, 0x01, 0, 8, 0, 0, 0, 0x50, 0, 0],
+    'the bytes sfdisk writes for 2048,20480,83,*',
+  );
   assert.equal(b.readUInt16LE(510), 0xaa55);
 });
-
 
 test('fixed-size BIOS disks (aws, qcow2-bios, vhd, dynamic-vhd, vmdk, gcp): the same raw disk of --size in each container, byte-reproducible', async () => {
   const entries = (): FixtureEntry[] => [
@@ -143,16 +163,34 @@ test('fixed-size BIOS disks (aws, qcow2-bios, vhd, dynamic-vhd, vmdk, gcp): the 
   const files: Record<string, string> = { aws: 'x.raw', 'qcow2-bios': 'x.qcow2', vhd: 'x.vhd', 'dynamic-vhd': 'x.vhd', vmdk: 'x.vmdk', gcp: 'x.img.tar.gz' };
   const made = (format: string, run: number) => join(tmp, `${format}-${run}`, files[format]!);
   for (const run of [1, 2]) {
-    for (const format of Object.keys(files)) await getFormat(format).write(tarStream(entries()), { dir: join(tmp, `${format}-${run}`), name: 'x' }, { sizeMB: 40 });
+    for (const format of Object.keys(files))
+      await getFormat(format).write(tarStream(entries()), { dir: join(tmp, `${format}-${run}`), name: 'x' }, { sizeMB: 40 });
   }
-  for (const format of Object.keys(files)) assert.ok(readFileSync(made(format, 1)).equals(readFileSync(made(format, 2))), `${format}: two builds, the same bytes`);
+  for (const format of Object.keys(files))
+    assert.ok(readFileSync(made(format, 1)).equals(readFileSync(made(format, 2))), `${format}: two builds, the same bytes`);
   const raw = made('aws', 1);
   assert.equal(readFileSync(raw).length, 40 * 1024 * 1024, 'aws: the raw disk is --size');
-  const table = JSON.parse(execFileSync('sfdisk', ['-J', raw], { encoding: 'utf8' })) as { partitiontable: { partitions: Array<{ start: number; size: number; bootable?: boolean }> } };
-  assert.deepEqual(table.partitiontable.partitions.map((p) => [p.start, p.size, p.bootable]), [[2048, 39 * 2048, true]], 'one bootable partition from 1 MiB to the end');
+  const table = JSON.parse(execFileSync('sfdisk', ['-J', raw], { encoding: 'utf8' })) as {
+    partitiontable: { partitions: Array<{ start: number; size: number; bootable?: boolean }> };
+  };
+  assert.deepEqual(
+    table.partitiontable.partitions.map((p) => [p.start, p.size, p.bootable]),
+    [[2048, 39 * 2048, true]],
+    'one bootable partition from 1 MiB to the end',
+  );
   // -f: qemu probes a fixed VHD as raw (its only header is the footer at the end).
-  const info = (f: string, fmt: string) => JSON.parse(execFileSync('qemu-img', ['info', '-f', fmt, '--output=json', f], { encoding: 'utf8' })) as { format: string; 'virtual-size': number; 'format-specific'?: { data?: { 'create-type'?: string } } };
-  for (const [format, qemuFormat] of [['qcow2-bios', 'qcow2'], ['vhd', 'vpc'], ['dynamic-vhd', 'vpc'], ['vmdk', 'vmdk']] as const) {
+  const info = (f: string, fmt: string) =>
+    JSON.parse(execFileSync('qemu-img', ['info', '-f', fmt, '--output=json', f], { encoding: 'utf8' })) as {
+      format: string;
+      'virtual-size': number;
+      'format-specific'?: { data?: { 'create-type'?: string } };
+    };
+  for (const [format, qemuFormat] of [
+    ['qcow2-bios', 'qcow2'],
+    ['vhd', 'vpc'],
+    ['dynamic-vhd', 'vpc'],
+    ['vmdk', 'vmdk'],
+  ] as const) {
     const i = info(made(format, 1), qemuFormat);
     assert.equal(i.format, qemuFormat);
     assert.equal(i['virtual-size'], 40 * 1024 * 1024, `${format}: virtual size is --size`);
@@ -169,16 +207,21 @@ test('fixed-size BIOS disks (aws, qcow2-bios, vhd, dynamic-vhd, vmdk, gcp): the 
   const tar = gunzipSync(readFileSync(made('gcp', 1)));
   assert.equal(tar.toString('latin1', 257, 265), 'ustar  \0', 'tar --format=oldgnu');
   assert.equal(String.fromCharCode(tar[156]!), 'S', 'a GNU sparse member');
-  assert.equal(tar.length % 10240, 0, 'padded to GNU tar\'s record');
+  assert.equal(tar.length % 10240, 0, "padded to GNU tar's record");
   assert.ok(tar.length < 2 * 1024 * 1024, `the zeros are not stored (${tar.length} bytes)`);
-  assert.deepEqual(execFileSync('tar', ['-tzf', made('gcp', 1)], { encoding: 'utf8' }).split('\n').filter(Boolean), ['disk.raw']);
+  assert.deepEqual(
+    execFileSync('tar', ['-tzf', made('gcp', 1)], { encoding: 'utf8' })
+      .split('\n')
+      .filter(Boolean),
+    ['disk.raw'],
+  );
   const gcpDir = join(tmp, 'gcp-x');
   mkdirSync(gcpDir);
   execFileSync('tar', ['-xzf', made('gcp', 1), '-C', gcpDir]);
   assert.ok(readFileSync(join(gcpDir, 'disk.raw')).equals(readFileSync(raw)), 'disk.raw is the raw disk');
 });
 
-test('fixed-size disks: the default sizes are LinuxKit\'s; too small a --size says the size needed; nothing is left', async () => {
+test("fixed-size disks: the default sizes are LinuxKit's; too small a --size says the size needed; nothing is left", async () => {
   const entries = (): FixtureEntry[] => [
     { name: 'boot/kernel', content: Buffer.alloc(3 * 1024 * 1024, 7) },
     { name: 'init', content: '#!/bin/sh\n', mode: 0o755 },
@@ -191,7 +234,7 @@ test('fixed-size disks: the default sizes are LinuxKit\'s; too small a --size sa
   assert.deepEqual(readdirSync(dir), [], 'no output, no staging directory');
   await getFormat('dynamic-vhd').write(tarStream(entries()), { dir, name: 'd' });
   const i = JSON.parse(execFileSync('qemu-img', ['info', '--output=json', join(dir, 'd.vhd')], { encoding: 'utf8' })) as { 'virtual-size': number };
-  assert.equal(i['virtual-size'], 25 * 1024 ** 3, 'dynamic-vhd is 25 GiB, as LinuxKit\'s');
+  assert.equal(i['virtual-size'], 25 * 1024 ** 3, "dynamic-vhd is 25 GiB, as LinuxKit's");
 });
 
 test('raw-efi and qcow2-efi: GPT with one EFI System Partition, GRUB, kernel and initrd; the cmdline quoted for GRUB; reproducible', async () => {
@@ -203,21 +246,30 @@ test('raw-efi and qcow2-efi: GPT with one EFI System Partition, GRUB, kernel and
   ];
   const dirs = [join(tmp, 'efi1'), join(tmp, 'efi2')];
   for (const dir of dirs) for (const f of ['raw-efi', 'qcow2-efi']) await getFormat(f).write(tarStream(entries()), { dir, name: 'x' });
-  for (const file of ['x-efi.img', 'x-efi.qcow2']) assert.ok(readFileSync(join(dirs[0]!, file)).equals(readFileSync(join(dirs[1]!, file))), `${file}: two builds, the same bytes`);
+  for (const file of ['x-efi.img', 'x-efi.qcow2'])
+    assert.ok(readFileSync(join(dirs[0]!, file)).equals(readFileSync(join(dirs[1]!, file))), `${file}: two builds, the same bytes`);
   const img = join(dirs[0]!, 'x-efi.img');
   execFileSync('qemu-img', ['compare', '-q', '-f', 'raw', '-F', 'qcow2', img, join(dirs[0]!, 'x-efi.qcow2')]);
   const disk = readFileSync(img);
   assert.equal(disk.length % (1024 * 1024), 0);
   // sfdisk checks both GPT headers and their CRCs (it warns and falls back otherwise).
-  const { partitiontable: t } = JSON.parse(execFileSync('sfdisk', ['-J', img], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] })) as { partitiontable: { label: string; lastlba: number; partitions: Array<{ start: number; size: number; type: string; name: string; attrs: string }> } };
+  const { partitiontable: t } = JSON.parse(execFileSync('sfdisk', ['-J', img], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] })) as {
+    partitiontable: { label: string; lastlba: number; partitions: Array<{ start: number; size: number; type: string; name: string; attrs: string }> };
+  };
   assert.equal(t.label, 'gpt');
   assert.equal(t.lastlba, disk.length / 512 - 34);
-  assert.deepEqual(t.partitions.map((p) => [p.start, p.type, p.name, p.attrs]), [[2048, 'C12A7328-F81F-11D2-BA4B-00A0C93EC93B', 'EFI System', 'LegacyBIOSBootable']]);
+  assert.deepEqual(
+    t.partitions.map((p) => [p.start, p.type, p.name, p.attrs]),
+    [[2048, 'C12A7328-F81F-11D2-BA4B-00A0C93EC93B', 'EFI System', 'LegacyBIOSBootable']],
+  );
   assert.equal(execFileSync('sfdisk', ['--verify', img], { encoding: 'utf8' }).includes('No errors detected'), true);
   const esp = join(tmp, 'efi-esp.img');
   writeFileSync(esp, disk.subarray(2048 * 512, (2048 + t.partitions[0]!.size) * 512));
   const env = { ...process.env, MTOOLS_SKIP_CHECK: '1' };
-  const files = execFileSync('mdir', ['-/', '-a', '-b', '-i', esp, '::/'], { encoding: 'utf8', env }).split('\n').filter((l) => l && !l.endsWith('/')).sort();
+  const files = execFileSync('mdir', ['-/', '-a', '-b', '-i', esp, '::/'], { encoding: 'utf8', env })
+    .split('\n')
+    .filter((l) => l && !l.endsWith('/'))
+    .sort();
   assert.deepEqual(files, ['::/EFI/BOOT/BOOTX64.EFI', '::/EFI/BOOT/grub.cfg', '::/initrd.img', '::/kernel']);
   assert.equal(
     execFileSync('mtype', ['-i', esp, '::/EFI/BOOT/grub.cfg'], { encoding: 'utf8', env }),
@@ -235,7 +287,8 @@ test('iso-efi and iso-efi-initrd: a hidden FAT boot image with GRUB as the UEFI 
   ];
   const dirs = [join(tmp, 'ie1'), join(tmp, 'ie2')];
   for (const dir of dirs) for (const f of ['iso-efi', 'iso-efi-initrd']) await getFormat(f).write(tarStream(entries()), { dir, name: 'x' });
-  for (const file of ['x-efi.iso', 'x-efi-initrd.iso']) assert.ok(readFileSync(join(dirs[0]!, file)).equals(readFileSync(join(dirs[1]!, file))), `${file}: two builds, the same bytes`);
+  for (const file of ['x-efi.iso', 'x-efi-initrd.iso'])
+    assert.ok(readFileSync(join(dirs[0]!, file)).equals(readFileSync(join(dirs[1]!, file))), `${file}: two builds, the same bytes`);
   const cfgOf = (iso: string) => {
     const to = join(tmp, `${iso.replace(/\W/g, '_')}.cfg`);
     execFileSync('xorriso', ['-indev', iso, '-osirrox', 'on', '-extract', '/EFI/BOOT/grub.cfg', to], { stdio: 'ignore' });
@@ -250,9 +303,16 @@ test('iso-efi and iso-efi-initrd: a hidden FAT boot image with GRUB as the UEFI 
     assert.doesNotMatch(isoListing(iso), /boot\.img|boot\.catalog/, 'the boot image and catalog are hidden');
   }
   assert.equal(cfgOf(efi), "set timeout=0\nset gfxpayload=text\nmenuentry 'LinuxKit ISO Image' {\n\tlinux /boot/kernel console=ttyS0 root=/dev/sr0 text\n}\n");
-  assert.equal(cfgOf(initrd), "set timeout=0\nset gfxpayload=text\nmenuentry 'LinuxKit ISO Image' {\n\tlinux /kernel console=ttyS0 text\n\tinitrd /initrd.img\n}\n");
+  assert.equal(
+    cfgOf(initrd),
+    "set timeout=0\nset gfxpayload=text\nmenuentry 'LinuxKit ISO Image' {\n\tlinux /kernel console=ttyS0 text\n\tinitrd /initrd.img\n}\n",
+  );
   assert.deepEqual(
-    isoListing(initrd).split('\n').filter(Boolean).map((l) => /'(.*)'$/.exec(l)![1]).sort(),
+    isoListing(initrd)
+      .split('\n')
+      .filter(Boolean)
+      .map((l) => /'(.*)'$/.exec(l)![1])
+      .sort(),
     ['/', '/EFI', '/EFI/BOOT', '/EFI/BOOT/grub.cfg', '/initrd.img', '/kernel'],
   );
 });
@@ -277,13 +337,14 @@ test('kernel+erofs: kernel, cmdline and an EROFS root (fsck.erofs --extract): ow
   assert.ok(readFileSync(join(dirs[0]!, 'k-erofs.img')).equals(readFileSync(join(dirs[1]!, 'k-erofs.img'))), 'two builds, the same bytes');
   assert.equal(readFileSync(join(dirs[0]!, 'k-kernel'), 'utf8'), 'KERNEL');
   assert.equal(readFileSync(join(dirs[0]!, 'k-cmdline'), 'utf8'), 'console=ttyS0');
-  assert.deepEqual(readdirSync(outside), [], 'nothing written through the image\'s symlinks');
+  assert.deepEqual(readdirSync(outside), [], "nothing written through the image's symlinks");
   const x = join(tmp, 'erofs-x');
   execFileSync('fsck.erofs', [`--extract=${x}`, join(dirs[0]!, 'k-erofs.img')], { stdio: 'ignore' });
   const ls = execFileSync('find', [x, '-printf', '%P %m %U:%G %n %y %l\n'], { encoding: 'utf8' }).split('\n').filter(Boolean).sort();
   assert.ok(ls.includes('etc/shadow 600 0:42 1 f '), ls.join('\n'));
   assert.ok(ls.includes('home/user/file 644 1000:1000 1 f '));
-  const inode = (path: string) => /NID: (\d+)\s+Links: (\d+)/.exec(execFileSync('dump.erofs', [`--path=${path}`, join(dirs[0]!, 'k-erofs.img')], { encoding: 'utf8' }))!.slice(1);
+  const inode = (path: string) =>
+    /NID: (\d+)\s+Links: (\d+)/.exec(execFileSync('dump.erofs', [`--path=${path}`, join(dirs[0]!, 'k-erofs.img')], { encoding: 'utf8' }))!.slice(1);
   assert.deepEqual(inode('/bin/sh'), inode('/bin/busybox'), 'the hard link is one inode');
   assert.equal(inode('/bin/sh')[1], '2');
   assert.ok(ls.includes(`escape 777 0:0 1 l ${outside}`));

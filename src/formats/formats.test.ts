@@ -57,9 +57,31 @@ function line(lines: string[], name: string): string[] {
 }
 
 test('registry: LinuxKit format names, unknown and not-yet formats are user errors', () => {
-  assert.deepEqual(formatNames().sort(), ['aws', 'docker', 'dynamic-vhd', 'gcp', 'iso-bios', 'iso-efi', 'iso-efi-initrd', 'kernel+erofs', 'kernel+initrd', 'kernel+iso',
-    'kernel+squashfs', 'qcow2-bios', 'qcow2-efi', 'raw-bios', 'raw-efi', 'tar', 'tar-kernel-initrd', 'vhd', 'vmdk']);
-  assert.throws(() => getFormat('floppy'), (e: unknown) => e instanceof UserError && /unknown format type floppy/.test(e.message));
+  assert.deepEqual(formatNames().sort(), [
+    'aws',
+    'docker',
+    'dynamic-vhd',
+    'gcp',
+    'iso-bios',
+    'iso-efi',
+    'iso-efi-initrd',
+    'kernel+erofs',
+    'kernel+initrd',
+    'kernel+iso',
+    'kernel+squashfs',
+    'qcow2-bios',
+    'qcow2-efi',
+    'raw-bios',
+    'raw-efi',
+    'tar',
+    'tar-kernel-initrd',
+    'vhd',
+    'vmdk',
+  ]);
+  assert.throws(
+    () => getFormat('floppy'),
+    (e: unknown) => e instanceof UserError && /unknown format type floppy/.test(e.message),
+  );
   assert.throws(() => getFormat('rpi3'), /not implemented yet/);
   assert.equal(getFormat('tar').streamable, true);
   assert.equal(getFormat('kernel+initrd').streamable, false);
@@ -67,11 +89,34 @@ test('registry: LinuxKit format names, unknown and not-yet formats are user erro
 
 test('registry: every LinuxKit format is registered, the ones not built yet as stubs that say so', () => {
   // LinuxKit's OutputTypes() (lk:src/cmd/linuxkit/moby/build/build.go, output.go).
-  const linuxkit = ['aws', 'docker', 'dynamic-vhd', 'gcp', 'iso-bios', 'iso-efi', 'iso-efi-initrd', 'kernel+erofs', 'kernel+initrd',
-    'kernel+iso', 'kernel+squashfs', 'qcow2-bios', 'qcow2-efi', 'raw-bios', 'raw-efi', 'rpi3', 'tar', 'tar-kernel-initrd', 'vhd', 'vmdk'];
+  const linuxkit = [
+    'aws',
+    'docker',
+    'dynamic-vhd',
+    'gcp',
+    'iso-bios',
+    'iso-efi',
+    'iso-efi-initrd',
+    'kernel+erofs',
+    'kernel+initrd',
+    'kernel+iso',
+    'kernel+squashfs',
+    'qcow2-bios',
+    'qcow2-efi',
+    'raw-bios',
+    'raw-efi',
+    'rpi3',
+    'tar',
+    'tar-kernel-initrd',
+    'vhd',
+    'vmdk',
+  ];
   assert.deepEqual([...formatNames(), ...notYetFormatNames()].sort(), linuxkit);
   for (const name of notYetFormatNames()) {
-    assert.throws(() => getFormat(name), (e: unknown) => e instanceof UserError && e.message === `output format ${name} is not implemented yet in linuxkit-ts`);
+    assert.throws(
+      () => getFormat(name),
+      (e: unknown) => e instanceof UserError && e.message === `output format ${name} is not implemented yet in linuxkit-ts`,
+    );
   }
   // The error for an unknown name lists both kinds.
   assert.throws(() => getFormat('floppy'), /one of tar, .*; not implemented yet: rpi3/);
@@ -128,7 +173,7 @@ test('kernel+initrd: each compression, tested by its own tool', () =>
       assert.equal(r.status, 0, `${tool.join(' ')}: ${r.stderr}`);
     }
     await getFormat('kernel+initrd').write(tarStream(rootfs()), { dir, name: 'none' }, { compress: 'none' });
-    assert.equal(listCpio(await readFile(join(dir, "none-initrd.img"))).length, 10);
+    assert.equal(listCpio(await readFile(join(dir, 'none-initrd.img'))).length, 10);
   }));
 
 test('kernel+initrd and squashfs: the same input stream gives byte-identical outputs', () =>
@@ -212,10 +257,19 @@ test('kernel+initrd with a member cache: unchanged parts come from the cache, ou
     const plain = await build('plain', 'modules v1');
     const first = await build('first', 'modules v1', cache);
     assert.equal(spawnSync('gzip', ['-t'], { input: first }).status, 0);
-    const names = (cpio: Buffer) => listCpio(cpio).map((l) => l.split(/\s+/).filter((_, i) => i !== 1).join(' '));
+    const names = (cpio: Buffer) =>
+      listCpio(cpio).map((l) =>
+        l
+          .split(/\s+/)
+          .filter((_, i) => i !== 1)
+          .join(' '),
+      );
     assert.deepEqual(names(gunzipSync(first)), names(gunzipSync(plain)), 'same entries as one stream');
     const lines = listCpio(gunzipSync(first));
-    assert.deepEqual(lines.map((l) => l.split(/\s+/).at(-1)), ['boot', 'lib/modules/6.6/a.ko', 'lib/modules/6.6/b.ko', 'bin/busybox', 'bin/sh', 'etc/motd']);
+    assert.deepEqual(
+      lines.map((l) => l.split(/\s+/).at(-1)),
+      ['boot', 'lib/modules/6.6/a.ko', 'lib/modules/6.6/b.ko', 'bin/busybox', 'bin/sh', 'etc/motd'],
+    );
     assert.equal(line(lines, 'lib/modules/6.6/b.ko')[1], '2', 'hard link within the kernel member');
     assert.equal(line(lines, 'bin/sh')[1], '2', 'hard link within the init member');
     // Each member numbers inodes from 1 under its own device: GNU cpio keeps the links apart.
@@ -266,30 +320,34 @@ test('kernel+initrd with a member cache: unchanged parts come from the cache, ou
     assert.ok(!(await readdir(members)).some((f) => f.endsWith('.tmp')), 'no temporary files in the cache');
   }));
 
-test('member cache: members are kept per compressor, so a zlib member never ends up in an igzip build', { skip: !installedIgzip() && 'igzip (Debian isal) not installed' }, () =>
-  withDir(async (dir) => {
-    const cache = join(dir, 'cache');
-    const build = async (name: string, memberCache: string | false) => {
-      await getFormat('kernel+initrd').write(tarStream(originImage('modules v1')), { dir, name }, { memberCache });
-      return readFile(join(dir, `${name}-initrd.img`));
-    };
-    const withIgzip = async <T>(fn: () => Promise<T>): Promise<T> => {
-      process.env[ENV_IGZIP] = 'on';
-      try {
-        return await fn();
-      } finally {
-        delete process.env[ENV_IGZIP];
-      }
-    };
-    const igzipBytes = await withIgzip(() => build('igzip', false));
-    const zlibBytes = await build('zlib-cold', cache);
-    assert.deepEqual(await build('zlib-warm', cache), zlibBytes);
-    assert.notDeepEqual(zlibBytes, igzipBytes, 'the two compressors make different bytes');
-    assert.deepEqual(await withIgzip(() => build('igzip-after-zlib', cache)), igzipBytes, 'the zlib member was not used');
-    assert.deepEqual(await withIgzip(() => build('igzip-warm', cache)), igzipBytes);
-    const members = (await readdir(join(cache, 'members'))).filter((f) => !f.endsWith('.sum'));
-    assert.deepEqual(members.map((f) => /\.gzip-(igzip|\d+-zlib)/.exec(f)?.[1]).sort(), ['1-zlib', 'igzip']);
-  }));
+test(
+  'member cache: members are kept per compressor, so a zlib member never ends up in an igzip build',
+  { skip: !installedIgzip() && 'igzip (Debian isal) not installed' },
+  () =>
+    withDir(async (dir) => {
+      const cache = join(dir, 'cache');
+      const build = async (name: string, memberCache: string | false) => {
+        await getFormat('kernel+initrd').write(tarStream(originImage('modules v1')), { dir, name }, { memberCache });
+        return readFile(join(dir, `${name}-initrd.img`));
+      };
+      const withIgzip = async <T>(fn: () => Promise<T>): Promise<T> => {
+        process.env[ENV_IGZIP] = 'on';
+        try {
+          return await fn();
+        } finally {
+          delete process.env[ENV_IGZIP];
+        }
+      };
+      const igzipBytes = await withIgzip(() => build('igzip', false));
+      const zlibBytes = await build('zlib-cold', cache);
+      assert.deepEqual(await build('zlib-warm', cache), zlibBytes);
+      assert.notDeepEqual(zlibBytes, igzipBytes, 'the two compressors make different bytes');
+      assert.deepEqual(await withIgzip(() => build('igzip-after-zlib', cache)), igzipBytes, 'the zlib member was not used');
+      assert.deepEqual(await withIgzip(() => build('igzip-warm', cache)), igzipBytes);
+      const members = (await readdir(join(cache, 'members'))).filter((f) => !f.endsWith('.sum'));
+      assert.deepEqual(members.map((f) => /\.gzip-(igzip|\d+-zlib)/.exec(f)?.[1]).sort(), ['1-zlib', 'igzip']);
+    }),
+);
 
 test('tar-kernel-initrd: kernel, initrd.img, cmdline, ucode.cpio with LinuxKit headers', () =>
   withDir(async (dir) => {
@@ -298,8 +356,14 @@ test('tar-kernel-initrd: kernel, initrd.img, cmdline, ucode.cpio with LinuxKit h
     await getFormat('tar-kernel-initrd').write(tarStream(entries), { dir, name: 't' });
     const r = spawnSync('tar', ['-tvf', join(dir, 't-initrd.tar'), '--numeric-owner', '--utc'], { encoding: 'utf8' });
     assert.equal(r.status, 0, r.stderr);
-    const rows = r.stdout.trim().split('\n').map((l) => l.split(/\s+/));
-    assert.deepEqual(rows.map((x) => x.at(-1)), ['kernel', 'initrd.img', 'cmdline', 'ucode.cpio']);
+    const rows = r.stdout
+      .trim()
+      .split('\n')
+      .map((l) => l.split(/\s+/));
+    assert.deepEqual(
+      rows.map((x) => x.at(-1)),
+      ['kernel', 'initrd.img', 'cmdline', 'ucode.cpio'],
+    );
     for (const x of rows) assert.deepEqual(x.slice(0, 2), ['-rw-r--r--', '0/0']);
     assert.equal(rows[0]![2], String(KERNEL.length));
     assert.equal(`${rows[0]![3]} ${rows[0]![4]}`, new Date(LINUXKIT_MOD_TIME * 1000).toISOString().slice(0, 16).replace('T', ' '));
@@ -352,7 +416,7 @@ test('tar: the stream as is, to NAME.tar or to a given file', () =>
     assert.equal(q, join(dir, 'o.tar'));
   }));
 
-test('docker: the root filesystem tar with LinuxKit\'s Dockerfile last; the same entries', () =>
+test("docker: the root filesystem tar with LinuxKit's Dockerfile last; the same entries", () =>
   withDir(async (dir) => {
     const entries: FixtureEntry[] = [
       { name: 'boot/kernel', content: 'KERNEL' },
@@ -361,8 +425,13 @@ test('docker: the root filesystem tar with LinuxKit\'s Dockerfile last; the same
     ];
     const files = await getFormat('docker').write(tarStream(entries), { dir, name: 'img' });
     assert.deepEqual(files, [join(dir, 'img.docker')]);
-    const list = spawnSync('tar', ['-tvf', join(dir, 'img.docker'), '--numeric-owner'], { encoding: 'utf8', env: { ...process.env, TZ: 'UTC' } }).stdout.trim().split('\n');
-    assert.deepEqual(list.map((l) => l.split(/\s+/).pop()), ['boot/kernel', 'bin/rc.init', 'etc/shadow', 'Dockerfile']);
+    const list = spawnSync('tar', ['-tvf', join(dir, 'img.docker'), '--numeric-owner'], { encoding: 'utf8', env: { ...process.env, TZ: 'UTC' } })
+      .stdout.trim()
+      .split('\n');
+    assert.deepEqual(
+      list.map((l) => l.split(/\s+/).pop()),
+      ['boot/kernel', 'bin/rc.init', 'etc/shadow', 'Dockerfile'],
+    );
     assert.match(list[2]!, /^-rw------- 0\/42 /);
     assert.match(list[3]!, /^-rw-r--r-- 0\/0 .* 2017-04-18 16:30 Dockerfile$/);
     const dockerfile = spawnSync('tar', ['-xOf', join(dir, 'img.docker'), 'Dockerfile'], { encoding: 'utf8' }).stdout;

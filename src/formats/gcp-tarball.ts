@@ -52,7 +52,10 @@ export async function writeGcpTarball(raw: string, out: string, mtime: number, l
   const regions = await dataRegions(raw, size);
   const gz = await createCompressor('gzip', out, level === undefined ? {} : { level });
   try {
-    const header = encodeOldGnuHeaders({ name: GCP_DISK_MEMBER, size, mode: 0o644, uid: 0, gid: 0, uname: 'root', gname: 'root', mtime: new Date(mtime * 1000) }, regions);
+    const header = encodeOldGnuHeaders(
+      { name: GCP_DISK_MEMBER, size, mode: 0o644, uid: 0, gid: 0, uname: 'root', gname: 'root', mtime: new Date(mtime * 1000) },
+      regions,
+    );
     await gz.write(header);
     let stored = 0;
     for (const [offset, length] of regions) {

@@ -62,7 +62,11 @@ function header(diskSectors: number, self: number, other: number, arrayAt: numbe
 }
 
 /** The byte ranges of a GPT disk of `diskBytes`: [offset, data] for the head and the tail. */
-export function gpt(diskBytes: number, diskGuid: Buffer, partitions: GptPartition[]): { head: Array<{ at: number; data: Buffer }>; tail: Array<{ at: number; data: Buffer }> } {
+export function gpt(
+  diskBytes: number,
+  diskGuid: Buffer,
+  partitions: GptPartition[],
+): { head: Array<{ at: number; data: Buffer }>; tail: Array<{ at: number; data: Buffer }> } {
   const sectors = diskBytes / SECTOR;
   const array = Buffer.alloc(ENTRIES * ENTRY_SIZE);
   partitions.forEach((p, i) => {

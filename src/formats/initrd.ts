@@ -124,11 +124,7 @@ async function takeBootFile(entry: TarRecord, paths: InitrdPaths, result: Initrd
   }
 }
 
-async function tarToSegmentedInitrd(
-  entries: AsyncIterable<TarRecord>,
-  paths: InitrdPaths,
-  opts: InitrdOptions,
-): Promise<InitrdResult> {
+async function tarToSegmentedInitrd(entries: AsyncIterable<TarRecord>, paths: InitrdPaths, opts: InitrdOptions): Promise<InitrdResult> {
   const result: InitrdResult = { hasKernel: false, hasUcode: false };
   const segments = new SegmentedInitrd(paths.initrd, {
     compress: opts.compress,

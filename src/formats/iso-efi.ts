@@ -61,7 +61,8 @@ export const isoEfi: OutputFormat = {
       const stage = `${iso}.stage`;
       try {
         const pass = await stageTree(entries, stage, epoch);
-        if (!pass.hasKernel) throw new UserError(`${target.name}-efi.iso: the image has no boot/kernel (no kernel: section?); an iso-efi cannot boot without one`);
+        if (!pass.hasKernel)
+          throw new UserError(`${target.name}-efi.iso: the image has no boot/kernel (no kernel: section?); an iso-efi cannot boot without one`);
         await addGrub(pass.tree, grubConfig('/boot/kernel', cdromCmdline(pass.cmdline ?? '')), epoch);
         await writeIso(pass.tree, iso, stage, epoch, { efiImage: EFI_IMAGE });
       } finally {

@@ -80,7 +80,10 @@ export const isoBios: OutputFormat = {
         if (!pass.hasKernel) throw new UserError(`${target.name}.iso: the image has no boot/kernel (no kernel: section?); an iso-bios cannot boot without one`);
         // The boot loader's files are ours (staged copies), at LinuxKit's paths, replacing any
         // the image has there.
-        for (const [file, from] of [['isolinux.bin', TOOLS.isolinuxBin.name], ['ldlinux.c32', TOOLS.ldlinuxC32.name]] as const) {
+        for (const [file, from] of [
+          ['isolinux.bin', TOOLS.isolinuxBin.name],
+          ['ldlinux.c32', TOOLS.ldlinuxC32.name],
+        ] as const) {
           const s = pass.tree.stagePath();
           await copyFile(from, s);
           await pass.tree.addHostFile(`/isolinux/${file}`, s, 0o644, epoch);

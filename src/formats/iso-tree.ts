@@ -28,10 +28,7 @@ interface Attrs {
   mtime: number;
 }
 
-type Node =
-  | ({ kind: 'file'; stage: string } & Attrs)
-  | ({ kind: 'dir' } & Attrs)
-  | ({ kind: 'symlink'; target: string } & Attrs);
+type Node = ({ kind: 'file'; stage: string } & Attrs) | ({ kind: 'dir' } & Attrs) | ({ kind: 'symlink'; target: string } & Attrs);
 
 /** xorriso reads at most 4095 bytes per command (longer ones fail as an "open quotation"). */
 const MAX_LINE = 4000;
@@ -187,7 +184,10 @@ export function quote(word: string): string {
 
 /** A command line, refused when xorriso could not read it whole. */
 function line(text: string): string {
-  if (text.length > MAX_LINE) throw new UserError(`ISO: a path or symlink target is too long for xorriso's command input (${text.length} bytes quoted, at most ${MAX_LINE}): ${text.slice(0, 120)}…`);
+  if (text.length > MAX_LINE)
+    throw new UserError(
+      `ISO: a path or symlink target is too long for xorriso's command input (${text.length} bytes quoted, at most ${MAX_LINE}): ${text.slice(0, 120)}…`,
+    );
   return text;
 }
 

@@ -112,10 +112,14 @@ function startMksquashfs(image: string, epoch: number, threads: number, compress
     '-noappend',
     ...compression,
     '-reproducible',
-    '-root-mode', '755',
-    '-root-uid', '0',
-    '-root-gid', '0',
-    '-processors', String(threads),
+    '-root-mode',
+    '755',
+    '-root-uid',
+    '0',
+    '-root-gid',
+    '0',
+    '-processors',
+    String(threads),
     '-quiet',
     '-no-progress',
     '-exit-on-error',
@@ -135,7 +139,11 @@ function startMksquashfs(image: string, epoch: number, threads: number, compress
     child.on('close', (code, signal) =>
       code === 0
         ? resolve()
-        : reject(new UserError(`mksquashfs could not make the squashfs image (${signal ? `killed by ${signal}` : `exit status ${code}`}): ${stderr.trim().split('\n').slice(-3).join(' ') || 'no message'}`)),
+        : reject(
+            new UserError(
+              `mksquashfs could not make the squashfs image (${signal ? `killed by ${signal}` : `exit status ${code}`}): ${stderr.trim().split('\n').slice(-3).join(' ') || 'no message'}`,
+            ),
+          ),
     );
   });
   exited.catch(() => undefined);
@@ -155,7 +163,13 @@ function startMksquashfs(image: string, epoch: number, threads: number, compress
    */
   const why = async (err: unknown): Promise<unknown> => {
     const timeout = new Promise<unknown>((r) => setTimeout(() => r(err), 5000).unref());
-    return Promise.race([exited.then(() => err, (exitErr: unknown) => exitErr), timeout]);
+    return Promise.race([
+      exited.then(
+        () => err,
+        (exitErr: unknown) => exitErr,
+      ),
+      timeout,
+    ]);
   };
 
   return {

@@ -40,7 +40,9 @@ export async function writeBiosDisk(boot: StagedBoot, out: string, stage: string
   // The partition starts at 1 MiB: a fixed disk must hold that and the partition's content.
   const neededMB = neededKB / 1024 + 1;
   if (fixed && fixed.sizeMB < neededMB) {
-    throw new UserError(`format ${fixed.format}: a disk of ${fixed.sizeMB} MiB is too small for the kernel and initrd; it needs at least ${neededMB} MiB (--size ${neededMB}M)`);
+    throw new UserError(
+      `format ${fixed.format}: a disk of ${fixed.sizeMB} MiB is too small for the kernel and initrd; it needs at least ${neededMB} MiB (--size ${neededMB}M)`,
+    );
   }
   const espKB = fixed ? (fixed.sizeMB - 1) * 1024 : neededKB;
   // altmbr.bin's first 439 bytes, then the number of the partition it boots.
@@ -50,11 +52,15 @@ export async function writeBiosDisk(boot: StagedBoot, out: string, stage: string
   const size = fixed ? fixed.sizeMB * MiB : Math.floor((espKB * 1024 + 4 * MiB) / MiB) * MiB;
   await writeDisk(out, { size, head: [{ at: 0, data: first }] });
   const offset = PARTITION_START * 512;
-  await makeFat(out, [
-    { dest: 'syslinux.cfg', path: cfg },
-    { dest: 'kernel', path: boot.kernel },
-    { dest: 'initrd.img', path: boot.initrd },
-  ], { sizeKB: espKB, volumeId: boot.digest.readUInt32LE(0), epoch, offset });
+  await makeFat(
+    out,
+    [
+      { dest: 'syslinux.cfg', path: cfg },
+      { dest: 'kernel', path: boot.kernel },
+      { dest: 'initrd.img', path: boot.initrd },
+    ],
+    { sizeKB: espKB, volumeId: boot.digest.readUInt32LE(0), epoch, offset },
+  );
   await runTool(TOOLS.syslinux, ['--offset', String(offset), '--install', out], { env: mtoolsEnv(epoch) });
   await clampRootTimes(out, epoch, offset);
 }

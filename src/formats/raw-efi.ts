@@ -55,7 +55,9 @@ export async function writeEfiDisk(boot: StagedBoot, out: string, stage: string,
   // 1 MiB before the partition, 1 MiB for the backup GPT after it.
   const neededMB = neededKB / 1024 + 2;
   if (fixed && fixed.sizeMB < neededMB) {
-    throw new UserError(`format ${fixed.format}: a disk of ${fixed.sizeMB} MiB is too small for the kernel and initrd; it needs at least ${neededMB} MiB (--size ${neededMB}M)`);
+    throw new UserError(
+      `format ${fixed.format}: a disk of ${fixed.sizeMB} MiB is too small for the kernel and initrd; it needs at least ${neededMB} MiB (--size ${neededMB}M)`,
+    );
   }
   const espKB = fixed ? (fixed.sizeMB - 2) * 1024 : neededKB;
   const diskBytes = fixed ? fixed.sizeMB * MiB : Math.floor((espKB * 1024 + 4 * MiB) / MiB) * MiB;
@@ -64,10 +66,14 @@ export async function writeEfiDisk(boot: StagedBoot, out: string, stage: string,
     { start: PARTITION_START, end, type: ESP_TYPE, guid: derivedGuid(boot.digest, 16), name: 'EFI System', attributes: LEGACY_BIOS_BOOTABLE },
   ]);
   await writeDisk(out, { size: diskBytes, ...table });
-  await makeFat(out, [
-    { dest: 'EFI/BOOT/BOOTX64.EFI', path: grub },
-    { dest: 'EFI/BOOT/grub.cfg', path: cfg },
-    { dest: 'kernel', path: boot.kernel },
-    { dest: 'initrd.img', path: boot.initrd },
-  ], { sizeKB: espKB, volumeId: boot.digest.readUInt32LE(0), epoch, offset: PARTITION_START * 512 });
+  await makeFat(
+    out,
+    [
+      { dest: 'EFI/BOOT/BOOTX64.EFI', path: grub },
+      { dest: 'EFI/BOOT/grub.cfg', path: cfg },
+      { dest: 'kernel', path: boot.kernel },
+      { dest: 'initrd.img', path: boot.initrd },
+    ],
+    { sizeKB: espKB, volumeId: boot.digest.readUInt32LE(0), epoch, offset: PARTITION_START * 512 },
+  );
 }

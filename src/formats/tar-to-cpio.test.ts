@@ -52,7 +52,11 @@ for (const memberCache of [undefined, false] as const) {
       assert.equal(r.status, 0, String(r.stderr));
       const at = (p: string) => stat(join(x, p));
       const busybox = await at('bin/busybox');
-      for (const p of ['containers/onboot/000-dhcpcd/lower/bin/busybox', 'containers/onboot/000-dhcpcd/lower/bin/sh', 'containers/services/getty/lower/bin/busybox']) {
+      for (const p of [
+        'containers/onboot/000-dhcpcd/lower/bin/busybox',
+        'containers/onboot/000-dhcpcd/lower/bin/sh',
+        'containers/services/getty/lower/bin/busybox',
+      ]) {
         assert.equal((await at(p)).ino, busybox.ino, `${p} shares bin/busybox's inode`);
         assert.deepEqual(await readFile(join(x, p)), BUSYBOX, `${p} has busybox's bytes`);
       }

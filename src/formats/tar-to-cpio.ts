@@ -89,8 +89,7 @@ export class TarToCpio {
       entry.devminor = h.devminor;
     }
     const size = entry.size ?? 0;
-    const written =
-      type === 'file' && size >= DEDUP_MIN && size <= DEDUP_MAX ? await this.addShareable(e, entry) : await this.addPlain(e, entry);
+    const written = type === 'file' && size >= DEDUP_MIN && size <= DEDUP_MAX ? await this.addShareable(e, entry) : await this.addPlain(e, entry);
     if (type !== 'dir') this.linkable.set(e.name, { entry, written, names: 1 });
   }
 

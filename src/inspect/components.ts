@@ -38,7 +38,11 @@ const SECTION_KIND = { onboot: 'onboot', services: 'service', onshutdown: 'onshu
 
 /** docker.io/linuxkit/init:abc… → linuxkit/init (what a person recognises). */
 export function shortImage(source: string): string {
-  return source.replace(/^docker\.io\//, '').replace(/^library\//, '').replace(/@sha256:.*$/, '').replace(/:[^/:]*$/, '');
+  return source
+    .replace(/^docker\.io\//, '')
+    .replace(/^library\//, '')
+    .replace(/@sha256:.*$/, '')
+    .replace(/:[^/:]*$/, '');
 }
 
 /** The container a path is inside (containers/SECTION/NAME/…), if any. */

@@ -24,7 +24,11 @@ export interface KernelInitrdFiles {
 
 /** The files of output prefix `prefix` (PREFIX-kernel, PREFIX-initrd.img, PREFIX-cmdline), those that exist. */
 export async function kernelInitrdFiles(prefix: string): Promise<KernelInitrdFiles | undefined> {
-  const exists = (f: string) => stat(f).then((s) => s.isFile(), () => false);
+  const exists = (f: string) =>
+    stat(f).then(
+      (s) => s.isFile(),
+      () => false,
+    );
   const initrd = `${prefix}-initrd.img`;
   if (!(await exists(initrd))) return undefined;
   const kernel = `${prefix}-kernel`;

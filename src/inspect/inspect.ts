@@ -87,7 +87,13 @@ export type YamlBuildOptions = Omit<InspectOptions, 'format'>;
  * Builds YAML configs (merged in order) into `dir` as NAME (kernel+initrd: DIR/NAME-kernel, …;
  * tar: DIR/NAME.tar); resolves to the output's path (the prefix for kernel+initrd) and the config.
  */
-export async function buildYaml(configs: string[], o: YamlBuildOptions, dir: string, name: string, format: 'kernel+initrd' | 'tar'): Promise<{ output: string; config: Config }> {
+export async function buildYaml(
+  configs: string[],
+  o: YamlBuildOptions,
+  dir: string,
+  name: string,
+  format: 'kernel+initrd' | 'tar',
+): Promise<{ output: string; config: Config }> {
   const config = await loadConfigs(configs, { resolvePackage: showTagResolver, allowLocalFiles: true });
   const plan = planOutputs({ configs, formats: [format], name, dir });
   await buildFromConfig(config, plan, {

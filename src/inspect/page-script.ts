@@ -129,7 +129,13 @@ export function treemapPage(data: Node, doc: DomDocument): void {
     });
     crumb.appendChild(doc.createTextNode(`  ${bytes(node[1])} in the output, ${bytes(node[2])} unpacked`));
     const kids = visible(node);
-    const rects = squarify(kids.map((k) => k[1]), 0, 0, W, H);
+    const rects = squarify(
+      kids.map((k) => k[1]),
+      0,
+      0,
+      W,
+      H,
+    );
     kids.forEach((k, i) => {
       const [x, y, w, h] = rects[i]!;
       const zoomable = visible(k).length > 0;
@@ -139,10 +145,20 @@ export function treemapPage(data: Node, doc: DomDocument): void {
       el('title', {}, g).textContent = `${k[0]}\n${bytes(k[1])} in the output\n${bytes(k[2])} unpacked${zoomable ? '\n(click to zoom in)' : ''}`;
       if (zoomable && w > 24 && h > 30) {
         const inner = visible(k);
-        const r2 = squarify(inner.map((c) => c[1]), x + 3, y + 18, w - 6, h - 21);
+        const r2 = squarify(
+          inner.map((c) => c[1]),
+          x + 3,
+          y + 18,
+          w - 6,
+          h - 21,
+        );
         inner.forEach((_, j) => {
           const [ix, iy, iw, ih] = r2[j]!;
-          el('rect', { x: ix, y: iy, width: iw, height: ih, fill: `hsl(${kh} 45% 62%)`, stroke: `hsl(${kh} 45% 85%)`, 'stroke-width': 1, 'pointer-events': 'none' }, g);
+          el(
+            'rect',
+            { x: ix, y: iy, width: iw, height: ih, fill: `hsl(${kh} 45% 62%)`, stroke: `hsl(${kh} 45% 85%)`, 'stroke-width': 1, 'pointer-events': 'none' },
+            g,
+          );
         });
       }
       if (w > 44 && h > 14) {

@@ -18,10 +18,15 @@ export function textReport(r: InspectReport): string {
   ];
   lines.push(...textTable(rows, [1, 2, 3, 4]));
   if (r.kind === 'kernel+initrd') {
-    lines.push('(in the initrd, each member\'s compressed size is shared among its entries in proportion to their unpacked size)');
+    lines.push("(in the initrd, each member's compressed size is shared among its entries in proportion to their unpacked size)");
   }
   lines.push('', 'largest files');
-  lines.push(...textTable(r.largest.map((f) => [`  ${bytes(f.size)}`, f.path, f.component]), [0]));
+  lines.push(
+    ...textTable(
+      r.largest.map((f) => [`  ${bytes(f.size)}`, f.path, f.component]),
+      [0],
+    ),
+  );
   lines.push('');
   if (!r.duplicates.length) {
     lines.push('no file is in more than one component');
@@ -33,7 +38,9 @@ export function textReport(r: InspectReport): string {
     }
     if (r.duplicates.length > 15) lines.push(`  … and ${r.duplicates.length - 15} more (--json lists them all)`);
     if (r.sharedFiles) {
-      lines.push(`already shared by the build: ${r.sharedFiles} cop${r.sharedFiles === 1 ? 'y' : 'ies'} stored as hard links to an identical earlier file, ${bytes(r.sharedBytes)} unpacked not stored twice`);
+      lines.push(
+        `already shared by the build: ${r.sharedFiles} cop${r.sharedFiles === 1 ? 'y' : 'ies'} stored as hard links to an identical earlier file, ${bytes(r.sharedBytes)} unpacked not stored twice`,
+      );
     }
     if (r.duplicateBytes) lines.push(`still duplicated: sharing the copies would save ${bytes(r.duplicateBytes)} unpacked`);
   }
@@ -50,7 +57,10 @@ const escapeHtml = (s: string): string => s.replace(/[&<>"]/g, (c) => `&#${c.cha
 
 export function htmlReport(r: InspectReport, tree: TreeNode): string {
   const rows = r.components
-    .map((c) => `<tr><td>${escapeHtml(c.label)}</td><td>${c.files}</td><td>${bytes(c.unpacked)}</td><td>${bytes(c.stored)}</td><td>${pct(c.stored, r.total)}</td></tr>`)
+    .map(
+      (c) =>
+        `<tr><td>${escapeHtml(c.label)}</td><td>${c.files}</td><td>${bytes(c.unpacked)}</td><td>${bytes(c.stored)}</td><td>${pct(c.stored, r.total)}</td></tr>`,
+    )
     .join('\n');
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8">

@@ -34,16 +34,35 @@ test('digests: sha256 and sha512 in lowercase hex of the right length, nothing e
     assert.ok(digestProblem(bad), `refused: ${JSON.stringify(bad)}`);
   }
   assert.deepEqual(parseDigest(`sha256:${HEX64}`, 'x'), { algorithm: 'sha256', encoded: HEX64 });
-  assert.throws(() => parseDigest('sha256:../..', 'index of r'), (e: unknown) => e instanceof UserError && /^index of r: digest "sha256:\.\.\/\.\." is not algorithm:encoded$/.test(e.message));
+  assert.throws(
+    () => parseDigest('sha256:../..', 'index of r'),
+    (e: unknown) => e instanceof UserError && /^index of r: digest "sha256:\.\.\/\.\." is not algorithm:encoded$/.test(e.message),
+  );
   assert.throws(() => parseDigest(`sha256:${'A'.repeat(64)}`, 'x'), /x: digest "sha256:A+" is not sha256:<64 lowercase hex digits>/);
   assert.throws(() => parseDigest(`md5:${'a'.repeat(32)}`, 'x'), /unsupported algorithm \(only sha256, sha512\)/);
 });
 
 test('media types: RFC 6838 type/subtype, no parameters, no control characters', () => {
-  for (const ok of ['application/vnd.oci.image.manifest.v1+json', 'application/vnd.docker.image.rootfs.diff.tar.gzip', 'text/plain', 'application/vnd.in-toto+json']) {
+  for (const ok of [
+    'application/vnd.oci.image.manifest.v1+json',
+    'application/vnd.docker.image.rootfs.diff.tar.gzip',
+    'text/plain',
+    'application/vnd.in-toto+json',
+  ]) {
     assert.equal(mediaTypeProblem(ok), undefined, ok);
   }
-  for (const bad of ['', 'application', 'application/', '/json', 'application/json; charset=utf-8', 'application/json\r\nX-Evil: 1', 'a/b/c', `application/${'x'.repeat(128)}`, '.app/json', 7]) {
+  for (const bad of [
+    '',
+    'application',
+    'application/',
+    '/json',
+    'application/json; charset=utf-8',
+    'application/json\r\nX-Evil: 1',
+    'a/b/c',
+    `application/${'x'.repeat(128)}`,
+    '.app/json',
+    7,
+  ]) {
     assert.ok(mediaTypeProblem(bad), `refused: ${JSON.stringify(bad)}`);
   }
 });
@@ -59,7 +78,11 @@ test('descriptors, manifests and indexes: every entry checked, the message says 
   assert.throws(() => checkDescriptor('sha256:x', 'layer'), /layer: not a descriptor object/);
   // Several problems at once are all reported.
   assert.throws(() => checkDescriptor({ mediaType: 'x', digest: 'y', size: 'z' }, 'd'), /media type "x".*; digest "y".*; size "z"/);
-  const manifest = { schemaVersion: 2, config: { ...GOOD, mediaType: 'application/vnd.oci.image.config.v1+json' }, layers: [GOOD, { ...GOOD, digest: 'sha256:../../etc/passwd' }] };
+  const manifest = {
+    schemaVersion: 2,
+    config: { ...GOOD, mediaType: 'application/vnd.oci.image.config.v1+json' },
+    layers: [GOOD, { ...GOOD, digest: 'sha256:../../etc/passwd' }],
+  };
   assert.throws(() => checkManifest(manifest, 'manifest of r'), /manifest of r: layers\[1\]: digest "sha256:\.\.\/\.\.\/etc\/passwd"/);
   assert.throws(() => checkManifest({ schemaVersion: 2, layers: [] }, 'm'), /m: has no config or layers/);
   assert.throws(() => checkIndex({ manifests: [GOOD, { ...GOOD, mediaType: 'bad' }] }, 'index of r'), /index of r: manifests\[1\]: media type "bad"/);
@@ -73,7 +96,7 @@ test('the cache builds blob paths only from checked sha256 digests', () => {
   assert.throws(() => blobPath('/c', `sha512:${'0'.repeat(128)}`), /only sha256 blobs can be stored/);
 });
 
-test('the client verifies with the digest\'s own algorithm, and refuses others', async () => {
+test("the client verifies with the digest's own algorithm, and refuses others", async () => {
   const data = Buffer.from('hello');
   for (const alg of ['sha256', 'sha512'] as const) {
     const v = new VerifyStream({ digest: digestOf(data, alg), size: data.length }, 'blob');

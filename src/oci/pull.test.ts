@@ -123,7 +123,10 @@ test('a single-manifest image, by tag and by digest', async () => {
   assert.deepEqual((await store.list()).map((e) => e.ref).sort(), [both.ref, byTag.ref].sort());
   const fresh = await freshStore();
   const direct = await pullImage(`${reg.host}/test/single@${singleRoot.digest}`, fresh, { arch: 'amd64' });
-  assert.deepEqual((await fresh.list()).map((e) => e.ref), [direct.ref]);
+  assert.deepEqual(
+    (await fresh.list()).map((e) => e.ref),
+    [direct.ref],
+  );
   const img = await resolveImage(store, byTag.ref, { os: 'linux', architecture: 'amd64' });
   assert.equal(img.layers.length, 1);
 });
@@ -136,10 +139,7 @@ test('a digest the registry does not have, and a missing tag, name the image and
     return true;
   });
   await assert.rejects(pullImage(`${reg.host}/test/absent:v1`, store), /not found in .*NAME_UNKNOWN|MANIFEST_UNKNOWN/);
-  await assert.rejects(
-    pullImage(`${reg.host}/test/single@sha256:${'0'.repeat(64)}`, store),
-    /not found/,
-  );
+  await assert.rejects(pullImage(`${reg.host}/test/single@sha256:${'0'.repeat(64)}`, store), /not found/);
 });
 
 test('a registry that is down: "cannot reach registry"', async () => {

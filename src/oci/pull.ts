@@ -195,7 +195,10 @@ async function fetchBlobs(client: RegistryClient, store: ImageStore, planned: Pl
   }
   const failed = new Map<Planned, unknown>();
   const all = [...jobs.values()];
-  const progress = byteProgress(planned.length === 1 ? planned[0]!.name : `${planned.length} images`, all.reduce((n, j) => n + j.desc.size, 0));
+  const progress = byteProgress(
+    planned.length === 1 ? planned[0]!.name : `${planned.length} images`,
+    all.reduce((n, j) => n + j.desc.size, 0),
+  );
   try {
     await runLimited(all, concurrency, async (job) => {
       // Another blob of every image this one belongs to has failed: no need to fetch it.
@@ -357,7 +360,9 @@ function parseJson<T>(body: Buffer, what: string): T {
     throw new UserError(`${what} is not valid JSON: ${(e as Error).message}`, undefined, { cause: e });
   }
   if (value === null || typeof value !== 'object' || Array.isArray(value)) {
-    throw new UserError(`${what} is not a JSON object (it is ${value === null ? 'null' : Array.isArray(value) ? 'a list' : typeof value}): the registry did not send an image manifest, index or config`);
+    throw new UserError(
+      `${what} is not a JSON object (it is ${value === null ? 'null' : Array.isArray(value) ? 'a list' : typeof value}): the registry did not send an image manifest, index or config`,
+    );
   }
   return value as T;
 }

@@ -96,7 +96,10 @@ async function pushWith(
   const mountFrom = source.domain === target.domain && source.path !== target.path ? source : undefined;
   const blobs = new Map<string, Descriptor>();
   for (const { manifest } of images) for (const b of [manifest.config, ...manifest.layers]) blobs.set(b.digest, b);
-  const progress = byteProgress(`push ${targetName}`, [...blobs.values()].reduce((n, b) => n + b.size, 0));
+  const progress = byteProgress(
+    `push ${targetName}`,
+    [...blobs.values()].reduce((n, b) => n + b.size, 0),
+  );
   await runLimited([...blobs.values()], opts.concurrency ?? 3, async (b) => {
     const how = await client.pushBlob(target, b, () => store.openBlob(b.digest), {
       ...(mountFrom ? { mountFrom } : {}),

@@ -77,7 +77,10 @@ const invalid: Array<[string, RegExp]> = [
 
 for (const [input, want] of invalid) {
   test(`reject ${JSON.stringify(input.length > 40 ? input.slice(0, 40) + '…' : input)}`, () => {
-    assert.throws(() => normalizeReference(input), (e: unknown) => e instanceof UserError && want.test(e.message));
+    assert.throws(
+      () => normalizeReference(input),
+      (e: unknown) => e instanceof UserError && want.test(e.message),
+    );
   });
 }
 

@@ -124,9 +124,7 @@ export function repositoryName(ref: Reference): string {
 export function familiarString(ref: Reference): string {
   let name = repositoryName(ref);
   if (ref.domain === DEFAULT_DOMAIN) {
-    name = ref.path.startsWith(OFFICIAL_REPO_PREFIX) && ref.path.split('/').length === 2
-      ? ref.path.slice(OFFICIAL_REPO_PREFIX.length)
-      : ref.path;
+    name = ref.path.startsWith(OFFICIAL_REPO_PREFIX) && ref.path.split('/').length === 2 ? ref.path.slice(OFFICIAL_REPO_PREFIX.length) : ref.path;
   }
   return referenceString({ ...ref, domain: '', path: name });
 }

@@ -17,9 +17,7 @@ export const SPDX_PREDICATE_TYPE = 'https://spdx.dev/Document';
 /** The attestation manifest for `manifestDigest` in `index`, if any. */
 export function attestationFor(index: ImageIndex, manifestDigest: string): Descriptor | undefined {
   return index.manifests.find(
-    (m) =>
-      m.annotations?.[ANNOTATION_REFERENCE_TYPE] === ATTESTATION_MANIFEST &&
-      m.annotations?.[ANNOTATION_REFERENCE_DIGEST] === manifestDigest,
+    (m) => m.annotations?.[ANNOTATION_REFERENCE_TYPE] === ATTESTATION_MANIFEST && m.annotations?.[ANNOTATION_REFERENCE_DIGEST] === manifestDigest,
   );
 }
 

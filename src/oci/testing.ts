@@ -27,7 +27,10 @@ export async function makeTar(entries: TarSpec[]): Promise<Buffer> {
   return tarBuffer(
     entries.map(({ content, ...header }) => {
       const body = content === undefined ? undefined : Buffer.from(content);
-      return { header: { mode: header.type === 'directory' ? 0o755 : 0o644, mtime: new Date(1_000_000_000_000), ...header, size: body?.length ?? 0 }, data: body };
+      return {
+        header: { mode: header.type === 'directory' ? 0o755 : 0o644, mtime: new Date(1_000_000_000_000), ...header, size: body?.length ?? 0 },
+        data: body,
+      };
     }),
   );
 }
@@ -52,7 +55,13 @@ export async function putImage(
     diffIds.push(sha256(l));
     layerDescs.push(await putBytes(store, gzipSync(l), MediaType.ociLayerGzip));
   }
-  const cfg = { architecture: platform.architecture, os: platform.os, ...(platform.variant ? { variant: platform.variant } : {}), config, rootfs: { type: 'layers', diff_ids: diffIds } };
+  const cfg = {
+    architecture: platform.architecture,
+    os: platform.os,
+    ...(platform.variant ? { variant: platform.variant } : {}),
+    config,
+    rootfs: { type: 'layers', diff_ids: diffIds },
+  };
   const configDesc = await putBytes(store, JSON.stringify(cfg), MediaType.ociConfig);
   const manifest = { schemaVersion: 2, mediaType: MediaType.ociManifest, config: configDesc, layers: layerDescs };
   return putBytes(store, JSON.stringify(manifest), MediaType.ociManifest, { platform });

@@ -86,11 +86,7 @@ async function probeKvm(qemu: string, kernel: string | undefined): Promise<KvmVe
   const bios = join(dir, 'kvm-probe-bios.bin');
   writeFileSync(bios, probeBios());
   const common = ['-nodefaults', '-display', 'none', '-no-reboot', '-machine', 'pc,accel=kvm'];
-  const step1 = await runProbe(
-    qemu,
-    [...common, '-m', '16', '-bios', bios, '-device', 'isa-debug-exit,iobase=0xf4,iosize=0x04'],
-    PROBE_BIOS_TIMEOUT_MS,
-  );
+  const step1 = await runProbe(qemu, [...common, '-m', '16', '-bios', bios, '-device', 'isa-debug-exit,iobase=0xf4,iosize=0x04'], PROBE_BIOS_TIMEOUT_MS);
   if (step1.status !== DEBUG_EXIT_STATUS) {
     const why = step1.timedOut ? `no exit within ${PROBE_BIOS_TIMEOUT_MS} ms` : `qemu said: ${lastLine(step1.output) || `status ${step1.status}`}`;
     return { works: false, reason: `real-mode probe failed (${why})`, definitive: true };

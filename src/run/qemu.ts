@@ -124,7 +124,8 @@ function prepareDisks(disks: DiskConfig[], state: string, qemuImg: () => string)
     } else {
       if (!d.sizeMB) throw new UserError(`disk ${path} does not exist; give a size (--disk ${path},size=1G) to create it`);
       const r = spawnSync(qemuImg(), ['create', '-f', format, path, `${d.sizeMB}M`], { encoding: 'utf8' });
-      if (r.status !== 0) throw new UserError(`creating disk ${path} (${format}) failed: ${(r.stderr || String(r.error)).trim()}`, undefined, { cause: r.error });
+      if (r.status !== 0)
+        throw new UserError(`creating disk ${path} (${format}) failed: ${(r.stderr || String(r.error)).trim()}`, undefined, { cause: r.error });
       log.debug(`created disk ${path} format ${format} size ${d.sizeMB}M`);
     }
     return { path, sizeMB: d.sizeMB, format };
@@ -138,10 +139,7 @@ export interface PreparedQemu {
 }
 
 /** Everything up to (not including) starting qemu: files checked and created, arguments built. */
-export async function prepareQemu(
-  o: QemuRunOptions,
-  serial: (state: string) => QemuConfig['serial'] = () => ({ kind: 'stdio' }),
-): Promise<PreparedQemu> {
+export async function prepareQemu(o: QemuRunOptions, serial: (state: string) => QemuConfig['serial'] = () => ({ kind: 'stdio' })): Promise<PreparedQemu> {
   if (o.data && o.dataFile) throw new UserError('cannot specify both --data and --data-file');
   const arch = parseArch(o.arch);
   const qemu = findProgram(o.qemu || `qemu-system-${arch}`, 'install qemu-system, or pass --qemu');
@@ -172,7 +170,11 @@ export async function prepareQemu(
 
   let qemuImgPath: string | undefined;
   const qemuImg = () => (qemuImgPath ??= findProgram('qemu-img', 'install qemu-utils'));
-  const bootDisk: DiskConfig[] = image.disk ? [{ path: image.disk, sizeMB: 0, format: '' }] : image.squashfs ? [{ path: image.squashfs, sizeMB: 0, format: 'raw' }] : [];
+  const bootDisk: DiskConfig[] = image.disk
+    ? [{ path: image.disk, sizeMB: 0, format: '' }]
+    : image.squashfs
+      ? [{ path: image.squashfs, sizeMB: 0, format: 'raw' }]
+      : [];
   const disks = prepareDisks([...bootDisk, ...(o.disks ?? [])], state, qemuImg);
 
   let cmdline: string | undefined = o.cmdline;

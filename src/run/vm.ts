@@ -104,7 +104,7 @@ export class VmHandle {
    * console would type. With qemu's -nographic, Ctrl-A c ("\x01c") switches to its monitor.
    */
   send(text: string): void {
-    if (!this.child.stdin || this.child.stdin.destroyed) throw new Error('the console takes no input (qemu\'s stdin is not a pipe, or it has stopped)');
+    if (!this.child.stdin || this.child.stdin.destroyed) throw new Error("the console takes no input (qemu's stdin is not a pipe, or it has stopped)");
     this.child.stdin.write(text);
   }
 
@@ -132,10 +132,7 @@ export class VmHandle {
         this.listeners.delete(check);
         f();
       };
-      const timer = setTimeout(
-        () => finish(() => reject(new ConsoleTimeoutError(String(pattern), this.tail(), `no match after ${timeoutMs} ms`))),
-        timeoutMs,
-      );
+      const timer = setTimeout(() => finish(() => reject(new ConsoleTimeoutError(String(pattern), this.tail(), `no match after ${timeoutMs} ms`))), timeoutMs);
       this.listeners.add(check);
       check();
     });

@@ -114,8 +114,7 @@ function notModified(req: IncomingMessage, mtime: Date): boolean {
   return !Number.isNaN(t) && Math.floor(mtime.getTime() / 1000) * 1000 <= t;
 }
 
-const escapeHtml = (s: string) =>
-  s.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&#34;', "'": '&#39;' })[c]!);
+const escapeHtml = (s: string) => s.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&#34;', "'": '&#39;' })[c]!);
 
 /**
  * A name as Go's url.URL{Path: name}.String() writes it: RFC 3986 path escaping, and "./" in

@@ -49,11 +49,14 @@ test('omitempty: zero values dropped, nil pointer dropped, pointer to zero kept,
 
 test('indentation: nested lists and objects, four spaces, no trailing newline', () => {
   const out = marshalIndent({ list: ['a', 'b'], inner: { x: 3 } }, T);
-  assert.equal(out, '{\n    "sAlways": "",\n    "list": [\n        "a",\n        "b"\n    ],\n    "listAlways": null,\n    "inner": {\n        "x": 3\n    }\n}');
+  assert.equal(
+    out,
+    '{\n    "sAlways": "",\n    "list": [\n        "a",\n        "b"\n    ],\n    "listAlways": null,\n    "inner": {\n        "x": 3\n    }\n}',
+  );
 });
 
 test('maps: keys sorted bytewise (not numerically, not by UTF-16)', () => {
-  const out = marshalIndent({ b: '1', a: '2', '10': '3', '9': '4', 'é': '5', '😀': '6', '\uffff': '7' }, { map: 'string' });
+  const out = marshalIndent({ b: '1', a: '2', '10': '3', '9': '4', é: '5', '😀': '6', '\uffff': '7' }, { map: 'string' });
   const keys = [...out.matchAll(/^ {4}"(.*?)":/gm)].map((m) => m[1]);
   assert.deepEqual(keys, ['10', '9', 'a', 'b', 'é', '\uffff', '😀']);
   assert.ok(compareBytewise('\uffff', '😀') < 0); // UTF-16 order would say the opposite

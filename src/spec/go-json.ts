@@ -142,14 +142,30 @@ export function quote(s: string): string {
     const c = s.charCodeAt(i);
     if (c < 0x80) {
       switch (c) {
-        case 0x22: out += '\\"'; break;
-        case 0x5c: out += '\\\\'; break;
-        case 0x08: out += '\\b'; break;
-        case 0x0c: out += '\\f'; break;
-        case 0x0a: out += '\\n'; break;
-        case 0x0d: out += '\\r'; break;
-        case 0x09: out += '\\t'; break;
-        case 0x3c: case 0x3e: case 0x26: // <, >, &
+        case 0x22:
+          out += '\\"';
+          break;
+        case 0x5c:
+          out += '\\\\';
+          break;
+        case 0x08:
+          out += '\\b';
+          break;
+        case 0x0c:
+          out += '\\f';
+          break;
+        case 0x0a:
+          out += '\\n';
+          break;
+        case 0x0d:
+          out += '\\r';
+          break;
+        case 0x09:
+          out += '\\t';
+          break;
+        case 0x3c:
+        case 0x3e:
+        case 0x26: // <, >, &
           out += '\\u00' + HEX[c >> 4] + HEX[c & 0xf];
           break;
         default:

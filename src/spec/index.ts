@@ -23,15 +23,7 @@ export { normalizeResources } from './resources.js';
 export { runtimeJson, withRootfsMounts } from './runtime.js';
 export { resolveVolumes } from './volumes.js';
 export { toOCISpec, labelDefaults, type OciResult } from './to-oci.js';
-export {
-  bundleLayout,
-  bundleLocation,
-  bundlePath,
-  layoutBundles,
-  volumeDirs,
-  VOLUMES_BASE_DIR,
-  type BundleLayout,
-} from './layout.js';
+export { bundleLayout, bundleLocation, bundlePath, layoutBundles, volumeDirs, VOLUMES_BASE_DIR, type BundleLayout } from './layout.js';
 export { specToJson, runtimeToJson } from './json.js';
 export { configToGoJson } from './moby-json.js';
 

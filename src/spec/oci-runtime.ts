@@ -25,16 +25,11 @@ const always = { omitempty: false } as const;
 
 const PROCESS = struct({
   terminal: val(bool()),
-  user: val(
-    struct({ uid: val(int(), always), gid: val(int(), always), umask: ptr(int()), additionalGids: val(list(int())) }),
-    always,
-  ),
+  user: val(struct({ uid: val(int(), always), gid: val(int(), always), umask: ptr(int()), additionalGids: val(list(int())) }), always),
   args: val(strings),
   env: val(strings),
   cwd: val(str(), always),
-  capabilities: ptr(
-    struct({ bounding: val(strings), effective: val(strings), inheritable: val(strings), permitted: val(strings), ambient: val(strings) }),
-  ),
+  capabilities: ptr(struct({ bounding: val(strings), effective: val(strings), inheritable: val(strings), permitted: val(strings), ambient: val(strings) })),
   rlimits: val(list(struct({ type: val(str(), always), hard: val(uint64(), always), soft: val(uint64(), always) }))),
   noNewPrivileges: val(bool()),
   oomScoreAdj: ptr(int()),

@@ -36,17 +36,30 @@ const withLabel = (label: object | string, rest: ImageRuntimeConfig = {}): Image
   ...rest,
   Labels: { 'org.mobyproject.config': typeof label === 'string' ? label : JSON.stringify(label) },
 });
-const spec = (entry: Partial<ImageEntry>, image: ImageRuntimeConfig = {}, ids = NO_IDS) =>
-  toOCISpec({ name: 't', image: 'i', ...entry }, image, ids).spec;
+const spec = (entry: Partial<ImageEntry>, image: ImageRuntimeConfig = {}, ids = NO_IDS) => toOCISpec({ name: 't', image: 'i', ...entry }, image, ids).spec;
 
 // lk:src/cmd/linuxkit/moby/build/build.go:198-212 (ids from 100, onboot → onshutdown → services)
 test('allocateIds: by container name, in build order, from 100; a repeated name takes the later id', () => {
   const config: Config = {
-    onboot: [{ name: 'a', image: 'x' }, { name: 'b', image: 'x' }],
+    onboot: [
+      { name: 'a', image: 'x' },
+      { name: 'b', image: 'x' },
+    ],
     onshutdown: [{ name: 'c', image: 'x' }],
-    services: [{ name: 'd', image: 'x' }, { name: 'a', image: 'x' }],
+    services: [
+      { name: 'd', image: 'x' },
+      { name: 'a', image: 'x' },
+    ],
   };
-  assert.deepEqual([...allocateIds(config)], [['a', 104], ['b', 101], ['c', 102], ['d', 103]]);
+  assert.deepEqual(
+    [...allocateIds(config)],
+    [
+      ['a', 104],
+      ['b', 101],
+      ['c', 102],
+      ['d', 103],
+    ],
+  );
   assert.equal(allocateIds({}).size, 0);
 });
 
@@ -95,7 +108,11 @@ test('parseImageLabel (config) as the spec step uses it: JSON or YAML object, va
     '{"a": [}',
   ];
   for (const label of bad) {
-    assert.throws(() => parseImageLabel(label, 'linuxkit/x:1'), (e: unknown) => e instanceof UserError && e.message.includes('linuxkit/x:1'), label);
+    assert.throws(
+      () => parseImageLabel(label, 'linuxkit/x:1'),
+      (e: unknown) => e instanceof UserError && e.message.includes('linuxkit/x:1'),
+      label,
+    );
   }
 });
 
@@ -224,7 +241,24 @@ test('rlimits', () => {
     ['rttime,18446744073709551615,1', 'RLIMIT_RTTIME', max, 1n],
   ];
   for (const [s, type, soft, hard] of table) assert.deepEqual(parseRlimit(s), { type, soft, hard }, s);
-  for (const name of ['cpu', 'fsize', 'data', 'stack', 'core', 'rss', 'nproc', 'nofile', 'memlock', 'as', 'locks', 'sigpending', 'msgqueue', 'nice', 'rtprio', 'rttime']) {
+  for (const name of [
+    'cpu',
+    'fsize',
+    'data',
+    'stack',
+    'core',
+    'rss',
+    'nproc',
+    'nofile',
+    'memlock',
+    'as',
+    'locks',
+    'sigpending',
+    'msgqueue',
+    'nice',
+    'rtprio',
+    'rttime',
+  ]) {
     assert.equal(parseRlimit(`${name},1,1`).type, `RLIMIT_${name.toUpperCase()}`);
   }
   for (const bad of ['nofile,1', 'nofile', 'nofile,1,2,3', 'nofile,-1,2', 'nofile,18446744073709551616,1', 'nofile,1,0x10', 'bogus,1,1']) {
@@ -240,7 +274,10 @@ test('devices: nodes with octal modes and matching cgroup rules; "all" only a ru
   for (const bad of [undefined, '', '0999', 'rw', '-1', '0o666']) assert.throws(() => parseDeviceMode(bad), UserError, String(bad));
   const s = spec({
     resources: { devices: [{ allow: false, access: 'rwm' }] },
-    devices: [{ path: 'all', type: 'b' }, { path: '/dev/console', type: 'c', major: 5, minor: 1, mode: '0620' }],
+    devices: [
+      { path: 'all', type: 'b' },
+      { path: '/dev/console', type: 'c', major: 5, minor: 1, mode: '0620' },
+    ],
   });
   assert.deepEqual(s.linux?.devices, [{ path: '/dev/console', type: 'c', major: 5, minor: 1, fileMode: 0o620 }]);
   assert.deepEqual(s.linux?.resources?.devices, [
@@ -296,7 +333,10 @@ test('process: command/args, env, cwd precedence; image User ignored', () => {
 });
 
 test('uid, gid and additionalGids by name use the allocated ids', () => {
-  const ids = new Map([['getty', 102], ['dhcpcd', 100]]);
+  const ids = new Map([
+    ['getty', 102],
+    ['dhcpcd', 100],
+  ]);
   const p = spec({ uid: 'getty', gid: 'dhcpcd', additionalGids: [5, 'getty', 'root'] }, {}, ids).process!;
   assert.deepEqual(p.user, { uid: 102, gid: 100, additionalGids: [5, 102, 0] });
   assert.throws(() => spec({ uid: 'nobody' }), /failed to create OCI spec for t: cannot find id: nobody/);
@@ -341,12 +381,15 @@ test('bundle layout: read-only, writable, and reusing an unpacked image', () => 
     { path: 'containers/services/c', ref: 'docker.io/r/x:1', readonly: true },
     { path: 'containers/services/d', ref: 'docker.io/r/y:1', readonly: false },
   ]);
-  assert.deepEqual(layouts.map((l) => [l.extractTo, l.root]), [
-    ['containers/onboot/000-a/lower', 'containers/onboot/000-a/lower'],
-    ['containers/onboot/001-b/rootfs', 'containers/onboot/001-b/rootfs'],
-    [undefined, 'containers/onboot/000-a/lower'],
-    [undefined, 'containers/onboot/001-b/rootfs'],
-  ]);
+  assert.deepEqual(
+    layouts.map((l) => [l.extractTo, l.root]),
+    [
+      ['containers/onboot/000-a/lower', 'containers/onboot/000-a/lower'],
+      ['containers/onboot/001-b/rootfs', 'containers/onboot/001-b/rootfs'],
+      [undefined, 'containers/onboot/000-a/lower'],
+      [undefined, 'containers/onboot/001-b/rootfs'],
+    ],
+  );
 });
 
 // lk:moby/build/build.go:121, 355 (bundle paths); lk:moby/config.go:268-282 (volume dirs)
@@ -371,7 +414,10 @@ test('volumes: names in binds, binds.add and bind mounts become merged dirs; rea
       image: 'y',
       binds: ['rw:/data', '/abs:/abs', 'ro:/ro:ro'],
       'binds.add': ['rw:/more:rshared'],
-      mounts: [{ type: 'bind', source: 'ro', destination: '/m', options: ['rbind', 'ro'] }, { type: 'tmpfs', destination: '/t' }],
+      mounts: [
+        { type: 'bind', source: 'ro', destination: '/m', options: ['rbind', 'ro'] },
+        { type: 'tmpfs', destination: '/t' },
+      ],
     },
     volumes,
   );
@@ -401,7 +447,10 @@ test('uidMappings and gidMappings keep containerID and hostID', () => {
 
 test('containerBundles: a whole config, ids across sections, volumes, shared images, exact bytes', () => {
   const config: Config = {
-    onboot: [{ name: 'sysctl', image: 'linuxkit/sysctl:1' }, { name: 'dhcpcd', image: 'linuxkit/dhcpcd:1', command: ['/sbin/dhcpcd', '-1'] }],
+    onboot: [
+      { name: 'sysctl', image: 'linuxkit/sysctl:1' },
+      { name: 'dhcpcd', image: 'linuxkit/dhcpcd:1', command: ['/sbin/dhcpcd', '-1'] },
+    ],
     services: [
       { name: 'getty', image: 'linuxkit/getty:1', uid: 'dhcpcd', binds: ['data:/data'] },
       { name: 'dhcpcd2', image: 'linuxkit/dhcpcd:1', readonly: true },
@@ -414,12 +463,15 @@ test('containerBundles: a whole config, ids across sections, volumes, shared ima
     'linuxkit/getty:1': { Entrypoint: ['/getty'] },
   };
   const bundles = containerBundles(config, (e) => ({ ref: `docker.io/${e.image}`, config: images[e.image] }));
-  assert.deepEqual(bundles.map((b) => [b.layout.path, b.location, b.layout.extractTo ?? null]), [
-    ['containers/onboot/000-sysctl', 'onboot[0]', 'containers/onboot/000-sysctl/rootfs'],
-    ['containers/onboot/001-dhcpcd', 'onboot[1]', 'containers/onboot/001-dhcpcd/lower'],
-    ['containers/services/getty', 'services[0]', 'containers/services/getty/lower'],
-    ['containers/services/dhcpcd2', 'services[1]', null],
-  ]);
+  assert.deepEqual(
+    bundles.map((b) => [b.layout.path, b.location, b.layout.extractTo ?? null]),
+    [
+      ['containers/onboot/000-sysctl', 'onboot[0]', 'containers/onboot/000-sysctl/rootfs'],
+      ['containers/onboot/001-dhcpcd', 'onboot[1]', 'containers/onboot/001-dhcpcd/lower'],
+      ['containers/services/getty', 'services[0]', 'containers/services/getty/lower'],
+      ['containers/services/dhcpcd2', 'services[1]', null],
+    ],
+  );
   const getty = bundles[2]!;
   assert.equal(getty.spec.process?.user.uid, 101);
   assert.deepEqual(getty.spec.mounts?.find((m) => m.destination === '/data')?.source, '/containers/volumes/data/merged');

@@ -184,7 +184,16 @@ test('a tar written by the header codec is read back by GNU tar', () => {
   const dir = mkdtempSync(join(tmpdir(), 'tar-header-'));
   try {
     const data = Buffer.from('hello\n');
-    const h: TarHeader = { name: 'dir/' + 'n'.repeat(150), type: 'file', mode: 0o640, uid: 7, gid: 8, size: data.length, mtime: new Date(1e12), pax: { 'LINUXKIT.source': 's' } };
+    const h: TarHeader = {
+      name: 'dir/' + 'n'.repeat(150),
+      type: 'file',
+      mode: 0o640,
+      uid: 7,
+      gid: 8,
+      size: data.length,
+      mtime: new Date(1e12),
+      pax: { 'LINUXKIT.source': 's' },
+    };
     const tarBuf = Buffer.concat([encodeHeaders(h), data, Buffer.alloc(512 - data.length), Buffer.alloc(1024)]);
     writeFileSync(join(dir, 't.tar'), tarBuf);
     const list = execFileSync('tar', ['--numeric-owner', '-tvf', join(dir, 't.tar')], { encoding: 'utf8' });
@@ -207,7 +216,10 @@ test('whole archives are written byte for byte as tar-stream pack wrote them', a
     { header: { name: 'bin/sh', type: 'symlink', linkname: '/bin/busybox', mode: 0o777, mtime } },
     { header: { name: 'dev/console', type: 'character-device', devmajor: 5, devminor: 1, mode: 0o600, mtime } },
     { header: { name: 'l'.repeat(250), type: 'link', linkname: 'etc/hosts', mtime } },
-    { header: { name: 'ping', mode: 0o755, mtime, pax: { 'SCHILY.xattr.security.capability': '\x01\x00\x00\x02\x00\x20\x00\x00\xff', 'LINUXKIT.source': 'x' } }, data: Buffer.from('ping') },
+    {
+      header: { name: 'ping', mode: 0o755, mtime, pax: { 'SCHILY.xattr.security.capability': '\x01\x00\x00\x02\x00\x20\x00\x00\xff', 'LINUXKIT.source': 'x' } },
+      data: Buffer.from('ping'),
+    },
   ];
   const pack = tar.pack();
   const parts: Buffer[] = [];
@@ -223,7 +235,10 @@ test('whole archives are written byte for byte as tar-stream pack wrote them', a
   const expected = Buffer.concat(parts);
   assert.equal(sha((await tarBuffer(items)) as Buffer), sha(expected));
   // Streamed data gives the same bytes as data in memory.
-  const streamed = items.map((it) => ({ header: { ...it.header, size: it.data?.length }, data: it.data && Readable.from([it.data.subarray(0, 1000), it.data.subarray(1000)]) }));
+  const streamed = items.map((it) => ({
+    header: { ...it.header, size: it.data?.length },
+    data: it.data && Readable.from([it.data.subarray(0, 1000), it.data.subarray(1000)]),
+  }));
   assert.equal(sha(await tarBuffer(streamed)), sha(expected));
 });
 
@@ -236,12 +251,15 @@ test('the writer writes hostile entries as given; the readers judge them', async
   ]);
   const names: Array<[string, string | null, Record<string, string> | null]> = [];
   for await (const { header } of readRawTar(Readable.from([buf]))) names.push([header.name, header.linkname, header.pax]);
-  assert.deepEqual(names.map(([n, l]) => [n, l]), [
-    ['../escape', null],
-    ['/abs/../../up', '../../../etc/shadow'],
-    ['dev/mem', null],
-    ['p'.repeat(300), null],
-  ]);
+  assert.deepEqual(
+    names.map(([n, l]) => [n, l]),
+    [
+      ['../escape', null],
+      ['/abs/../../up', '../../../etc/shadow'],
+      ['dev/mem', null],
+      ['p'.repeat(300), null],
+    ],
+  );
   assert.deepEqual(names[3]![2], { path: 'p'.repeat(300), 'SCHILY.xattr.user.x': '\xff\x00' });
   // A size that does not match the data is an error, not a corrupt archive.
   await assert.rejects(tarBuffer([{ header: { name: 'f', size: 5 }, data: 'abc' }]), /header size 5 but data 3/);

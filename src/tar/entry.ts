@@ -15,8 +15,7 @@ export type EntryType = 'file' | 'directory' | 'symlink' | 'link' | 'character-d
  * are the header's (header.ts), always set where the header may leave them out.
  */
 export interface TarEntry
-  extends Required<Pick<TarHeader, 'mode' | 'uid' | 'gid' | 'mtime' | 'size'>>,
-    Pick<TarHeader, 'uname' | 'gname' | 'devmajor' | 'devminor'> {
+  extends Required<Pick<TarHeader, 'mode' | 'uid' | 'gid' | 'mtime' | 'size'>>, Pick<TarHeader, 'uname' | 'gname' | 'devmajor' | 'devminor'> {
   /** Relative, normalised: no leading `/` or `./`, no trailing `/`, no `.`/`..` components. */
   path: string;
   type: EntryType;

@@ -16,11 +16,12 @@ describe('withDirLock', () => {
   it('runs holders of the same directory one at a time, and removes the lock after', async () => {
     const dir = join(tmp, 'a');
     const events: string[] = [];
-    const holder = (name: string) => withDirLock(dir, 'test', async () => {
-      events.push(`${name} in`);
-      await sleep(300);
-      events.push(`${name} out`);
-    });
+    const holder = (name: string) =>
+      withDirLock(dir, 'test', async () => {
+        events.push(`${name} in`);
+        await sleep(300);
+        events.push(`${name} out`);
+      });
     await Promise.all([holder('one'), holder('two')]);
     assert.deepEqual(events, ['one in', 'one out', 'two in', 'two out']);
     assert.equal(existsSync(join(dir, '.lock')), false);

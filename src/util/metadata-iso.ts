@@ -77,7 +77,16 @@ export function metadataIso(content: Buffer): Buffer {
   pvd.writeUInt32LE(L_PATH_SECTOR, 140);
   pvd.writeUInt32BE(M_PATH_SECTOR, 148);
   rootRecord(0).copy(pvd, 156);
-  for (const [off, len] of [[190, 128], [318, 128], [446, 128], [574, 128], [702, 37], [739, 37], [776, 37]] as const) text(pvd, off, len, '');
+  for (const [off, len] of [
+    [190, 128],
+    [318, 128],
+    [446, 128],
+    [574, 128],
+    [702, 37],
+    [739, 37],
+    [776, 37],
+  ] as const)
+    text(pvd, off, len, '');
   text(pvd, 574, 128, 'LINUXKIT-TS');
   for (const off of [813, 830, 864]) pvd.write(longDate(d), off, 'ascii');
   pvd.write('0'.repeat(16), 847, 'ascii');
@@ -89,7 +98,10 @@ export function metadataIso(content: Buffer): Buffer {
   term[6] = 1;
 
   // One path table entry each (little- and big-endian): the root directory.
-  for (const [sector, le] of [[L_PATH_SECTOR, true], [M_PATH_SECTOR, false]] as const) {
+  for (const [sector, le] of [
+    [L_PATH_SECTOR, true],
+    [M_PATH_SECTOR, false],
+  ] as const) {
     const e = iso.subarray(sector * SECTOR);
     e[0] = 1;
     if (le) e.writeUInt32LE(ROOT_SECTOR, 2);

@@ -18,7 +18,10 @@ describe('existence checks', () => {
   it('a missing path (ENOENT) or a path under a file (ENOTDIR) is "nothing there"', async () => {
     assert.equal(await ifExists(stat(join(dir, 'nothing'))), undefined);
     assert.equal(await ifExists(stat(join(dir, 'file', 'below'))), undefined);
-    assert.equal(ifExistsSync(() => statSync(join(dir, 'nothing'))), undefined);
+    assert.equal(
+      ifExistsSync(() => statSync(join(dir, 'nothing'))),
+      undefined,
+    );
     assert.equal(await pathExists(join(dir, 'nothing')), false);
     assert.equal(await pathExists(join(dir, 'file')), true);
     assert.equal((await ifExists(stat(join(dir, 'file'))))?.size, 1);

@@ -60,30 +60,34 @@ test('parallel gzip (zlib, a level asked for): one standard member that gunzip a
   }
 });
 
-test('LINUXKIT_IGZIP=on: gzip by igzip (valid, no name, mtime 0); by default zlib level 1', { skip: !installedIgzip() && 'igzip (Debian isal) not installed' }, async () => {
-  const dir = await mkdtemp(join(tmpdir(), 'pgz-'));
-  try {
-    const data = sampleData();
-    const zlibLevel1 = await compress('gzip', data, 2, dir, 1);
-    assert.deepEqual(await compress('gzip', data, 2, dir), zlibLevel1, 'by default: zlib at level 1');
-    assert.match(compressorIdentity('gzip', undefined), /^gzip-1-zlib/);
+test(
+  'LINUXKIT_IGZIP=on: gzip by igzip (valid, no name, mtime 0); by default zlib level 1',
+  { skip: !installedIgzip() && 'igzip (Debian isal) not installed' },
+  async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'pgz-'));
+    try {
+      const data = sampleData();
+      const zlibLevel1 = await compress('gzip', data, 2, dir, 1);
+      assert.deepEqual(await compress('gzip', data, 2, dir), zlibLevel1, 'by default: zlib at level 1');
+      assert.match(compressorIdentity('gzip', undefined), /^gzip-1-zlib/);
 
-    await withIgzipEnv('on', async () => {
-      // Not compared with a second run: igzip's bytes are not always the same (src/util/igzip.ts).
-      const one = await compress('gzip', data, 2, dir);
-      assert.deepEqual(gunzipSync(one), data);
-      const t = spawnSync('gzip', ['-t'], { input: one });
-      assert.equal(t.status, 0, t.stderr.toString());
-      // No file name, mtime 0.
-      assert.deepEqual([...one.subarray(0, 8)], [0x1f, 0x8b, 8, 0, 0, 0, 0, 0]);
-      assert.notDeepEqual(one, zlibLevel1, 'igzip, not zlib, made it');
-      assert.ok(one.length < zlibLevel1.length * 1.05, `igzip ${one.length} vs zlib -1 ${zlibLevel1.length}`);
-      assert.match(compressorIdentity('gzip', undefined), /^gzip-igzip\d+\.\d+\.\d+-/);
-    });
-  } finally {
-    await rm(dir, { recursive: true, force: true });
-  }
-});
+      await withIgzipEnv('on', async () => {
+        // Not compared with a second run: igzip's bytes are not always the same (src/util/igzip.ts).
+        const one = await compress('gzip', data, 2, dir);
+        assert.deepEqual(gunzipSync(one), data);
+        const t = spawnSync('gzip', ['-t'], { input: one });
+        assert.equal(t.status, 0, t.stderr.toString());
+        // No file name, mtime 0.
+        assert.deepEqual([...one.subarray(0, 8)], [0x1f, 0x8b, 8, 0, 0, 0, 0, 0]);
+        assert.notDeepEqual(one, zlibLevel1, 'igzip, not zlib, made it');
+        assert.ok(one.length < zlibLevel1.length * 1.05, `igzip ${one.length} vs zlib -1 ${zlibLevel1.length}`);
+        assert.match(compressorIdentity('gzip', undefined), /^gzip-igzip\d+\.\d+\.\d+-/);
+      });
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  },
+);
 
 test('gzip: empty input is a valid empty gzip file (igzip and zlib)', async () => {
   const dir = await mkdtemp(join(tmpdir(), 'pgz-'));

@@ -23,11 +23,7 @@ export class ExternalCompressor implements Compressor {
     this.child.stdin!.on('error', () => undefined); // reported through the exit status
     this.exited = new Promise((resolve, reject) => {
       this.child.on('error', (err: NodeJS.ErrnoException) =>
-        reject(
-          err.code === 'ENOENT'
-            ? new UserError(`${command} not found: install the Debian package ${debianPackage}`)
-            : err,
-        ),
+        reject(err.code === 'ENOENT' ? new UserError(`${command} not found: install the Debian package ${debianPackage}`) : err),
       );
       this.child.on('close', (code, signal) => {
         if (code === 0) resolve();

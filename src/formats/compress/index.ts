@@ -79,11 +79,7 @@ export function isCompression(name: string): name is Compression {
 }
 
 /** Opens `path` and returns a compressor writing into it. */
-export async function createCompressor(
-  compression: Compression,
-  path: string,
-  opts: CompressorOptions = {},
-): Promise<Compressor> {
+export async function createCompressor(compression: Compression, path: string, opts: CompressorOptions = {}): Promise<Compressor> {
   const codec = codecs[compression];
   if (!codec) throw new UserError(`unknown compression "${compression}" (one of ${Object.keys(codecs).join(', ')})`);
   const level = opts.level ?? codec.defaultLevel;

@@ -29,7 +29,13 @@ function tarOf(items: AsyncIterable<Item> | Iterable<Item>): Readable {
   return tarStream(
     (async function* () {
       for await (const it of items) {
-        const header = { name: it.name, mtime: FIXED_MTIME, mode: it.type === 'directory' ? 0o755 : 0o644, type: it.type ?? ('file' as const), size: it.size ?? 0 };
+        const header = {
+          name: it.name,
+          mtime: FIXED_MTIME,
+          mode: it.type === 'directory' ? 0o755 : 0o644,
+          type: it.type ?? ('file' as const),
+          size: it.size ?? 0,
+        };
         const body = it.body?.();
         yield { header: Buffer.isBuffer(body) ? { ...header, size: body.length } : header, data: body };
       }
@@ -87,7 +93,10 @@ async function dockerTar(store: LayoutStore, img: ResolvedImage, name: string): 
   const seen = new Set<string>();
   return tarOf([
     blobItem(store, configName, img.manifest.config),
-    ...img.layers.map((l, i) => ({ l, n: layerNames[i]! })).filter(({ n }) => !seen.has(n) && seen.add(n)).map(({ l, n }) => blobItem(store, n, l)),
+    ...img.layers
+      .map((l, i) => ({ l, n: layerNames[i]! }))
+      .filter(({ n }) => !seen.has(n) && seen.add(n))
+      .map(({ l, n }) => blobItem(store, n, l)),
     { name: 'manifest.json', body: () => Buffer.from(JSON.stringify(manifest)) },
   ]);
 }

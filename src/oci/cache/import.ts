@@ -201,7 +201,11 @@ async function importDockerArchive(
       }),
     };
     const m = await putJson(store, manifest);
-    const platform: Platform = { architecture: config.architecture ?? 'amd64', os: config.os ?? 'linux', ...(config.variant ? { variant: config.variant } : {}) };
+    const platform: Platform = {
+      architecture: config.architecture ?? 'amd64',
+      os: config.os ?? 'linux',
+      ...(config.variant ? { variant: config.variant } : {}),
+    };
     const index: ImageIndex = {
       schemaVersion: 2,
       mediaType: MediaType.ociIndex,

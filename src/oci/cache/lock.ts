@@ -90,11 +90,7 @@ function waitLocked(child: ChildProcess, lockPath: string): Promise<void> {
       else resolve();
     };
     const onError = (err: NodeJS.ErrnoException): void => {
-      done(
-        err.code === 'ENOENT'
-          ? new UserError(`cannot lock the cache: "perl" is needed to take the cache lock ${lockPath} and was not found`)
-          : err,
-      );
+      done(err.code === 'ENOENT' ? new UserError(`cannot lock the cache: "perl" is needed to take the cache lock ${lockPath} and was not found`) : err);
     };
     const onExit = (): void => done(new UserError(`cannot lock the cache (${lockPath}): ${stderr.trim() || 'lock helper exited'}`));
     child.stderr?.on('data', (d: Buffer) => (stderr += d.toString()));

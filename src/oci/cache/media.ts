@@ -12,7 +12,6 @@ export function isManifestMediaType(mediaType: string | undefined): boolean {
 /** Manifests in an index that are attestations (BuildKit: platform unknown/unknown), not images. */
 export function isAttestation(desc: Descriptor): boolean {
   return (
-    (desc.platform?.os === 'unknown' && desc.platform?.architecture === 'unknown') ||
-    desc.annotations?.['vnd.docker.reference.type'] === 'attestation-manifest'
+    (desc.platform?.os === 'unknown' && desc.platform?.architecture === 'unknown') || desc.annotations?.['vnd.docker.reference.type'] === 'attestation-manifest'
   );
 }

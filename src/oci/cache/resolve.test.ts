@@ -52,8 +52,9 @@ test('a missing platform lists the available ones; attestations are not platform
 test('a missing blob names the digest and the image', async (t) => {
   const { store, m2 } = await multiArch(t);
   await rm(join(store.dir, 'blobs', 'sha256', m2.digest.slice(7)));
-  await assert.rejects(resolveImage(store, 'docker.io/library/multi:1', arm64), (e: Error) =>
-    e instanceof UserError && e.message.includes(m2.digest) && e.message.includes('docker.io/library/multi:1'),
+  await assert.rejects(
+    resolveImage(store, 'docker.io/library/multi:1', arm64),
+    (e: Error) => e instanceof UserError && e.message.includes(m2.digest) && e.message.includes('docker.io/library/multi:1'),
   );
   await assert.rejects(resolveImage(store, 'docker.io/library/absent:1', amd64), /docker.io\/library\/absent:1 is not in the cache/);
 });
@@ -73,10 +74,18 @@ test('validation reports broken entries instead of failing', async (t) => {
   const manifest = JSON.parse((await store.readBlob(m1.digest)).toString());
   const arm = (await resolveImage(store, 'docker.io/library/multi:1', arm64)).manifestDescriptor;
   await rm(join(store.dir, 'blobs', 'sha256', arm.digest.slice(7)));
-  await assert.rejects(store.tag('docker.io/library/gone:1', { mediaType: MediaType.ociIndex, digest: `sha256:${'a'.repeat(64)}`, size: 10 }), /root blob sha256:a{64} is not in the cache/);
+  await assert.rejects(
+    store.tag('docker.io/library/gone:1', { mediaType: MediaType.ociIndex, digest: `sha256:${'a'.repeat(64)}`, size: 10 }),
+    /root blob sha256:a{64} is not in the cache/,
+  );
   // As another tool may leave it: an entry whose root blob is gone.
   await store.updateIndex((index) => {
-    index.manifests.push({ mediaType: MediaType.ociIndex, digest: `sha256:${'a'.repeat(64)}`, size: 10, annotations: { [REF_NAME_ANNOTATION]: 'docker.io/library/gone:1' } });
+    index.manifests.push({
+      mediaType: MediaType.ociIndex,
+      digest: `sha256:${'a'.repeat(64)}`,
+      size: 10,
+      annotations: { [REF_NAME_ANNOTATION]: 'docker.io/library/gone:1' },
+    });
   });
   const bare = await putImage(store, [await makeTar([{ name: 'b', content: 'bb' }])], amd64);
   await store.tag('docker.io/library/trunc:1', bare);

@@ -25,7 +25,9 @@ export interface ResolvedImage {
 /** Reads the JSON blob `desc` points at, naming the image when it is missing or bad. */
 async function readJson<T>(store: LayoutStore, ref: string, what: string, desc: Descriptor): Promise<T> {
   if (!(await store.hasBlob(desc.digest))) {
-    throw new UserError(`image ${ref}: ${what} blob ${desc.digest} is missing from the cache ${store.dir}; pull the image again (linuxkit cache rm ${ref}, then build or cache pull)`);
+    throw new UserError(
+      `image ${ref}: ${what} blob ${desc.digest} is missing from the cache ${store.dir}; pull the image again (linuxkit cache rm ${ref}, then build or cache pull)`,
+    );
   }
   try {
     return await store.readJsonBlob<T>(desc.digest);
@@ -53,9 +55,7 @@ export function selectManifest(ref: string, index: ImageIndex, platform: Platfor
   const found = exact ?? images.find((m) => platformMatches(m.platform, platform));
   if (found) return found;
   const available = images.map((m) => formatPlatform(m.platform));
-  throw new UserError(
-    `image ${ref} has no manifest for platform ${formatPlatform(platform)}; available: ${available.length ? available.join(', ') : 'none'}`,
-  );
+  throw new UserError(`image ${ref} has no manifest for platform ${formatPlatform(platform)}; available: ${available.length ? available.join(', ') : 'none'}`);
 }
 
 /** Resolves `ref` (fully qualified, as stored) in the cache for `platform`. */
@@ -87,7 +87,9 @@ export async function resolveImage(store: LayoutStore, ref: string, platform: Pl
       throw new UserError(`image ${ref}: layer blob ${layer.digest} is missing from the cache ${store.dir}; pull the image again`);
     }
     if (size !== layer.size) {
-      throw new UserError(`image ${ref}: layer blob ${layer.digest} is truncated or corrupt (${size} bytes, expected ${layer.size}); remove the image and pull it again`);
+      throw new UserError(
+        `image ${ref}: layer blob ${layer.digest} is truncated or corrupt (${size} bytes, expected ${layer.size}); remove the image and pull it again`,
+      );
     }
   }
   return {
@@ -98,6 +100,10 @@ export async function resolveImage(store: LayoutStore, ref: string, platform: Pl
     manifest,
     config,
     layers: manifest.layers,
-    platform: { os: config.os || platform.os, architecture: config.architecture || platform.architecture, ...(config.variant ? { variant: config.variant } : {}) },
+    platform: {
+      os: config.os || platform.os,
+      architecture: config.architecture || platform.architecture,
+      ...(config.variant ? { variant: config.variant } : {}),
+    },
   };
 }

@@ -25,7 +25,7 @@ test('a new cache is an OCI layout LinuxKit can open', async (t) => {
   assert.ok(existsSync(join(dir, 'blobs', 'sha256')));
 });
 
-test('a new cache\'s files are created whole and never over a file another process wrote', async (t) => {
+test("a new cache's files are created whole and never over a file another process wrote", async (t) => {
   const dir = await tempDir(t);
   // index.json written by another process between our check and our write: it stays.
   await writeFile(join(dir, 'index.json'), '{"theirs":1}');
@@ -63,7 +63,12 @@ test('a truncated blob left by another tool is replaced; a present one is kept',
   assert.deepEqual(await store.readBlob(digest), data);
   // Already present: the source is drained, not stored again.
   let drained = false;
-  const src = Readable.from((async function* () { yield data; drained = true; })());
+  const src = Readable.from(
+    (async function* () {
+      yield data;
+      drained = true;
+    })(),
+  );
   await store.putBlob(digest, src, data.length);
   assert.ok(drained);
 });
@@ -71,7 +76,10 @@ test('a truncated blob left by another tool is replaced; a present one is kept',
 test('missing and corrupt blobs are named in the error', async (t) => {
   const store = await LayoutStore.open(await tempDir(t));
   const d = sha256('nope');
-  assert.throws(() => store.openBlob(d), (e: Error) => e instanceof UserError && e.message.includes(d));
+  assert.throws(
+    () => store.openBlob(d),
+    (e: Error) => e instanceof UserError && e.message.includes(d),
+  );
   await assert.rejects(store.readBlob(d), (e: Error) => e instanceof UserError && e.message.includes(d));
   const good = await putBytes(store, '{"a":1}', 'x');
   await writeFile(join(store.dir, 'blobs', 'sha256', good.digest.slice(7)), '{"a":2}');
@@ -105,7 +113,10 @@ test('tag replaces every entry of a name, keeps other entries and their fields, 
   assert.equal(index.manifests.length, 2);
   const entry = index.manifests.find((m: { annotations: Record<string, string> }) => m.annotations[REF_NAME_ANNOTATION]);
   assert.deepEqual(entry.annotations, { 'org.example': 'z', [REF_NAME_ANNOTATION]: 'docker.io/library/x:1' });
-  assert.deepEqual((await store.list()).map((e) => e.ref), ['docker.io/library/x:1']);
+  assert.deepEqual(
+    (await store.list()).map((e) => e.ref),
+    ['docker.io/library/x:1'],
+  );
   assert.equal((await store.resolve(`docker.io/library/y@${b.digest}`))?.digest, b.digest, 'digest references fall back to the digest');
   await store.untag('docker.io/library/x:1');
   assert.deepEqual(await store.list(), []);
@@ -172,7 +183,10 @@ test('a writer killed mid-blob and mid-lock leaves a readable, unlocked cache', 
   await new Promise((r) => child.on('close', r));
   const again = await LayoutStore.open(dir);
   assert.equal(await again.hasBlob(`sha256:${'0'.repeat(64)}`), false, 'no partial blob under a digest name');
-  assert.deepEqual((await again.list()).map((e) => e.ref), ['docker.io/library/kept:1']);
+  assert.deepEqual(
+    (await again.list()).map((e) => e.ref),
+    ['docker.io/library/kept:1'],
+  );
   // The lock died with its holder: a write goes through at once.
   const started = Date.now();
   await again.tag('docker.io/library/new:1', pre);
@@ -187,7 +201,11 @@ test('the lock is the fcntl lock LinuxKit takes on <cache>/.lock', { skip: !hasP
   const store = await LayoutStore.open(dir);
   const d = await putBytes(store, '{}', MediaType.ociIndex);
   // python's lockf is fcntl(F_SETLKW), as Go's unix.FcntlFlock in LinuxKit.
-  const holder = spawn('python3', ['-c', `import fcntl,sys,time\nf=open(${JSON.stringify(join(dir, '.lock'))},'a')\nfcntl.lockf(f,fcntl.LOCK_EX)\nprint('held',flush=True)\ntime.sleep(0.8)`], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const holder = spawn(
+    'python3',
+    ['-c', `import fcntl,sys,time\nf=open(${JSON.stringify(join(dir, '.lock'))},'a')\nfcntl.lockf(f,fcntl.LOCK_EX)\nprint('held',flush=True)\ntime.sleep(0.8)`],
+    { stdio: ['ignore', 'pipe', 'inherit'] },
+  );
   const closed = new Promise((r) => holder.on('close', r));
   await new Promise<void>((resolve) => holder.stdout.on('data', () => resolve()));
   const started = Date.now();

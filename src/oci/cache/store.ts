@@ -215,7 +215,8 @@ export class LayoutStore implements ImageStore {
       throw err;
     }
     const got = `sha256:${createHash('sha256').update(data).digest('hex')}`;
-    if (got !== digest) throw new UserError(`blob ${digest} in the cache ${this.dir} is corrupt (its content hashes to ${got}); remove the image and pull it again`);
+    if (got !== digest)
+      throw new UserError(`blob ${digest} in the cache ${this.dir} is corrupt (its content hashes to ${got}); remove the image and pull it again`);
     return data;
   }
 
@@ -229,7 +230,9 @@ export class LayoutStore implements ImageStore {
       throw new UserError(`blob ${digest} in the cache ${this.dir} is not valid JSON: ${(err as Error).message}`, undefined, { cause: err });
     }
     if (value === null || typeof value !== 'object' || Array.isArray(value)) {
-      throw new UserError(`blob ${digest} in the cache ${this.dir} is not a JSON object (it is ${value === null ? 'null' : Array.isArray(value) ? 'a list' : typeof value}); remove the image (linuxkit cache rm) and pull it again`);
+      throw new UserError(
+        `blob ${digest} in the cache ${this.dir} is not a JSON object (it is ${value === null ? 'null' : Array.isArray(value) ? 'a list' : typeof value}); remove the image (linuxkit cache rm) and pull it again`,
+      );
     }
     return value as T;
   }

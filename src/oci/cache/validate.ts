@@ -47,7 +47,11 @@ export async function validateEntry(store: LayoutStore, ref: string, desc: Descr
     }
   } else if (await checkImage(store, root, 'image', report)) {
     const config = await store.readJsonBlob<{ os?: string; architecture?: string; variant?: string }>(root.config.digest).catch(() => undefined);
-    report.platforms.push(config ? formatPlatform({ os: config.os ?? '', architecture: config.architecture ?? '', ...(config.variant ? { variant: config.variant } : {}) }) : 'unknown');
+    report.platforms.push(
+      config
+        ? formatPlatform({ os: config.os ?? '', architecture: config.architecture ?? '', ...(config.variant ? { variant: config.variant } : {}) })
+        : 'unknown',
+    );
   }
   return report;
 }

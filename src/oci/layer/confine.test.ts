@@ -18,17 +18,47 @@ function placeAll(steps: Step[]): Placed | string {
 }
 
 test('a path under a climbing symlink is placed at the root it climbs to, and flagged', () => {
-  assert.deepEqual(placeAll([['up', 'symlink', '../../../..'], ['up/init', 'file']]), { path: 'init', escaped: true });
-  assert.deepEqual(placeAll([['a/b', 'symlink', '../../../x'], ['a/b/init', 'file']]), { path: 'x/init', escaped: true });
+  assert.deepEqual(
+    placeAll([
+      ['up', 'symlink', '../../../..'],
+      ['up/init', 'file'],
+    ]),
+    { path: 'init', escaped: true },
+  );
+  assert.deepEqual(
+    placeAll([
+      ['a/b', 'symlink', '../../../x'],
+      ['a/b/init', 'file'],
+    ]),
+    { path: 'x/init', escaped: true },
+  );
 });
 
 test('absolute symlinks start at the image root', () => {
-  assert.deepEqual(placeAll([['lib', 'symlink', '/usr/lib'], ['lib/x.so', 'file']]), { path: 'usr/lib/x.so', escaped: true });
-  assert.deepEqual(placeAll([['r', 'symlink', '/'], ['r/etc/passwd', 'file']]), { path: 'etc/passwd', escaped: true });
+  assert.deepEqual(
+    placeAll([
+      ['lib', 'symlink', '/usr/lib'],
+      ['lib/x.so', 'file'],
+    ]),
+    { path: 'usr/lib/x.so', escaped: true },
+  );
+  assert.deepEqual(
+    placeAll([
+      ['r', 'symlink', '/'],
+      ['r/etc/passwd', 'file'],
+    ]),
+    { path: 'etc/passwd', escaped: true },
+  );
 });
 
 test('relative symlinks that stay inside are followed without a flag', () => {
-  assert.deepEqual(placeAll([['bin', 'symlink', 'usr/bin'], ['bin/sh', 'file']]), { path: 'usr/bin/sh', escaped: false });
+  assert.deepEqual(
+    placeAll([
+      ['bin', 'symlink', 'usr/bin'],
+      ['bin/sh', 'file'],
+    ]),
+    { path: 'usr/bin/sh', escaped: false },
+  );
 });
 
 test('chains of symlinks are followed to the end', () => {
@@ -42,34 +72,98 @@ test('chains of symlinks are followed to the end', () => {
 });
 
 test('a loop of symlinks leaves the entry out', () => {
-  assert.match(String(placeAll([['a', 'symlink', 'b'], ['b', 'symlink', 'a'], ['a/x', 'file']])), /loop/);
-  assert.match(String(placeAll([['a', 'symlink', 'a/..//a'], ['a/x', 'file']])), /loop/);
+  assert.match(
+    String(
+      placeAll([
+        ['a', 'symlink', 'b'],
+        ['b', 'symlink', 'a'],
+        ['a/x', 'file'],
+      ]),
+    ),
+    /loop/,
+  );
+  assert.match(
+    String(
+      placeAll([
+        ['a', 'symlink', 'a/..//a'],
+        ['a/x', 'file'],
+      ]),
+    ),
+    /loop/,
+  );
 });
 
 test('the last component is never followed', () => {
-  assert.deepEqual(placeAll([['up', 'symlink', '/'], ['up', 'file']]), { path: 'up', escaped: false });
+  assert.deepEqual(
+    placeAll([
+      ['up', 'symlink', '/'],
+      ['up', 'file'],
+    ]),
+    { path: 'up', escaped: false },
+  );
 });
 
 test('a symlink replaced by a directory is no longer followed', () => {
-  assert.deepEqual(placeAll([['up', 'symlink', '/'], ['up', 'directory'], ['up/init', 'file']]), { path: 'up/init', escaped: false });
+  assert.deepEqual(
+    placeAll([
+      ['up', 'symlink', '/'],
+      ['up', 'directory'],
+      ['up/init', 'file'],
+    ]),
+    { path: 'up/init', escaped: false },
+  );
 });
 
 test('a directory replaced by a symlink is followed from then on', () => {
-  const steps: Step[] = [['d', 'directory'], ['d/x', 'file'], ['d', 'symlink', '../..'], ['d/init', 'file']];
+  const steps: Step[] = [
+    ['d', 'directory'],
+    ['d/x', 'file'],
+    ['d', 'symlink', '../..'],
+    ['d/init', 'file'],
+  ];
   assert.deepEqual(placeAll(steps), { path: 'init', escaped: true });
 });
 
 test('hard links: the target is resolved too and must be a non-directory written before', () => {
-  assert.deepEqual(placeAll([['etc/passwd', 'file'], ['up', 'symlink', '../../..'], ['h', 'link', 'up/etc/passwd']]), {
-    path: 'h',
-    linkname: 'etc/passwd',
-    escaped: true,
-  });
-  assert.match(String(placeAll([['up', 'symlink', '../../..'], ['h', 'link', 'up/init']])), /not a file written before/);
-  assert.match(String(placeAll([['d', 'directory'], ['h', 'link', 'd']])), /not a file written before/);
+  assert.deepEqual(
+    placeAll([
+      ['etc/passwd', 'file'],
+      ['up', 'symlink', '../../..'],
+      ['h', 'link', 'up/etc/passwd'],
+    ]),
+    {
+      path: 'h',
+      linkname: 'etc/passwd',
+      escaped: true,
+    },
+  );
+  assert.match(
+    String(
+      placeAll([
+        ['up', 'symlink', '../../..'],
+        ['h', 'link', 'up/init'],
+      ]),
+    ),
+    /not a file written before/,
+  );
+  assert.match(
+    String(
+      placeAll([
+        ['d', 'directory'],
+        ['h', 'link', 'd'],
+      ]),
+    ),
+    /not a file written before/,
+  );
 });
 
 test('long names and deep trees resolve the same', () => {
   const deep = Array.from({ length: 60 }, (_, i) => `d${i}`.padEnd(200, 'x')).join('/');
-  assert.deepEqual(placeAll([[deep, 'symlink', '/'], [`${deep}/init`, 'file']]), { path: 'init', escaped: true });
+  assert.deepEqual(
+    placeAll([
+      [deep, 'symlink', '/'],
+      [`${deep}/init`, 'file'],
+    ]),
+    { path: 'init', escaped: true },
+  );
 });

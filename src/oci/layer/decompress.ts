@@ -82,7 +82,9 @@ export function toolDecompress(source: Readable, program: 'zstd' | 'lz4', what: 
   child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
   child.on('error', (err: NodeJS.ErrnoException) => {
     out.destroy(
-      err.code === 'ENOENT' ? new UserError(`${what} is ${program}-compressed and the "${program}" program is not installed (Debian: apt-get install ${program})`) : err,
+      err.code === 'ENOENT'
+        ? new UserError(`${what} is ${program}-compressed and the "${program}" program is not installed (Debian: apt-get install ${program})`)
+        : err,
     );
   });
   child.stdin.on('error', () => {

@@ -85,7 +85,9 @@ async function clear(p: string, entry: TarEntry, made: ReadonlySet<string>): Pro
   if (st.isDirectory()) {
     if (entry.type === 'directory') return;
     if (!made.has(p)) {
-      throw new UserError(`${entry.path}: the image has a ${entry.type} here, but ${p} is already a directory that was not made by this export; not replacing it (export into an empty directory, or move it away first)`);
+      throw new UserError(
+        `${entry.path}: the image has a ${entry.type} here, but ${p} is already a directory that was not made by this export; not replacing it (export into an empty directory, or move it away first)`,
+      );
     }
   }
   await rm(p, { recursive: true, force: true });
@@ -205,7 +207,8 @@ export async function extractToDirectory(entries: AsyncIterable<TarEntry>, root:
     if (applied === 'xattrs-skipped') skippedXattrs++;
   }
   if (skippedSpecial) log.warn(`${skippedSpecial} device node(s)/fifo(s) could not be created (not root?); they were skipped`);
-  if (skippedXattrs) log.warn(`extended attributes of ${skippedXattrs} entries could not be set (is "setfattr" from Debian's attr installed? root for security.*?)`);
+  if (skippedXattrs)
+    log.warn(`extended attributes of ${skippedXattrs} entries could not be set (is "setfattr" from Debian's attr installed? root for security.*?)`);
   return count;
 }
 

@@ -156,4 +156,3 @@ export async function* flattenLayers(layers: LayerSource[]): AsyncGenerator<Flat
     }
   }
 }
-

@@ -33,7 +33,11 @@ const hasZstd = spawnSync('zstd', ['--version'], { stdio: 'ignore' }).status ===
 test('layers are decoded by their magic bytes: plain, gzip, zstd', { skip: !hasZstd && 'zstd not installed' }, async () => {
   const tarBytes = await makeTar([{ name: 'hello', content: 'world' }]);
   const zst = spawnSync('zstd', ['-q', '-c'], { input: tarBytes }).stdout;
-  for (const [data, kind] of [[tarBytes, 'none'], [gzipSync(tarBytes), 'gzip'], [zst, 'zstd']] as const) {
+  for (const [data, kind] of [
+    [tarBytes, 'none'],
+    [gzipSync(tarBytes), 'gzip'],
+    [zst, 'zstd'],
+  ] as const) {
     assert.equal(detectCompression(data), kind);
     const { stream, compression } = await decompressed(Readable.from([data.subarray(0, 2), data.subarray(2)]));
     assert.equal(compression, kind);
@@ -75,9 +79,7 @@ test('flattening applies whiteouts, opaque directories and replaced directories 
   ]);
   const l2 = await makeTar([{ name: 'reborn/new', content: 'new' }]);
   const fs = await flat([l0, l1, l2]);
-  assert.deepEqual([...fs.keys()].sort(), [
-    'dir2file', 'etc', 'etc/keep', 'etc/over', 'hard', 'opq', 'opq/new', 'reborn/new', 'target',
-  ]);
+  assert.deepEqual([...fs.keys()].sort(), ['dir2file', 'etc', 'etc/keep', 'etc/over', 'hard', 'opq', 'opq/new', 'reborn/new', 'target']);
   assert.equal(fs.get('etc/over')!.content, 'new');
   assert.equal(fs.get('etc/over')!.mode, 0o600);
   assert.equal(fs.get('etc/over')!.uid, 7);
@@ -160,8 +162,7 @@ test('entries that would land outside the root are contained or refused', async 
   const outside = join(base, 'outside');
   await mkdir(outside);
   await writeFile(join(outside, 'secret'), 'secret');
-  const unpack = async (entries: Parameters<typeof makeTar>[0]) =>
-    extractToDirectory(flattenLayers([source('evil', await makeTar(entries))]), root);
+  const unpack = async (entries: Parameters<typeof makeTar>[0]) => extractToDirectory(flattenLayers([source('evil', await makeTar(entries))]), root);
 
   // `..` climbing out: refused with an error.
   await assert.rejects(unpack([{ name: '../outside/evil', content: 'x' }]), (e: Error) => e instanceof UserError && /outside the root/.test(e.message));
@@ -194,8 +195,20 @@ test('entries that would land outside the root are contained or refused', async 
 
 test('a consumer that stops early closes the layer streams', async () => {
   const opened: Readable[] = [];
-  const data = gzipSync(await makeTar([{ name: 'a', content: 'a' }, { name: 'b', content: 'b' }]));
-  const layers = [0, 1].map((i) => ({ name: `L${i}`, open: () => { const s = Readable.from([data]); opened.push(s); return s; } }));
+  const data = gzipSync(
+    await makeTar([
+      { name: 'a', content: 'a' },
+      { name: 'b', content: 'b' },
+    ]),
+  );
+  const layers = [0, 1].map((i) => ({
+    name: `L${i}`,
+    open: () => {
+      const s = Readable.from([data]);
+      opened.push(s);
+      return s;
+    },
+  }));
   let e0layer = -1;
   for await (const e of flattenLayers(layers)) {
     assert.equal(e.path, 'a');
@@ -205,12 +218,18 @@ test('a consumer that stops early closes the layer streams', async () => {
   assert.equal(opened.length, 3, 'pass 1 read L1; pass 2 read L0 (all hidden by L1) and opened L1');
   assert.equal(e0layer, 1);
   await new Promise((r) => setImmediate(r));
-  assert.ok(opened.every((s) => s.destroyed), 'every opened layer stream was closed');
+  assert.ok(
+    opened.every((s) => s.destroyed),
+    'every opened layer stream was closed',
+  );
 });
 
 test('bodies left unread are drained, and later bodies still read right', async () => {
   const big = Buffer.alloc(300_000, 0x61);
-  const layer = await makeTar([{ name: 'big', content: big }, { name: 'small', content: 'tail' }]);
+  const layer = await makeTar([
+    { name: 'big', content: big },
+    { name: 'small', content: 'tail' },
+  ]);
   const seen: string[] = [];
   for await (const e of flattenLayers([source('L0', gzipSync(layer))])) {
     seen.push(e.path);

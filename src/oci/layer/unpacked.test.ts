@@ -15,7 +15,11 @@ import { collect, makeTar, sha256, tempDir } from '../testing.js';
 /** A layer with a file of random (incompressible) bytes, so its blob is over a MiB. */
 async function bigLayer(): Promise<{ tar: Buffer; blob: Buffer; diffId: string; data: Buffer }> {
   const data = randomBytes(1536 * 1024);
-  const tar = await makeTar([{ name: 'etc/', type: 'directory' }, { name: 'etc/big', content: data }, { name: 'etc/small', content: 'hi' }]);
+  const tar = await makeTar([
+    { name: 'etc/', type: 'directory' },
+    { name: 'etc/big', content: data },
+    { name: 'etc/small', content: 'hi' },
+  ]);
   return { tar, blob: gzipSync(tar), diffId: sha256(tar), data };
 }
 
@@ -124,19 +128,23 @@ test('prune deletes the least recently used layers (and their sizes) beyond the 
 
 const canMount = process.getuid?.() === 0 && spawnSync('mount', ['--version'], { stdio: 'ignore' }).status === 0;
 
-test('a full disk part way through the copy: the read goes on, no copy and no temporary file is left', { skip: !canMount && 'needs root to mount a small tmpfs' }, async (t) => {
-  // 512 KiB of room for a 1.5 MiB layer: the copy fails with ENOSPC after a few pieces.
-  const dir = join(await tempDir(t), 'small');
-  await mkdir(dir);
-  const r = spawnSync('mount', ['-t', 'tmpfs', '-o', 'size=512k', 'tmpfs', dir]);
-  if (r.status !== 0) return t.skip(`mount failed: ${r.stderr.toString().trim()}`);
-  try {
-    const { blob, diffId, data } = await bigLayer();
-    const src = source(blob, new UnpackedLayers(dir), diffId);
-    assert.ok((await contents(src)).get('etc/big')!.equals(data));
-    assert.deepEqual(await files(dir), []);
-  } finally {
-    // Before the temporary directory is removed (after-hooks run in the order they were added).
-    spawnSync('umount', [dir]);
-  }
-});
+test(
+  'a full disk part way through the copy: the read goes on, no copy and no temporary file is left',
+  { skip: !canMount && 'needs root to mount a small tmpfs' },
+  async (t) => {
+    // 512 KiB of room for a 1.5 MiB layer: the copy fails with ENOSPC after a few pieces.
+    const dir = join(await tempDir(t), 'small');
+    await mkdir(dir);
+    const r = spawnSync('mount', ['-t', 'tmpfs', '-o', 'size=512k', 'tmpfs', dir]);
+    if (r.status !== 0) return t.skip(`mount failed: ${r.stderr.toString().trim()}`);
+    try {
+      const { blob, diffId, data } = await bigLayer();
+      const src = source(blob, new UnpackedLayers(dir), diffId);
+      assert.ok((await contents(src)).get('etc/big')!.equals(data));
+      assert.deepEqual(await files(dir), []);
+    } finally {
+      // Before the temporary directory is removed (after-hooks run in the order they were added).
+      spawnSync('umount', [dir]);
+    }
+  },
+);

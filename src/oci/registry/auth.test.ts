@@ -127,7 +127,7 @@ test('basic auth registry: no credentials → 401 naming the image; with credent
   assert.equal((await pullImage(ref, store2, { arch: 'amd64', registry: { env: helper } })).cached, false);
 });
 
-test('bearer tokens (Docker Hub\'s flow): anonymous, with the scopes each call needs', async () => {
+test("bearer tokens (Docker Hub's flow): anonymous, with the scopes each call needs", async () => {
   const treg = await startTestRegistry({ token: true });
   try {
     const layout = join(work, 'tok');

@@ -26,12 +26,7 @@ import {
 } from './transport.js';
 
 /** Manifest media types we read, best first (sent as Accept). */
-export const MANIFEST_ACCEPT = [
-  MediaType.ociIndex,
-  MediaType.ociManifest,
-  MediaType.dockerManifestList,
-  MediaType.dockerManifest,
-];
+export const MANIFEST_ACCEPT = [MediaType.ociIndex, MediaType.ociManifest, MediaType.dockerManifestList, MediaType.dockerManifest];
 const SCHEMA1 = /application\/vnd\.docker\.distribution\.manifest\.v1/;
 const MAX_MANIFEST_BYTES = 4 * 1024 * 1024;
 
@@ -148,7 +143,9 @@ export class RegistryClient {
     if (res.status !== 200) throw await this.httpError(res, `cannot check manifest of ${name}`, ref, push);
     const digest = headerDigest(res);
     if (!digest) return undefined;
-    const ct = String(res.headers['content-type'] ?? '').split(';')[0]!.trim();
+    const ct = String(res.headers['content-type'] ?? '')
+      .split(';')[0]!
+      .trim();
     const size = Number(res.headers['content-length'] ?? 0);
     // Digest and size are checked like any descriptor's; some registries send no content type
     // on HEAD, so one that is absent or not a media type is left empty (unknown), never passed on.
@@ -164,11 +161,7 @@ export class RegistryClient {
    * or digest differ from `desc`, so nothing downstream can keep a corrupt blob. `onBytes`
    * sees each chunk's length as it passes (progress bars).
    */
-  async getBlob(
-    repo: Repo,
-    desc: Pick<Descriptor, 'digest' | 'size'>,
-    opts: { verify?: boolean; onBytes?: (n: number) => void } = {},
-  ): Promise<Readable> {
+  async getBlob(repo: Repo, desc: Pick<Descriptor, 'digest' | 'size'>, opts: { verify?: boolean; onBytes?: (n: number) => void } = {}): Promise<Readable> {
     const what = `blob ${desc.digest} of ${repo.domain}/${repo.path}`;
     parseDigest(desc.digest, what);
     const res = await this.api({ method: 'GET', what, path: `blobs/${desc.digest}`, repo });
@@ -209,9 +202,7 @@ export class RegistryClient {
     if (await this.hasBlob(repo, desc.digest, true)) return 'exists';
     const where = `${repo.domain}/${repo.path}`;
     const mountable = opts.mountFrom && opts.mountFrom.domain === repo.domain && opts.mountFrom.path !== repo.path;
-    const query = mountable
-      ? `?mount=${encodeURIComponent(desc.digest)}&from=${encodeURIComponent(opts.mountFrom!.path)}`
-      : '';
+    const query = mountable ? `?mount=${encodeURIComponent(desc.digest)}&from=${encodeURIComponent(opts.mountFrom!.path)}` : '';
     const start = await this.api({
       method: 'POST',
       what: `upload of ${desc.digest} to ${where}`,
@@ -372,9 +363,7 @@ export class RegistryClient {
     const ch = ep.challenge;
     if (!ch) return undefined;
     if (ep.credentials === undefined) ep.credentials = (await this.credentialSource(ep.mirror ? ep.host : ep.domain)) ?? null;
-    const basic = ep.credentials
-      ? `Basic ${Buffer.from(`${ep.credentials.username}:${ep.credentials.password}`).toString('base64')}`
-      : undefined;
+    const basic = ep.credentials ? `Basic ${Buffer.from(`${ep.credentials.username}:${ep.credentials.password}`).toString('base64')}` : undefined;
     if (ch.scheme === 'basic') return basic;
     const key = scopes.join(' ');
     let token = ep.tokens.get(key);
@@ -398,7 +387,9 @@ export class RegistryClient {
     const body = await readBody(res, 1024 * 1024);
     if (res.status !== 200) {
       const what = res.status === 401 ? 'rejected the credentials' : `answered HTTP ${res.status}`;
-      throw new UserError(`token service of ${ep.domain} (${url.host}) ${what}${basic ? '' : ' (no credentials found in Docker config)'}: ${body.toString('utf8').slice(0, 300).trim()}`);
+      throw new UserError(
+        `token service of ${ep.domain} (${url.host}) ${what}${basic ? '' : ' (no credentials found in Docker config)'}: ${body.toString('utf8').slice(0, 300).trim()}`,
+      );
     }
     const json = JSON.parse(body.toString('utf8')) as { token?: string; access_token?: string };
     const token = json.token ?? json.access_token;
@@ -422,7 +413,9 @@ export class RegistryClient {
     const msg = detail ? `: ${detail}` : '';
     switch (res.status) {
       case 401:
-        return new UserError(`${what}: ${reg} requires authentication${msg} (credentials are read from ~/.docker/config.json; run docker login or add them there)`);
+        return new UserError(
+          `${what}: ${reg} requires authentication${msg} (credentials are read from ~/.docker/config.json; run docker login or add them there)`,
+        );
       case 403:
         return new UserError(`${what}: access denied by ${reg}${msg}`);
       case 404:

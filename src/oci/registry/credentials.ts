@@ -79,11 +79,7 @@ async function runCredentialHelper(name: string, serverURL: string, env: NodeJS.
     child.stdout.on('data', (d: Buffer) => (out += d.toString()));
     child.stderr.on('data', (d: Buffer) => (err += d.toString()));
     child.on('error', (e: NodeJS.ErrnoException) =>
-      reject(
-        e.code === 'ENOENT'
-          ? new UserError(`credential helper ${program} (named in ${dockerConfigPath(env)}) is not installed`)
-          : e,
-      ),
+      reject(e.code === 'ENOENT' ? new UserError(`credential helper ${program} (named in ${dockerConfigPath(env)}) is not installed`) : e),
     );
     child.on('close', (c) => resolve({ code: c, stdout: out, stderr: err }));
     child.stdin.end(serverURL);

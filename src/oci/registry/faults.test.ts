@@ -82,9 +82,12 @@ test('a blob corrupted in the registry: digest error, store unchanged', async ()
   const client = new RegistryClient();
   try {
     const stream = await client.getBlob({ domain: reg.host, path: 'bad/corrupt' }, layer);
-    await assert.rejects(async () => {
-      for await (const _ of stream) void _;
-    }, new RegExp(`blob ${layer.digest} of ${reg.host}/bad/corrupt: digest mismatch, content has sha256:`));
+    await assert.rejects(
+      async () => {
+        for await (const _ of stream) void _;
+      },
+      new RegExp(`blob ${layer.digest} of ${reg.host}/bad/corrupt: digest mismatch, content has sha256:`),
+    );
   } finally {
     client.close();
   }
@@ -196,7 +199,9 @@ test('a pull killed half-way leaves a readable cache, and the next pull complete
 /** Every blob file in a cache dir hashes to its name (what a consistent cache means for blobs). */
 function assertBlobsMatchNames(dir: string): void {
   for (const b of readdirSync(join(dir, 'blobs/sha256'))) {
-    const got = createHash('sha256').update(readFileSync(join(dir, 'blobs/sha256', b))).digest('hex');
+    const got = createHash('sha256')
+      .update(readFileSync(join(dir, 'blobs/sha256', b)))
+      .digest('hex');
     assert.equal(got, b, `blob ${b} holds what its name says`);
   }
 }
@@ -226,7 +231,10 @@ test('several images in one pull: a blob failing its digest among concurrent one
     assert.deepEqual((await store.list()).map((e) => e.ref).sort(), [refs[0], refs[2]], 'the complete images are tagged, the broken one is not');
     for (const ref of [refs[0]!, refs[2]!]) {
       const img = await resolveImage(store, ref, { os: 'linux', architecture: 'amd64' });
-      assert.deepEqual(img.layers.map((l) => l.digest), good.layers.map((l) => l.digest));
+      assert.deepEqual(
+        img.layers.map((l) => l.digest),
+        good.layers.map((l) => l.digest),
+      );
     }
     for (const d of [good.config, ...good.layers]) {
       assert.equal(proxy.seen.filter((s) => s.startsWith('GET ') && s.endsWith(`/blobs/${d.digest}`)).length, 1, `${d.digest} fetched once for both images`);
@@ -263,7 +271,10 @@ test('a pull of several images killed mid-way leaves a consistent cache, and the
     assert.ok(results.every((r) => !r.cached));
     for (const [i, ref] of refs.entries()) {
       const img = await resolveImage(reopened, ref, { os: 'linux', architecture: 'amd64' });
-      assert.deepEqual(img.layers.map((l) => l.digest), manifests[i]!.layers.map((l) => l.digest));
+      assert.deepEqual(
+        img.layers.map((l) => l.digest),
+        manifests[i]!.layers.map((l) => l.digest),
+      );
     }
     assertBlobsMatchNames(store.dir);
   } finally {
@@ -282,11 +293,14 @@ test('two processes pulling the same image into one cache both succeed', async (
   const entries = await store.list();
   assert.equal(entries.length, 1);
   const img = await resolveImage(store, ref, { os: 'linux', architecture: 'amd64' });
-  assert.deepEqual(img.layers.map((l) => l.digest), manifest.layers.map((l) => l.digest));
+  assert.deepEqual(
+    img.layers.map((l) => l.digest),
+    manifest.layers.map((l) => l.digest),
+  );
   assert.deepEqual(cacheFiles(store.dir).temps, []);
 });
 
-test('403 from the registry: access denied, with the registry\'s message', async () => {
+test("403 from the registry: access denied, with the registry's message", async () => {
   await pushTestImage('denied/img', [1_000]);
   const proxy = await startFaultProxy(reg.host, { faults: [{ path: /\/manifests\//, fault: { status: 403 }, times: 10 }] });
   try {
@@ -315,7 +329,10 @@ test('a manifest corrupted in the registry: the client refuses it by tag and by 
   // The client's own check (the cache re-hashes too, but the client is used without a cache).
   const client = new RegistryClient();
   try {
-    for (const ref of [{ domain: reg.host, path: 'bad/manifest', tag: 'v1' }, { domain: reg.host, path: 'bad/manifest', digest }]) {
+    for (const ref of [
+      { domain: reg.host, path: 'bad/manifest', tag: 'v1' },
+      { domain: reg.host, path: 'bad/manifest', digest },
+    ]) {
       await assert.rejects(client.getManifest(ref), (e: unknown) => {
         assert.ok(e instanceof UserError, String(e));
         assert.match(e.message, new RegExp(`^manifest of ${reg.host}/bad/manifest[:@].* from ${reg.host} has digest ${got}, expected ${digest}$`));

@@ -7,11 +7,10 @@ import { parsePlatform } from '../cache/platform.js';
 import { MediaType, type ImageIndex } from '../types.js';
 import { UserError } from '../../util/index.js';
 
-test('loopback hosts (Docker\'s default insecure registries)', () => {
+test("loopback hosts (Docker's default insecure registries)", () => {
   for (const h of ['localhost', 'localhost:5000', '127.0.0.1', '127.0.0.1:5000', '127.1.2.3:80', '[::1]:5000', '[::1]', 'LOCALHOST:1'])
     assert.equal(isLoopback(h), true, h);
-  for (const h of ['docker.io', '10.0.0.1:5000', '128.0.0.1', 'localhost.example.com', '[::2]:5000', '127.0.0.1.nip.io'])
-    assert.equal(isLoopback(h), false, h);
+  for (const h of ['docker.io', '10.0.0.1:5000', '128.0.0.1', 'localhost.example.com', '[::2]:5000', '127.0.0.1.nip.io']) assert.equal(isLoopback(h), false, h);
 });
 
 test('endpoints: Docker Hub, https only unless loopback or named insecure', () => {
@@ -75,5 +74,8 @@ test('platform selection', () => {
       e instanceof UserError &&
       e.message === 'image img has no manifest for platform linux/riscv64, linux/s390x; available: linux/amd64, linux/arm/v6, linux/arm/v7, linux/arm64/v8',
   );
-  assert.deepEqual(platformlessManifests(index).map((d) => d.digest), [D(5), D(6)]);
+  assert.deepEqual(
+    platformlessManifests(index).map((d) => d.digest),
+    [D(5), D(6)],
+  );
 });

@@ -7,9 +7,7 @@ import { isAttestation, isManifestMediaType } from '../cache/media.js';
 
 /** The platforms of an index's image entries, for messages. */
 export function availablePlatforms(index: ImageIndex): string[] {
-  return index.manifests
-    .filter((d) => isManifestMediaType(d.mediaType) && d.platform && !isAttestation(d))
-    .map((d) => formatPlatform(d.platform));
+  return index.manifests.filter((d) => isManifestMediaType(d.mediaType) && d.platform && !isAttestation(d)).map((d) => formatPlatform(d.platform));
 }
 
 /**

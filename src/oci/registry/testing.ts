@@ -96,8 +96,23 @@ export async function startTestRegistry(opts: TestRegistryOptions = {}): Promise
     const keyFile = join(dir, 'key.pem');
     const r = spawnSync(
       'openssl',
-      ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-days', '2', '-subj', '/CN=127.0.0.1',
-        '-addext', 'subjectAltName=IP:127.0.0.1', '-keyout', keyFile, '-out', certFile],
+      [
+        'req',
+        '-x509',
+        '-newkey',
+        'rsa:2048',
+        '-nodes',
+        '-days',
+        '2',
+        '-subj',
+        '/CN=127.0.0.1',
+        '-addext',
+        'subjectAltName=IP:127.0.0.1',
+        '-keyout',
+        keyFile,
+        '-out',
+        certFile,
+      ],
       { encoding: 'utf8' },
     );
     if (r.status !== 0) throw new Error(`openssl failed: ${r.stderr || r.error}`);
@@ -305,35 +320,32 @@ export async function startFaultProxy(target: string, opts: FaultProxyOptions = 
       res.end(JSON.stringify({ errors: [{ code: 'INJECTED', message: `injected HTTP ${fault.status}` }] }));
       return;
     }
-    const up = request(
-      { host: thost, port: Number(tport), method: req.method, path, headers: req.headers },
-      (ures) => {
-        res.writeHead(ures.statusCode ?? 502, ures.headers);
-        let sent = 0;
-        const started = Date.now();
-        ures.on('data', (chunk: Buffer) => {
-          if (fault && 'resetAfterBytes' in fault && sent + chunk.length > fault.resetAfterBytes) {
-            res.write(chunk.subarray(0, Math.max(0, fault.resetAfterBytes - sent)));
-            ures.destroy();
-            res.socket?.destroy();
-            return;
-          }
-          sent += chunk.length;
-          const ok = res.write(chunk);
-          if (opts.bytesPerSecond) {
-            const due = started + (sent / opts.bytesPerSecond) * 1000 - Date.now();
-            if (due > 0) {
-              ures.pause();
-              setTimeout(() => ures.resume(), due);
-            }
-          } else if (!ok) {
+    const up = request({ host: thost, port: Number(tport), method: req.method, path, headers: req.headers }, (ures) => {
+      res.writeHead(ures.statusCode ?? 502, ures.headers);
+      let sent = 0;
+      const started = Date.now();
+      ures.on('data', (chunk: Buffer) => {
+        if (fault && 'resetAfterBytes' in fault && sent + chunk.length > fault.resetAfterBytes) {
+          res.write(chunk.subarray(0, Math.max(0, fault.resetAfterBytes - sent)));
+          ures.destroy();
+          res.socket?.destroy();
+          return;
+        }
+        sent += chunk.length;
+        const ok = res.write(chunk);
+        if (opts.bytesPerSecond) {
+          const due = started + (sent / opts.bytesPerSecond) * 1000 - Date.now();
+          if (due > 0) {
             ures.pause();
-            res.once('drain', () => ures.resume());
+            setTimeout(() => ures.resume(), due);
           }
-        });
-        ures.on('end', () => res.end());
-      },
-    );
+        } else if (!ok) {
+          ures.pause();
+          res.once('drain', () => ures.resume());
+        }
+      });
+      ures.on('end', () => res.end());
+    });
     up.on('error', () => res.destroy());
     req.pipe(up);
   });
@@ -360,11 +372,9 @@ interface TokenServer {
 async function startTokenServer(dir: string, auth?: { username: string; password: string }): Promise<TokenServer> {
   const certFile = join(dir, 'token-cert.pem');
   const keyFile = join(dir, 'token-key.pem');
-  const r = spawnSync(
-    'openssl',
-    ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-days', '2', '-subj', '/CN=token', '-keyout', keyFile, '-out', certFile],
-    { encoding: 'utf8' },
-  );
+  const r = spawnSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-days', '2', '-subj', '/CN=token', '-keyout', keyFile, '-out', certFile], {
+    encoding: 'utf8',
+  });
   if (r.status !== 0) throw new Error(`openssl failed: ${r.stderr || r.error}`);
   const key = createPrivateKey(readFileSync(keyFile));
   const x5c = [new X509Certificate(readFileSync(certFile)).raw.toString('base64')];
@@ -390,7 +400,16 @@ async function startTokenServer(dir: string, auth?: { username: string; password
     });
     const header = b64url(JSON.stringify({ typ: 'JWT', alg: 'RS256', x5c }));
     const claims = b64url(
-      JSON.stringify({ iss: TOKEN_ISSUER, sub: user.split(':')[0], aud: TOKEN_SERVICE, exp: now + 300, nbf: now - 10, iat: now, jti: randomBytes(8).toString('hex'), access }),
+      JSON.stringify({
+        iss: TOKEN_ISSUER,
+        sub: user.split(':')[0],
+        aud: TOKEN_SERVICE,
+        exp: now + 300,
+        nbf: now - 10,
+        iat: now,
+        jti: randomBytes(8).toString('hex'),
+        access,
+      }),
     );
     const signature = b64url(createSign('RSA-SHA256').update(`${header}.${claims}`).sign(key));
     res.writeHead(200, { 'content-type': 'application/json' });

@@ -202,15 +202,11 @@ export class Transport {
       const body = typeof req.body === 'function' ? req.body() : req.body;
       if (Buffer.isBuffer(body)) headers['content-length'] = String(body.length);
       let response: IncomingMessage | undefined;
-      const r = (https ? httpsRequest : httpRequest)(
-        req.url,
-        { method: req.method, headers, agent: https ? this.httpsAgent : this.httpAgent },
-        (res) => {
-          response = res;
-          res.once('close', stopWatching);
-          resolve({ status: res.statusCode ?? 0, headers: res.headers, body: res, url: req.url });
-        },
-      );
+      const r = (https ? httpsRequest : httpRequest)(req.url, { method: req.method, headers, agent: https ? this.httpsAgent : this.httpAgent }, (res) => {
+        response = res;
+        res.once('close', stopWatching);
+        resolve({ status: res.statusCode ?? 0, headers: res.headers, body: res, url: req.url });
+      });
       // Our own watchdog, not the socket's setTimeout: that one starts only once TCP has
       // connected and, on a TLS socket, fires after twice the time asked (Node 20). Any byte
       // read or written on the socket, or sent from a streamed body, restarts it; so it covers
