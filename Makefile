@@ -18,7 +18,7 @@ kernel: build
 # and the module boundaries), then shellcheck over every shell script: those of pkg/ (found by their #!/bin/sh line, and the
 # sourced *.sh libraries; busybox's dialect is set in pkg/.shellcheckrc) and the host's.
 # Each exception is a `# shellcheck disable=SCnnnn # reason` line above what it excuses.
-lint:
+lint: setup
 	@npx prettier --check --log-level warn .
 	@npx eslint .
 	@shellcheck $$( { grep -rlE '^#! ?/bin/sh' pkg; find pkg -name '*.sh'; } | sort -u) scripts/*.sh bench/*.sh .ci/run
