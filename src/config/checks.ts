@@ -11,7 +11,8 @@ import { CONTAINER_SECTIONS } from './types.js';
 /** LinuxKit's volume name rule (moby/config.go nameRE). */
 export const VOLUME_NAME_RE = /^[a-z0-9_-]*$/;
 
-const RLIMITS = new Set([
+/** The limits LinuxKit accepts in `rlimits`, with or without the RLIMIT_ prefix, any case (lk:moby/config.go:1026-1084). */
+export const RLIMIT_NAMES: readonly string[] = [
   'RLIMIT_CPU',
   'RLIMIT_FSIZE',
   'RLIMIT_DATA',
@@ -28,7 +29,8 @@ const RLIMITS = new Set([
   'RLIMIT_NICE',
   'RLIMIT_RTPRIO',
   'RLIMIT_RTTIME',
-]);
+];
+const RLIMITS = new Set(RLIMIT_NAMES);
 
 /** Collects problems, each placed at a field of an object from the config. */
 class Problems {

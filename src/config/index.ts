@@ -25,6 +25,7 @@ export { configToYaml } from './to-yaml.js';
 export { keyPos, sourcePath, sourcePos } from './positions.js';
 export { noPackageResolver, type PackageResolver } from './templates.js';
 export { KNOWN_CAPABILITIES } from './capabilities.js';
+export { RLIMIT_NAMES } from './checks.js';
 export { VOLUME_NAME_RE, filePathProblem } from './checks.js';
 export { appendConfig } from './merge.js';
 export { parseYaml } from './parse.js';

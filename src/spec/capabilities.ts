@@ -1,5 +1,6 @@
 // Linux capabilities: the list LinuxKit knows, and how `capabilities`, `capabilities.add` and
 // `ambient` become the five OCI capability sets (lk:src/cmd/linuxkit/moby/config.go:983-1024).
+import { KNOWN_CAPABILITIES } from '../config/index.js';
 import { UserError } from '../util/index.js';
 import type { OciCapabilities } from './oci-runtime.js';
 import { compareBytewise } from './go-json.js';
@@ -7,51 +8,10 @@ import { compareBytewise } from './go-json.js';
 /**
  * Every capability LinuxKit accepts, in capability-number order: what "all" expands to.
  * LinuxKit builds this from github.com/moby/sys/capability v0.4.0's ListKnown() (0..40,
- * CAP_CHOWN … CAP_CHECKPOINT_RESTORE), lk:moby/config.go:785.
+ * CAP_CHOWN … CAP_CHECKPOINT_RESTORE), lk:moby/config.go:785. Declared once, in the config
+ * folder, whose validation knows the same names.
  */
-export const ALL_CAPABILITIES: readonly string[] = [
-  'CAP_CHOWN',
-  'CAP_DAC_OVERRIDE',
-  'CAP_DAC_READ_SEARCH',
-  'CAP_FOWNER',
-  'CAP_FSETID',
-  'CAP_KILL',
-  'CAP_SETGID',
-  'CAP_SETUID',
-  'CAP_SETPCAP',
-  'CAP_LINUX_IMMUTABLE',
-  'CAP_NET_BIND_SERVICE',
-  'CAP_NET_BROADCAST',
-  'CAP_NET_ADMIN',
-  'CAP_NET_RAW',
-  'CAP_IPC_LOCK',
-  'CAP_IPC_OWNER',
-  'CAP_SYS_MODULE',
-  'CAP_SYS_RAWIO',
-  'CAP_SYS_CHROOT',
-  'CAP_SYS_PTRACE',
-  'CAP_SYS_PACCT',
-  'CAP_SYS_ADMIN',
-  'CAP_SYS_BOOT',
-  'CAP_SYS_NICE',
-  'CAP_SYS_RESOURCE',
-  'CAP_SYS_TIME',
-  'CAP_SYS_TTY_CONFIG',
-  'CAP_MKNOD',
-  'CAP_LEASE',
-  'CAP_AUDIT_WRITE',
-  'CAP_AUDIT_CONTROL',
-  'CAP_SETFCAP',
-  'CAP_MAC_OVERRIDE',
-  'CAP_MAC_ADMIN',
-  'CAP_SYSLOG',
-  'CAP_WAKE_ALARM',
-  'CAP_BLOCK_SUSPEND',
-  'CAP_AUDIT_READ',
-  'CAP_PERFMON',
-  'CAP_BPF',
-  'CAP_CHECKPOINT_RESTORE',
-];
+export const ALL_CAPABILITIES: readonly string[] = KNOWN_CAPABILITIES;
 
 const KNOWN = new Set(ALL_CAPABILITIES);
 

@@ -1,26 +1,10 @@
 // `rlimits` entries, "name,soft,hard" (lk:src/cmd/linuxkit/moby/config.go:1026-1084).
+import { RLIMIT_NAMES as CONFIG_RLIMIT_NAMES } from '../config/index.js';
 import { UserError } from '../util/index.js';
 import type { OciRlimit } from './oci-runtime.js';
 
-/** The limits LinuxKit accepts, with or without the RLIMIT_ prefix, any case. */
-export const RLIMIT_NAMES: readonly string[] = [
-  'RLIMIT_CPU',
-  'RLIMIT_FSIZE',
-  'RLIMIT_DATA',
-  'RLIMIT_STACK',
-  'RLIMIT_CORE',
-  'RLIMIT_RSS',
-  'RLIMIT_NPROC',
-  'RLIMIT_NOFILE',
-  'RLIMIT_MEMLOCK',
-  'RLIMIT_AS',
-  'RLIMIT_LOCKS',
-  'RLIMIT_SIGPENDING',
-  'RLIMIT_MSGQUEUE',
-  'RLIMIT_NICE',
-  'RLIMIT_RTPRIO',
-  'RLIMIT_RTTIME',
-];
+/** The limits LinuxKit accepts, with or without the RLIMIT_ prefix, any case (declared with the config's checks). */
+export const RLIMIT_NAMES: readonly string[] = CONFIG_RLIMIT_NAMES;
 
 const UNLIMITED = 2n ** 64n - 1n;
 
