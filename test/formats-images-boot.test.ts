@@ -3,11 +3,12 @@
 // PATH-kernel with PATH.iso, raw-bios as a disk image by extension (SeaBIOS, SYSLINUX, initrd),
 // and one boot for the fixed-size disk formats: qcow2-bios, after checking that the gcp
 // tarball's disk.raw is the same disk (the others hold it too: src/formats/disk-formats.test.ts);
-// raw-efi as NAME-efi.img and iso-efi as NAME-efi.iso, which run qemu boots with UEFI (OVMF) by
-// their names.
+// raw-efi as NAME-efi.img, qcow2-efi as NAME-efi.qcow2 and iso-efi as NAME-efi.iso, which run qemu
+// boots with UEFI (OVMF) by their names; iso-efi-initrd (NAME-efi-initrd.iso) with --uefi, as
+// LinuxKit's run needs for every UEFI image.
 // One image from the project's packages (kernel, init, crun, busybox) with an onboot container
 // that prints a marker and the root= it was given, then asks init for a poweroff. One build
-// makes iso-bios, raw-bios, qcow2-bios, gcp, raw-efi and iso-efi together (one pass over the root filesystem); kernel+iso writes
+// makes iso-bios, raw-bios, qcow2-bios, gcp, raw-efi, qcow2-efi, iso-efi and iso-efi-initrd together (one pass over the root filesystem); kernel+iso writes
 // NAME.iso too, so it is a second build under another name. One boot per format.
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
@@ -38,8 +39,8 @@ onboot:
 `;
 
 /** Boots PATH with `linuxkit run qemu`'s detection; resolves to the marker line and qemu's status. */
-async function bootFormat(path: string, state: string): Promise<{ marker: string; status: number; console: string }> {
-  const vm = await boot(path, { state: join(tmp, state), mem: 256 });
+async function bootFormat(path: string, state: string, uefi = false): Promise<{ marker: string; status: number; console: string }> {
+  const vm = await boot(path, { state: join(tmp, state), mem: 256, uefi });
   try {
     // The marker's whole line: waitFor also matches the last, possibly half-arrived line (it
     // serves prompts), so wait for the init's next stage line, then read the marker's.
@@ -69,7 +70,26 @@ describe('ISO and disk formats, booted under qemu', { timeout: 900_000 }, () => 
       config((name) => `@pkg:${join(ROOT, 'pkg', name)}`),
     );
     for (const args of [
-      ['--name', 'img', '-f', 'iso-bios', '-f', 'raw-bios', '-f', 'qcow2-bios', '-f', 'gcp', '-f', 'raw-efi', '-f', 'iso-efi'],
+      [
+        '--name',
+        'img',
+        '-f',
+        'iso-bios',
+        '-f',
+        'raw-bios',
+        '-f',
+        'qcow2-bios',
+        '-f',
+        'gcp',
+        '-f',
+        'raw-efi',
+        '-f',
+        'qcow2-efi',
+        '-f',
+        'iso-efi',
+        '-f',
+        'iso-efi-initrd',
+      ],
       ['--name', 'kiso', '-f', 'kernel+iso'],
     ]) {
       const b = runCli(['--cache', cache, 'build', '--dir', out, ...args, yml]);
@@ -123,6 +143,22 @@ describe('ISO and disk formats, booted under qemu', { timeout: 900_000 }, () => 
     assert.equal(r.marker, 'FORMAT-BOOT-OK root=/dev/sr0');
     assert.ok(/efi: EFI v/.test(r.console), 'the kernel was started by UEFI firmware');
     assert.ok(/VFS: Mounted root \(iso9660 filesystem\)/.test(r.console), 'the root is the ISO');
+    assert.equal(r.status, 0);
+  });
+
+  it('qcow2-efi boots with OVMF (run qemu NAME-efi.qcow2: UEFI by its name), GRUB loading kernel and initrd', async () => {
+    const r = await bootFormat(join(out, 'img-efi.qcow2'), 'qcow2-efi-state');
+    assert.equal(r.marker, 'FORMAT-BOOT-OK', 'no root=: the root is the initrd');
+    assert.ok(/efi: EFI v/.test(r.console), 'the kernel was started by UEFI firmware');
+    assert.ok(/Command line: .*console=ttyS0 panic=-1 text/.test(r.console), "GRUB passed LinuxKit's command line");
+    assert.equal(r.status, 0);
+  });
+
+  it('iso-efi-initrd boots with OVMF from the CD-ROM (run qemu --uefi NAME-efi-initrd.iso), GRUB loading kernel and initrd', async () => {
+    const r = await bootFormat(join(out, 'img-efi-initrd.iso'), 'iso-efi-initrd-state', true);
+    assert.equal(r.marker, 'FORMAT-BOOT-OK', 'no root=: the root is the initrd');
+    assert.ok(/efi: EFI v/.test(r.console), 'the kernel was started by UEFI firmware');
+    assert.ok(!/VFS: Mounted root \(iso9660 filesystem\)/.test(r.console), 'the root is not the ISO');
     assert.equal(r.status, 0);
   });
 });

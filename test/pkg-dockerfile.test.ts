@@ -4,12 +4,12 @@
 // socket and data root under a temp dir) is started by the test and stopped after; its output
 // is read back from the cache by skopeo (an independent OCI reader) and by `cache export`.
 import assert from 'node:assert/strict';
-import { execFileSync, spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { ping } from '../src/pkg/docker-engine.js';
+import { startDockerd, stopDockerd, type Dockerd } from './fixtures/dockerd.js';
 import { runCli } from './helpers.js';
 
 const tmp = mkdtempSync(join(tmpdir(), 'pkg-dockerfile-test-'));
@@ -114,46 +114,9 @@ describe('pkg build of a Dockerfile package without an engine', () => {
   });
 });
 
-/** Debian's dockerd on its own socket, or why it cannot run here. */
-async function startDockerd(dir: string): Promise<{ host: string; child: ChildProcess } | string> {
-  const which = spawnSync('sh', ['-c', 'command -v dockerd'], { encoding: 'utf8' });
-  if (which.status !== 0) return 'dockerd is not installed (Debian package docker.io, see scripts/host-packages.txt)';
-  if (process.getuid?.() !== 0) return 'dockerd needs root';
-  const sock = join(dir, 'docker.sock');
-  const log = join(dir, 'dockerd.log');
-  const child = spawn(
-    'dockerd',
-    [
-      '--storage-driver=vfs',
-      '--iptables=false',
-      '--ip-masq=false',
-      '--bridge=none',
-      '-H',
-      `unix://${sock}`,
-      '--data-root',
-      join(dir, 'data'),
-      '--exec-root',
-      join(dir, 'exec'),
-      '--pidfile',
-      join(dir, 'dockerd.pid'),
-    ],
-    { stdio: ['ignore', 'ignore', 'pipe'] },
-  );
-  const logChunks: Buffer[] = [];
-  child.stderr!.on('data', (c: Buffer) => logChunks.push(c));
-  for (let i = 0; i < 120; i++) {
-    if (child.exitCode !== null) break;
-    if ((await ping(`unix://${sock}`, 1000)) === undefined) return { host: `unix://${sock}`, child };
-    await new Promise((r) => setTimeout(r, 250));
-  }
-  child.kill('SIGKILL');
-  writeFileSync(log, Buffer.concat(logChunks));
-  throw new Error(`dockerd did not start; its log:\n${Buffer.concat(logChunks).toString().slice(-3000)}`);
-}
-
 describe('pkg build of a Dockerfile package with a real Docker engine', () => {
   const dir = mkdtempSync('/tmp/lkd-'); // short: containerd's socket path must fit in sun_path
-  let engine: { host: string; child: ChildProcess } | string = 'not started';
+  let engine: Dockerd | string = 'not started';
   const cache = join(tmp, 'cache-engine');
 
   /** The image's root filesystem, exported by `linuxkit cache export` into tmp/NAME. */
@@ -171,13 +134,7 @@ describe('pkg build of a Dockerfile package with a real Docker engine', () => {
     engine = await startDockerd(dir);
   });
   after(async () => {
-    if (typeof engine !== 'string') {
-      const child = engine.child;
-      const exited = new Promise((r) => child.once('exit', r));
-      child.kill('SIGTERM');
-      await Promise.race([exited, new Promise((r) => setTimeout(r, 20000))]);
-      if (child.exitCode === null) child.kill('SIGKILL');
-    }
+    await stopDockerd(engine);
     rmSync(dir, { recursive: true, force: true });
   });
   const skip = (t: { skip(msg: string): void }): boolean => {
