@@ -1,43 +1,20 @@
-// The demo's report: image size (kernel, initrd, and each part's share of the root filesystem,
-// from the LINUXKIT.location / LINUXKIT.source PAX records `linuxkit build` puts on every tar
-// entry), boot time (from the init's stage lines on the console), the address dhcpcd leased and
-// the memory in use (the line examples/fragments/poweroff.yml prints). Usage: node scripts/demo-report.mjs PREFIX TAR CONSOLE_LOG
-import { createReadStream, readFileSync, statSync } from 'node:fs';
+// The demo's report: image size (kernel and initrd; what each part of the image takes is
+// `linuxkit inspect`'s table, which the demo prints after this), boot time (from the init's
+// stage lines on the console), the address dhcpcd leased and the memory in use (the line
+// examples/fragments/poweroff.yml prints). Usage: node scripts/demo-report.mjs PREFIX CONSOLE_LOG
+import { readFileSync, statSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-const { readRawTar } = await import(join(dirname(fileURLToPath(import.meta.url)), '../dist/src/tar/index.js'));
 const { parseMemory, parseStages } = await import(join(dirname(fileURLToPath(import.meta.url)), '../dist/src/bench/index.js'));
 
-const [prefix, tarFile, consoleLog] = process.argv.slice(2);
+const [prefix, consoleLog] = process.argv.slice(2);
 const mb = (n) => `${(n / 1e6).toFixed(1)} MB`;
-
-/** Bytes of file content per top-level part ("init[0] linuxkit/init"), in tar order. */
-async function partSizes(file) {
-  const parts = new Map();
-  for await (const { header: h } of readRawTar(createReadStream(file))) {
-    const loc = (h.pax?.['LINUXKIT.location'] ?? '').split(' ')[0] || 'other';
-    const src = h.pax?.['LINUXKIT.source'] ?? (h.name.endsWith('.spdx.json') ? 'sbom' : '');
-    const short = src.replace(/^docker\.io\//, '').replace(/:.*$/, '');
-    const key = short && short !== loc ? `${loc} ${short}` : loc;
-    parts.set(key, (parts.get(key) ?? 0) + (h.type === 'file' ? h.size : 0));
-  }
-  return parts;
-}
 
 const kernel = statSync(`${prefix}-kernel`).size;
 const initrd = statSync(`${prefix}-initrd.img`).size;
-const parts = await partSizes(tarFile);
-const total = [...parts.values()].reduce((a, b) => a + b, 0);
 console.log('== report');
-console.log(`image: ${mb(kernel + initrd)} = kernel ${mb(kernel)} + initrd ${mb(initrd)} (compressed; ${mb(total)} of files unpacked)`);
-const firstOf = new Map(); // image → the first part that holds it
-for (const [k, v] of parts) {
-  const image = k.split(' ')[1] ?? k;
-  const shared = firstOf.has(image) ? `  (image files shared with ${firstOf.get(image)}: stored once)` : '';
-  if (!firstOf.has(image)) firstOf.set(image, k.split(' ')[0]);
-  console.log(`  ${k.padEnd(34)} ${mb(v).padStart(9)}  ${((100 * v) / total).toFixed(1).padStart(5)} %${shared}`);
-}
+console.log(`image: ${mb(kernel + initrd)} = kernel ${mb(kernel)} + initrd ${mb(initrd)} (compressed; each part: linuxkit inspect, below)`);
 
 const text = readFileSync(consoleLog, 'utf8');
 const stages = parseStages(text);
