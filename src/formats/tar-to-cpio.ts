@@ -135,13 +135,15 @@ export class TarToCpio {
       return written;
     }
     const chunks: Buffer[] = [];
+    const hash = createHash('sha256');
     let got = 0;
     for await (const b of e.body) {
       got += b.length;
+      hash.update(b);
       chunks.push(b);
     }
     checkLength(e.name, got, entry.size ?? 0);
-    const sha256 = createHash('sha256').update(Buffer.concat(chunks)).digest('hex');
+    const sha256 = hash.digest('hex');
     const same = earlier.find((s) => s.sha256 === sha256);
     if (same) {
       this.dedupedBytes += got;
