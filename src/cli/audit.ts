@@ -2,10 +2,10 @@
 // least privilege (NIST SP 800-190) and the kernel's config against KSPP, as text, JSON or SARIF.
 // Exit status: 0, or 2 when --fail-on finds an unaccepted finding at that severity or above;
 // 1 for an error (as every command).
-import { writeFile } from 'node:fs/promises';
 import { Command, Option } from 'commander';
 import { applyAcceptances, auditInputs, failsAt, jsonReport, sarifReport, SEVERITIES, textReport, type Severity } from '../audit/index.js';
 import { hostArch } from '../oci/index.js';
+import { writeOutputFile } from '../formats/index.js';
 import { UserError } from '../util/index.js';
 import { collect, globalOptions } from './context.js';
 import { ExitStatus } from './exit-status.js';
@@ -46,7 +46,7 @@ export function auditCommand(): Command {
       });
       await applyAcceptances(report, flags.accept, files);
       const text = flags.sarif ? sarifReport(report) : flags.json ? jsonReport(report) : textReport(report);
-      if (flags.output) await writeFile(flags.output, text);
+      if (flags.output) await writeOutputFile(flags.output, text);
       else process.stdout.write(text);
       if (flags.failOn && failsAt(report, flags.failOn)) throw new ExitStatus(AUDIT_FAILED);
     });

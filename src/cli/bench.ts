@@ -1,10 +1,10 @@
 // `linuxkit bench` (a linuxkit-ts addition; docs/bench.md): boots images N times, rounds
 // interleaved, and reports each stage of their boot (median and spread), memory in use once the
 // services are up, and size; as a text table, JSON, or an SVG timeline.
-import { writeFile } from 'node:fs/promises';
 import { Command } from 'commander';
 import { bench, jsonReport, svgTimeline, textReport } from '../bench/index.js';
 import { hostArch, registryOptions } from '../oci/index.js';
+import { writeOutputFile } from '../formats/index.js';
 import { UserError } from '../util/index.js';
 import { globalOptions } from './context.js';
 
@@ -60,7 +60,7 @@ export function benchCommand(): Command {
         timeoutMs: flags.timeout * 1000,
         ...(flags.keep && { keep: flags.keep }),
       });
-      if (flags.svg) await writeFile(flags.svg, svgTimeline(report));
+      if (flags.svg) await writeOutputFile(flags.svg, svgTimeline(report));
       process.stdout.write(flags.json ? jsonReport(report) : textReport(report));
       if (report.failures.length)
         throw new UserError(

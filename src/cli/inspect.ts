@@ -1,9 +1,9 @@
 // `linuxkit inspect` (a linuxkit-ts addition; docs/inspect.md): size by component, largest
 // files and duplicates of an image, as text, JSON or an HTML page with a treemap.
-import { writeFile } from 'node:fs/promises';
 import { Command, Option } from 'commander';
 import { htmlReport, inspect, jsonReport, textReport } from '../inspect/index.js';
 import { hostArch, registryOptions } from '../oci/index.js';
+import { writeOutputFile } from '../formats/index.js';
 import { globalOptions } from './context.js';
 
 interface InspectFlags {
@@ -26,7 +26,7 @@ export function inspectCommand(): Command {
     .action(async (inputs: string[], flags: InspectFlags, cmd: Command) => {
       const g = globalOptions(cmd);
       const result = await inspect(inputs, { cacheDir: g.cache, arch: flags.arch, format: flags.format, pull: flags.pull, registry: registryOptions(g) });
-      if (flags.html) await writeFile(flags.html, htmlReport(result.report, result.tree()));
+      if (flags.html) await writeOutputFile(flags.html, htmlReport(result.report, result.tree()));
       process.stdout.write(flags.json ? jsonReport(result.report) : textReport(result.report));
     });
 }

@@ -15,7 +15,8 @@ import { constants, createWriteStream, fstat } from 'node:fs';
 import { lstat, mkdir, open, readdir, readlink, realpath, rename, rm } from 'node:fs/promises';
 import { createConnection, Socket } from 'node:net';
 import { basename, dirname, join, resolve } from 'node:path';
-import type { Writable } from 'node:stream';
+import { Readable, type Writable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
 import { promisify } from 'node:util';
 import { processAlive, UserError } from '../util/index.js';
 
@@ -192,4 +193,13 @@ export class AtomicOutputs {
       throw err;
     }
   }
+}
+
+/**
+ * Writes a whole output that is not a format's (a report, a page, a chart) the way every output
+ * is written: a regular file through a temporary file and a rename, a device, fifo or descriptor
+ * in place, a missing parent made, a directory or a write error reported as the user's.
+ */
+export async function writeOutputFile(path: string, data: string | Buffer): Promise<void> {
+  await AtomicOutputs.run(async (out) => pipeline(Readable.from([Buffer.from(data)]), await out.stream(path)));
 }
