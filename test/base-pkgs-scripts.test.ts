@@ -55,10 +55,10 @@ describe('pkg/sysctl: /usr/bin/sysctl', () => {
 });
 
 describe('pkg/metadata: expand.awk (JSON user data to files)', () => {
-  const awk = pkg('metadata/usr/lib/metadata/expand.awk');
+  const lib = pkg('metadata/usr/lib/metadata');
   const expand = (json: string) => {
     const base = tempDir('metadata');
-    const r = bb(['awk', '-v', `base=${base}`, '-f', awk], json);
+    const r = bb(['awk', '-v', `base=${base}`, '-f', join(lib, 'json.awk'), '-f', join(lib, 'expand.awk')], json);
     assert.equal(r.status, 0, r.stderr);
     return { base, out: r.stdout };
   };

@@ -23,6 +23,7 @@ interface QemuFlags {
   detached: boolean;
   networking: string;
   publish: string[];
+  guestfwd: string[];
   usb: boolean;
   device: string[];
   consoleLog?: string;
@@ -47,6 +48,7 @@ async function runQemuBackend(path: string | undefined, flags: FlagValues, share
     gui: f.gui,
     networking: f.networking,
     publish: f.publish,
+    guestfwd: f.guestfwd,
     usb: f.usb,
     devices: f.device,
     consoleLog: f.consoleLog,
@@ -86,6 +88,11 @@ export const qemu: RunBackend = {
     { flags: '--detached', description: 'run in the background; console to STATE/console.log', default: false },
     { flags: '--networking <mode>', description: "networking: 'default', 'user', 'bridge,NAME', 'tap,NAME' or 'none'", default: 'default' },
     { flags: '--publish <host:guest[/proto]>', description: "publish a VM's port to the host (repeatable)", repeatable: true },
+    {
+      flags: '--guestfwd <addr:port=host:port>',
+      description: "forward the guest's TCP connections to addr:port (10.0.2.x, or 169.254.x.x for a metadata service) to a host server (repeatable; linuxkit-ts)",
+      repeatable: true,
+    },
     { flags: '--usb', description: 'enable a USB controller', default: false },
     { flags: '--device <spec>', description: 'add a qemu device: driver[,prop=value][,...] (repeatable)', repeatable: true },
     { flags: '--console-log <file>', description: 'also write the serial console to FILE (linuxkit-ts)' },

@@ -13,6 +13,7 @@ import { findBootImage, type BootKindFlags } from './image.js';
 import { writeMetadataIso } from '../util/index.js';
 import { netdevFor } from './networking.js';
 import { parsePublish } from './publish.js';
+import { parseGuestForward } from './guestfwd.js';
 import { qemuArgs, type QemuConfig } from './qemu-args.js';
 import { VmHandle } from './vm.js';
 
@@ -40,6 +41,8 @@ export interface QemuRunOptions {
   gui?: boolean;
   networking?: string;
   publish?: string[];
+  /** `ADDR:PORT=HOST:PORT` rules: guest connections to ADDR:PORT reach HOST:PORT (--guestfwd). */
+  guestfwd?: string[];
   usb?: boolean;
   devices?: string[];
   /** Kernel command line to use instead of PREFIX-cmdline (library extension, for tests). */
@@ -146,7 +149,7 @@ export async function prepareQemu(o: QemuRunOptions, serial: (state: string) => 
   const image = findBootImage(o.path, o.boot);
   // Every flag is checked before anything is written to the state directory.
   const publish = (o.publish ?? []).map(parsePublish);
-  const netdev = netdevFor(o.networking ?? 'default', publish);
+  const netdev = netdevFor(o.networking ?? 'default', publish, (o.guestfwd ?? []).map(parseGuestForward));
 
   const state = o.state || `${image.prefix}-state`;
   try {
