@@ -1,0 +1,283 @@
+// pkg/metadata's network providers against fake metadata services on the host
+// (test/fixtures/metadata-servers.ts: node http on 127.0.0.1, the paths, headers and formats
+// of the real services), reached by the guest at the providers' own addresses through
+// `run qemu --guestfwd` (169.254.169.254:80, 169.254.42.42:80, and `metaldata`, a name given
+// in the container's /etc/hosts). No traffic leaves the machine.
+//
+// One boot: dhcpcd gets an address in qemu's user network (169.254.0.0/16 with link-local
+// rules), then one onboot container of the metadata image runs `metadata NAME` for each
+// provider in turn, telling the fake service which one to play first, and prints what
+// /run/config holds after each (file, mode, content in base64) and the hostname; a second one
+// runs `metadata gcp scaleway hetzner` against bad answers (no answer, 500, a half-broken
+// Hetzner); the boot must go on to its services. The examples/platform-*.yml and openstack.yml
+// are built by the CLI as committed.
+import assert from 'node:assert/strict';
+import { readdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import type { VmHandle } from '../src/run/vm.js';
+import { boot, tempDir } from './fixtures/boot.js';
+import { AWS_TOKEN, KEYS, METALDATA, PHASES, SCALEWAY, startFakeClouds, userData, type FakeClouds } from './fixtures/metadata-servers.js';
+import { buildProjectPackages } from './fixtures/packages.js';
+import { ROOT, runCli } from './helpers.js';
+
+const PACKAGES = ['kernel', 'init', 'crun', 'dhcpcd', 'metadata', 'busybox', 'sysctl', 'rngd', 'getty', 'sshd'];
+const PROVIDERS = ['aws', 'gcp', 'hetzner', 'openstack', 'scaleway', 'vultr', 'digitalocean', 'metaldata'];
+const METALDATA_ADDRESS = '169.254.0.80';
+
+// Inside the metadata container: what /run/config holds, one console line a file.
+const DUMP = `dump() {
+  find /run/config -type f | sort | while read -r f; do echo "CFG $1 \${f#/run/config/} $(stat -c %a "$f") $(base64 -w 0 "$f")"; done
+  echo "HOST $1 $(hostname)"
+}`;
+const phase = (name: string, providers = name) => `wget -q -O /dev/null http://169.254.169.254/__phase/${name}
+rm -rf /run/config/*; hostname linuxkit
+echo "PHASE ${name}"
+/usr/bin/metadata ${providers}
+dump ${name}`;
+
+interface Seen {
+  files: Map<string, { mode: string; content: string }>;
+  hostname: string;
+}
+
+/** The CFG and HOST lines of the console, by phase. */
+function parseConsole(text: string): Map<string, Seen> {
+  const phases = new Map<string, Seen>();
+  const get = (p: string) => phases.get(p) ?? phases.set(p, { files: new Map(), hostname: '' }).get(p)!;
+  for (const m of text.matchAll(/^CFG (\S+) (\S+) (\d+) (\S*)\r?$/gm)) get(m[1]!).files.set(m[2]!, { mode: m[3]!, content: Buffer.from(m[4]!, 'base64').toString() });
+  for (const m of text.matchAll(/^HOST (\S+) (\S+)\r?$/gm)) get(m[1]!).hostname = m[2]!;
+  return phases;
+}
+
+describe('metadata providers against fake metadata services', { timeout: 900_000 }, () => {
+  const tmp = tempDir('metadata-providers');
+  const cache = join(tmp, 'cache');
+  const refs = new Map<string, string>();
+  let clouds: FakeClouds | undefined;
+  let vm: VmHandle | undefined;
+  let consoleText = '';
+  let seen = new Map<string, Seen>();
+
+  before(async () => {
+    for (const [name, ref] of (await buildProjectPackages(cache, PACKAGES)).refs) refs.set(name, ref);
+    clouds = await startFakeClouds();
+    const yml = join(tmp, 'providers.yml');
+    const script = [DUMP, ...PROVIDERS.map((p) => phase(p))].join('\n');
+    writeFileSync(
+      yml,
+      `kernel:
+  image: ${refs.get('kernel')}
+  cmdline: "console=ttyS0 panic=-1"
+init:
+  - ${refs.get('init')}
+  - ${refs.get('crun')}
+onboot:
+  - name: dhcpcd
+    image: ${refs.get('dhcpcd')}
+    command: ["/sbin/dhcpcd", "--nobackground", "-f", "/dhcpcd.conf", "-1"]
+  - name: providers
+    image: ${refs.get('metadata')}
+    binds.add:
+      - /etc/metadata-hosts:/etc/hosts
+    command: [/bin/sh, -c, ${JSON.stringify(script)}]
+  - name: bad
+    image: ${refs.get('metadata')}
+    command: [/bin/sh, -c, ${JSON.stringify([DUMP, phase('bad', 'gcp scaleway hetzner')].join('\n'))}]
+services:
+  - name: up
+    image: ${refs.get('busybox')}
+    command: [echo, "services run after the metadata"]
+files:
+  - path: etc/metadata-hosts
+    contents: "127.0.0.1 localhost\\n${METALDATA_ADDRESS} metaldata\\n"
+`,
+    );
+    const b = runCli(['--cache', cache, 'build', '--name', 'providers', '--dir', join(tmp, 'out'), yml]);
+    assert.equal(b.status, 0, b.stderr);
+    vm = await boot(join(tmp, 'out/providers'), {
+      networking: 'user',
+      guestfwd: [
+        `169.254.169.254:80=127.0.0.1:${clouds.imds.port}`,
+        `169.254.42.42:80=127.0.0.1:${clouds.scaleway.port}`,
+        `${METALDATA_ADDRESS}:80=127.0.0.1:${clouds.metaldata.port}`,
+      ],
+    });
+    try {
+      await vm.waitFor(/services run after the metadata/, 600_000);
+    } catch (err) {
+      process.stderr.write(`--- console ---\n${vm.text()}\n--- end ---\n`);
+      throw err;
+    } finally {
+      consoleText = vm.text();
+      writeFileSync(join(tmp, 'console.log'), consoleText);
+      vm.kill();
+    }
+    seen = parseConsole(consoleText);
+  });
+  after(() => clouds?.close());
+
+  /** Asserts the files of one phase: provider, hostname, extras, keys and the user data expanded. */
+  function expectPhase(name: string, provider: string, extras: Record<string, string>, keys: string, withUserData = true): void {
+    const s = seen.get(name);
+    assert.ok(s, `no output for ${name}`);
+    const expected: Record<string, { mode: string; content: string }> = {
+      provider: { mode: '644', content: provider },
+      'ssh/authorized_keys': { mode: '600', content: keys },
+    };
+    for (const [file, content] of Object.entries(extras)) expected[file] = { mode: '644', content };
+    if (withUserData) {
+      expected.userdata = { mode: '644', content: userData(name) };
+      expected.from = { mode: '644', content: `user data from ${name}` };
+    }
+    assert.deepEqual(Object.fromEntries([...s.files].sort()), Object.fromEntries(Object.entries(expected).sort()));
+    assert.equal(s.hostname, extras.hostname, 'the machine takes the hostname');
+    assert.match(consoleText, new RegExp(`^metadata: ${provider}: Probe succeeded\\r?$`, 'm'));
+  }
+
+  it('aws: IMDSv2 token, then hostname, the extras, the key and the user data', () => {
+    const p = PHASES.aws!;
+    const ec2 = (k: string) => p[`/latest/meta-data/${k}`] as string;
+    expectPhase(
+      'aws',
+      'AWS',
+      {
+        hostname: ec2('hostname'),
+        public_ipv4: ec2('public-ipv4'),
+        local_ipv4: ec2('local-ipv4'),
+        availability_zone: ec2('placement/availability-zone'),
+        instance_type: ec2('instance-type'),
+        instance_id: ec2('instance-id'),
+        local_hostname: ec2('local-hostname'),
+      },
+      KEYS.aws,
+    );
+    assert.ok(clouds!.imds.log.includes('PUT /latest/api/token'), 'a session token was asked for');
+    assert.ok(!clouds!.imds.log.some((l) => l.startsWith('refused /latest')), `every AWS request carried the token (${AWS_TOKEN})`);
+  });
+
+  it('gcp: Metadata-Flavor on every request; "user:key" lines become keys', () => {
+    expectPhase('gcp', 'GCP', { hostname: PHASES.gcp!['/computeMetadata/v1/instance/hostname'] as string }, KEYS.gcp.map((k) => `${k}\n`).join(''));
+    assert.ok(!clouds!.imds.log.some((l) => l.startsWith('refused /computeMetadata')), 'no request without Metadata-Flavor');
+  });
+
+  it('hetzner: its JSON key list, one key a line', () => {
+    const ec2 = (k: string) => PHASES.hetzner![`/latest/meta-data/${k}`] as string;
+    expectPhase(
+      'hetzner',
+      'Hetzner',
+      { hostname: ec2('hostname'), public_ipv4: ec2('public-ipv4'), local_ipv4: ec2('local-ipv4'), instance_id: ec2('instance-id') },
+      KEYS.hetzner.map((k) => `${k}\n`).join(''),
+    );
+  });
+
+  it('openstack: the EC2-compatible service (IMDSv1)', () => {
+    const ec2 = (k: string) => PHASES.openstack![`/latest/meta-data/${k}`] as string;
+    expectPhase(
+      'openstack',
+      'openstack',
+      {
+        hostname: ec2('hostname'),
+        public_ipv4: ec2('public-ipv4'),
+        local_ipv4: ec2('local-ipv4'),
+        availability_zone: ec2('placement/availability-zone'),
+        instance_type: ec2('instance-type'),
+        instance_id: ec2('instance-id'),
+        local_hostname: ec2('local-hostname'),
+      },
+      KEYS.openstack,
+    );
+  });
+
+  it('scaleway: /conf lines, quoted keys, user data over a privileged source port', () => {
+    assert.ok(SCALEWAY.scaleway);
+    expectPhase(
+      'scaleway',
+      'Scaleway',
+      { hostname: 'scw-test', instance_id: '8f3e5b2a-0c1d-4e5f-9a8b-7c6d5e4f3a2b', instance_location: 'fr-par-1', public_ip: '51.15.0.9', private_ip: '10.64.0.9' },
+      KEYS.scaleway.map((k) => `${k}\n`).join(''),
+    );
+    assert.ok(clouds!.scaleway.log.includes('GET /user_data/cloud-init'));
+  });
+
+  it('vultr: interfaces and region, no user data (LinuxKit reads none)', () => {
+    const v = (k: string) => PHASES.vultr![`/v1/${k}`] as string;
+    expectPhase(
+      'vultr',
+      'Vultr',
+      {
+        hostname: v('hostname'),
+        public_ipv4: v('interfaces/0/ipv4/address'),
+        private_ipv4: v('interfaces/1/ipv4/address'),
+        private_netmask: v('interfaces/1/ipv4/netmask'),
+        region_code: v('region/regioncode'),
+        instance_id: v('instanceid'),
+      },
+      KEYS.vultr,
+      false,
+    );
+  });
+
+  it('digitalocean: droplet id, region, addresses', () => {
+    const d = (k: string) => PHASES.digitalocean![`/metadata/v1/${k}`] as string;
+    expectPhase(
+      'digitalocean',
+      'DigitalOcean',
+      {
+        hostname: d('hostname'),
+        public_ipv4: d('interfaces/public/0/ipv4/address'),
+        private_ipv4: d('interfaces/private/0/ipv4/address'),
+        region: d('region'),
+        id: d('id'),
+      },
+      KEYS.digitalocean,
+    );
+  });
+
+  it('metaldata: a service found by name', () => {
+    const m = (k: string) => METALDATA[`/get/meta/${k}`] as string;
+    expectPhase(
+      'metaldata',
+      'metaldata',
+      {
+        hostname: m('hostname'),
+        public_ipv4: m('public-ipv4'),
+        private_ipv4: m('private-ipv4'),
+        failure_domain: m('failure-domain'),
+        machine_id: m('machine-id'),
+        machine_type: m('machine-type'),
+      },
+      KEYS.metaldata,
+      false,
+    );
+    assert.ok(seen.get('metaldata')!.files.has('userdata'), 'metaldata has user data too');
+  });
+
+  it('bad answers are logged with the provider and the reason, and the boot goes on', () => {
+    const lines = [
+      /^metadata: GCP: no metadata: http:\/\/169\.254\.169\.254\/computeMetadata\/v1\/instance\/hostname: no answer in 2s\r?$/m,
+      /^metadata: Scaleway: no metadata: http:\/\/169\.254\.42\.42\/conf: server returned error: HTTP\/1\.1 500 Internal Server Error\r?$/m,
+      /^metadata: Hetzner: Probe succeeded\r?$/m,
+      /^metadata: Hetzner: Failed to get public-ipv4: .*: server returned error: HTTP\/1\.1 500 Internal Server Error\r?$/m,
+      /^metadata: Hetzner: Failed to get local-ipv4: .*: no answer in 2s\r?$/m,
+      /^metadata: Hetzner: Failed to get ssh data: .*\/public-keys: not a JSON list of strings\r?$/m,
+      /^metadata: user data is not JSON \(.*\): no files made from it\r?$/m,
+    ];
+    for (const l of lines) assert.match(consoleText, l);
+    const bad = seen.get('bad')!;
+    assert.deepEqual([...bad.files.keys()].sort(), ['hostname', 'instance_id', 'provider', 'userdata']);
+    assert.equal(bad.hostname, 'bad-hetzner');
+    assert.equal(bad.files.get('userdata')!.content, PHASES.bad!['/latest/user-data']);
+    assert.match(consoleText, /onboot bad done status=0/);
+    assert.match(consoleText, /services run after the metadata/);
+  });
+
+  it('the platform examples build as committed', () => {
+    const examples = readdirSync(join(ROOT, 'examples')).filter((f) => /^(platform-.*|openstack)\.yml$/.test(f));
+    assert.equal(examples.length, 8, examples.join(' '));
+    for (const f of examples) {
+      const r = runCli(['--cache', cache, 'build', '--name', f.replace(/\.yml$/, ''), '--dir', join(tmp, 'examples'), join(ROOT, 'examples', f)], { env: { HOME: tmp } });
+      assert.equal(r.status, 0, `${f}: ${r.stderr}`);
+    }
+  });
+});
