@@ -45,7 +45,8 @@ interface Seen {
 function parseConsole(text: string): Map<string, Seen> {
   const phases = new Map<string, Seen>();
   const get = (p: string) => phases.get(p) ?? phases.set(p, { files: new Map(), hostname: '' }).get(p)!;
-  for (const m of text.matchAll(/^CFG (\S+) (\S+) (\d+) (\S*)\r?$/gm)) get(m[1]!).files.set(m[2]!, { mode: m[3]!, content: Buffer.from(m[4]!, 'base64').toString() });
+  for (const m of text.matchAll(/^CFG (\S+) (\S+) (\d+) (\S*)\r?$/gm))
+    get(m[1]!).files.set(m[2]!, { mode: m[3]!, content: Buffer.from(m[4]!, 'base64').toString() });
   for (const m of text.matchAll(/^HOST (\S+) (\S+)\r?$/gm)) get(m[1]!).hostname = m[2]!;
   return phases;
 }
@@ -135,120 +136,81 @@ files:
     assert.match(consoleText, new RegExp(`^metadata: ${provider}: Probe succeeded\\r?$`, 'm'));
   }
 
+  /** The files a provider writes from a service's paths: BASE+lookup → file. */
+  const fromPaths = (paths: Record<string, unknown>, base: string, files: Record<string, string>) =>
+    Object.fromEntries(Object.entries(files).map(([lookup, file]) => [file, paths[base + lookup] as string]));
+  // What LinuxKit's AWS and OpenStack providers write (lk:pkg/metadata/provider_aws.go).
+  const EC2_FILES = {
+    hostname: 'hostname',
+    'public-ipv4': 'public_ipv4',
+    'local-ipv4': 'local_ipv4',
+    'placement/availability-zone': 'availability_zone',
+    'instance-type': 'instance_type',
+    'instance-id': 'instance_id',
+    'local-hostname': 'local_hostname',
+  };
+  const lines = (keys: string[]) => keys.map((k) => `${k}\n`).join('');
+
   it('aws: IMDSv2 token, then hostname, the extras, the key and the user data', () => {
-    const p = PHASES.aws!;
-    const ec2 = (k: string) => p[`/latest/meta-data/${k}`] as string;
-    expectPhase(
-      'aws',
-      'AWS',
-      {
-        hostname: ec2('hostname'),
-        public_ipv4: ec2('public-ipv4'),
-        local_ipv4: ec2('local-ipv4'),
-        availability_zone: ec2('placement/availability-zone'),
-        instance_type: ec2('instance-type'),
-        instance_id: ec2('instance-id'),
-        local_hostname: ec2('local-hostname'),
-      },
-      KEYS.aws,
-    );
+    expectPhase('aws', 'AWS', fromPaths(PHASES.aws!, '/latest/meta-data/', EC2_FILES), KEYS.aws);
     assert.ok(clouds!.imds.log.includes('PUT /latest/api/token'), 'a session token was asked for');
     assert.ok(!clouds!.imds.log.some((l) => l.startsWith('refused /latest')), `every AWS request carried the token (${AWS_TOKEN})`);
   });
 
   it('gcp: Metadata-Flavor on every request; "user:key" lines become keys', () => {
-    expectPhase('gcp', 'GCP', { hostname: PHASES.gcp!['/computeMetadata/v1/instance/hostname'] as string }, KEYS.gcp.map((k) => `${k}\n`).join(''));
+    expectPhase('gcp', 'GCP', fromPaths(PHASES.gcp!, '/computeMetadata/v1/instance/', { hostname: 'hostname' }), lines(KEYS.gcp));
     assert.ok(!clouds!.imds.log.some((l) => l.startsWith('refused /computeMetadata')), 'no request without Metadata-Flavor');
   });
 
   it('hetzner: its JSON key list, one key a line', () => {
-    const ec2 = (k: string) => PHASES.hetzner![`/latest/meta-data/${k}`] as string;
-    expectPhase(
-      'hetzner',
-      'Hetzner',
-      { hostname: ec2('hostname'), public_ipv4: ec2('public-ipv4'), local_ipv4: ec2('local-ipv4'), instance_id: ec2('instance-id') },
-      KEYS.hetzner.map((k) => `${k}\n`).join(''),
-    );
+    const files = { hostname: 'hostname', 'public-ipv4': 'public_ipv4', 'local-ipv4': 'local_ipv4', 'instance-id': 'instance_id' };
+    expectPhase('hetzner', 'Hetzner', fromPaths(PHASES.hetzner!, '/latest/meta-data/', files), lines(KEYS.hetzner));
   });
 
   it('openstack: the EC2-compatible service (IMDSv1)', () => {
-    const ec2 = (k: string) => PHASES.openstack![`/latest/meta-data/${k}`] as string;
-    expectPhase(
-      'openstack',
-      'openstack',
-      {
-        hostname: ec2('hostname'),
-        public_ipv4: ec2('public-ipv4'),
-        local_ipv4: ec2('local-ipv4'),
-        availability_zone: ec2('placement/availability-zone'),
-        instance_type: ec2('instance-type'),
-        instance_id: ec2('instance-id'),
-        local_hostname: ec2('local-hostname'),
-      },
-      KEYS.openstack,
-    );
+    expectPhase('openstack', 'openstack', fromPaths(PHASES.openstack!, '/latest/meta-data/', EC2_FILES), KEYS.openstack);
   });
 
   it('scaleway: /conf lines, quoted keys, user data over a privileged source port', () => {
-    assert.ok(SCALEWAY.scaleway);
-    expectPhase(
-      'scaleway',
-      'Scaleway',
-      { hostname: 'scw-test', instance_id: '8f3e5b2a-0c1d-4e5f-9a8b-7c6d5e4f3a2b', instance_location: 'fr-par-1', public_ip: '51.15.0.9', private_ip: '10.64.0.9' },
-      KEYS.scaleway.map((k) => `${k}\n`).join(''),
-    );
+    const conf = Object.fromEntries((SCALEWAY.scaleway!['/conf'] as string).split('\n').map((l) => [l.slice(0, l.indexOf('=')), l.slice(l.indexOf('=') + 1)]));
+    const files = { HOSTNAME: 'hostname', ID: 'instance_id', LOCATION_ZONE_ID: 'instance_location', PUBLIC_IP_ADDRESS: 'public_ip', PRIVATE_IP: 'private_ip' };
+    expectPhase('scaleway', 'Scaleway', fromPaths(conf, '', files), lines(KEYS.scaleway));
     assert.ok(clouds!.scaleway.log.includes('GET /user_data/cloud-init'));
   });
 
   it('vultr: interfaces and region, no user data (LinuxKit reads none)', () => {
-    const v = (k: string) => PHASES.vultr![`/v1/${k}`] as string;
-    expectPhase(
-      'vultr',
-      'Vultr',
-      {
-        hostname: v('hostname'),
-        public_ipv4: v('interfaces/0/ipv4/address'),
-        private_ipv4: v('interfaces/1/ipv4/address'),
-        private_netmask: v('interfaces/1/ipv4/netmask'),
-        region_code: v('region/regioncode'),
-        instance_id: v('instanceid'),
-      },
-      KEYS.vultr,
-      false,
-    );
+    const files = {
+      hostname: 'hostname',
+      'interfaces/0/ipv4/address': 'public_ipv4',
+      'interfaces/1/ipv4/address': 'private_ipv4',
+      'interfaces/1/ipv4/netmask': 'private_netmask',
+      'region/regioncode': 'region_code',
+      instanceid: 'instance_id',
+    };
+    expectPhase('vultr', 'Vultr', fromPaths(PHASES.vultr!, '/v1/', files), KEYS.vultr, false);
   });
 
   it('digitalocean: droplet id, region, addresses', () => {
-    const d = (k: string) => PHASES.digitalocean![`/metadata/v1/${k}`] as string;
-    expectPhase(
-      'digitalocean',
-      'DigitalOcean',
-      {
-        hostname: d('hostname'),
-        public_ipv4: d('interfaces/public/0/ipv4/address'),
-        private_ipv4: d('interfaces/private/0/ipv4/address'),
-        region: d('region'),
-        id: d('id'),
-      },
-      KEYS.digitalocean,
-    );
+    const files = {
+      hostname: 'hostname',
+      'interfaces/public/0/ipv4/address': 'public_ipv4',
+      'interfaces/private/0/ipv4/address': 'private_ipv4',
+      region: 'region',
+      id: 'id',
+    };
+    expectPhase('digitalocean', 'DigitalOcean', fromPaths(PHASES.digitalocean!, '/metadata/v1/', files), KEYS.digitalocean);
   });
 
   it('metaldata: a service found by name', () => {
-    const m = (k: string) => METALDATA[`/get/meta/${k}`] as string;
-    expectPhase(
-      'metaldata',
-      'metaldata',
-      {
-        hostname: m('hostname'),
-        public_ipv4: m('public-ipv4'),
-        private_ipv4: m('private-ipv4'),
-        failure_domain: m('failure-domain'),
-        machine_id: m('machine-id'),
-        machine_type: m('machine-type'),
-      },
-      KEYS.metaldata,
-    );
+    const files = {
+      hostname: 'hostname',
+      'public-ipv4': 'public_ipv4',
+      'private-ipv4': 'private_ipv4',
+      'failure-domain': 'failure_domain',
+      'machine-id': 'machine_id',
+      'machine-type': 'machine_type',
+    };
+    expectPhase('metaldata', 'metaldata', fromPaths(METALDATA, '/get/meta/', files), KEYS.metaldata);
   });
 
   it('bad answers are logged with the provider and the reason, and the boot goes on', () => {
@@ -274,7 +236,9 @@ files:
     const examples = readdirSync(join(ROOT, 'examples')).filter((f) => /^(platform-.*|openstack)\.yml$/.test(f));
     assert.equal(examples.length, 8, examples.join(' '));
     for (const f of examples) {
-      const r = runCli(['--cache', cache, 'build', '--name', f.replace(/\.yml$/, ''), '--dir', join(tmp, 'examples'), join(ROOT, 'examples', f)], { env: { HOME: tmp } });
+      const r = runCli(['--cache', cache, 'build', '--name', f.replace(/\.yml$/, ''), '--dir', join(tmp, 'examples'), join(ROOT, 'examples', f)], {
+        env: { HOME: tmp },
+      });
       assert.equal(r.status, 0, `${f}: ${r.stderr}`);
     }
   });

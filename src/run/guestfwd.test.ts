@@ -15,7 +15,10 @@ describe('--guestfwd', () => {
 
   it('moves the user network to 169.254.0.0/16 for a link-local address, with commas doubled in the relay command', () => {
     const fwd = guestForwards([parseGuestForward('169.254.169.254:80=127.0.0.1:8080')], '/usr/bin/node');
-    assert.match(fwd, /^,net=169\.254\.0\.0\/16,host=169\.254\.0\.2,dns=169\.254\.0\.3,dhcpstart=169\.254\.0\.15,guestfwd=tcp:169\.254\.169\.254:80-cmd:'\/usr\/bin\/node' '-e' '/);
+    assert.match(
+      fwd,
+      /^,net=169\.254\.0\.0\/16,host=169\.254\.0\.2,dns=169\.254\.0\.3,dhcpstart=169\.254\.0\.15,guestfwd=tcp:169\.254\.169\.254:80-cmd:'\/usr\/bin\/node' '-e' '/,
+    );
     assert.match(fwd, / '127\.0\.0\.1' '8080'$/);
     // qemu splits options at single commas: every comma of the command is doubled.
     const cmd = fwd.slice(fwd.indexOf('cmd:'));

@@ -90,7 +90,8 @@ export const qemu: RunBackend = {
     { flags: '--publish <host:guest[/proto]>', description: "publish a VM's port to the host (repeatable)", repeatable: true },
     {
       flags: '--guestfwd <addr:port=host:port>',
-      description: "forward the guest's TCP connections to addr:port (10.0.2.x, or 169.254.x.x for a metadata service) to a host server (repeatable; linuxkit-ts)",
+      description:
+        "forward the guest's TCP connections to addr:port (10.0.2.x, or 169.254.x.x for a metadata service) to a host server (repeatable; linuxkit-ts)",
       repeatable: true,
     },
     { flags: '--usb', description: 'enable a USB controller', default: false },
