@@ -2,22 +2,26 @@
 // (test/fixtures/metadata-servers.ts: node http on 127.0.0.1, the paths, headers and formats
 // of the real services), reached by the guest at the providers' own addresses through
 // `run qemu --guestfwd` (169.254.169.254:80, 169.254.42.42:80, and `metaldata`, a name given
-// in the container's /etc/hosts). No traffic leaves the machine.
+// in the container's /etc/hosts). No traffic leaves the machine. Two boots:
 //
-// One boot: dhcpcd gets an address in qemu's user network (169.254.0.0/16 with link-local
-// rules), then one onboot container of the metadata image runs `metadata NAME` for each
-// provider in turn, telling the fake service which one to play first, and prints what
-// /run/config holds after each (file, mode, content in base64) and the hostname; a second one
-// runs `metadata gcp scaleway hetzner` against bad answers (no answer, 500, a half-broken
-// Hetzner); the boot must go on to its services. The examples/platform-*.yml and openstack.yml
-// are built by the CLI as committed.
+// 1. dhcpcd gets an address in qemu's user network (169.254.0.0/16 with link-local rules),
+//    then one onboot container of the metadata image runs `metadata NAME` for each provider in
+//    turn, telling the fake service which one to play first, and prints what /run/config
+//    holds after each (file, mode, content in base64) and the hostname; a second one runs
+//    `metadata gcp scaleway hetzner` against bad answers (no answer, 500, a half-broken
+//    Hetzner); the boot must go on to its services.
+// 2. The examples/platform-*.yml and openstack.yml are built by the CLI as committed, and
+//    platform-aws.yml is booted against the fake EC2 service serving the test's own key as the
+//    launch key: the host's ssh logs in with it and reads /run/config.
 import assert from 'node:assert/strict';
 import { readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import { freePort } from '../src/oci/registry/testing.js';
 import type { VmHandle } from '../src/run/vm.js';
 import { boot, tempDir } from './fixtures/boot.js';
 import { AWS_TOKEN, KEYS, METALDATA, PHASES, SCALEWAY, startFakeClouds, userData, type FakeClouds } from './fixtures/metadata-servers.js';
+import { keygen, retry, ssh } from './fixtures/net.js';
 import { buildProjectPackages } from './fixtures/packages.js';
 import { ROOT, runCli } from './helpers.js';
 
@@ -231,15 +235,53 @@ files:
     assert.match(consoleText, /onboot \d+-bad done status=0/);
     assert.match(consoleText, /service up started/);
   });
+});
 
-  it('the platform examples build as committed', () => {
+describe('examples/platform-aws.yml booted against the fake EC2 service; the platform examples built', { timeout: 900_000 }, () => {
+  const tmp = tempDir('metadata-examples');
+  const cache = join(tmp, 'cache');
+  const key = join(tmp, 'id_aws');
+  const out = join(tmp, 'examples');
+  let clouds: FakeClouds | undefined;
+  let vm: VmHandle | undefined;
+  let sshPort = 0;
+
+  before(async () => {
+    await buildProjectPackages(cache, PACKAGES);
+    const pub = await keygen(key);
+    // The launch key is the test's own; the rest is the aws phase's.
+    clouds = await startFakeClouds({ phase: 'aws', phases: { aws: { ...PHASES.aws, '/latest/meta-data/public-keys/0/openssh-key': pub } } });
+  });
+  after(async () => {
+    vm?.kill();
+    await clouds?.close();
+  });
+
+  it('all eight build as committed', () => {
     const examples = readdirSync(join(ROOT, 'examples')).filter((f) => /^(platform-.*|openstack)\.yml$/.test(f));
     assert.equal(examples.length, 8, examples.join(' '));
     for (const f of examples) {
-      const r = runCli(['--cache', cache, 'build', '--name', f.replace(/\.yml$/, ''), '--dir', join(tmp, 'examples'), join(ROOT, 'examples', f)], {
-        env: { HOME: tmp },
-      });
+      const r = runCli(['--cache', cache, 'build', '--name', f.replace(/\.yml$/, ''), '--dir', out, join(ROOT, 'examples', f)], { env: { HOME: tmp } });
       assert.equal(r.status, 0, `${f}: ${r.stderr}`);
     }
+  });
+
+  it('platform-aws: dhcpcd, then metadata reads EC2 (IMDSv2); sshd lets the launch key in', async () => {
+    sshPort = await freePort();
+    vm = await boot(join(out, 'platform-aws'), {
+      networking: 'user',
+      publish: [`${sshPort}:22`],
+      guestfwd: [`169.254.169.254:80=127.0.0.1:${clouds!.imds.port}`],
+    });
+    const r = await retry(300_000, async () => {
+      const x = await ssh(key, sshPort, 'cat /run/config/provider; echo; hostname; cat /run/config/availability_zone');
+      return x.status === 0 ? x : undefined;
+    });
+    if (!r) process.stderr.write(`--- console ---\n${vm.text()}\n--- end ---\n`);
+    assert.ok(r, 'no ssh login with the key from the metadata service within 5 minutes');
+    const ec2 = (k: string) => PHASES.aws![`/latest/meta-data/${k}`] as string;
+    assert.deepEqual(r.stdout.trim().split('\n'), ['AWS', ec2('hostname'), ec2('placement/availability-zone')]);
+    assert.match(vm.text(), /^metadata: AWS: Probe succeeded\r?$/m);
+    assert.ok(clouds!.imds.log.includes('PUT /latest/api/token'));
   });
 });
