@@ -28,6 +28,9 @@ import { ROOT, runCli } from './helpers.js';
 const PACKAGES = ['kernel', 'init', 'crun', 'dhcpcd', 'metadata', 'busybox', 'sysctl', 'rngd', 'getty', 'sshd'];
 const PROVIDERS = ['aws', 'gcp', 'hetzner', 'openstack', 'scaleway', 'vultr', 'digitalocean', 'metaldata'];
 const METALDATA_ADDRESS = '169.254.0.80';
+// One image cache for both boots: the second finds the packages built.
+const tmp = tempDir('metadata-providers');
+const cache = join(tmp, 'cache');
 
 // Inside the metadata container: what /run/config holds, one console line a file.
 const DUMP = `dump() {
@@ -56,8 +59,6 @@ function parseConsole(text: string): Map<string, Seen> {
 }
 
 describe('metadata providers against fake metadata services', { timeout: 900_000 }, () => {
-  const tmp = tempDir('metadata-providers');
-  const cache = join(tmp, 'cache');
   const refs = new Map<string, string>();
   let clouds: FakeClouds | undefined;
   let vm: VmHandle | undefined;
@@ -238,8 +239,6 @@ files:
 });
 
 describe('examples/platform-aws.yml booted against the fake EC2 service; the platform examples built', { timeout: 900_000 }, () => {
-  const tmp = tempDir('metadata-examples');
-  const cache = join(tmp, 'cache');
   const key = join(tmp, 'id_aws');
   const out = join(tmp, 'examples');
   let clouds: FakeClouds | undefined;
