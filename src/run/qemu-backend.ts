@@ -25,6 +25,7 @@ interface QemuFlags {
   publish: string[];
   usb: boolean;
   device: string[];
+  guestAgent?: string;
   consoleLog?: string;
 }
 
@@ -49,6 +50,7 @@ async function runQemuBackend(path: string | undefined, flags: FlagValues, share
     publish: f.publish,
     usb: f.usb,
     devices: f.device,
+    guestAgent: f.guestAgent,
     consoleLog: f.consoleLog,
   };
   if (f.detached) {
@@ -88,6 +90,7 @@ export const qemu: RunBackend = {
     { flags: '--publish <host:guest[/proto]>', description: "publish a VM's port to the host (repeatable)", repeatable: true },
     { flags: '--usb', description: 'enable a USB controller', default: false },
     { flags: '--device <spec>', description: 'add a qemu device: driver[,prop=value][,...] (repeatable)', repeatable: true },
+    { flags: '--guest-agent <socket>', description: 'attach a QEMU guest agent port (org.qemu.guest_agent.0) on a host Unix socket (linuxkit-ts)' },
     { flags: '--console-log <file>', description: 'also write the serial console to FILE (linuxkit-ts)' },
   ],
   run: runQemuBackend,
