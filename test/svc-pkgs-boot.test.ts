@@ -26,7 +26,7 @@ import type { QemuRunOptions } from '../src/run/qemu.js';
 import type { VmHandle } from '../src/run/vm.js';
 import { boot, tempDir } from './fixtures/boot.js';
 import { buildExample } from './fixtures/examples.js';
-import { http, retry } from './fixtures/net.js';
+import { http, retry, type HttpReply } from './fixtures/net.js';
 import { buildProjectPackages, kernelRelease } from './fixtures/packages.js';
 import { ROOT, runCli } from './helpers.js';
 
@@ -84,12 +84,27 @@ function guestAgent(socket: string, request: object): Promise<unknown> {
   });
 }
 
-/** Boots an image with user networking until the init has started every service; shows the console if a test failed. */
-function booted(name: string, image: () => string, opts: () => Promise<Partial<QemuRunOptions>> = async () => ({})): { vm: () => VmHandle; ok: () => void } {
+/** GET PATH on a published port until it answers STATUS (a service takes a while under TCG). */
+async function httpUntil(port: number, path: string, status: number): Promise<HttpReply> {
+  const r = await retry(180_000, async () => {
+    const x = await http(port, path);
+    return x.status === status ? x : undefined;
+  });
+  assert.ok(r, `GET ${path}: no ${status} within 3 minutes`);
+  return r;
+}
+
+/**
+ * Boots an image with user networking (GUEST_PORT published on a free host port, `port()`)
+ * until the init has started every service; shows the console if a test did not pass.
+ */
+function booted(name: string, image: () => string, guestPort?: number, opts: Partial<QemuRunOptions> = {}) {
   let vm: VmHandle | undefined;
+  let port = 0;
   let failed = true;
   before(async () => {
-    vm = await boot(image(), { state: join(tmp, `${name}-state`), networking: 'user', mem: 1024, ...(await opts()) });
+    const publish = guestPort ? [`${(port = await freePort())}:${guestPort}`] : [];
+    vm = await boot(image(), { state: join(tmp, `${name}-state`), networking: 'user', mem: 1024, publish, ...opts });
     await vm.waitFor(/linuxkit-ts: [\d.]+ services started/, 400_000);
   });
   after(() => {
@@ -98,7 +113,7 @@ function booted(name: string, image: () => string, opts: () => Promise<Partial<Q
     writeFileSync(join(tmp, `${name}-console.log`), vm.text());
     if (failed) process.stderr.write(`--- ${name} console ---\n${vm.text()}\n--- end ---\n`);
   });
-  return { vm: () => vm!, ok: () => void (failed = false) };
+  return { vm: () => vm!, port: () => port, ok: () => void (failed = false) };
 }
 
 describe('the service packages and their examples: labels and layers', () => {
@@ -117,7 +132,6 @@ describe('the service packages and their examples: labels and layers', () => {
 });
 
 describe('examples/node_exporter.yml with qemu-ga, auditd, containerd and open-vm-tools, booted', { timeout: 900_000 }, () => {
-  let port = 0;
   const socket = join(tmp, 'qga.sock');
   const m = booted(
     'node_exporter',
@@ -127,15 +141,12 @@ describe('examples/node_exporter.yml with qemu-ga, auditd, containerd and open-v
       writeFileSync(extra, `services:\n${services.join('')}`);
       return buildExample(cache, out, 'node_exporter', { extra: [extra] });
     },
-    async () => ({ publish: [`${(port = await freePort())}:9100`], guestAgent: socket }),
+    9100,
+    { guestAgent: socket },
   );
 
   it("node_exporter serves the guest's metrics on the published port", async () => {
-    const r = await retry(180_000, async () => {
-      const x = await http(port, '/metrics');
-      return x.status === 200 ? x : undefined;
-    });
-    assert.ok(r, 'GET /metrics: no 200 within 3 minutes');
+    const r = await httpUntil(m.port(), '/metrics', 200);
     assert.match(r.body, /^node_memory_MemTotal_bytes \d/m);
     const release = kernelRelease(cache, refs.get('kernel')!, join(tmp, 'kernel-image'));
     const uname = /^node_uname_info\{(.*)\} 1$/m.exec(r.body);
@@ -180,42 +191,24 @@ describe('examples/node_exporter.yml with qemu-ga, auditd, containerd and open-v
 });
 
 describe('examples/influxdb-os.yml, booted: influxdb answers through a published port', { timeout: 600_000 }, () => {
-  let port = 0;
-  const m = booted(
-    'influxdb-os',
-    () => buildExample(cache, out, 'influxdb-os'),
-    async () => ({ publish: [`${(port = await freePort())}:8086`] }),
-  );
+  const m = booted('influxdb-os', () => buildExample(cache, out, 'influxdb-os'), 8086);
 
   it('GET /ping is 204 with its version; a database made by a query is listed', async () => {
-    const ping = await retry(180_000, async () => {
-      const x = await http(port, '/ping');
-      return x.status === 204 ? x : undefined;
-    });
-    assert.ok(ping, 'GET /ping: no 204 within 3 minutes');
+    const ping = await httpUntil(m.port(), '/ping', 204);
     assert.match(String(ping.headers['x-influxdb-version']), /^1\.\d+/);
-    const create = await http(port, '/query?q=CREATE%20DATABASE%20lkts', 'POST');
+    const create = await http(m.port(), '/query?q=CREATE%20DATABASE%20lkts', 'POST');
     assert.equal(create.status, 200, create.body);
-    const show = await http(port, '/query?q=SHOW%20DATABASES');
+    const show = await http(m.port(), '/query?q=SHOW%20DATABASES');
     assert.match(show.body, /\["lkts"\]/);
     m.ok();
   });
 });
 
 describe('examples/volumes.yml, booted: a blank and a populated volume in the web server', { timeout: 600_000 }, () => {
-  let port = 0;
-  const m = booted(
-    'volumes',
-    () => buildExample(cache, out, 'volumes'),
-    async () => ({ publish: [`${(port = await freePort())}:80`] }),
-  );
+  const m = booted('volumes', () => buildExample(cache, out, 'volumes'), 80);
 
   it("serves a file of the populated volume (the busybox image's /bin/busybox)", async () => {
-    const r = await retry(180_000, async () => {
-      const x = await http(port, '/bin/busybox');
-      return x.status === 200 ? x : undefined;
-    });
-    assert.ok(r, 'GET /bin/busybox: no 200 within 3 minutes');
+    const r = await httpUntil(m.port(), '/bin/busybox', 200);
     assert.ok(r.body.startsWith('\x7fELF'), 'an ELF program');
   });
 
