@@ -259,12 +259,13 @@ describe('examples/hostmount-writeable-overlay.yml, booted: a private writable v
     const s = await shell(
       m.vm(),
       'ovl',
-      'ls /writeable-host-etc/inittab; echo hi > /writeable-host-etc/probe && echo "probe: $(cat /writeable-host-etc/probe)"; ls /hostroot/etc/probe; nsenter -t 1 -m ls -1 /run/hostetc/upper',
+      'ls /writeable-host-etc/inittab; echo hi > /writeable-host-etc/probe && echo "probe: $(cat /writeable-host-etc/probe)"; ls /hostroot/etc/probe; nsenter -t 1 -m ls -1 /run/hostetc/upper; echo "httpd: [$(pidof httpd)]"',
     );
     assert.match(s, /^\/writeable-host-etc\/inittab$/m, "the machine's /etc is seen there");
     assert.match(s, /^probe: hi$/m, 'and is writable');
     assert.match(s, /ls: \/hostroot\/etc\/probe: No such file or directory/, "the machine's /etc is unchanged");
     assert.match(s, /^probe$/m, 'the write is in the upper directory /run/hostetc/upper');
+    assert.match(s, /^httpd: \[\d+\]$/m, "the example's web server runs too");
     m.ok();
   });
 });
