@@ -100,7 +100,7 @@ export function qemuArgs(c: QemuConfig): string[] {
 }
 
 /** The port name the guest agent listens on, as libvirt names it (and pkg/qemu-ga looks for). */
-export const GUEST_AGENT_PORT = 'org.qemu.guest_agent.0';
+const GUEST_AGENT_PORT = 'org.qemu.guest_agent.0';
 
 /**
  * A virtio-serial port named GUEST_AGENT_PORT, backed by a Unix socket that qemu listens on
