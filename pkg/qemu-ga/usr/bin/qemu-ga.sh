@@ -7,13 +7,19 @@
 # under qemu that is not the agent's when virtio-rng or virtio-net come first.
 # Arguments are passed on to qemu-ga (e.g. -v, or -p PATH to name the device yourself).
 NAME=org.qemu.guest_agent.0
+port=
 for p in /sys/class/virtio-ports/*; do
-	[ -r "$p/name" ] && [ "$(cat "$p/name")" = "$NAME" ] || continue
-	mkdir -p /dev/virtio-ports
-	dev=$(cat "$p/dev")
-	[ -c "/dev/virtio-ports/$NAME" ] || mknod "/dev/virtio-ports/$NAME" c "${dev%:*}" "${dev#*:}" || exit 1
-	echo "qemu-ga: port $NAME is ${p##*/} ($dev)"
-	exec /usr/sbin/qemu-ga "$@"
+	if [ -r "$p/name" ] && [ "$(cat "$p/name")" = "$NAME" ]; then
+		port=$p
+		break
+	fi
 done
-echo "qemu-ga: no virtio-serial port named $NAME (qemu: -device virtserialport,name=$NAME; linuxkit run qemu --guest-agent SOCKET)" >&2
-exit 1
+if [ -z "$port" ]; then
+	echo "qemu-ga: no virtio-serial port named $NAME (qemu: -device virtserialport,name=$NAME; linuxkit run qemu --guest-agent SOCKET)" >&2
+	exit 1
+fi
+mkdir -p /dev/virtio-ports
+dev=$(cat "$port/dev")
+[ -c "/dev/virtio-ports/$NAME" ] || mknod "/dev/virtio-ports/$NAME" c "${dev%:*}" "${dev#*:}" || exit 1
+echo "qemu-ga: port $NAME is ${port##*/} ($dev)"
+exec /usr/sbin/qemu-ga "$@"
