@@ -15,9 +15,9 @@ import { after, before, describe, it } from 'node:test';
 import { freePort } from '../src/oci/registry/testing.js';
 import type { VmHandle } from '../src/run/vm.js';
 import { boot, tempDir } from './fixtures/boot.js';
+import { buildExample as buildExampleIn, exitWithin } from './fixtures/examples.js';
 import { keygen, redis, retry, ssh } from './fixtures/net.js';
 import { buildProjectPackages, kernelRelease } from './fixtures/packages.js';
-import { ROOT, runCli } from './helpers.js';
 
 // What the two examples use, in the order of their comments' `linuxkit pkg build` lines.
 const PACKAGES = ['kernel', 'init', 'crun', 'sysctl', 'rngd', 'getty', 'dhcpcd', 'sshd', 'redis'];
@@ -33,23 +33,7 @@ before(async () => {
 });
 
 /** `linuxkit build examples/NAME.yml` into the test's directory (env: for HOME); returns the image prefix. */
-function buildExample(name: string, env: NodeJS.ProcessEnv = {}): string {
-  const file = join(ROOT, 'examples', `${name}.yml`);
-  const dry = runCli(['build', '--dry-run', file], { env });
-  assert.equal(dry.status, 0, dry.stderr);
-  assert.doesNotMatch(dry.stdout, /@pkg:/, `${name}.yml: every @pkg: template resolved`);
-  const b = runCli(['--cache', cache, 'build', '--name', name, '--dir', join(tmp, 'out'), file], { env });
-  assert.equal(b.status, 0, b.stderr);
-  return join(tmp, 'out', name);
-}
-
-/** Waits up to `ms` for qemu to exit; -1 if it did not. */
-async function exitWithin(vm: VmHandle, ms: number): Promise<number> {
-  let timer: NodeJS.Timeout | undefined;
-  const status = await Promise.race([vm.wait(), new Promise<number>((r) => (timer = setTimeout(() => r(-1), ms)))]);
-  clearTimeout(timer);
-  return status;
-}
+const buildExample = (name: string, env: NodeJS.ProcessEnv = {}): string => buildExampleIn(cache, join(tmp, 'out'), name, { env });
 
 describe('examples/sshd.yml, booted: ssh login with the key from ~/.ssh/id_rsa.pub', { timeout: 600_000 }, () => {
   const home = join(tmp, 'home');

@@ -30,6 +30,8 @@ export interface QemuConfig {
   gui: boolean;
   usb: boolean;
   devices: string[];
+  /** A host Unix socket for the QEMU guest agent's virtio-serial port (--guest-agent). */
+  guestAgent?: string;
   /** Serial console and display: 'stdio' (foreground) or a file (detached). */
   serial: { kind: 'stdio' } | { kind: 'file'; path: string };
 }
@@ -93,5 +95,25 @@ export function qemuArgs(c: QemuConfig): string[] {
   else if (!c.gui) a.push('-nographic');
   if (c.usb) a.push('-usb');
   for (const d of c.devices) a.push('-device', d);
+  if (c.guestAgent) a.push(...guestAgentArgs(c.guestAgent, virtioSuffix));
   return a;
+}
+
+/** The port name the guest agent listens on, as libvirt names it (and pkg/qemu-ga looks for). */
+const GUEST_AGENT_PORT = 'org.qemu.guest_agent.0';
+
+/**
+ * A virtio-serial port named GUEST_AGENT_PORT, backed by a Unix socket that qemu listens on
+ * (server=on, wait=off: the machine boots whether or not a client is connected), as libvirt
+ * attaches the agent. LinuxKit's `run qemu` has no such option (its docs point to libvirt).
+ */
+function guestAgentArgs(socket: string, virtioSuffix: string): string[] {
+  return [
+    '-chardev',
+    `socket,id=qga0,path=${socket},server=on,wait=off`,
+    '-device',
+    `virtio-serial-${virtioSuffix}`,
+    '-device',
+    `virtserialport,chardev=qga0,name=${GUEST_AGENT_PORT}`,
+  ];
 }

@@ -26,6 +26,7 @@ interface QemuFlags {
   guestfwd: string[];
   usb: boolean;
   device: string[];
+  guestAgent?: string;
   consoleLog?: string;
 }
 
@@ -51,6 +52,7 @@ async function runQemuBackend(path: string | undefined, flags: FlagValues, share
     guestfwd: f.guestfwd,
     usb: f.usb,
     devices: f.device,
+    guestAgent: f.guestAgent,
     consoleLog: f.consoleLog,
   };
   if (f.detached) {
@@ -96,6 +98,7 @@ export const qemu: RunBackend = {
     },
     { flags: '--usb', description: 'enable a USB controller', default: false },
     { flags: '--device <spec>', description: 'add a qemu device: driver[,prop=value][,...] (repeatable)', repeatable: true },
+    { flags: '--guest-agent <socket>', description: 'attach a QEMU guest agent port (org.qemu.guest_agent.0) on a host Unix socket (linuxkit-ts)' },
     { flags: '--console-log <file>', description: 'also write the serial console to FILE (linuxkit-ts)' },
   ],
   run: runQemuBackend,

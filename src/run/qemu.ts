@@ -45,6 +45,8 @@ export interface QemuRunOptions {
   guestfwd?: string[];
   usb?: boolean;
   devices?: string[];
+  /** Attach the QEMU guest agent's port, backed by a Unix socket at this host path (--guest-agent). */
+  guestAgent?: string;
   /** Kernel command line to use instead of PREFIX-cmdline (library extension, for tests). */
   cmdline?: string;
   /** Also write the console to this file. */
@@ -141,6 +143,13 @@ export interface PreparedQemu {
   args: string[];
 }
 
+/** A Unix socket path must fit sockaddr_un (108 bytes with its NUL); qemu's own error is vaguer. */
+function checkSocketPath(path: string): void {
+  const bytes = Buffer.byteLength(path);
+  if (bytes === 0 || bytes > 107)
+    throw new UserError(`--guest-agent ${JSON.stringify(path)}: a Unix socket path must be 1 to 107 bytes long (this is ${bytes})`);
+}
+
 /** Everything up to (not including) starting qemu: files checked and created, arguments built. */
 export async function prepareQemu(o: QemuRunOptions, serial: (state: string) => QemuConfig['serial'] = () => ({ kind: 'stdio' })): Promise<PreparedQemu> {
   if (o.data && o.dataFile) throw new UserError('cannot specify both --data and --data-file');
@@ -150,6 +159,7 @@ export async function prepareQemu(o: QemuRunOptions, serial: (state: string) => 
   // Every flag is checked before anything is written to the state directory.
   const publish = (o.publish ?? []).map(parsePublish);
   const netdev = netdevFor(o.networking ?? 'default', publish, (o.guestfwd ?? []).map(parseGuestForward));
+  if (o.guestAgent !== undefined) checkSocketPath(o.guestAgent);
 
   const state = o.state || `${image.prefix}-state`;
   try {
@@ -218,6 +228,7 @@ export async function prepareQemu(o: QemuRunOptions, serial: (state: string) => 
     gui: o.gui ?? false,
     usb: o.usb ?? false,
     devices: o.devices ?? [],
+    guestAgent: o.guestAgent,
     serial: serial(state),
   };
   return { qemu, config, args: qemuArgs(config) };

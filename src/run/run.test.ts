@@ -117,6 +117,14 @@ describe('qemu arguments', () => {
     assert.match(s, /-boot d -cdrom boot.iso -drive file=data.iso,index=4,media=cdrom/);
     assert.match(s, /-net none/);
   });
+  it('--guest-agent: a virtio-serial port named as libvirt names it, on a listening socket', () => {
+    const s = qemuArgs(config({ guestAgent: '/s/qga.sock' })).join(' ');
+    assert.match(
+      s,
+      /-chardev socket,id=qga0,path=\/s\/qga.sock,server=on,wait=off -device virtio-serial-pci -device virtserialport,chardev=qga0,name=org\.qemu\.guest_agent\.0/,
+    );
+    assert.doesNotMatch(qemuArgs(config()).join(' '), /chardev|virtio-serial/, 'nothing without the option');
+  });
   it('detached: console to a file, daemonized', () => {
     const s = qemuArgs(config({ serial: { kind: 'file', path: '/s/console.log' } })).join(' ');
     assert.match(s, /-display none -serial file:\/s\/console.log -daemonize/);
