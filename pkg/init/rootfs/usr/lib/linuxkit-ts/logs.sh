@@ -31,9 +31,11 @@ warn_linuxkit_memlogd() {
 # and log_to (console, memlogd or files). With ECHO=1, memlogd's lines are also shown on the
 # console as they come, as "LOG.out: line" (onboot: LinuxKit shows their output).
 #   log_open LOG DIR ECHO
-# For memlogd the FIFOs are held open here (fds 8 and 9, read-write) until log_close: opening
-# a FIFO for writing then never waits, even if its reader has gone, and the reader, which ends
-# when no writer is left, cannot end before the container has its own copy.
+# For memlogd the FIFOs are held open here (fds 8 and 9) until log_close. First write-only,
+# which waits for the reader to open its end: a FIFO whose every end is closed drops what it
+# holds, so the reader must be there before the container writes and exits. Then read-write:
+# opening a FIFO for writing then never waits, even if its reader has gone, and the reader,
+# which ends when no writer is left, cannot end before the container has its own copy.
 log_open() {
 	if cmdline_has linuxkit.runc_console=1; then
 		out=/dev/console err=/dev/console log_to=console
@@ -44,11 +46,15 @@ log_open() {
 		{ [ -p "$_fo" ] || mkfifo -m 600 "$_fo"; } && { [ -p "$_fe" ] || mkfifo -m 600 "$_fe"; }; then
 		if [ "$3" = 1 ]; then
 			logger -s -t "$1.out" <"$_fo" >/dev/null 2>/dev/console &
+			log_readers=$!
 			logger -s -t "$1" <"$_fe" >/dev/null 2>/dev/console &
 		else
 			logger -t "$1.out" <"$_fo" >/dev/null 2>&1 &
+			log_readers=$!
 			logger -t "$1" <"$_fe" >/dev/null 2>&1 &
 		fi
+		log_readers="$log_readers $!"
+		exec 8>"$_fo" 9>"$_fe"
 		exec 8<>"$_fo" 9<>"$_fe"
 		out=$_fo err=$_fe log_to=memlogd
 		return 0
@@ -58,7 +64,19 @@ log_open() {
 }
 
 # Once the container has been started (or has run): lets its streams' readers end with it.
+# With WAIT=1 (a container that has ended), waits up to 1 s for them to send what is left, so
+# that its lines come before the next stage's; a process it left running may hold them longer.
+#   log_close [WAIT]
 log_close() {
-	[ "$log_to" = memlogd ] && exec 8>&- 9>&-
+	[ "$log_to" = memlogd ] || return 0
+	exec 8>&- 9>&-
+	[ "${1:-}" = 1 ] || return 0
+	_i=0
+	for _p in $log_readers; do
+		while alive "$_p" && [ $_i -lt 50 ]; do
+			sleep 0.02
+			_i=$((_i + 1))
+		done
+	done
 	return 0
 }
