@@ -3,8 +3,9 @@
 // fragment that sets the ring to 256 KiB (memlogd.size= on the kernel command line) and adds
 // a service that floods the log once asked. One qemu boot (TCG); from getty's root shell on
 // the serial console, as LinuxKit's example says: `/proc/1/root/usr/bin/logread` shows the
-// service's line and a kernel line that came through kmsg, logwrite's files hold them, and
-// after 4000 lines of 200 bytes (800 KB) the ring still holds 256 KiB, the newest lines only.
+// service's line and the kernel's first line, which came through kmsg, logwrite's files hold
+// them, and after 4000 lines of 200 bytes (800 KB) the ring still holds 256 KiB, the newest
+// lines only, and memlogd's memory has not grown by what was written.
 // test/logging-scripts.test.ts covers the scripts' other cases on the host.
 import assert from 'node:assert/strict';
 import { writeFileSync } from 'node:fs';
@@ -59,20 +60,20 @@ describe('examples/logging.yml, booted: logread, kmsg, logwrite, a bounded ring'
     await vm.waitFor(/^linuxkit-ts: [\d.]+ services started/, 400_000);
     await vm.waitFor(/:\S*# /, 60_000);
     vm.send('stty cols 400\r');
-    // A line of the kernel's own, written now, to be found as kmsg copied it.
-    vm.send('echo logging-test-kernel-line >/dev/kmsg\r');
     /** CMD at the shell until it succeeds, once a second, up to `times` times. */
     const retry = (cmd: string, times = 30) => `$(for i in $(seq ${times}); do ${cmd} && break; sleep 1; done)`;
     seen.service = await check(vm, 'service', retry(`${LOGREAD} | grep -m1 ';write-to-the-logs.out;hello'`));
-    seen.kmsg = await check(vm, 'kmsg', retry(`${LOGREAD} | grep -m1 ';kmsg;.*logging-test-kernel-line'`));
+    seen.kmsg = await check(vm, 'kmsg', retry(`${LOGREAD} | grep -m1 ';kmsg;(0) - .*: Linux version'`));
     seen.fileService = await check(vm, 'file-service', retry('tail -n 1 /var/log/write-to-the-logs.out.log | grep hello'));
     seen.fileKernel = await check(vm, 'file-kernel', retry("grep -m1 ': Linux version' /var/log/kmsg.log"));
+    const rss = "$(awk '/^VmRSS/ {print $2}' /proc/$(cat /run/memlogd.pid)/status)";
+    seen.rssBefore = await check(vm, 'rss-before', rss);
     vm.send('touch /tmp/flood\r');
     seen.flood = await check(vm, 'flood', retry(`[ -e /tmp/flood-done ] && ${LOGREAD} | grep -q 'flood line ${FLOOD_LINES - 1} ' && echo done`, 150), 200_000);
     seen.ring = await check(vm, 'ring', `$(${LOGREAD} | wc -l) $(${LOGREAD} | wc -c)`);
     seen.floodRange = await check(vm, 'range', `$(${LOGREAD} | sed -n 's/.*;flood.out;flood line \\([0-9]*\\) .*/\\1/p' | sed -n '1p;$p' | tr '\\n' ' ')`);
     seen.shm = await check(vm, 'shm', "$(awk '$1 == 1095648583 {print $4}' /proc/sysvipc/shm)");
-    seen.rss = await check(vm, 'rss', "$(awk '/^VmRSS/ {print $2}' /proc/$(cat /run/memlogd.pid)/status)");
+    seen.rss = await check(vm, 'rss', rss);
   });
 
   after(() => {
@@ -86,12 +87,12 @@ describe('examples/logging.yml, booted: logread, kmsg, logwrite, a bounded ring'
     assert.match(seen.service!, new RegExp(`^${TIME};write-to-the-logs\\.out;hello \\w+ \\w+ +\\d+ `));
   });
 
-  it('a kernel line came through kmsg into the log', () => {
-    assert.match(seen.kmsg!, new RegExp(`^${TIME};kmsg;\\(\\d+\\) - ${TIME.slice(0, -1)}\\.\\d{6}Z: logging-test-kernel-line$`));
+  it("the kernel's first line came through kmsg into the log", () => {
+    assert.match(seen.kmsg!, new RegExp(`^${TIME};kmsg;\\(0\\) - ${TIME.slice(0, -1)}\\.\\d{6}Z: Linux version `));
   });
 
   it('onboot output is on the console, tagged, as it comes', () => {
-    assert.match(vm!.text(), /^onboot\.00[12]-(sysctl|dhcpcd)(\.out)?: /m);
+    assert.match(vm!.text(), /^onboot\.\d{3}-(sysctl|dhcpcd)(\.out)?: /m);
   });
 
   it("logwrite's files hold the service's line and the kernel's first", () => {
@@ -100,7 +101,9 @@ describe('examples/logging.yml, booted: logread, kmsg, logwrite, a bounded ring'
   });
 
   it(`the ring is bounded: ${FLOOD_LINES} lines of 200 bytes into ${RING_KIB} KiB keep the newest, and memlogd stays small`, (t) => {
-    t.diagnostic(`ring: ${seen.ring} (lines, bytes as logread prints them); flood lines kept: ${seen.floodRange}; memlogd VmRSS ${seen.rss} kB`);
+    t.diagnostic(
+      `ring: ${seen.ring} (lines, bytes as logread prints them); flood lines kept: ${seen.floodRange}; memlogd VmRSS ${seen.rssBefore} kB before, ${seen.rss} kB after`,
+    );
     assert.equal(seen.flood, 'done', 'the flood ended and its last line is in the ring');
     assert.equal(seen.shm, String(RING_KIB * 1024), 'the shared memory segment has the size asked');
     const [lines, bytes] = seen.ring!.split(' ').map(Number);
@@ -109,7 +112,9 @@ describe('examples/logging.yml, booted: logread, kmsg, logwrite, a bounded ring'
     const [first, last] = seen.floodRange!.split(' ').map(Number);
     assert.equal(last, FLOOD_LINES - 1);
     assert.ok(first! > FLOOD_LINES / 2, `the oldest flood line kept is ${first}: the older ones were overwritten`);
-    assert.ok(Number(seen.rss) < 2048, `memlogd's resident memory: ${seen.rss} kB`);
+    // At most the ring's pages not yet touched before the flood, far from the 800 KB written.
+    const growth = Number(seen.rss) - Number(seen.rssBefore);
+    assert.ok(growth <= RING_KIB + 64, `memlogd's resident memory grew by ${growth} kB`);
     done = true;
   });
 });
