@@ -20,7 +20,7 @@ memlogd_up() {
 	[ -S "$MEMLOGD_SOCKET" ] && [ -r "$MEMLOGD_PID" ] && read -r _mp <"$MEMLOGD_PID" && alive "$_mp"
 }
 
-# Says once why LinuxKit's memlogd, if present, gets nothing.
+# Says, before the onboot (or onshutdown) containers, why LinuxKit's memlogd, if present, gets nothing.
 warn_linuxkit_memlogd() {
 	[ -S "$LINUXKIT_MEMLOGD_SOCKET" ] && ! memlogd_up &&
 		warn "LinuxKit's memlogd takes file descriptors, which this init cannot pass; containers log to files (use pkg/memlogd)"
