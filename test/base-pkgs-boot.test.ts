@@ -21,7 +21,7 @@ import { LayoutStore } from '../src/oci/cache/index.js';
 import type { VmHandle } from '../src/run/vm.js';
 import { buildPackage } from '../src/pkg/build.js';
 import { canonicalRef, loadPackage } from '../src/pkg/package.js';
-import { boot, tempDir } from './fixtures/boot.js';
+import { boot, check, tempDir } from './fixtures/boot.js';
 import { ROOT, runCli } from './helpers.js';
 
 const PACKAGES = ['kernel', 'init', 'crun', 'busybox', 'dhcpcd', 'getty', 'sysctl', 'rngd', 'acpid', 'format', 'mount', 'metadata', 'poweroff'];
@@ -64,18 +64,6 @@ async function session(vm: VmHandle, steps: (vm: VmHandle) => Promise<void>, nam
     writeFileSync(join(tmp, `${name}-console.log`), vm.text());
   }
   return { console: vm.text(), status };
-}
-
-/**
- * Types `echo "CHK-NAME ARGS"; echo END-NAME` at the root shell and returns what follows
- * `CHK-NAME ` on its output line. The tags are typed as `CHK""-NAME`, so the shell's echo of
- * the typed line never matches; END-NAME tells that the output line is complete.
- */
-async function check(vm: VmHandle, name: string, args: string): Promise<string> {
-  vm.send(`echo "CHK""-${name} ${args}"; echo "END""-${name}"\r`);
-  await vm.waitFor(`END-${name}`, 60_000);
-  const line = await vm.waitFor(`CHK-${name} `, 1000);
-  return line.slice(line.indexOf(`CHK-${name} `) + `CHK-${name} `.length).trim();
 }
 
 /** Stage lines of the init: "linuxkit-ts: UPTIME WHAT". */

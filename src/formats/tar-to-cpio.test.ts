@@ -72,3 +72,34 @@ for (const memberCache of [undefined, false] as const) {
     }
   });
 }
+
+test('initrd: the same file at the same path in two images is written once; a path written over is not linked to', async () => {
+  const dir = await mkdtemp(join(tmpdir(), 'dedup-'));
+  try {
+    const init = (n: number) => ({ 'LINUXKIT.source': `docker.io/linuxkit/init${n}:1`, 'LINUXKIT.location': `init[${n}]` });
+    const entries: FixtureEntry[] = [
+      { name: 'boot/kernel', content: Buffer.alloc(1000, 'K'), pax: init(0) },
+      // Two init images with the same busybox: the kernel, asked to link bin/busybox to the
+      // inode first named bin/busybox, would remove it first and lose it.
+      { name: 'bin/busybox', content: BUSYBOX, mode: 0o755, pax: init(0) },
+      { name: 'bin/x', content: BUSYBOX, mode: 0o644, pax: init(0) },
+      { name: 'bin/busybox', content: BUSYBOX, mode: 0o755, pax: init(1) },
+      // bin/x written over with other bytes: a later copy of its first bytes must not link to it.
+      { name: 'bin/x', content: OTHER, mode: 0o644, pax: init(1) },
+      { name: 'bin/y', content: BUSYBOX, mode: 0o644, pax: init(1) },
+    ];
+    await getFormat('kernel+initrd').write(tarStream(entries), { dir, name: 'm' }, {});
+    const initrd = gunzipSync(await readFile(join(dir, 'm-initrd.img')));
+    const names = spawnSync('cpio', ['-it', '--quiet'], { input: initrd, encoding: 'utf8' }).stdout.split('\n');
+    assert.equal(names.filter((n) => n === 'bin/busybox').length, 1, 'bin/busybox once');
+    const x = join(dir, 'x');
+    // -u: a later entry replaces an earlier one of the same age, as the kernel's unpacker does.
+    const r = spawnSync('sh', ['-c', `mkdir ${x} && cd ${x} && cpio -idmu --quiet`], { input: initrd });
+    assert.equal(r.status, 0, String(r.stderr));
+    assert.deepEqual(await readFile(join(x, 'bin/busybox')), BUSYBOX);
+    assert.deepEqual(await readFile(join(x, 'bin/x')), OTHER);
+    assert.deepEqual(await readFile(join(x, 'bin/y')), BUSYBOX, 'bin/y has its own bytes, not those now at bin/x');
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+});

@@ -19,6 +19,11 @@
 // every such file is written with nlink 2. Sharing an inode is invisible to the containers: an
 // image's files are their read-only root or the lower layer of an overlay (a write copies up), as
 // in LinuxKit's layout. squashfs outputs get the same from mksquashfs's own duplicate detection.
+// The kernel links a later entry to an inode by the name the inode first had, after removing
+// what is at the later entry's path: so a file is never linked to an inode first written at its
+// own path (that would remove the file; two init images may both carry /bin/busybox, and the
+// later one is then not written at all), and once that first name is written over, the inode
+// can no longer be linked to.
 import { createHash } from 'node:crypto';
 import { posix } from 'node:path';
 import { log } from '../util/index.js';
@@ -43,6 +48,10 @@ interface Stored {
   sha256: string;
   device: number;
   ino: number;
+  /** Its path: the name the kernel links later copies to. */
+  name: string;
+  /** Its key in `stored`. */
+  key: string;
 }
 
 export class TarToCpio {
@@ -50,6 +59,8 @@ export class TarToCpio {
   private readonly linkable = new Map<string, Remembered>();
   /** Files of DEDUP_MIN..DEDUP_MAX bytes written so far, by size and metadata (kept across writers). */
   private readonly stored = new Map<string, Stored[]>();
+  /** The stored files by their path, while nothing else has been written there. */
+  private readonly storedAt = new Map<string, Stored>();
   private symlinkFallbacks = 0;
   /** Bytes not written because an identical file was already there. */
   dedupedBytes = 0;
@@ -89,8 +100,20 @@ export class TarToCpio {
       entry.devminor = h.devminor;
     }
     const size = entry.size ?? 0;
-    const written = type === 'file' && size >= DEDUP_MIN && size <= DEDUP_MAX ? await this.addShareable(e, entry) : await this.addPlain(e, entry);
-    if (type !== 'dir') this.linkable.set(e.name, { entry, written, names: 1 });
+    const shareable = type === 'file' && size >= DEDUP_MIN && size <= DEDUP_MAX;
+    if (!shareable) this.forget(e.name);
+    const written = shareable ? await this.addShareable(e, entry) : await this.addPlain(e, entry);
+    // Nothing written: the same file is at that path already (and stays linkable as it was).
+    if (written && type !== 'dir') this.linkable.set(e.name, { entry, written, names: 1 });
+  }
+
+  /** Something else is written at `name`: a stored file first written there can no longer be linked to. */
+  private forget(name: string): void {
+    const s = this.storedAt.get(name);
+    if (!s) return;
+    this.storedAt.delete(name);
+    const list = this.stored.get(s.key)!;
+    list.splice(list.indexOf(s), 1);
   }
 
   private async addPlain(e: TarRecord, entry: CpioEntry): Promise<WrittenHeader> {
@@ -111,17 +134,21 @@ export class TarToCpio {
   /**
    * A file that may equal an earlier one (see the top of the file). The first file of its size
    * and metadata is streamed and hashed on the way; a later one is read whole and hashed first,
-   * then written as a link to the earlier identical file or, if there is none, with its data.
+   * then written as a link to the earlier identical file or, if there is none, with its data;
+   * or not at all (undefined) if that earlier file is at the same path.
    */
-  private async addShareable(e: TarRecord, entry: CpioEntry): Promise<WrittenHeader> {
+  private async addShareable(e: TarRecord, entry: CpioEntry): Promise<WrittenHeader | undefined> {
     const key = `${entry.size}:${entry.mode}:${entry.uid}:${entry.gid}:${entry.mtime}`;
     const earlier = this.stored.get(key);
     const remember = (sha256: string, written: WrittenHeader) => {
       const list = earlier ?? [];
       if (!earlier) this.stored.set(key, list);
-      list.push({ sha256, device: this.cpio.device, ino: written.ino });
+      const s: Stored = { sha256, device: this.cpio.device, ino: written.ino, name: e.name, key };
+      list.push(s);
+      this.storedAt.set(e.name, s);
     };
     if (!earlier) {
+      this.forget(e.name);
       const hash = createHash('sha256');
       const written = await this.cpio.header({ ...entry, nlink: 2 });
       let got = 0;
@@ -145,6 +172,11 @@ export class TarToCpio {
     checkLength(e.name, got, entry.size ?? 0);
     const sha256 = hash.digest('hex');
     const same = earlier.find((s) => s.sha256 === sha256);
+    if (same && same.name === e.name) {
+      this.dedupedBytes += got;
+      return undefined;
+    }
+    this.forget(e.name);
     if (same) {
       this.dedupedBytes += got;
       entry.ino = same.ino;
@@ -167,6 +199,7 @@ export class TarToCpio {
   }
 
   private async addHardLink(name: string, target: string, base: Omit<CpioEntry, 'type'>): Promise<void> {
+    this.forget(name);
     const t = this.linkable.get(target);
     if (t && t.entry.type === 'file') {
       const names = t.names + 1;
