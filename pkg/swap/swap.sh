@@ -69,6 +69,7 @@ if [ ! -f "$path" ] || [ "$(stat -c %s "$path")" != "$want" ]; then
 	fresh=true
 fi
 if [ -n "$encrypt" ]; then
+	mkdir -p /run/cryptsetup # its lock directory
 	cryptsetup open --type plain --key-file /dev/urandom --key-size 256 --cipher aes-cbc-essiv:sha256 --offset 0 "$path" swapfile
 	fresh=true # a new random key: the old signature is unreadable
 fi
