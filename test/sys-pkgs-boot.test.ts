@@ -71,7 +71,7 @@ async function bootChecks(name: string, image: string, opts: Partial<QemuRunOpti
 /** The value of each "CHECK name: value" line of a console. */
 function checks(console: string): Map<string, string> {
   const out = new Map<string, string>();
-  for (const m of console.matchAll(/^CHECK ([\w-]+): ?(.*?)\r?$/gm)) out.set(m[1]!, m[2]!);
+  for (const m of console.matchAll(/^CHECK ([\w-]+): ?(.*?)\r?$/gm)) out.set(m[1]!, m[2]!.trim());
   return out;
 }
 
@@ -103,9 +103,12 @@ onboot:
   - name: ntpd
     image: ${ref('openntpd')}
     command: [/usr/sbin/ntpd, -n]
+  - name: losetup-busy
+    image: ${ref('losetup')}
+    command: [/usr/bin/loopy, --create, /var/external/loopfile]
   - name: losetup
     image: ${ref('losetup')}
-    command: [/usr/bin/loopy, --create, --size, "4", /var/external/loopfile]
+    command: [/usr/bin/loopy, --create, --size, "4", --dev, /dev/loop1, /var/external/loopfile]
   - name: extend
     image: ${ref('extend')}
 ${checkContainer(
@@ -116,7 +119,7 @@ echo "CHECK binfmt-handlers: $(ls /proc/sys/fs/binfmt_misc | grep -c '^qemu-')"
 echo "CHECK readahead: $(cat /sys/block/sda/queue/read_ahead_kb)"
 echo "CHECK certs: $(grep -c 'BEGIN CERTIFICATE' /host/etc/ssl/certs/ca-certificates.crt)"
 echo "CHECK firmware: $(find /host/lib/firmware -type f | wc -l)"
-echo "CHECK loop: $(cat /sys/block/loop0/loop/backing_file)"`,
+echo "CHECK loop: $(cat /sys/block/loop1/loop/backing_file)"`,
   `    image: ${ref('busybox')}
     capabilities: [CAP_SYS_ADMIN]
     binds:
@@ -159,8 +162,10 @@ echo "CHECK loop: $(cat /sys/block/loop0/loop/backing_file)"`,
     assert.match(console, /configuration OK/);
   });
 
-  it('losetup attaches the file it made to /dev/loop0; extend finds no room to grow the full disk', () => {
-    assert.match(console, /loopy: \/var\/external\/loopfile attached to \/dev\/loop0/);
+  it('losetup attaches the file it made to a loop device, or says the one it was given is in use; extend finds no room to grow the full disk', () => {
+    // swap --encrypt took /dev/loop0 for its file (cryptsetup attaches a file to a loop device)
+    assert.match(console, /loopy: \/dev\/loop0 is in use \(by \S*\/swap\): give another with --dev/);
+    assert.match(console, /loopy: \/var\/external\/loopfile attached to \/dev\/loop1/);
     // the path as the kernel sees it from here: relative to the disk's filesystem, mounted elsewhere
     assert.match(c.get('loop') ?? '', /\/loopfile$/);
     assert.match(console, /extend: \/dev\/sda: no free space after \/dev\/sda1, nothing to do/);
