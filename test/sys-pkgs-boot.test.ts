@@ -218,9 +218,9 @@ ${checkContainer(
   `echo "CHECK wg0: $(nsenter --net=/run/netns/wg0 wg show wg0 | grep -E 'public key|listening port|endpoint' | tr '\\n' ' ')"
 echo "CHECK wg0-addr: $(nsenter --net=/run/netns/wg0 /bin/ip -4 -o addr show dev wg0 | awk '{print $4}')"
 mkdir -p /tmp/www && echo through-the-tunnel >/tmp/www/index.html
-nsenter --net=/run/netns/wg0 httpd -p 80 -h /tmp/www
-# (no wget -T: Debian 12's busybox wget crashes with it)
-echo "CHECK http: $(nsenter --net=/run/netns/wg1 timeout 30 wget -q -O- http://192.168.2.1/)"
+nsenter --net=/run/netns/wg0 httpd -p 8080 -h /tmp/www
+# port 8080: this container has no CAP_NET_BIND_SERVICE; no wget -T: Debian 12's busybox wget crashes with it
+echo "CHECK http: $(nsenter --net=/run/netns/wg1 timeout 30 wget -q -O- http://192.168.2.1:8080/)"
 echo "CHECK handshake: $(nsenter --net=/run/netns/wg1 wg show wg1 latest-handshakes | awk '{print ($2 > 0) ? "yes" : "no"}')"`,
   `    image: ${ref('ip')}
     capabilities: [CAP_SYS_ADMIN, CAP_NET_ADMIN, CAP_NET_RAW]
