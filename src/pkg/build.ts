@@ -1,8 +1,8 @@
 // `pkg build` for one package: daemonless (build.yml has a `debian:` block) → Debian packages
-// fetched with the host's apt, unpacked, edited (remove/copy/symlinks), written as one
+// fetched with the host's apt, unpacked, edited (lean.ts, concat/remove/copy/symlinks), written as one
 // deterministic layer into the image store under docker.io/org/image:tag. A Dockerfile package
 // is built by a Docker engine (dockerfile.ts).
-import { existsSync, lstatSync } from 'node:fs';
+import { appendFileSync, existsSync, lstatSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { LayoutStore } from '../oci/index.js';
 import { normalizeEntryPath } from '../tar/index.js';
@@ -20,6 +20,7 @@ import { buildKernel } from './kernel-build.js';
 import { sourceKernelImage } from './kernel-source.js';
 import { writeLayer } from './layer.js';
 import { canonicalRef, shortRef, type Package } from './package.js';
+import { dropUnneeded } from './lean.js';
 import { addDeb, Rootfs } from './rootfs.js';
 
 export interface BuildOptions {
@@ -154,6 +155,8 @@ async function buildPlatform(pkg: Package, platform: Platform, store: ImageStore
   const { native } = aptArchitectures();
   const { fs, debs } = await baseTree(pkg, arch, opts);
   try {
+    if (y.debian) log.debug(`pkg: dropped ${dropUnneeded(fs)} documentation, locale, header and static library entries`);
+    for (const c of y.concat) addConcat(fs, pkg, c.src, c.dst);
     for (const r of y.remove) fs.remove(r);
     for (const c of y.copy) addCopy(fs, pkg, c.src, c.dst, c.mode);
     if (y.busyboxLinks) {
@@ -187,6 +190,20 @@ function addCopy(fs: Rootfs, pkg: Package, src: string, dst: string, mode?: numb
   if (st.isDirectory()) fs.addTree(from, to);
   // Like git, only the executable bit of the source counts; owners are root.
   else fs.addFile(to, from, mode ?? (st.mode & 0o111 ? 0o755 : 0o644));
+}
+
+/** One file made of the regular files directly in image directory `src`, in name order, each ending with a newline. */
+function addConcat(fs: Rootfs, pkg: Package, src: string, dst: string): void {
+  const dir = normalizeEntryPath(src, 'concat source');
+  const parts = fs.sorted().filter((e) => e.type === 'file' && e.path.startsWith(`${dir}/`) && !e.path.slice(dir.length + 1).includes('/'));
+  if (parts.length === 0) throw new UserError(`concat: the image has no files in /${dir}`, pkg.yml.positions.concat);
+  const out = fs.stagingFile();
+  for (const e of parts) {
+    const data = readFileSync(e.content!);
+    appendFileSync(out, data);
+    if (data.length > 0 && data[data.length - 1] !== 0x0a) appendFileSync(out, '\n');
+  }
+  fs.set({ path: normalizeEntryPath(dst, 'concat destination'), type: 'file', mode: 0o644, uid: 0, gid: 0, size: lstatSync(out).size, content: out });
 }
 
 async function buildWithDocker(pkg: Package, store: ImageStore, opts: BuildOptions): Promise<BuildResult> {

@@ -1,5 +1,5 @@
 // A package's build.yml: LinuxKit's fields (lk:src/cmd/linuxkit/pkglib/pkglib.go, pkgInfo) with
-// their defaults, plus this project's daemonless additions (debian, copy, remove, symlinks,
+// their defaults, plus this project's daemonless additions (debian, copy, concat, remove, symlinks,
 // entrypoint, cmd, env, workdir, kernel), documented in docs/pkg.md. Unknown fields are an
 // error, as LinuxKit decodes with KnownFields(true); errors carry file:line:col.
 import { readFileSync } from 'node:fs';
@@ -16,6 +16,13 @@ export interface CopySpec {
 export interface SymlinkSpec {
   path: string;
   target: string;
+}
+
+/** Files of one image directory joined into one file (what update-ca-certificates would make). */
+export interface ConcatSpec {
+  /** A directory in the image: its regular files, in name order, each ending with a newline. */
+  src: string;
+  dst: string;
 }
 
 export interface DebianSpec {
@@ -53,6 +60,7 @@ export interface BuildYml {
   // daemonless additions
   debian?: DebianSpec;
   copy: CopySpec[];
+  concat: ConcatSpec[];
   remove: string[];
   symlinks: SymlinkSpec[];
   /** Empty directories (0755, root) the image must have: mount points on a read-only root. */
@@ -80,7 +88,7 @@ const LINUXKIT_KEYS = [
   'image', 'org', 'tag', 'dockerfile', 'arches', 'extra-sources', 'gitrepo', 'network',
   'disable-cache', 'config', 'buildArgs', 'depends',
 ];
-const OUR_KEYS = ['debian', 'copy', 'remove', 'symlinks', 'directories', 'entrypoint', 'cmd', 'env', 'workdir', 'kernel', 'busybox-links'];
+const OUR_KEYS = ['debian', 'copy', 'concat', 'remove', 'symlinks', 'directories', 'entrypoint', 'cmd', 'env', 'workdir', 'kernel', 'busybox-links'];
 
 export function loadBuildYml(file: string): BuildYml {
   let text: string;
@@ -120,6 +128,7 @@ export function parseBuildYml(text: string, file: string): BuildYml {
     network: false,
     disableCache: false,
     copy: [],
+    concat: [],
     remove: [],
     symlinks: [],
     directories: [],
@@ -192,6 +201,14 @@ export function parseBuildYml(text: string, file: string): BuildYml {
             throw new UserError(`copy[${i}].src must be a path inside the package directory`, posOf(f.get('src')));
           }
           return spec;
+        });
+        break;
+      }
+      case 'concat': {
+        if (!isSeq(v)) throw new UserError('concat must be a list', posOf(v));
+        out.concat = v.items.map((item, i) => {
+          const f = fields(item as Node, `concat[${i}]`, ['src', 'dst'], ['src', 'dst']);
+          return { src: str(f.get('src'), `concat[${i}].src`), dst: str(f.get('dst'), `concat[${i}].dst`) };
         });
         break;
       }

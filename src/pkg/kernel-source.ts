@@ -3,11 +3,13 @@
 //   /kernel              the bootable image (bzImage)
 //   /System.map          its symbols
 //   /config              its .config (also readable at run time: /proc/config.gz)
-//   /kernel.tar          what `linuxkit build` unpacks into the root: boot/config-<release>, and
-//                        lib/modules/<release>/ only when the config has modules
+//   /kernel.tar          what `linuxkit build` unpacks into the root: boot/config-<release>,
+//                        lib/modules/ always, and lib/modules/<release>/ when the config has modules
 //   /kernel-headers.tar  usr/include: the user-space API headers (make headers_install)
 //   /kernel-dev.tar      usr/src/linux-headers-<release>: the config and its generated headers
-// With no modules, kernel.tar has no lib/modules, so the init has nothing to load at boot.
+// With no modules, lib/modules/ is empty, so the init has nothing to load at boot, but it exists:
+// LinuxKit's packages bind /lib/modules (modprobe, docker, …), and the machine's root is
+// read-only, so a missing bind source could not be made later and their containers would not start.
 import { existsSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import type { KernelBuildOutput } from './kernel-build.js';
@@ -38,6 +40,7 @@ export async function sourceKernelImage(out: KernelBuildOutput): Promise<Rootfs>
     image.addFile('config', join(out.dir, 'config'), 0o644);
     addStaged(image, 'kernel.tar', await tarOf(image, (fs) => {
       fs.addFile(`boot/config-${out.release}`, join(out.dir, 'config'), 0o644);
+      fs.set({ path: 'lib/modules', type: 'directory', mode: 0o755, uid: 0, gid: 0, size: 0 });
       if (existsSync(join(out.dir, 'modules'))) fs.addTree(join(out.dir, 'modules'), '');
     }));
     addStaged(image, 'kernel-headers.tar', await tarOf(image, (fs) => fs.addTree(join(out.dir, 'headers'), '')));

@@ -131,6 +131,7 @@ describe('pkg show-tag', () => {
       () => parseBuildYml('image: x\ndebian:\n  packages: [a]\n  excludes: [b]\n', 'b.yml'),
       /b\.yml:4:3: debian: unknown field "excludes"/,
     );
+    assert.throws(() => parseBuildYml('image: x\nconcat: [{src: /a}]\n', 'b.yml'), /b\.yml:2:10: concat\[0\]: "dst" is required/);
   });
 
   it('reads the daemonless fields', () => {
@@ -140,6 +141,7 @@ describe('pkg show-tag', () => {
         'debian: {packages: [a, b], exclude: [c]}',
         'copy: [{src: files/init, dst: /init, mode: "0755"}, {src: f, dst: /f, mode: 0644}]',
         'remove: [usr/share/doc]',
+        'concat: [{src: /usr/share/certs, dst: /etc/certs.pem}]',
         'symlinks: [{path: /bin/sh, target: busybox}]',
         'entrypoint: [/init]',
         'config: {binds: [/a:/a]}',
@@ -151,6 +153,7 @@ describe('pkg show-tag', () => {
       { src: 'files/init', dst: '/init', mode: 0o755 },
       { src: 'f', dst: '/f', mode: 0o644 },
     ]);
+    assert.deepEqual(y.concat, [{ src: '/usr/share/certs', dst: '/etc/certs.pem' }]);
     assert.deepEqual(y.symlinks, [{ path: '/bin/sh', target: 'busybox' }]);
     assert.deepEqual(y.config, { binds: ['/a:/a'] });
     assert.deepEqual(y.arches, ['amd64', 'arm64', 'riscv64']);
