@@ -1,0 +1,61 @@
+#!/bin/sh
+# docker.sh [DOCKERD FLAGS]: the docker service's start, run by docker-init (tini, which reaps
+# what the engine leaves behind). Checks that the state directory can keep the engine's state,
+# prepares the cgroup tree, starts the offline image loader (docker-load) in the background and
+# replaces itself with dockerd, which reads /etc/docker/daemon.json (e.g. its "hosts").
+# A reason for not starting goes to the console (/dev/kmsg) as well as to the service's log
+# (/var/log/docker.log), and nothing is written to the state disk then.
+# DOCKER_MIN_DISK_MB (default 256): the smallest state filesystem the engine is started on.
+# The paths can be changed through the environment, for tests on the host.
+state=${DOCKER_STATE:-/var/lib/docker}
+min_mb=${DOCKER_MIN_DISK_MB:-256}
+kmsg=${DOCKER_KMSG:-/dev/kmsg}
+cg=${DOCKER_CGROUP:-/sys/fs/cgroup}
+
+say() {
+	echo "docker: $*" >&2
+	# <3>: an error, shown on the console at the kernel's default log level
+	if [ -w "$kmsg" ]; then echo "<3>docker: $*" >>"$kmsg"; fi 2>/dev/null
+	return 0
+}
+die() {
+	say "$*; dockerd not started, nothing written to $state"
+	exit 1
+}
+
+# The state directory is bound from the machine, where pkg/mount mounted the data disk; without
+# one it is the machine's /var tmpfs.
+fstype=$(stat -f -c %T "$state" 2>/dev/null) || die "$state does not exist"
+case "$fstype" in
+tmpfs | ramfs)
+	say "warning: no disk is mounted at $state: images and containers are kept in memory and lost at poweroff"
+	;;
+*)
+	# The filesystem's size, not its free space: a full disk must still start, so that images
+	# can be removed.
+	size=$(df -Pk "$state" | awk 'NR == 2 { print int($2 / 1024) }')
+	[ "${size:-0}" -ge "$min_mb" ] ||
+		die "the disk at $state holds ${size:-0} MiB, less than the $min_mb MiB the engine needs: give it a larger disk (e.g. linuxkit run qemu --disk size=2G)"
+	;;
+esac
+probe=$state/.linuxkit-write-test
+# (touch, not ": >": a failed redirection of a special built-in ends the shell)
+{ touch "$probe" && rm -f "$probe"; } 2>/dev/null || die "$state is not writable (a read-only disk or filesystem)"
+
+# cgroup v2: the engine makes its containers' groups under the one it sees as the root (this
+# container's own, through the cgroup mount), and they get controllers only if that group enables
+# them, which a group holding processes cannot do (cgroup v2's no-internal-process rule). So this
+# container's processes move to a child group first, as moby's hack/dind script does.
+if [ -f "$cg/cgroup.controllers" ] && [ -w "$cg/cgroup.subtree_control" ]; then
+	mkdir -p "$cg/init"
+	while read -r pid; do echo "$pid" >"$cg/init/cgroup.procs"; done <"$cg/cgroup.procs" 2>/dev/null
+	read -r controllers <"$cg/cgroup.controllers"
+	if [ -n "$controllers" ]; then
+		# shellcheck disable=SC2086 # one word per controller
+		set_ctl=$(printf '+%s ' $controllers)
+		echo "$set_ctl" >"$cg/cgroup.subtree_control" || say "warning: cannot enable the cgroup controllers ($controllers) for the containers"
+	fi
+fi
+
+${DOCKER_LOADER:-/usr/bin/docker-load} &
+exec ${DOCKERD:-/usr/sbin/dockerd} "$@"
