@@ -12,7 +12,7 @@ import type { DiskConfig } from './disk.js';
 import { findBootImage, type BootKindFlags } from './image.js';
 import { writeMetadataIso } from '../util/index.js';
 import { netdevFor } from './networking.js';
-import { parsePublish } from './publish.js';
+import { checkHostPortsFree, parsePublish } from './publish.js';
 import { qemuArgs, type QemuConfig } from './qemu-args.js';
 import { VmHandle } from './vm.js';
 
@@ -147,6 +147,7 @@ export async function prepareQemu(o: QemuRunOptions, serial: (state: string) => 
   // Every flag is checked before anything is written to the state directory.
   const publish = (o.publish ?? []).map(parsePublish);
   const netdev = netdevFor(o.networking ?? 'default', publish);
+  await checkHostPortsFree(publish);
 
   const state = o.state || `${image.prefix}-state`;
   try {

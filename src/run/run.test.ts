@@ -2,6 +2,7 @@
 // the metadata ISO, the KVM probe's cache handling.
 import assert from 'node:assert/strict';
 import { mkdtempSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
@@ -12,7 +13,7 @@ import { parseDisk, parseDiskSizeMB } from './disk.js';
 import { findBootImage } from './image.js';
 import { metadataIso } from '../util/index.js';
 import { netdevFor } from './networking.js';
-import { parsePublish } from './publish.js';
+import { checkHostPortsFree, parsePublish } from './publish.js';
 import { machineType, qemuArgs, type QemuConfig } from './qemu-args.js';
 
 function config(over: Partial<QemuConfig> = {}): QemuConfig {
@@ -64,6 +65,17 @@ describe('--publish and --networking', () => {
     assert.throws(() => netdevFor('bridge', []), /bridge,NAME/);
     assert.throws(() => netdevFor('tap,t0', [parsePublish('1:1')]), /requires "user"/);
     assert.throws(() => netdevFor('vde', []), /invalid --networking mode "vde"/);
+  });
+  it('says which host port is already in use, and accepts it once free', async () => {
+    const taken = createServer();
+    await new Promise<void>((r) => taken.listen(0, '127.0.0.1', r));
+    const port = (taken.address() as { port: number }).port;
+    try {
+      await assert.rejects(checkHostPortsFree([parsePublish(`${port}:2375`)]), (e: Error) => e instanceof UserError && e.message.includes(`host port ${port} is already in use`));
+    } finally {
+      await new Promise((r) => taken.close(r));
+    }
+    await checkHostPortsFree([parsePublish(`${port}:2375`)]);
   });
 });
 

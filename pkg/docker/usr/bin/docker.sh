@@ -2,7 +2,7 @@
 # docker.sh [DOCKERD FLAGS]: the docker service's start, run by docker-init (tini, which reaps
 # what the engine leaves behind). Checks that the state directory can keep the engine's state,
 # prepares the cgroup tree, starts the offline image loader (docker-load) in the background and
-# replaces itself with dockerd, which reads /etc/docker/daemon.json (e.g. its "hosts").
+# replaces itself with dockerd (its key in the state directory), which reads /etc/docker/daemon.json (e.g. its "hosts").
 # A reason for not starting goes to the console (/dev/kmsg) as well as to the service's log
 # (/var/log/docker.log), and nothing is written to the state disk then.
 # DOCKER_MIN_DISK_MB (default 256): the smallest state filesystem the engine is started on.
@@ -58,4 +58,6 @@ if [ -f "$cg/cgroup.controllers" ] && [ -w "$cg/cgroup.subtree_control" ]; then
 fi
 
 ${DOCKER_LOADER:-/usr/bin/docker-load} &
-exec ${DOCKERD:-/usr/sbin/dockerd} "$@"
+# The engine's identity key (`docker info`'s ID) is kept with its state: /etc/docker, where
+# dockerd writes it by default, is bound from the machine's read-only root.
+exec ${DOCKERD:-/usr/sbin/dockerd} --deprecated-key-path "$state/key.json" "$@"
