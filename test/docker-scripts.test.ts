@@ -76,19 +76,23 @@ describe('pkg/docker: docker.sh', () => {
     assert.ok(existsSync(join(s.dir, 'dockerd.ran')));
   });
 
-  it('moves its processes out of the cgroup root, enables the controllers, then runs the loader and dockerd with its arguments', () => {
+  it("moves its processes out of its own cgroup, enables the controllers there for the engine's containers, then runs the loader and dockerd", () => {
     const s = setup('ok');
     const cg = join(s.dir, 'cgroup');
     writeFileIn(cg, 'cgroup.controllers', 'cpuset cpu io memory pids\n');
-    writeFileIn(cg, 'cgroup.procs', '1\n7\n');
-    writeFileIn(cg, 'cgroup.subtree_control', '');
+    writeFileIn(cg, 'docker/cgroup.controllers', 'cpuset cpu io memory pids\n');
+    writeFileIn(cg, 'docker/cgroup.procs', '1\n7\n');
+    writeFileIn(cg, 'docker/cgroup.subtree_control', '');
     s.env.DOCKER_CGROUP = cg;
+    s.env.DOCKER_OWN_CGROUP = '/docker';
     const r = run(s, ['--debug', '--storage-driver', 'overlay2']);
     assert.equal(r.status, 0, r.stderr);
     assert.equal(r.console, '', 'nothing on the console when all is well');
-    assert.equal(readFileSync(join(cg, 'cgroup.subtree_control'), 'utf8'), '+cpuset +cpu +io +memory +pids \n');
-    assert.equal(readFileSync(join(cg, 'init/cgroup.procs'), 'utf8'), '7\n', 'each pid written to init/ (a file here: the last one)');
-    assert.equal(readFileSync(join(s.dir, 'dockerd.ran'), 'utf8'), `--deprecated-key-path ${s.state}/key.json --debug --storage-driver overlay2\n`);
+    assert.equal(readFileSync(join(cg, 'docker/cgroup.subtree_control'), 'utf8'), '+cpuset +cpu +io +memory +pids \n');
+    assert.equal(readFileSync(join(cg, 'docker/init/cgroup.procs'), 'utf8'), '7\n', 'each pid written to init/ (a file here: the last one)');
+    assert.ok(!existsSync(join(cg, 'init')), "the machine's root group is left alone");
+    const args = `--deprecated-key-path ${s.state}/key.json --cgroup-parent /docker --debug --storage-driver overlay2\n`;
+    assert.equal(readFileSync(join(s.dir, 'dockerd.ran'), 'utf8'), args);
     assert.deepEqual(readdirSync(s.state), [], 'the write probe is removed');
     for (let i = 0; i < 50 && !existsSync(join(s.dir, 'loader.ran')); i++) spawnSync('sleep', ['0.1']);
     assert.ok(existsSync(join(s.dir, 'loader.ran')), 'the loader was started');

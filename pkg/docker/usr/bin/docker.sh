@@ -42,19 +42,27 @@ probe=$state/.linuxkit-write-test
 # (touch, not ": >": a failed redirection of a special built-in ends the shell)
 { touch "$probe" && rm -f "$probe"; } 2>/dev/null || die "$state is not writable (a read-only disk or filesystem)"
 
-# cgroup v2: the engine makes its containers' groups under the one it sees as the root (this
-# container's own, through the cgroup mount), and they get controllers only if that group enables
-# them, which a group holding processes cannot do (cgroup v2's no-internal-process rule). So this
-# container's processes move to a child group first, as moby's hack/dind script does.
-if [ -f "$cg/cgroup.controllers" ] && [ -w "$cg/cgroup.subtree_control" ]; then
-	mkdir -p "$cg/init"
-	while read -r pid; do echo "$pid" >"$cg/init/cgroup.procs"; done <"$cg/cgroup.procs" 2>/dev/null
-	read -r controllers <"$cg/cgroup.controllers"
-	if [ -n "$controllers" ]; then
-		# shellcheck disable=SC2086 # one word per controller
-		set_ctl=$(printf '+%s ' $controllers)
-		echo "$set_ctl" >"$cg/cgroup.subtree_control" || say "warning: cannot enable the cgroup controllers ($controllers) for the containers"
+# cgroup v2. LinuxKit has no cgroup namespace setting, so the engine sees the machine's whole
+# tree; this container's group is the one /proc/self/cgroup names (/docker, after the service),
+# or / inside a cgroup namespace. The engine's containers go below it (--cgroup-parent), so the
+# service's limits hold for them too; they get controllers only if that group enables them,
+# which a group holding processes cannot do (cgroup v2's no-internal-process rule). So this
+# container's processes move to a child group, init, first, as moby's hack/dind script does.
+if [ -f "$cg/cgroup.controllers" ]; then
+	own=${DOCKER_OWN_CGROUP:-$(sed -n 's/^0:://p' /proc/self/cgroup)}
+	dir=$cg${own%/}
+	if [ -w "$dir/cgroup.subtree_control" ] && mkdir -p "$dir/init"; then
+		while read -r pid; do echo "$pid" >"$dir/init/cgroup.procs"; done <"$dir/cgroup.procs" 2>/dev/null
+		read -r controllers <"$dir/cgroup.controllers"
+		if [ -n "$controllers" ]; then
+			# shellcheck disable=SC2086 # one word per controller
+			set_ctl=$(printf '+%s ' $controllers)
+			echo "$set_ctl" >"$dir/cgroup.subtree_control" || say "warning: cannot enable the cgroup controllers ($controllers) for the containers"
+		fi
+	else
+		say "warning: cannot prepare the cgroup $dir for the containers"
 	fi
+	[ "$own" = / ] || set -- --cgroup-parent "$own" "$@"
 fi
 
 ${DOCKER_LOADER:-/usr/bin/docker-load} &
