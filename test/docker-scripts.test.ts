@@ -25,7 +25,8 @@ function setup(label: string): Setup {
   const state = join(dir, 'state');
   mkdirSync(state);
   writeFileIn(dir, 'dockerd', `#!${BUSYBOX} sh\necho "$@" > ${dir}/dockerd.ran\n`, 0o755);
-  writeFileIn(dir, 'loader', `#!${BUSYBOX} sh\n: > ${dir}/loader.ran\n`, 0o755);
+  writeFileIn(dir, 'loader', `#!${BUSYBOX} sh\necho "$@" > ${dir}/loader.ran\n`, 0o755);
+  writeFileIn(dir, 'config/daemon.json', '{}');
   writeFileSync(join(dir, 'console'), '');
   const env = {
     PATH: '/usr/sbin:/usr/bin:/sbin:/bin',
@@ -34,6 +35,7 @@ function setup(label: string): Setup {
     DOCKER_CGROUP: join(dir, 'no-cgroup'),
     DOCKERD: join(dir, 'dockerd'),
     DOCKER_LOADER: join(dir, 'loader'),
+    DOCKER_CONFIG_DIR: join(dir, 'config'),
   };
   return { dir, state, env };
 }
@@ -91,10 +93,10 @@ describe('pkg/docker: docker.sh', () => {
     assert.equal(readFileSync(join(cg, 'docker/cgroup.subtree_control'), 'utf8'), '+cpuset +cpu +io +memory +pids \n');
     assert.equal(readFileSync(join(cg, 'docker/init/cgroup.procs'), 'utf8'), '7\n', 'each pid written to init/ (a file here: the last one)');
     assert.ok(!existsSync(join(cg, 'init')), "the machine's root group is left alone");
-    const args = `--deprecated-key-path ${s.state}/key.json --cgroup-parent /docker --debug --storage-driver overlay2\n`;
+    const args = `--config-file ${s.dir}/config/daemon.json --cgroup-parent /docker --debug --storage-driver overlay2\n`;
     assert.equal(readFileSync(join(s.dir, 'dockerd.ran'), 'utf8'), args);
     assert.deepEqual(readdirSync(s.state), [], 'the write probe is removed');
     for (let i = 0; i < 50 && !existsSync(join(s.dir, 'loader.ran')); i++) spawnSync('sleep', ['0.1']);
-    assert.ok(existsSync(join(s.dir, 'loader.ran')), 'the loader was started');
+    assert.equal(readFileSync(join(s.dir, 'loader.ran'), 'utf8'), `${s.dir}/config/images\n`, 'the loader was started on the images directory');
   });
 });

@@ -2,7 +2,10 @@
 # docker.sh [DOCKERD FLAGS]: the docker service's start, run by docker-init (tini, which reaps
 # what the engine leaves behind). Checks that the state directory can keep the engine's state,
 # prepares the cgroup tree, starts the offline image loader (docker-load) in the background and
-# replaces itself with dockerd (its key in the state directory), which reads /etc/docker/daemon.json (e.g. its "hosts").
+# replaces itself with dockerd. The machine's /etc/docker is bound at /var/config/docker (as
+# LinuxKit's docker-for-mac example binds its configuration): daemon.json there (e.g. its
+# "hosts") is the engine's configuration, images/*.tar the images to load. dockerd writes its
+# key into its own /etc/docker, which must be writable (the container's, not the machine's).
 # A reason for not starting goes to the console (/dev/kmsg) as well as to the service's log
 # (/var/log/docker.log), and nothing is written to the state disk then.
 # DOCKER_MIN_DISK_MB (default 256): the smallest state filesystem the engine is started on.
@@ -11,6 +14,7 @@ state=${DOCKER_STATE:-/var/lib/docker}
 min_mb=${DOCKER_MIN_DISK_MB:-256}
 kmsg=${DOCKER_KMSG:-/dev/kmsg}
 cg=${DOCKER_CGROUP:-/sys/fs/cgroup}
+conf=${DOCKER_CONFIG_DIR:-/var/config/docker}
 
 say() {
 	echo "docker: $*" >&2
@@ -65,7 +69,6 @@ if [ -f "$cg/cgroup.controllers" ]; then
 	[ "$own" = / ] || set -- --cgroup-parent "$own" "$@"
 fi
 
-${DOCKER_LOADER:-/usr/bin/docker-load} &
-# The engine's identity key (`docker info`'s ID) is kept with its state: /etc/docker, where
-# dockerd writes it by default, is bound from the machine's read-only root.
-exec ${DOCKERD:-/usr/sbin/dockerd} --deprecated-key-path "$state/key.json" "$@"
+if [ -f "$conf/daemon.json" ]; then set -- --config-file "$conf/daemon.json" "$@"; fi
+${DOCKER_LOADER:-/usr/bin/docker-load} "$conf/images" &
+exec ${DOCKERD:-/usr/sbin/dockerd} "$@"
