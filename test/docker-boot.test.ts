@@ -85,7 +85,7 @@ async function bootOnce(prefix: string, label: string, waitForLoad: boolean): Pr
     });
     assert.ok(info, `docker info did not answer within 400 s:\n${vm.text().slice(-3000)}`);
     const infoAfter = (Date.now() - started) / 1000;
-    if (waitForLoad) await vm.waitFor(/docker: loaded \/etc\/docker\/images\/marker\.tar: lkts\/marker:1/, 300_000);
+    if (waitForLoad) await vm.waitFor(/docker: loaded \S*\/images\/marker\.tar: lkts\/marker:1/, 300_000);
     const images = await docker(port, ['image', 'ls', '--format', '{{.Repository}}:{{.Tag}}']);
     const ran = await docker(port, ['run', '--rm', 'lkts/marker:1', 'echo', MARKER], 300_000);
     const status = await powerOff(vm);
