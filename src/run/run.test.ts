@@ -12,7 +12,7 @@ import { NotImplementedError } from '../util/index.js';
 import { parseDisk, parseDiskSizeMB } from './disk.js';
 import { findBootImage } from './image.js';
 import { metadataIso } from '../util/index.js';
-import { netdevFor } from './networking.js';
+import { extraNetdevs, netdevFor } from './networking.js';
 import { checkHostPortsFree, parsePublish } from './publish.js';
 import { machineType, qemuArgs, type QemuConfig } from './qemu-args.js';
 
@@ -64,7 +64,15 @@ describe('--publish and --networking', () => {
     assert.equal(netdevFor('none', []), undefined);
     assert.throws(() => netdevFor('bridge', []), /bridge,NAME/);
     assert.throws(() => netdevFor('tap,t0', [parsePublish('1:1')]), /requires "user"/);
-    assert.throws(() => netdevFor('vde', []), /invalid --networking mode "vde"/);
+    assert.throws(() => netdevFor('vdx', []), /invalid --networking mode "vdx"/);
+    assert.throws(() => netdevFor('vde', []), /vde,DIR/);
+  });
+  it('adds network cards t1, t2, … (--add-network), e.g. on a vde switch', () => {
+    assert.deepEqual(extraNetdevs(['vde,/tmp/sw', 'user']), ['vde,id=t1,sock=/tmp/sw', 'user,id=t2']);
+    assert.throws(() => extraNetdevs(['none']), /a card needs a network/);
+    const args = qemuArgs(config({ netdev: 'user,id=t0', mac: '02:00:00:00:00:10', extraNetdevs: [{ netdev: 'vde,id=t1,sock=/s', mac: '02:00:00:00:00:11' }] }));
+    const j = args.join(' ');
+    assert.match(j, /-device virtio-net-pci,netdev=t0,mac=02:00:00:00:00:10 -netdev user,id=t0 -device virtio-net-pci,netdev=t1,mac=02:00:00:00:00:11 -netdev vde,id=t1,sock=\/s/);
   });
   it('says which host port is already in use, and accepts it once free', async () => {
     const taken = createServer();
