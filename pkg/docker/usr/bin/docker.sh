@@ -1,7 +1,8 @@
 #!/bin/sh
 # docker.sh [DOCKERD FLAGS]: the docker service's start, run by docker-init (tini, which reaps
 # what the engine leaves behind). Checks that the state directory can keep the engine's state,
-# prepares the cgroup tree, starts the offline image loader (docker-load) in the background and
+# prepares the cgroup tree, starts the offline image loader (docker-load) and, with swarm
+# metadata, docker-swarm in the background, and
 # replaces itself with dockerd. The machine's /etc/docker is bound at /var/config/docker (as
 # LinuxKit's docker-for-mac example binds its configuration): daemon.json there (e.g. its
 # "hosts") is the engine's configuration, images/*.tar the images to load. dockerd writes its
@@ -70,5 +71,11 @@ if [ -f "$cg/cgroup.controllers" ]; then
 fi
 
 if [ -f "$conf/daemon.json" ]; then set -- --config-file "$conf/daemon.json" "$@"; fi
-${DOCKER_LOADER:-/usr/bin/docker-load} "$conf/images" &
+# In the background, once the engine answers: the images to load, then the swarm to form or
+# join when the machine's metadata says so (docker-swarm).
+swarm=${DOCKER_SWARM_CONFIG:-/run/config/swarm}
+{
+	${DOCKER_LOADER:-/usr/bin/docker-load} "$conf/images"
+	if [ -d "$swarm" ]; then /usr/bin/docker-swarm "$swarm"; fi
+} &
 exec ${DOCKERD:-/usr/sbin/dockerd} "$@"
