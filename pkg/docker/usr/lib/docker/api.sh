@@ -26,6 +26,12 @@ api() {
 	fi
 }
 
+# api_json METHOD PATH JSON: a request with a JSON body (ASCII: its length in bytes is ${#JSON}).
+api_json() {
+	printf '%s %s HTTP/1.0\r\nHost: docker\r\nContent-Type: application/json\r\nContent-Length: %s\r\n\r\n%s' "$1" "$2" "${#3}" "$3" |
+		nc.openbsd -U "$sock"
+}
+
 # status RESPONSE: the HTTP status code of a response.
 status() { printf '%s\n' "$1" | sed -n '1s/^HTTP\/[0-9.]* \([0-9]*\).*/\1/p'; }
 
