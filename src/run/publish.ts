@@ -54,7 +54,10 @@ function tryBind(p: PublishedPort): Promise<string | undefined> {
 export async function checkHostPortsFree(ports: PublishedPort[]): Promise<void> {
   for (const p of ports) {
     const code = await tryBind(p);
-    if (code === 'EADDRINUSE') throw new UserError(`--publish ${p.host}:${p.guest}/${p.protocol}: host port ${p.host} is already in use (by another program or machine); choose another host port`);
+    if (code === 'EADDRINUSE')
+      throw new UserError(
+        `--publish ${p.host}:${p.guest}/${p.protocol}: host port ${p.host} is already in use (by another program or machine); choose another host port`,
+      );
     if (code) throw new UserError(`--publish ${p.host}:${p.guest}/${p.protocol}: cannot listen on host port ${p.host}: ${code}`);
   }
 }

@@ -86,7 +86,11 @@ export const qemu: RunBackend = {
     { flags: '--arch <arch>', description: 'architecture: x86_64, aarch64, s390x, riscv64', default: hostQemuArch() },
     { flags: '--qemu <path>', description: 'qemu binary (default qemu-system-ARCH from $PATH)' },
     { flags: '--detached', description: 'run in the background; console to STATE/console.log', default: false },
-    { flags: '--networking <mode>', description: "networking: 'default', 'user', 'bridge,NAME', 'tap,NAME', 'vde,DIR' (linuxkit-ts) or 'none'", default: 'default' },
+    {
+      flags: '--networking <mode>',
+      description: "networking: 'default', 'user', 'bridge,NAME', 'tap,NAME', 'vde,DIR' (linuxkit-ts) or 'none'",
+      default: 'default',
+    },
     {
       flags: '--add-network <mode>',
       description: "another network card, as --networking (repeatable; linuxkit-ts), e.g. 'vde,DIR' for a private network between machines",

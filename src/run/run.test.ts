@@ -70,16 +70,24 @@ describe('--publish and --networking', () => {
   it('adds network cards t1, t2, … (--add-network), e.g. on a vde switch', () => {
     assert.deepEqual(extraNetdevs(['vde,/tmp/sw', 'user']), ['vde,id=t1,sock=/tmp/sw', 'user,id=t2']);
     assert.throws(() => extraNetdevs(['none']), /a card needs a network/);
-    const args = qemuArgs(config({ netdev: 'user,id=t0', mac: '02:00:00:00:00:10', extraNetdevs: [{ netdev: 'vde,id=t1,sock=/s', mac: '02:00:00:00:00:11' }] }));
+    const args = qemuArgs(
+      config({ netdev: 'user,id=t0', mac: '02:00:00:00:00:10', extraNetdevs: [{ netdev: 'vde,id=t1,sock=/s', mac: '02:00:00:00:00:11' }] }),
+    );
     const j = args.join(' ');
-    assert.match(j, /-device virtio-net-pci,netdev=t0,mac=02:00:00:00:00:10 -netdev user,id=t0 -device virtio-net-pci,netdev=t1,mac=02:00:00:00:00:11 -netdev vde,id=t1,sock=\/s/);
+    assert.match(
+      j,
+      /-device virtio-net-pci,netdev=t0,mac=02:00:00:00:00:10 -netdev user,id=t0 -device virtio-net-pci,netdev=t1,mac=02:00:00:00:00:11 -netdev vde,id=t1,sock=\/s/,
+    );
   });
   it('says which host port is already in use, and accepts it once free', async () => {
     const taken = createServer();
     await new Promise<void>((r) => taken.listen(0, '127.0.0.1', r));
     const port = (taken.address() as { port: number }).port;
     try {
-      await assert.rejects(checkHostPortsFree([parsePublish(`${port}:2375`)]), (e: Error) => e instanceof UserError && e.message.includes(`host port ${port} is already in use`));
+      await assert.rejects(
+        checkHostPortsFree([parsePublish(`${port}:2375`)]),
+        (e: Error) => e instanceof UserError && e.message.includes(`host port ${port} is already in use`),
+      );
     } finally {
       await new Promise((r) => taken.close(r));
     }
