@@ -56,6 +56,13 @@ async function powerOff(vm: VmHandle): Promise<number> {
   return exitWithin(vm, 180_000);
 }
 
+/** The boot's landmarks in guest uptime: services started (the init) and the engine ready (its loader). */
+function timeline(console: string): string {
+  const services = /linuxkit-ts: ([\d.]+) services started/.exec(console)?.[1] ?? '?';
+  const engine = /docker: engine ready on \S+ \(uptime ([\d.]+)s\)/.exec(console)?.[1] ?? '?';
+  return `services started ${services} s, engine ready ${engine} s`;
+}
+
 interface Boot {
   console: string;
   /** Seconds from qemu's start to the first answer of `docker info`. */
@@ -127,6 +134,7 @@ describe('examples/docker.yml, booted twice on one data disk: the engine from th
   it('boot 1: format and mount give the engine the blank disk; docker info answers from the host', (t) => {
     assert.ok(first);
     t.diagnostic(`docker info answered ${first.infoAfter.toFixed(1)} s after qemu started: ${first.info}`);
+    t.diagnostic(`guest uptime: ${timeline(first.console)}`);
     assert.match(first.console, /format: Partition \/dev\/sda1 successfully created!/);
     assert.match(first.console, /mountie: mounted \/dev\/sda1 at \/var\/lib\/docker/);
     assert.match(first.info, /^20\.10\.\S+ overlay2 cgroup2 \/var\/lib\/docker$/);
@@ -143,6 +151,7 @@ describe('examples/docker.yml, booted twice on one data disk: the engine from th
   it('boot 2 (same disk, no tar in the image): the disk is kept and the image is still there', (t) => {
     assert.ok(second);
     t.diagnostic(`docker info answered ${second.infoAfter.toFixed(1)} s after qemu started`);
+    t.diagnostic(`guest uptime: ${timeline(second.console)}`);
     assert.match(second.console, /format: \/dev\/sda has content\. Skipping\./);
     assert.doesNotMatch(second.console, /docker: loaded /, 'nothing to load on this boot');
     assert.match(second.images, /^lkts\/marker:1$/m);
