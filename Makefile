@@ -21,7 +21,7 @@ kernel: build
 lint: setup
 	@npx prettier --check --log-level warn .
 	@npx eslint .
-	@shellcheck $$( { grep -rlE '^#! ?/bin/sh' pkg; find pkg -name '*.sh'; } | sort -u) scripts/*.sh bench/*.sh .ci/run
+	@shellcheck $$( { grep -rlE '^#! ?/bin/sh' pkg; find pkg -name '*.sh'; } | sort -u) scripts/*.sh bench/*.sh examples/swarm/*.sh .ci/run
 
 # Every *.test.js under dist/ (Node 20's --test takes no globs).
 test: lint kernel

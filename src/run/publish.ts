@@ -1,5 +1,7 @@
 // `--publish host:guest[/tcp|udp]` (lk:src/cmd/linuxkit/util.go NewPublishedPort), turned into
 // qemu user-networking `hostfwd=` rules.
+import { createSocket } from 'node:dgram';
+import { createServer } from 'node:net';
 import { UserError } from '../util/index.js';
 
 export interface PublishedPort {
@@ -26,4 +28,36 @@ export function parsePublish(spec: string): PublishedPort {
 /** `,hostfwd=tcp::8080-:80…`, appended to a `-netdev user` definition. */
 export function hostForwards(ports: PublishedPort[]): string {
   return ports.map((p) => `,hostfwd=${p.protocol}::${p.host}-:${p.guest}`).join('');
+}
+
+/** Resolves to the bind error's code, or undefined once the port could be bound (and is freed again). */
+function tryBind(p: PublishedPort): Promise<string | undefined> {
+  return new Promise((resolve) => {
+    const fail = (err: NodeJS.ErrnoException) => resolve(err.code ?? err.message);
+    if (p.protocol === 'udp') {
+      const s = createSocket('udp4');
+      s.once('error', (err) => (s.close(), fail(err)));
+      s.bind(p.host, '0.0.0.0', () => s.close(() => resolve(undefined)));
+      return;
+    }
+    const s = createServer();
+    s.once('error', fail);
+    s.listen(p.host, '0.0.0.0', () => s.close(() => resolve(undefined)));
+  });
+}
+
+/**
+ * Each host port must be free before qemu starts: qemu binds them on every address and, when one
+ * is taken, stops with only "Could not set up host forwarding rule". A port another process
+ * takes between this check and qemu's start still fails there.
+ */
+export async function checkHostPortsFree(ports: PublishedPort[]): Promise<void> {
+  for (const p of ports) {
+    const code = await tryBind(p);
+    if (code === 'EADDRINUSE')
+      throw new UserError(
+        `--publish ${p.host}:${p.guest}/${p.protocol}: host port ${p.host} is already in use (by another program or machine); choose another host port`,
+      );
+    if (code) throw new UserError(`--publish ${p.host}:${p.guest}/${p.protocol}: cannot listen on host port ${p.host}: ${code}`);
+  }
 }

@@ -27,6 +27,8 @@ export interface QemuConfig {
   /** -netdev value, or undefined for no network. */
   netdev?: string;
   mac?: string;
+  /** More network cards (--add-network): -netdev values with ids t1, t2, …, and their MACs. */
+  extraNetdevs?: Array<{ netdev: string; mac: string }>;
   gui: boolean;
   usb: boolean;
   devices: string[];
@@ -90,6 +92,7 @@ export function qemuArgs(c: QemuConfig): string[] {
   } else {
     a.push('-device', `virtio-net-${virtioSuffix},netdev=t0${c.mac ? `,mac=${c.mac}` : ''}`, '-netdev', c.netdev);
   }
+  (c.extraNetdevs ?? []).forEach((n, i) => a.push('-device', `virtio-net-${virtioSuffix},netdev=t${i + 1},mac=${n.mac}`, '-netdev', n.netdev));
 
   if (c.serial.kind === 'file') a.push('-display', 'none', '-serial', `file:${c.serial.path}`, '-daemonize');
   else if (!c.gui) a.push('-nographic');

@@ -22,6 +22,7 @@ interface QemuFlags {
   qemu?: string;
   detached: boolean;
   networking: string;
+  addNetwork: string[];
   publish: string[];
   guestfwd: string[];
   usb: boolean;
@@ -48,6 +49,7 @@ async function runQemuBackend(path: string | undefined, flags: FlagValues, share
     qemu: f.qemu,
     gui: f.gui,
     networking: f.networking,
+    addNetworks: f.addNetwork,
     publish: f.publish,
     guestfwd: f.guestfwd,
     usb: f.usb,
@@ -88,7 +90,16 @@ export const qemu: RunBackend = {
     { flags: '--arch <arch>', description: 'architecture: x86_64, aarch64, s390x, riscv64', default: hostQemuArch() },
     { flags: '--qemu <path>', description: 'qemu binary (default qemu-system-ARCH from $PATH)' },
     { flags: '--detached', description: 'run in the background; console to STATE/console.log', default: false },
-    { flags: '--networking <mode>', description: "networking: 'default', 'user', 'bridge,NAME', 'tap,NAME' or 'none'", default: 'default' },
+    {
+      flags: '--networking <mode>',
+      description: "networking: 'default', 'user', 'bridge,NAME', 'tap,NAME', 'vde,DIR' (linuxkit-ts) or 'none'",
+      default: 'default',
+    },
+    {
+      flags: '--add-network <mode>',
+      description: "another network card, as --networking (repeatable; linuxkit-ts), e.g. 'vde,DIR' for a private network between machines",
+      repeatable: true,
+    },
     { flags: '--publish <host:guest[/proto]>', description: "publish a VM's port to the host (repeatable)", repeatable: true },
     {
       flags: '--guestfwd <addr:port=host:port>',

@@ -11,8 +11,8 @@ import { defaultAccel, resolveAccel } from './accel.js';
 import type { DiskConfig } from './disk.js';
 import { findBootImage, type BootKindFlags } from './image.js';
 import { writeMetadataIso } from '../util/index.js';
-import { netdevFor } from './networking.js';
-import { parsePublish } from './publish.js';
+import { extraNetdevs, netdevFor } from './networking.js';
+import { checkHostPortsFree, parsePublish } from './publish.js';
 import { parseGuestForward } from './guestfwd.js';
 import { qemuArgs, type QemuConfig } from './qemu-args.js';
 import { VmHandle } from './vm.js';
@@ -40,6 +40,8 @@ export interface QemuRunOptions {
   qemu?: string;
   gui?: boolean;
   networking?: string;
+  /** More network cards (`--add-network`, linuxkit-ts): each a --networking mode, e.g. vde,DIR. */
+  addNetworks?: string[];
   publish?: string[];
   /** `ADDR:PORT=HOST:PORT` rules: guest connections to ADDR:PORT reach HOST:PORT (--guestfwd). */
   guestfwd?: string[];
@@ -105,6 +107,13 @@ function stateMac(state: string): string {
   return mac;
 }
 
+/** The MAC of extra card N: the machine's MAC with N added to its last byte (unique per machine). */
+function cardMac(mac: string, n: number): string {
+  const b = mac.split(':').map((x) => parseInt(x, 16));
+  b[5] = (b[5]! + n) & 0xff;
+  return b.map((x) => x.toString(16).padStart(2, '0')).join(':');
+}
+
 /** LinuxKit's default path first, then where Debian's `ovmf` puts the combined image (code + variables). */
 const FIRMWARE_CANDIDATES = ['/usr/share/ovmf/bios.bin', '/usr/share/ovmf/OVMF.fd', '/usr/share/qemu/OVMF.fd'];
 
@@ -160,6 +169,8 @@ export async function prepareQemu(o: QemuRunOptions, serial: (state: string) => 
   const publish = (o.publish ?? []).map(parsePublish);
   const netdev = netdevFor(o.networking ?? 'default', publish, (o.guestfwd ?? []).map(parseGuestForward));
   if (o.guestAgent !== undefined) checkSocketPath(o.guestAgent);
+  const extra = extraNetdevs(o.addNetworks ?? []);
+  await checkHostPortsFree(publish);
 
   const state = o.state || `${image.prefix}-state`;
   try {
@@ -225,6 +236,7 @@ export async function prepareQemu(o: QemuRunOptions, serial: (state: string) => 
     uefiFirmware: o.uefi || image.looksUefi ? uefiFirmware(o.fw, state) : undefined,
     netdev,
     mac: netdev === undefined ? undefined : stateMac(state),
+    extraNetdevs: extra.map((n, i) => ({ netdev: n, mac: cardMac(stateMac(state), i + 1) })),
     gui: o.gui ?? false,
     usb: o.usb ?? false,
     devices: o.devices ?? [],

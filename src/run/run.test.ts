@@ -2,6 +2,7 @@
 // the metadata ISO, the KVM probe's cache handling.
 import assert from 'node:assert/strict';
 import { mkdtempSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
@@ -11,8 +12,8 @@ import { NotImplementedError } from '../util/index.js';
 import { parseDisk, parseDiskSizeMB } from './disk.js';
 import { findBootImage } from './image.js';
 import { metadataIso } from '../util/index.js';
-import { netdevFor } from './networking.js';
-import { parsePublish } from './publish.js';
+import { extraNetdevs, netdevFor } from './networking.js';
+import { checkHostPortsFree, parsePublish } from './publish.js';
 import { machineType, qemuArgs, type QemuConfig } from './qemu-args.js';
 
 function config(over: Partial<QemuConfig> = {}): QemuConfig {
@@ -63,7 +64,34 @@ describe('--publish and --networking', () => {
     assert.equal(netdevFor('none', []), undefined);
     assert.throws(() => netdevFor('bridge', []), /bridge,NAME/);
     assert.throws(() => netdevFor('tap,t0', [parsePublish('1:1')]), /requires "user"/);
-    assert.throws(() => netdevFor('vde', []), /invalid --networking mode "vde"/);
+    assert.throws(() => netdevFor('vdx', []), /invalid --networking mode "vdx"/);
+    assert.throws(() => netdevFor('vde', []), /vde,DIR/);
+  });
+  it('adds network cards t1, t2, … (--add-network), e.g. on a vde switch', () => {
+    assert.deepEqual(extraNetdevs(['vde,/tmp/sw', 'user']), ['vde,id=t1,sock=/tmp/sw', 'user,id=t2']);
+    assert.throws(() => extraNetdevs(['none']), /a card needs a network/);
+    const args = qemuArgs(
+      config({ netdev: 'user,id=t0', mac: '02:00:00:00:00:10', extraNetdevs: [{ netdev: 'vde,id=t1,sock=/s', mac: '02:00:00:00:00:11' }] }),
+    );
+    const j = args.join(' ');
+    assert.match(
+      j,
+      /-device virtio-net-pci,netdev=t0,mac=02:00:00:00:00:10 -netdev user,id=t0 -device virtio-net-pci,netdev=t1,mac=02:00:00:00:00:11 -netdev vde,id=t1,sock=\/s/,
+    );
+  });
+  it('says which host port is already in use, and accepts it once free', async () => {
+    const taken = createServer();
+    await new Promise<void>((r) => taken.listen(0, '127.0.0.1', r));
+    const port = (taken.address() as { port: number }).port;
+    try {
+      await assert.rejects(
+        checkHostPortsFree([parsePublish(`${port}:2375`)]),
+        (e: Error) => e instanceof UserError && e.message.includes(`host port ${port} is already in use`),
+      );
+    } finally {
+      await new Promise((r) => taken.close(r));
+    }
+    await checkHostPortsFree([parsePublish(`${port}:2375`)]);
   });
 });
 
