@@ -23,9 +23,13 @@ lint: setup
 	@npx eslint .
 	@shellcheck $$( { grep -rlE '^#! ?/bin/sh' pkg; find pkg -name '*.sh'; } | sort -u) scripts/*.sh bench/*.sh examples/swarm/*.sh .ci/run
 
-# Every *.test.js under dist/ (Node 20's --test takes no globs).
+# Every *.test.js under dist/ (Node 20's --test takes no globs). LINUXKIT_TEST_PACKAGES: one
+# image cache for the run in which each package of pkg/ is built once, for every test file that
+# boots it (test/fixtures/packages.ts); removed afterwards.
 test: lint kernel
-	@node --test --test-reporter=spec $$(find dist -name '*.test.js' | sort)
+	@pkgs=$$(mktemp -d /tmp/linuxkit-test-packages.XXXXXX); \
+	LINUXKIT_TEST_PACKAGES=$$pkgs node --test --test-reporter=spec $$(find dist -name '*.test.js' | sort); \
+	rc=$$?; rm -rf "$$pkgs"; exit $$rc
 
 demo: build
 	@scripts/demo.sh

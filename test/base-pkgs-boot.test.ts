@@ -12,17 +12,14 @@
 //   by itself, the file is still there; getty (no INSECURE) asks for a login and takes root's
 //   password from /etc/getty.shadow; poweroff ends the machine after its delay, onshutdown runs.
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { before, describe, it } from 'node:test';
-import { LayoutStore } from '../src/oci/cache/index.js';
 import type { VmHandle } from '../src/run/vm.js';
-import { buildPackage } from '../src/pkg/build.js';
-import { canonicalRef, loadPackage } from '../src/pkg/package.js';
 import { boot, check, tempDir } from './fixtures/boot.js';
 import { ROOT, runCli } from './helpers.js';
+import { buildProjectPackages } from './fixtures/packages.js';
 
 const PACKAGES = ['kernel', 'init', 'crun', 'busybox', 'dhcpcd', 'getty', 'sysctl', 'rngd', 'acpid', 'format', 'mount', 'metadata', 'poweroff'];
 const tmp = tempDir('base-pkgs');
@@ -31,12 +28,6 @@ const disk = join(tmp, 'disk.img');
 const disk2 = join(tmp, 'disk2.img');
 const refs = new Map<string, string>();
 const ref = (name: string) => refs.get(name)!;
-
-/** apt's package lists, fetched once on a machine that has none (as e2e-boot.test.ts). */
-function ensureAptLists(): void {
-  const policy = execFileSync('apt-cache', ['policy', 'busybox-static'], { encoding: 'utf8' });
-  if (!/Candidate: (?!\(none\))\S/.test(policy)) execFileSync('apt-get', ['update', '-qq'], { stdio: 'ignore' });
-}
 
 /** Builds a machine from YAML text (after other YAML files) with the CLI; returns the image prefix. */
 function buildImage(name: string, yaml: string, before: string[] = []): string {
@@ -89,13 +80,7 @@ describe('the base packages, booted', { timeout: 900_000 }, () => {
   let boot2 = { console: '', status: -1 };
 
   before(async () => {
-    ensureAptLists();
-    const store = await LayoutStore.open(cache);
-    for (const name of PACKAGES) {
-      const pkg = loadPackage(join(ROOT, 'pkg', name));
-      await buildPackage(pkg, store);
-      refs.set(name, canonicalRef(pkg));
-    }
+    for (const [name, r] of (await buildProjectPackages(cache, PACKAGES)).refs) refs.set(name, r);
     const head = `kernel:
   image: ${ref('kernel')}
   cmdline: "console=ttyS0"

@@ -81,7 +81,7 @@ async function bootOnce(prefix: string, label: string, waitForLoad: boolean): Pr
     state: join(tmp, `state-${label}`),
     mem: 1024,
     networking: 'user',
-    publish: [`${port}:2375`],
+    publish: [`127.0.0.1:${port}:2375`],
     disks: [{ path: disk, sizeMB: 2048, format: 'raw' }],
   });
   let ok = false;

@@ -14,8 +14,9 @@ import { buildPackage } from '../src/pkg/build.js';
 import { canonicalRef, loadPackage } from '../src/pkg/package.js';
 import { readTar } from '../src/tar/index.js';
 import { tempDir } from './fixtures/boot.js';
-import { DEB_CACHE, ensureAptLists } from './fixtures/debian.js';
+import { DEB_CACHE } from './fixtures/debian.js';
 import { ROOT } from './helpers.js';
+import { buildProjectPackages } from './fixtures/packages.js';
 
 /** What a layer must not hold, and why it is named so. */
 const UNNEEDED: Array<[RegExp, string]> = [
@@ -69,12 +70,7 @@ describe("the packages' layers carry no documentation, translations, headers or 
   const refs = new Map<string, string>();
 
   before(async () => {
-    ensureAptLists();
-    for (const name of names) {
-      const pkg = loadPackage(join(ROOT, 'pkg', name));
-      await buildPackage(pkg, await store, { debCache: DEB_CACHE });
-      refs.set(name, canonicalRef(pkg));
-    }
+    for (const [name, r] of (await buildProjectPackages(cache, names)).refs) refs.set(name, r);
   });
 
   it('finds the daemonless packages of pkg/ by their debian: block', () => {

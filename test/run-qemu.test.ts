@@ -352,7 +352,7 @@ describe('linuxkit run qemu: bad input', () => {
       [['--data', 'a', '--data-file', 'b'], /cannot specify both --data and --data-file/],
       [['--networking', 'tap'], /tap needs an interface/],
       [['--networking', 'none', '--publish', '80:80'], /--publish requires "user" networking/],
-      [['--publish', '80'], /expected <host>:<guest>/],
+      [['--publish', '80'], /expected \[<address>:\]<host>:<guest>/],
       [['--disk', 'size=big'], /size "big"/],
       [['--cpus', '0'], /--cpus takes a positive whole number/],
     ] as const) {

@@ -11,7 +11,7 @@
 # IMAGE is the prefix `linuxkit build` wrote (swarm for swarm-kernel, swarm-initrd.img, …).
 # N machines (default 3) keep their state in DIR/m1 … DIR/mN (default ./swarm-cluster) and
 # their private address is 192.168.76.(10+i); machine i's engine is on host port BASE+i
-# (default 23750+i, no authentication: see docs/docker.md); -p ports are published on machine 1,
+# (default 23750+i, on 127.0.0.1 only: no authentication, see docs/docker.md); -p ports are published on machine 1,
 # whose swarm routing mesh reaches the services on every machine.
 # Machine 1 initialises the swarm on boot; start waits for that, asks its engine for the worker
 # join token and gives it to the others in their metadata (/run/config/swarm), so they join as
@@ -44,7 +44,7 @@ boot() {
 	# shellcheck disable=SC2086 # $publish is a list of flags
 	"$LINUXKIT" run qemu --detached --mem 1024 --state "$dir/m$i" \
 		--disk "file=$dir/m$i/disk.img,size=4G,format=raw" \
-		--networking user --publish "$((base + i)):2375" "$@" \
+		--networking user --publish "127.0.0.1:$((base + i)):2375" "$@" \
 		--add-network "vde,$dir/switch" --data "$data" "$image" >"$dir/m$i/pid" ||
 		die "machine $i did not start"
 	echo "machine $i: engine on tcp://127.0.0.1:$((base + i)), console $dir/m$i/console.log"

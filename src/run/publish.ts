@@ -1,10 +1,14 @@
-// `--publish host:guest[/tcp|udp]` (lk:src/cmd/linuxkit/util.go NewPublishedPort), turned into
-// qemu user-networking `hostfwd=` rules.
+// `--publish [address:]host:guest[/tcp|udp]` (lk:src/cmd/linuxkit/util.go NewPublishedPort), turned
+// into qemu user-networking `hostfwd=` rules. qemu listens on every host address unless given
+// one; the address (an IPv4 address, e.g. 127.0.0.1) is a linuxkit-ts addition, so a service
+// without authentication (a Docker engine's API) can be published to this machine only.
 import { createSocket } from 'node:dgram';
-import { createServer } from 'node:net';
+import { createServer, isIPv4 } from 'node:net';
 import { UserError } from '../util/index.js';
 
 export interface PublishedPort {
+  /** The host address to listen on; every address when absent (qemu's and LinuxKit's default). */
+  address?: string;
   host: number;
   guest: number;
   protocol: 'tcp' | 'udp';
@@ -17,17 +21,21 @@ function port(s: string, which: string, spec: string): number {
 }
 
 export function parsePublish(spec: string): PublishedPort {
-  const [hostPart, rest] = spec.split(':');
-  if (rest === undefined) throw new UserError(`--publish "${spec}": expected <host>:<guest> or <host>:<guest>/<tcp|udp>`);
+  const parts = spec.split(':');
+  const address = parts.length === 3 ? parts.shift()! : undefined;
+  const [hostPart, rest] = parts;
+  if (rest === undefined || parts.length > 2) throw new UserError(`--publish "${spec}": expected [<address>:]<host>:<guest>[/<tcp|udp>]`);
+  if (address !== undefined && !isIPv4(address)) throw new UserError(`--publish "${spec}": "${address}" is not an IPv4 address`);
   const [guestPart, proto = 'tcp'] = rest.split('/');
   const protocol = proto.trim().toLowerCase();
   if (protocol !== 'tcp' && protocol !== 'udp') throw new UserError(`--publish "${spec}": protocol must be tcp or udp, not "${proto}"`);
-  return { host: port(hostPart!, 'host', spec), guest: port(guestPart!, 'guest', spec), protocol };
+  const ports = { host: port(hostPart!, 'host', spec), guest: port(guestPart!, 'guest', spec), protocol } as const;
+  return address === undefined ? ports : { address, ...ports };
 }
 
 /** `,hostfwd=tcp::8080-:80…`, appended to a `-netdev user` definition. */
 export function hostForwards(ports: PublishedPort[]): string {
-  return ports.map((p) => `,hostfwd=${p.protocol}::${p.host}-:${p.guest}`).join('');
+  return ports.map((p) => `,hostfwd=${p.protocol}:${p.address ?? ''}:${p.host}-:${p.guest}`).join('');
 }
 
 /** Resolves to the bind error's code, or undefined once the port could be bound (and is freed again). */
@@ -37,12 +45,12 @@ function tryBind(p: PublishedPort): Promise<string | undefined> {
     if (p.protocol === 'udp') {
       const s = createSocket('udp4');
       s.once('error', (err) => (s.close(), fail(err)));
-      s.bind(p.host, '0.0.0.0', () => s.close(() => resolve(undefined)));
+      s.bind(p.host, p.address ?? '0.0.0.0', () => s.close(() => resolve(undefined)));
       return;
     }
     const s = createServer();
     s.once('error', fail);
-    s.listen(p.host, '0.0.0.0', () => s.close(() => resolve(undefined)));
+    s.listen(p.host, p.address ?? '0.0.0.0', () => s.close(() => resolve(undefined)));
   });
 }
 

@@ -100,7 +100,11 @@ export const qemu: RunBackend = {
       description: "another network card, as --networking (repeatable; linuxkit-ts), e.g. 'vde,DIR' for a private network between machines",
       repeatable: true,
     },
-    { flags: '--publish <host:guest[/proto]>', description: "publish a VM's port to the host (repeatable)", repeatable: true },
+    {
+      flags: '--publish <[address:]host:guest[/proto]>',
+      description: "publish a VM's port to the host, on every host address or on ADDRESS only (repeatable)",
+      repeatable: true,
+    },
     {
       flags: '--guestfwd <addr:port=host:port>',
       description:

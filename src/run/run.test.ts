@@ -55,6 +55,13 @@ describe('--publish and --networking', () => {
     assert.deepEqual(parsePublish('53:53/UDP'), { host: 53, guest: 53, protocol: 'udp' });
     assert.throws(() => parsePublish('0:80'), /host port "0"/);
     assert.throws(() => parsePublish('1:2/sctp'), /tcp or udp/);
+    assert.deepEqual(parsePublish('127.0.0.1:2375:2375'), { address: '127.0.0.1', host: 2375, guest: 2375, protocol: 'tcp' });
+    assert.throws(() => parsePublish('localhost:2375:2375'), /"localhost" is not an IPv4 address/);
+    assert.throws(() => parsePublish('1:2:3:4'), /expected \[<address>:\]<host>:<guest>/);
+    assert.equal(
+      netdevFor('user', [parsePublish('127.0.0.1:2375:2375'), parsePublish('53:53/udp')]),
+      'user,id=t0,hostfwd=tcp:127.0.0.1:2375-:2375,hostfwd=udp::53-:53',
+    );
   });
   it('builds -netdev values as LinuxKit', () => {
     assert.equal(netdevFor('default', []), 'user,id=t0');
