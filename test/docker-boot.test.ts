@@ -17,6 +17,7 @@ import { before, describe, it } from 'node:test';
 import { freePort } from '../src/oci/registry/testing.js';
 import type { VmHandle } from '../src/run/vm.js';
 import { boot, tempDir } from './fixtures/boot.js';
+import { exitWithin } from './fixtures/examples.js';
 import { retry, run, type Run } from './fixtures/net.js';
 import { buildProjectPackages } from './fixtures/packages.js';
 import { ROOT, runCli } from './helpers.js';
@@ -40,13 +41,6 @@ function build(name: string, files: string[]): string {
 /** The host's docker CLI against the guest's engine through the published port. */
 function docker(port: number, args: string[], ms = 120_000): Promise<Run> {
   return run('docker', ['-H', `tcp://127.0.0.1:${port}`, ...args], ms);
-}
-
-async function exitWithin(vm: VmHandle, ms: number): Promise<number> {
-  let timer: NodeJS.Timeout | undefined;
-  const status = await Promise.race([vm.wait(), new Promise<number>((r) => (timer = setTimeout(() => r(-1), ms)))]);
-  clearTimeout(timer);
-  return status;
 }
 
 /** Powers the machine off from getty's root shell on the serial console; qemu's exit status. */

@@ -3,7 +3,9 @@
 // networking's guestfwd rules. Made for metadata services, which clouds put at link-local
 // addresses (169.254.169.254:80, 169.254.42.42:80), so a test or a demo can serve one from the
 // host (docs/run.md).
+import { isIPv4 } from 'node:net';
 import { UserError } from '../util/index.js';
+import { portNumber } from './publish.js';
 
 export interface GuestForward {
   guest: string;
@@ -19,23 +21,19 @@ const DEFAULT_NET = { prefix: '10.0.2.', netdev: '' };
 const LINK_LOCAL_NET = { prefix: '169.254.', netdev: ',net=169.254.0.0/16,host=169.254.0.2,dns=169.254.0.3,dhcpstart=169.254.0.15' };
 
 function ipv4(s: string, spec: string): string {
-  const parts = s.split('.');
-  if (parts.length !== 4 || !parts.every((p) => /^\d{1,3}$/.test(p) && Number(p) <= 255)) {
-    throw new UserError(`--guestfwd "${spec}": "${s}" is not an IPv4 address`);
-  }
+  if (!isIPv4(s)) throw new UserError(`--guestfwd "${spec}": "${s}" is not an IPv4 address`);
   return s;
-}
-
-function port(s: string, spec: string): number {
-  const n = /^\d+$/.test(s) ? Number(s) : NaN;
-  if (!(n >= 1 && n <= 65535)) throw new UserError(`--guestfwd "${spec}": "${s}" is not a port number (1-65535)`);
-  return n;
 }
 
 export function parseGuestForward(spec: string): GuestForward {
   const m = /^([^:=]+):([^:=]+)=([^:=]+):([^:=]+)$/.exec(spec);
   if (!m) throw new UserError(`--guestfwd "${spec}": expected <guest address>:<port>=<host address>:<port>`);
-  return { guest: ipv4(m[1]!, spec), guestPort: port(m[2]!, spec), host: ipv4(m[3]!, spec), hostPort: port(m[4]!, spec) };
+  return {
+    guest: ipv4(m[1]!, spec),
+    guestPort: portNumber(m[2]!, `--guestfwd "${spec}":`),
+    host: ipv4(m[3]!, spec),
+    hostPort: portNumber(m[4]!, `--guestfwd "${spec}":`),
+  };
 }
 
 // qemu's `tcp:` chardev target is connected once, for the first guest connection only; a

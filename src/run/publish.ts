@@ -14,9 +14,10 @@ export interface PublishedPort {
   protocol: 'tcp' | 'udp';
 }
 
-function port(s: string, which: string, spec: string): number {
+/** A TCP/UDP port number; `what` starts the error, e.g. `--publish "0:80": host port`. */
+export function portNumber(s: string, what: string): number {
   const n = /^\d+$/.test(s) ? Number(s) : NaN;
-  if (!(n >= 1 && n <= 65535)) throw new UserError(`--publish "${spec}": ${which} port "${s}" is not a port number (1-65535)`);
+  if (!(n >= 1 && n <= 65535)) throw new UserError(`${what} "${s}" is not a port number (1-65535)`);
   return n;
 }
 
@@ -29,7 +30,11 @@ export function parsePublish(spec: string): PublishedPort {
   const [guestPart, proto = 'tcp'] = rest.split('/');
   const protocol = proto.trim().toLowerCase();
   if (protocol !== 'tcp' && protocol !== 'udp') throw new UserError(`--publish "${spec}": protocol must be tcp or udp, not "${proto}"`);
-  const ports = { host: port(hostPart!, 'host', spec), guest: port(guestPart!, 'guest', spec), protocol } as const;
+  const ports = {
+    host: portNumber(hostPart!, `--publish "${spec}": host port`),
+    guest: portNumber(guestPart!, `--publish "${spec}": guest port`),
+    protocol,
+  } as const;
   return address === undefined ? ports : { address, ...ports };
 }
 
