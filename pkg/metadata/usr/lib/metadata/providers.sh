@@ -188,8 +188,77 @@ extract_metaldata() {
 	userdata metaldata "${METALDATA}user"
 }
 
-# --- Equinix Metal (lk: provider_equinixmetal.go): not read here (docs/compatibility/metadata.md).
+# --- Equinix Metal (lk: provider_equinixmetal.go): HTTPS only, read with fetch.sh's `https`
+# (openssl: the certificate's chain and name checked). The probe reads the whole /metadata
+# document and checks every value (equinix.awk), so a bad document writes nothing. Extract
+# writes the hostname and keys, sets up bond0 from the network data as LinuxKit does, and only
+# then reads the user data: over the bond.
+EQUINIX=https://metadata.packet.net
 probe_equinixmetal() {
-	why="not implemented here: its service is HTTPS only (https://metadata.packet.net) and busybox's TLS does not verify certificates"
+	https "$EQUINIX/metadata" /tmp/em.json || return 1
+	line=$(head -n 1 /tmp/https.out | tr -d '\r')
+	if ! reason=$(awk -v out=/tmp/em -f "$LIB/json.awk" -f "$LIB/equinix.awk" </tmp/em.json); then
+		# Go's reading: a body that is not JSON, from a failing status, is that status.
+		case "$status:$reason" in 200:*) ;; *:"not JSON"* | *:"not a JSON object") reason="server returned $line" ;; esac
+		why="$EQUINIX/metadata: $reason"
+		return 1
+	fi
+	[ "$status" = 200 ] || { why="$EQUINIX/metadata: server returned $line"; return 1; }
+}
+extract_equinixmetal() {
+	put /tmp/em.hostname hostname 0644 || { why="Failed to write hostname"; return 1; }
+	{ mkdir -p "$CONFIG/ssh" && chmod 0755 "$CONFIG/ssh" && put /tmp/em.keys ssh/authorized_keys 0600; } ||
+		{ why="Failed to write ssh keys"; return 1; }
+	equinix_network || return 1
+	https "$EQUINIX/userdata" /tmp/em.userdata || { why="failed to get userdata: $why"; return 1; }
+	[ "$status" = 200 ] || { why="failed to get userdata: $EQUINIX/userdata: server returned $(head -n 1 /tmp/https.out | tr -d '\r')"; return 1; }
+	# None, or an iPXE script (the machine's boot, not user data): no user data, as LinuxKit.
+	[ -s /tmp/em.userdata ] && [ "$(head -c 6 /tmp/em.userdata)" != '#!ipxe' ] && mv /tmp/em.userdata /tmp/userdata
+	return 0
+}
+# ip_step WHAT ARG…: busybox ip ARG…, its failure in $why as "WHAT: ip's message".
+ip_step() {
+	what=$1
+	shift
+	ip "$@" 2>/tmp/ip.err && return 0
+	why="$what: $(sed 's/^ip: //' /tmp/ip.err | tail -n 1)"
 	return 1
+}
+# The plan of equinix.awk (/tmp/em.net, every value checked): the links with the plan's MACs
+# lose their addresses, go down and take the plan's names; bond0 (made by the bonding driver
+# at boot, or here) gets its mode, comes up and takes them; then its addresses and routes.
+equinix_network() {
+	while read -r step mac name; do
+		[ "$step" = link ] || continue
+		for dev in /sys/class/net/*; do
+			d=${dev##*/}
+			[ "$d" = bond0 ] && continue
+			[ "$(cat "$dev/address" 2>/dev/null)" = "$mac" ] || continue
+			ip_step "cannot remove the addresses of $d" addr flush dev "$d" || return 1
+			ip_step "cannot take $d down" link set "$d" down || return 1
+			[ "$d" = "$name" ] || ip_step "cannot rename $d to $name" link set "$d" name "$name" || return 1
+		done
+	done </tmp/em.net
+	if [ ! -d /sys/class/net/bond0 ]; then
+		echo +bond0 2>/dev/null >/sys/class/net/bonding_masters
+		[ -d /sys/class/net/bond0/bonding ] || { why="cannot create bond0: the kernel has no bonding driver (no /sys/class/net/bonding_masters)"; return 1; }
+	fi
+	mode=$(awk '$1 == "mode" { print $2 }' /tmp/em.net)
+	echo "$mode" 2>/tmp/ip.err >/sys/class/net/bond0/bonding/mode ||
+		{ why="cannot write to /sys/class/net/bond0/bonding/mode: $(sed 's/^.*: //' /tmp/ip.err)"; return 1; }
+	ip_step "Failed to bring bond0 up" link set bond0 up || return 1
+	while read -r step mac name; do
+		[ "$step" = link ] || continue
+		ip_step "Cannot join $name to bond0" link set "$name" master bond0 || return 1
+	done </tmp/em.net
+	while read -r step addr net gw; do
+		[ "$step" = addr ] || continue
+		ip_step "Failed to add $addr to bond0" addr add "$addr" dev bond0 || return 1
+		[ "$net" = - ] && continue
+		if [ "$gw" = - ]; then
+			ip_step "Failed to add a route to $net" route add "$net" dev bond0 || return 1
+		else
+			ip_step "Failed to add a route to $net via $gw" route add "$net" via "$gw" dev bond0 || return 1
+		fi
+	done </tmp/em.net
 }
