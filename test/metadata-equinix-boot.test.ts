@@ -5,12 +5,12 @@
 // the metadata container; the test CA is the machine's /etc/ssl/certs/ca-certificates.crt,
 // bound over the image's own bundle (binds.add, as docs/metadata.md tells a user). One boot:
 // dhcpcd gets qemu's 10.0.2.15, then `metadata equinixmetal` reads the document (the guest's
-// NIC, 52:54:00:12:34:56, named eno1 there; bonding mode 1; a public and a private address),
+// NIC, its MAC fixed in the run's state directory, named eno1 there; bonding mode 1; a public and a private address),
 // renames eth0 to eno1, enslaves it to bond0, moves the address there with its routes, and
 // fetches the user data — over bond0, as eth0 has no address left. The container then prints
 // /run/config, bond0's mode and slaves, its addresses and the routes on the console.
 import assert from 'node:assert/strict';
-import { writeFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { VmHandle } from '../src/run/vm.js';
@@ -21,8 +21,8 @@ import { runCli } from './helpers.js';
 
 const PACKAGES = ['kernel', 'init', 'crun', 'dhcpcd', 'metadata', 'busybox'];
 const GUEST_ADDRESS = '10.0.2.100';
-/** qemu's MAC for the first NIC when none is given (`run qemu` gives none). */
-const MAC = '52:54:00:12:34:56';
+/** The guest NIC's MAC: `run qemu` takes it from STATE/mac-addr (a random one is made and kept there otherwise). */
+const MAC = '02:00:00:e9:00:01';
 const KEYS = ['ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIEqb1 one@test', 'ssh-rsa AAAAB3NzaC1yc2EAAAADAQABAAABeqb2 two@test'];
 const USERDATA = JSON.stringify({ from: { content: 'user data over bond0' } });
 
@@ -81,7 +81,10 @@ files:
     );
     const b = runCli(['--cache', cache, 'build', '--name', 'equinix', '--dir', join(tmp, 'out'), yml]);
     assert.equal(b.status, 0, b.stderr);
-    vm = await boot(join(tmp, 'out/equinix'), { networking: 'user', guestfwd: [`${GUEST_ADDRESS}:443=127.0.0.1:${service.port}`] });
+    const state = join(tmp, 'state');
+    mkdirSync(state);
+    writeFileSync(join(state, 'mac-addr'), MAC);
+    vm = await boot(join(tmp, 'out/equinix'), { state, networking: 'user', guestfwd: [`${GUEST_ADDRESS}:443=127.0.0.1:${service.port}`] });
     try {
       await vm.waitFor(/linuxkit-ts: [\d.]+ services started/, 300_000);
     } catch (err) {
