@@ -13,9 +13,9 @@ import assert from 'node:assert/strict';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import type { VmHandle } from '../src/run/vm.js';
-import { boot, tempDir } from './fixtures/boot.js';
+import { boot, consoleUntilServices, tempDir } from './fixtures/boot.js';
 import { deviceMetadata, EQUINIX_HOST, makeCa, makeServerCert, startEquinixService, type EquinixService } from './fixtures/equinix-service.js';
+import { dhcpMachineYaml } from './fixtures/machine-yaml.js';
 import { buildProjectPackages } from './fixtures/packages.js';
 import { runCli } from './helpers.js';
 
@@ -40,7 +40,6 @@ describe('metadata equinixmetal booted against a fake Equinix Metal service', { 
   const tmp = tempDir('metadata-equinix-boot');
   const cache = join(tmp, 'cache');
   let service: EquinixService | undefined;
-  let vm: VmHandle | undefined;
   let text = '';
   const tagged = (tag: string) => [...text.matchAll(new RegExp(`^${tag} (.*?)\\r?$`, 'gm'))].map((m) => m[1]!);
 
@@ -52,17 +51,7 @@ describe('metadata equinixmetal booted against a fake Equinix Metal service', { 
     const yml = join(tmp, 'equinix.yml');
     writeFileSync(
       yml,
-      `kernel:
-  image: ${refs.get('kernel')}
-  cmdline: "console=ttyS0 panic=-1"
-init:
-  - ${refs.get('init')}
-  - ${refs.get('crun')}
-onboot:
-  - name: dhcpcd
-    image: ${refs.get('dhcpcd')}
-    command: ["/sbin/dhcpcd", "--nobackground", "-f", "/dhcpcd.conf", "-1"]
-  - name: metadata
+      `${dhcpMachineYaml(refs)}  - name: metadata
     image: ${refs.get('metadata')}
     binds.add:
       - /etc/equinix-hosts:/etc/hosts
@@ -84,17 +73,8 @@ files:
     const state = join(tmp, 'state');
     mkdirSync(state);
     writeFileSync(join(state, 'mac-addr'), MAC);
-    vm = await boot(join(tmp, 'out/equinix'), { state, networking: 'user', guestfwd: [`${GUEST_ADDRESS}:443=127.0.0.1:${service.port}`] });
-    try {
-      await vm.waitFor(/linuxkit-ts: [\d.]+ services started/, 300_000);
-    } catch (err) {
-      process.stderr.write(`--- console ---\n${vm.text()}\n--- end ---\n`);
-      throw err;
-    } finally {
-      text = vm.text();
-      writeFileSync(join(tmp, 'console.log'), text);
-      vm.kill();
-    }
+    const vm = await boot(join(tmp, 'out/equinix'), { state, networking: 'user', guestfwd: [`${GUEST_ADDRESS}:443=127.0.0.1:${service.port}`] });
+    text = await consoleUntilServices(vm, join(tmp, 'console.log'));
   });
   after(() => service?.close());
 
@@ -126,8 +106,14 @@ files:
     assert.match(addrs, /inet 10\.0\.2\.15\/24 /);
     assert.match(addrs, /inet 172\.20\.0\.5\/24 /);
     const routes = tagged('ROUTE');
-    assert.ok(routes.some((r) => /^default via 10\.0\.2\.2 dev bond0\b/.test(r)), `routes: ${routes.join(' | ')}`);
-    assert.ok(routes.some((r) => /^172\.20\.0\.0\/16 via 172\.20\.0\.1 dev bond0\b/.test(r)), `routes: ${routes.join(' | ')}`);
+    assert.ok(
+      routes.some((r) => /^default via 10\.0\.2\.2 dev bond0\b/.test(r)),
+      `routes: ${routes.join(' | ')}`,
+    );
+    assert.ok(
+      routes.some((r) => /^172\.20\.0\.0\/16 via 172\.20\.0\.1 dev bond0\b/.test(r)),
+      `routes: ${routes.join(' | ')}`,
+    );
     assert.ok(!routes.some((r) => /dev eth0\b|dev eno1\b/.test(r)), `no route left on the NIC: ${routes.join(' | ')}`);
   });
 

@@ -83,7 +83,10 @@ describe('the Equinix Metal provider against a fake service on the host', { time
     const config = join(root, 'run/config');
     const files: string[] = [];
     const walk = (d: string, pre: string): void => {
-      for (const f of readdirSync(d)) statSync(join(d, f)).isDirectory() ? walk(join(d, f), `${pre}${f}/`) : files.push(`${pre}${f}`);
+      for (const f of readdirSync(d)) {
+        if (statSync(join(d, f)).isDirectory()) walk(join(d, f), `${pre}${f}/`);
+        else files.push(`${pre}${f}`);
+      }
     };
     if (existsSync(config)) walk(config, '');
     return { output: r.stdout, files: files.sort() };

@@ -19,9 +19,10 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { freePort } from '../src/oci/registry/testing.js';
 import type { VmHandle } from '../src/run/vm.js';
-import { boot, tempDir } from './fixtures/boot.js';
+import { boot, consoleUntilServices, tempDir } from './fixtures/boot.js';
 import { AWS_TOKEN, KEYS, METALDATA, PHASES, SCALEWAY, startFakeClouds, userData, type FakeClouds } from './fixtures/metadata-servers.js';
 import { keygen, retry, ssh } from './fixtures/net.js';
+import { dhcpMachineYaml } from './fixtures/machine-yaml.js';
 import { buildProjectPackages } from './fixtures/packages.js';
 import { ROOT, runCli } from './helpers.js';
 
@@ -72,17 +73,7 @@ describe('metadata providers against fake metadata services', { timeout: 900_000
     const script = [DUMP, ...PROVIDERS.map((p) => phase(p))].join('\n');
     writeFileSync(
       yml,
-      `kernel:
-  image: ${refs.get('kernel')}
-  cmdline: "console=ttyS0 panic=-1"
-init:
-  - ${refs.get('init')}
-  - ${refs.get('crun')}
-onboot:
-  - name: dhcpcd
-    image: ${refs.get('dhcpcd')}
-    command: ["/sbin/dhcpcd", "--nobackground", "-f", "/dhcpcd.conf", "-1"]
-  - name: providers
+      `${dhcpMachineYaml(refs)}  - name: providers
     image: ${refs.get('metadata')}
     binds.add:
       - /etc/metadata-hosts:/etc/hosts
@@ -109,16 +100,7 @@ files:
         `${METALDATA_ADDRESS}:80=127.0.0.1:${clouds.metaldata.port}`,
       ],
     });
-    try {
-      await vm.waitFor(/linuxkit-ts: [\d.]+ services started/, 300_000);
-    } catch (err) {
-      process.stderr.write(`--- console ---\n${vm.text()}\n--- end ---\n`);
-      throw err;
-    } finally {
-      consoleText = vm.text();
-      writeFileSync(join(tmp, 'console.log'), consoleText);
-      vm.kill();
-    }
+    consoleText = await consoleUntilServices(vm, join(tmp, 'console.log'));
     seen = parseConsole(consoleText);
   });
   after(() => clouds?.close());

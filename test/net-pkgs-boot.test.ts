@@ -17,6 +17,7 @@ import { freePort } from '../src/oci/registry/testing.js';
 import type { VmHandle } from '../src/run/vm.js';
 import { boot, tempDir } from './fixtures/boot.js';
 import { keygen, redis, retry, ssh } from './fixtures/net.js';
+import { dhcpMachineYaml } from './fixtures/machine-yaml.js';
 import { buildProjectPackages, kernelRelease } from './fixtures/packages.js';
 import { runCli } from './helpers.js';
 
@@ -42,17 +43,7 @@ describe('dhcpcd, sshd and redis packages, booted with user networking', { timeo
     const yml = join(tmp, 'net.yml');
     writeFileSync(
       yml,
-      `kernel:
-  image: ${refs.get('kernel')}
-  cmdline: "console=ttyS0 panic=-1"
-init:
-  - ${refs.get('init')}
-  - ${refs.get('crun')}
-onboot:
-  - name: dhcpcd
-    image: ${refs.get('dhcpcd')}
-    command: ["/sbin/dhcpcd", "--nobackground", "-f", "/dhcpcd.conf", "-1"]
-  - name: metadata
+      `${dhcpMachineYaml(refs)}  - name: metadata
     image: ${refs.get('busybox')}
     binds:
       - /run:/run

@@ -11,7 +11,6 @@
 function refuse(msg) { print msg; exit 1 }
 # A value from the server as it may be logged: printable, quoted, at most 64 characters.
 function shown(v) { gsub(/[^ -~]/, "?", v); return "\"" (length(v) > 64 ? substr(v, 1, 64) "..." : v) "\"" }
-function type_of(node) { return (node in T) ? T[node] : "" }
 # A field that, when present, must be of JSON type t (s string, n number, b boolean, a array, o object).
 function want(node, t, what) {
 	if ((node in T) && T[node] != t && T[node] != "z") refuse(what " is not a" (t == "a" || t == "o" ? "n " : " ") name_of[t])
@@ -35,6 +34,17 @@ function ipv6(a,   halves, n, i, g, groups, total) {
 		total += split(halves[i], groups, ":")
 	}
 	return n == 2 ? total < 8 : total == 8
+}
+# The value of object node's field `key` (described as w.key), "" if absent or null; of type t or refused.
+function field(node, key, t, w) { return want(node SUBSEP key, t, w "." key) ? V[node SUBSEP key] : "" }
+# Item i of the list at node `list` (described as what), which must be an object: its node, with
+# its description in w; "" past the end.
+function entry(list, i, what,   it) {
+	it = list SUBSEP "#" i
+	if (!(it in T)) return ""
+	w = what "[" i "]"
+	if (T[it] != "o") refuse(w " is not an object")
+	return it
 }
 function ip_of(family, a) { return family == 4 ? ipv4(a) : ipv6(a) }
 # Go's net.IP.DefaultMask: the classful network of an IPv4 address (A /8, B /16, C and above /24).
@@ -62,12 +72,9 @@ END {
 	}
 	plan = "mode " mode "\n"
 	if (want(net SUBSEP "interfaces", "a", "network.interfaces"))
-		for (i = 0; (net SUBSEP "interfaces" SUBSEP "#" i) in T; i++) {
-			it = net SUBSEP "interfaces" SUBSEP "#" i
-			w = "network.interfaces[" i "]"
-			if (type_of(it) != "o") refuse(w " is not an object")
-			name = want(it SUBSEP "name", "s", w ".name") ? V[it SUBSEP "name"] : ""
-			mac = want(it SUBSEP "mac", "s", w ".mac") ? V[it SUBSEP "mac"] : ""
+		for (i = 0; (it = entry(net SUBSEP "interfaces", i, "network.interfaces")) != ""; i++) {
+			name = field(it, "name", "s", w)
+			mac = field(it, "mac", "s", w)
 			# A Linux interface name: 1-15 characters, none of them '/', ':' or blank; fewer here.
 			if (name !~ /^[A-Za-z0-9][A-Za-z0-9_.-]*$/ || length(name) > 15) refuse(w ".name " shown(name) " is not an interface name")
 			if (name == "bond0") refuse(w ".name is bond0, the bond itself")
@@ -76,19 +83,16 @@ END {
 			plan = plan "link " tolower(mac) " " name "\n"
 		}
 	if (want(net SUBSEP "addresses", "a", "network.addresses"))
-		for (i = 0; (net SUBSEP "addresses" SUBSEP "#" i) in T; i++) {
-			it = net SUBSEP "addresses" SUBSEP "#" i
-			w = "network.addresses[" i "]"
-			if (type_of(it) != "o") refuse(w " is not an object")
-			family = want(it SUBSEP "address_family", "n", w ".address_family") ? V[it SUBSEP "address_family"] : ""
+		for (i = 0; (it = entry(net SUBSEP "addresses", i, "network.addresses")) != ""; i++) {
+			family = field(it, "address_family", "n", w)
 			if (family != "4" && family != "6") refuse(w ".address_family " shown(family) " is not 4 or 6")
-			a = want(it SUBSEP "address", "s", w ".address") ? V[it SUBSEP "address"] : ""
+			a = field(it, "address", "s", w)
 			if (!ip_of(family, a)) refuse(w ".address " shown(a) " is not an IPv" family " address")
-			bits = want(it SUBSEP "cidr", "n", w ".cidr") ? V[it SUBSEP "cidr"] : ""
+			bits = field(it, "cidr", "n", w)
 			if (bits !~ /^(0|[1-9][0-9]?[0-9]?)$/ || bits + 0 > (family == 4 ? 32 : 128)) refuse(w ".cidr " shown(bits) " is not a prefix length of IPv" family)
-			gw = want(it SUBSEP "gateway", "s", w ".gateway") ? V[it SUBSEP "gateway"] : ""
+			gw = field(it, "gateway", "s", w)
 			if (gw != "" && !ip_of(family, gw)) refuse(w ".gateway " shown(gw) " is not an IPv" family " address")
-			public = want(it SUBSEP "public", "b", w ".public") && V[it SUBSEP "public"] == "true"
+			public = field(it, "public", "b", w) == "true"
 			# LinuxKit's routes: public → the default route of its family, private IPv4 → its classful network.
 			route = public ? (family == 4 ? "0.0.0.0/0" : "::/0") : (family == 4 ? classful(a) : "-")
 			plan = plan "addr " a "/" bits " " route " " (gw == "" ? "-" : gw) "\n"
