@@ -195,6 +195,7 @@ extract_metaldata() {
 # then reads the user data: over the bond.
 EQUINIX=https://metadata.packet.net
 probe_equinixmetal() {
+	rm -f /tmp/em.*
 	https "$EQUINIX/metadata" /tmp/em.json || return 1
 	line=$(head -n 1 /tmp/https.out | tr -d '\r')
 	if ! reason=$(awk -v out=/tmp/em -f "$LIB/json.awk" -f "$LIB/equinix.awk" </tmp/em.json); then
