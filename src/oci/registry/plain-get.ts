@@ -1,11 +1,11 @@
 // A lean HTTP/1.1 GET for blob bodies from plain-HTTP registries (loopback ones, mirrors). Node's
 // http client costs 0.3–0.5 CPU s to read 40 MB from a local registry, most of it a fresh 64 KiB
 // buffer for every socket read (fresh memory costs ~4 ms per MiB here, in page faults and GC,
-// wherever it is allocated); here the socket reads into one reused buffer (net.connect's
-// `onread`) and the body is copied out of it into runs of up to 1 MiB taken from a small ring
-// that is reused too: `borrowed` lends each run until the next is asked for (the cache writes
-// it with one writev first), `body` is a stream of copies for everyone else. TLS sockets take
-// no `onread`, so registries over https keep node's client (transport.ts).
+// wherever it is allocated). Here the socket reads (net.connect's `onread`) straight into runs
+// of up to 1 MiB taken from a small ring of reused buffers, and headers and chunked framing into
+// one scratch buffer whose body bytes are copied into the ring. `borrowed` lends each run until
+// the next is asked for (the cache writes it with one writev first); `body` is a stream of copies
+// for everyone else. TLS sockets take no `onread`, so https keeps node's client (transport.ts).
 //
 // Strict and bounded: a status line and headers of at most 16 KiB (node's own limit), CRLF line
 // ends, token header names, one framing (Content-Length or chunked, never both; neither: the
@@ -70,10 +70,11 @@ export function plainGet(url: URL, headers: Record<string, string>, timeoutMs: n
       host: url.hostname.replace(/^\[(.*)\]$/, '$1'),
       port: Number(url.port || 80),
       onread: {
-        buffer: Buffer.allocUnsafe(READ_BUFFER),
-        callback: (n: number, buf: Uint8Array) => {
+        // Asked after every read for where the next one goes: into the ring, or the scratch buffer.
+        buffer: () => reader.nextBuffer(),
+        callback: (n: number) => {
           watchdog.refresh();
-          reader.feed(buf as Buffer, n);
+          reader.onRead(n);
           return true;
         },
       },
@@ -117,6 +118,9 @@ class BodyReader {
   private state: State = 'head';
   private socket: Socket | undefined;
   private readonly head = Buffer.allocUnsafe(MAX_HEAD_BYTES);
+  /** Where reads go that are not body bytes in place: headers, chunked framing. */
+  private readonly scratch = Buffer.allocUnsafe(READ_BUFFER);
+  private intoRing = false;
   private headLen = 0;
   private line = '';
   private trailerBytes = 0;
@@ -278,12 +282,38 @@ class BodyReader {
   }
 
   /**
-   * Copies body bytes out of the socket's buffer (which the next read overwrites) into the ring.
+   * Where the socket's next read goes: straight into the run being filled while a plain body
+   * (Content-Length or to the close) streams in and the ring has room, so its bytes are never
+   * copied; else the scratch buffer (headers, chunked framing, the first read after a pause).
+   */
+  nextBuffer(): Buffer {
+    this.intoRing = false;
+    if (this.state !== 'body' || this.paused) return this.scratch;
+    if (!this.filling) {
+      if (this.free.length === 0 && this.allocated >= RING) return this.scratch;
+      this.filling = this.free.pop() ?? this.allocate();
+      this.filled = 0;
+    }
+    this.intoRing = true;
+    return this.filling.subarray(this.filled);
+  }
+
+  /** `n` bytes were read into the buffer nextBuffer() gave. */
+  onRead(n: number): void {
+    if (!this.intoRing) return this.feed(this.scratch, n);
+    // Bytes past the declared end are not ours (the server was asked to close after the body).
+    const take = this.remaining < 0 ? n : Math.min(n, this.remaining);
+    if (this.remaining >= 0) this.remaining -= take;
+    this.placed(take);
+    if (this.remaining === 0 && this.state === 'body') this.finish();
+  }
+
+  /**
+   * Copies body bytes out of the scratch buffer (which the next read overwrites) into the ring.
    * The socket is paused once the ring is full; the rest of this read still needs a place, so
    * then the ring grows by one (once: paused, no more reads come).
    */
   private keep(buf: Buffer, from: number, len: number): void {
-    this.received += len;
     while (len > 0) {
       if (!this.filling) {
         this.filling = this.free.pop() ?? this.allocate();
@@ -291,14 +321,19 @@ class BodyReader {
       }
       const take = Math.min(len, this.filling.length - this.filled);
       buf.copy(this.filling, this.filled, from, from + take);
-      this.filled += take;
       from += take;
       len -= take;
-      if (this.filled === this.filling.length) {
-        this.handOver();
-        if (this.free.length === 0 && this.allocated >= RING) this.pauseSocket();
-      }
+      this.placed(take);
     }
+  }
+
+  /** `n` more bytes of the run being filled are in place; a full run goes to the caller. */
+  private placed(n: number): void {
+    this.received += n;
+    this.filled += n;
+    if (this.filled < this.filling!.length) return;
+    this.handOver();
+    if (this.free.length === 0 && this.allocated >= RING) this.pauseSocket();
   }
 
   /** A new ring buffer: a Content-Length body smaller than a run needs no more than its size. */
