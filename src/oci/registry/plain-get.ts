@@ -220,19 +220,22 @@ class BodyReader {
       if (colon <= 0 || !TOKEN.test(name)) return this.broken(`malformed header line ${JSON.stringify(line.slice(0, 80))}`, 'HPE_INVALID_HEADER_TOKEN');
       const value = line.slice(colon + 1).trim();
       const had = headers[name];
-      if (name === 'content-length' && had !== undefined && had !== value) return this.broken('conflicting Content-Length headers', 'HPE_UNEXPECTED_CONTENT_LENGTH');
+      if (name === 'content-length' && had !== undefined && had !== value)
+        return this.broken('conflicting Content-Length headers', 'HPE_UNEXPECTED_CONTENT_LENGTH');
       if (name === 'set-cookie') headers[name] = [...((had as string[] | undefined) ?? []), value];
       else if (had === undefined) headers[name] = value;
       else if (!SINGLE.has(name)) headers[name] = `${had as string}, ${value}`;
     }
     // 1xx answers (100 Continue, 103 Early Hints) come before the real one.
     if (code < 200) return;
-    this.answered = true;
     const te = headers['transfer-encoding'] as string | undefined;
     const cl = headers['content-length'] as string | undefined;
     if (te !== undefined && cl !== undefined) return this.broken('both Transfer-Encoding and Content-Length', 'HPE_UNEXPECTED_CONTENT_LENGTH');
-    if (te !== undefined && te.toLowerCase() !== 'chunked') return this.broken(`unsupported Transfer-Encoding ${JSON.stringify(te)}`, 'HPE_INVALID_TRANSFER_ENCODING');
-    if (cl !== undefined && !/^\d{1,15}$/.test(cl)) return this.broken(`invalid Content-Length ${JSON.stringify(cl.slice(0, 40))}`, 'HPE_INVALID_CONTENT_LENGTH');
+    if (te !== undefined && te.toLowerCase() !== 'chunked')
+      return this.broken(`unsupported Transfer-Encoding ${JSON.stringify(te)}`, 'HPE_INVALID_TRANSFER_ENCODING');
+    if (cl !== undefined && !/^\d{1,15}$/.test(cl))
+      return this.broken(`invalid Content-Length ${JSON.stringify(cl.slice(0, 40))}`, 'HPE_INVALID_CONTENT_LENGTH');
+    this.answered = true;
     const lend = (): AsyncGenerator<Buffer> => this.runs();
     const body = Readable.from(copies(lend), { objectMode: false });
     // A body destroyed before (or while) it is read must not leave the connection open.
