@@ -72,9 +72,9 @@ export function plainGet(url: URL, headers: Record<string, string>, timeoutMs: n
       onread: {
         // Asked after every read for where the next one goes: into the ring, or the scratch buffer.
         buffer: () => reader.nextBuffer(),
-        callback: (n: number) => {
+        callback: (n: number, buf: Uint8Array) => {
           watchdog.refresh();
-          reader.onRead(n);
+          reader.onRead(n, buf);
           return true;
         },
       },
@@ -120,7 +120,8 @@ class BodyReader {
   private readonly head = Buffer.allocUnsafe(MAX_HEAD_BYTES);
   /** Where reads go that are not body bytes in place: headers, chunked framing. */
   private readonly scratch = Buffer.allocUnsafe(READ_BUFFER);
-  private intoRing = false;
+  /** The view of the ring nextBuffer() gave for the next read, if it gave one. */
+  private inPlace: Buffer | undefined;
   private headLen = 0;
   private line = '';
   private trailerBytes = 0;
@@ -290,20 +291,20 @@ class BodyReader {
    * copied; else the scratch buffer (headers, chunked framing, the first read after a pause).
    */
   nextBuffer(): Buffer {
-    this.intoRing = false;
+    this.inPlace = undefined;
     if (this.state !== 'body' || this.paused) return this.scratch;
     if (!this.filling) {
       if (this.free.length === 0 && this.allocated >= RING) return this.scratch;
       this.filling = this.free.pop() ?? this.allocate();
       this.filled = 0;
     }
-    this.intoRing = true;
-    return this.filling.subarray(this.filled);
+    return (this.inPlace = this.filling.subarray(this.filled));
   }
 
-  /** `n` bytes were read into the buffer nextBuffer() gave. */
-  onRead(n: number): void {
-    if (!this.intoRing) return this.feed(this.scratch, n);
+  /** `n` bytes were read into `buf`, the buffer nextBuffer() gave last. */
+  onRead(n: number, buf: Uint8Array): void {
+    if (buf === this.scratch) return this.feed(this.scratch, n);
+    if (buf !== this.inPlace) return this.fail(new Error('plain-get: a socket read landed in a buffer it was not given'));
     // Bytes past the declared end are not ours (the server was asked to close after the body).
     const take = this.remaining < 0 ? n : Math.min(n, this.remaining);
     if (this.remaining >= 0) this.remaining -= take;
