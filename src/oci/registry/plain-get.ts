@@ -20,7 +20,7 @@ import type { BorrowedPieces } from '../store.js';
 /** The most a status line and its headers (or a chunked body's trailers) may take. */
 export const MAX_HEAD_BYTES = 16 * 1024;
 const MAX_CHUNK_LINE = 1024;
-/** Bytes read from the socket at a time, into the one buffer of a connection. */
+/** The scratch buffer's size: the most a read of headers or chunked framing takes at once. */
 const READ_BUFFER = 64 * 1024;
 /** Bytes of body gathered before they go downstream as one Buffer. */
 const RUN = 1024 * 1024;
@@ -53,8 +53,8 @@ const CHUNK_LINE = /^([0-9A-Fa-f]{1,13})[ \t]*(?:;[^\0]*)?$/;
 
 /**
  * GETs `url` (http: only) on a connection of its own, sending `headers`; resolves once the
- * status line and headers are in. Silence for `timeoutMs` (connecting, before the answer, or mid-body while the caller is
- * reading) fails it with `errors.stalled`.
+ * status line and headers are in. Silence for `timeoutMs` (connecting, before the answer, or
+ * mid-body while the caller is reading) fails it with `errors.stalled`.
  */
 export function plainGet(url: URL, headers: Record<string, string>, timeoutMs: number, errors: PlainGetErrors): Promise<PlainResponse> {
   return new Promise((resolve, reject) => {
@@ -81,7 +81,7 @@ export function plainGet(url: URL, headers: Record<string, string>, timeoutMs: n
     });
     reader.attach(socket);
     // Any byte read restarts it; while the caller holds the body back (socket paused) it waits.
-    const watchdog = setTimeout(function fire() {
+    const watchdog = setTimeout(() => {
       if (reader.waitingForCaller()) watchdog.refresh();
       else reader.fail(errors.stalled(reader.answered));
     }, timeoutMs);
