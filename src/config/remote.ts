@@ -44,7 +44,7 @@ async function fetchBody(transport: Transport, url: string, what: string): Promi
     const res = await transport.send({ method: 'GET', url: new URL(url) });
     if (res.status < 200 || res.status > 299) {
       res.body.resume();
-      throw new UserError(`${what}: HTTP ${res.status} ${res.body.statusMessage ?? ''}`.trimEnd());
+      throw new UserError(`${what}: HTTP ${res.status} ${res.statusText}`.trimEnd());
     }
     if (Number(res.headers['content-length']) > MAX_REMOTE_CONFIG_BYTES) {
       res.body.destroy();

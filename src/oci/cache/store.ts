@@ -11,7 +11,7 @@ import { createReadStream, statSync } from 'node:fs';
 import { mkdir, open, readdir, readFile, rename, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
-import type { ImageStore } from '../store.js';
+import { isBorrowed, type ImageStore } from '../store.js';
 import { MediaType, REF_NAME_ANNOTATION, type Descriptor, type ImageIndex } from '../types.js';
 import { UserError } from '../../util/index.js';
 import { log } from '../../util/index.js';
@@ -148,6 +148,8 @@ export class LayoutStore implements ImageStore {
     // of ~1 MiB with one writev, not one write (and one thread-pool round trip) each.
     let pending: Buffer[] = [];
     let pendingBytes = 0;
+    // Lent pieces (already ~1 MiB runs) are written before the next one overwrites their memory.
+    const lent = isBorrowed(source);
     const flush = async (): Promise<void> => {
       const bufs = pending;
       pending = [];
@@ -169,7 +171,7 @@ export class LayoutStore implements ImageStore {
         hash.update(buf);
         pending.push(buf);
         pendingBytes += buf.length;
-        if (pendingBytes >= WRITE_RUN) await flush();
+        if (pendingBytes >= WRITE_RUN || lent) await flush();
       }
       await flush();
       await fh.sync();

@@ -6,6 +6,7 @@ import { Readable, Transform, type TransformCallback } from 'node:stream';
 import { UserError } from '../../util/index.js';
 import { log } from '../../util/index.js';
 import { MediaType, type Descriptor } from '../types.js';
+import type { BorrowedPieces } from '../store.js';
 import { checkDescriptor, checkMediaType, digestOf, mediaTypeProblem, parseDigest, sizeProblem } from '../descriptor.js';
 import { waitingFor } from '../progress.js';
 import { manifestSelector, referenceString, type Reference } from '../reference.js';
@@ -68,6 +69,8 @@ interface ApiRequest {
   extraScopes?: string[];
   headers?: Record<string, string>;
   body?: Body;
+  /** A blob's body: read with the lean reader over plain HTTP (transport.ts). */
+  bulk?: boolean;
 }
 
 export class RegistryClient {
@@ -159,13 +162,19 @@ export class RegistryClient {
   /**
    * A stream of a blob's bytes. With `verify` (the default) it fails at the end if the size
    * or digest differ from `desc`, so nothing downstream can keep a corrupt blob. `onBytes`
-   * sees each chunk's length as it passes (progress bars).
+   * sees each chunk's length as it passes (progress bars). Without `verify` (a store that
+   * verifies what it takes), a plain-HTTP registry's blob comes as BorrowedPieces.
    */
-  async getBlob(repo: Repo, desc: Pick<Descriptor, 'digest' | 'size'>, opts: { verify?: boolean; onBytes?: (n: number) => void } = {}): Promise<Readable> {
+  async getBlob(
+    repo: Repo,
+    desc: Pick<Descriptor, 'digest' | 'size'>,
+    opts: { verify?: boolean; onBytes?: (n: number) => void } = {},
+  ): Promise<Readable | BorrowedPieces> {
     const what = `blob ${desc.digest} of ${repo.domain}/${repo.path}`;
     parseDigest(desc.digest, what);
-    const res = await this.api({ method: 'GET', what, path: `blobs/${desc.digest}`, repo });
+    const res = await this.api({ method: 'GET', what, path: `blobs/${desc.digest}`, repo, bulk: true });
     if (res.status !== 200) throw await this.httpError(res, `cannot get ${what}`, repo);
+    if (opts.verify === false && res.borrowed) return counted(res.borrowed, opts.onBytes);
     if (opts.verify === false && !opts.onBytes) return res.body;
     const verifier = new VerifyStream(desc, what, opts.verify !== false, opts.onBytes);
     res.body.on('error', (e) => verifier.destroy(e));
@@ -341,7 +350,13 @@ export class RegistryClient {
       const headers = { ...req.headers, ...(auth ? { authorization: auth } : {}) };
       let res: HttpResponse;
       try {
-        res = await this.send(`registry ${ep.host} (${req.what})`, { method: req.method, url, headers, ...(req.body ? { body: req.body } : {}) });
+        res = await this.send(`registry ${ep.host} (${req.what})`, {
+          method: req.method,
+          url,
+          headers,
+          ...(req.body ? { body: req.body } : {}),
+          ...(req.bulk ? { bulk: true } : {}),
+        });
       } catch (e) {
         if (e instanceof NetworkError) {
           const during = e instanceof StalledError ? ` while fetching ${req.what}` : '';
@@ -529,6 +544,19 @@ async function* chunked(src: Readable, size: number): AsyncGenerator<Buffer> {
     }
   }
   if (n) yield Buffer.concat(parts);
+}
+
+/** Lent pieces passed on as they are (still lent), each counted by `onBytes` first. */
+function counted(pieces: BorrowedPieces, onBytes: ((n: number) => void) | undefined): BorrowedPieces {
+  return {
+    borrowed: true,
+    async *[Symbol.asyncIterator]() {
+      for await (const piece of pieces) {
+        onBytes?.(piece.length);
+        yield piece;
+      }
+    },
+  };
 }
 
 /** Passes bytes through, failing at the end if their size or digest is not the expected. */

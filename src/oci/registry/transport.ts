@@ -9,6 +9,8 @@ import { readFileSync } from 'node:fs';
 import { rootCertificates } from 'node:tls';
 import type { Socket } from 'node:net';
 import type { Readable } from 'node:stream';
+import { plainGet } from './plain-get.js';
+import type { BorrowedPieces } from '../store.js';
 import { UserError } from '../../util/index.js';
 import { log } from '../../util/index.js';
 import { VERSION } from '../../version.js';
@@ -21,13 +23,19 @@ export interface HttpRequest {
   url: URL;
   headers?: Record<string, string>;
   body?: Body;
+  /** A large body read once (a blob): over plain HTTP it is read with the lean reader (plain-get.ts). */
+  bulk?: boolean;
 }
 
 export interface HttpResponse {
   status: number;
+  /** The reason phrase after the status ("Not Found"), possibly empty. */
+  statusText: string;
   headers: IncomingHttpHeaders;
   /** The body stream; the caller must consume or `resume()` it. */
-  body: IncomingMessage;
+  body: Readable;
+  /** The same body lent in reused runs, when read with the lean reader (plain-get.ts); read one or the other. */
+  borrowed?: BorrowedPieces;
   /** The URL finally answered (after redirects). */
   url: URL;
 }
@@ -196,6 +204,7 @@ export class Transport {
   }
 
   private sendOnce(req: HttpRequest): Promise<HttpResponse> {
+    if (req.bulk && req.method === 'GET' && req.body === undefined && req.url.protocol === 'http:') return this.sendPlain(req);
     return new Promise((resolve, reject) => {
       const https = req.url.protocol === 'https:';
       const headers: Record<string, string> = { 'user-agent': USER_AGENT, ...req.headers };
@@ -205,15 +214,14 @@ export class Transport {
       const r = (https ? httpsRequest : httpRequest)(req.url, { method: req.method, headers, agent: https ? this.httpsAgent : this.httpAgent }, (res) => {
         response = res;
         res.once('close', stopWatching);
-        resolve({ status: res.statusCode ?? 0, headers: res.headers, body: res, url: req.url });
+        resolve({ status: res.statusCode ?? 0, statusText: res.statusMessage ?? '', headers: res.headers, body: res, url: req.url });
       });
       // Our own watchdog, not the socket's setTimeout: that one starts only once TCP has
       // connected and, on a TLS socket, fires after twice the time asked (Node 20). Any byte
       // read or written on the socket, or sent from a streamed body, restarts it; so it covers
       // connecting, the TLS handshake, waiting for the answer and every gap in the body alike.
       const watchdog = setTimeout(() => {
-        const what = response ? 'sent nothing more' : 'sent no answer';
-        const err = new StalledError(`${req.method} ${req.url.href}: ${what} for ${seconds(this.timeoutMs)}`, this.timeoutMs);
+        const err = this.stalled(req, response !== undefined);
         if (response) response.destroy(err);
         r.destroy(err);
       }, this.timeoutMs);
@@ -247,6 +255,22 @@ export class Transport {
         body.pipe(r);
       }
     });
+  }
+
+  /** A GET over plain HTTP on a connection of its own, read without an allocation per socket read. */
+  private async sendPlain(req: HttpRequest): Promise<HttpResponse> {
+    const headers: Record<string, string> = { 'user-agent': USER_AGENT, ...req.headers };
+    const res = await plainGet(req.url, headers, this.timeoutMs, {
+      network: (message, code, cause) => new NetworkError(`${req.method} ${req.url.href}: ${message}`, code, { cause }),
+      stalled: (answered) => this.stalled(req, answered),
+    });
+    return { ...res, url: req.url };
+  }
+
+  /** The registry sent nothing for the whole timeout, before its answer or during the body. */
+  private stalled(req: HttpRequest, answered: boolean): StalledError {
+    const what = answered ? 'sent nothing more' : 'sent no answer';
+    return new StalledError(`${req.method} ${req.url.href}: ${what} for ${seconds(this.timeoutMs)}`, this.timeoutMs);
   }
 
   close(): void {
