@@ -9,7 +9,7 @@
 // network steps (bond0) need a kernel with bonding: test/metadata-equinix-boot.test.ts.
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { before, describe, it } from 'node:test';
@@ -55,9 +55,31 @@ describe('the Equinix Metal provider against a fake service on the host', { time
     mkdirSync(join(root, 'dev'), { recursive: true });
     writeFileSync(join(root, 'dev/null'), '');
     writeFileSync(join(root, 'etc/hosts'), `127.0.0.1 localhost\n127.0.0.1 ${EQUINIX_HOST}\n`);
+    // `ip link add … type bond` is refused here: on a host whose kernel has bonding as a module,
+    // the kernel would load it, and the module makes a bond0 of its own in the host's network
+    // namespace. Every other ip command is busybox's (the boot test makes bond0 for real).
+    const ips = ['bin/ip', 'sbin/ip'].filter((p) => lstatExists(join(root, p)));
+    assert.ok(ips.length > 0, 'the image has ip');
+    for (const p of ips) {
+      rmSync(join(root, p));
+      writeFileSync(
+        join(root, p),
+        '#!/bin/sh\n[ "$1 $2" = "link add" ] && { echo "ip: RTNETLINK answers: Operation not supported" >&2; exit 2; }\nexec /bin/busybox ip "$@"\n',
+        { mode: 0o755 },
+      );
+    }
     ca = makeCa(tmp, 'test-ca');
     good = makeServerCert(tmp, 'good', EQUINIX_HOST, ca);
   });
+
+  function lstatExists(path: string): boolean {
+    try {
+      lstatSync(path);
+      return true;
+    } catch {
+      return false;
+    }
+  }
 
   /** The provider against a service answering /metadata with (status, body), served with `tls`. */
   function session(name: string, tls: Tls, status: number, metadata: string, bundle = ca.cert): Outcome {

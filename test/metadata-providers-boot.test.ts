@@ -26,7 +26,8 @@ import { dhcpMachineYaml } from './fixtures/machine-yaml.js';
 import { buildProjectPackages } from './fixtures/packages.js';
 import { ROOT, runCli } from './helpers.js';
 
-const PACKAGES = ['kernel', 'init', 'crun', 'dhcpcd', 'metadata', 'busybox', 'sysctl', 'rngd', 'getty', 'sshd'];
+// kernel-debian: examples/platform-equinixmetal.yml's kernel (bare metal: bonding and NIC drivers as modules).
+const PACKAGES = ['kernel', 'kernel-debian', 'init', 'crun', 'dhcpcd', 'metadata', 'busybox', 'sysctl', 'rngd', 'getty', 'sshd'];
 const PROVIDERS = ['aws', 'gcp', 'hetzner', 'openstack', 'scaleway', 'vultr', 'digitalocean', 'metaldata'];
 const METALDATA_ADDRESS = '169.254.0.80';
 // One image cache for both boots: the second finds the packages built.

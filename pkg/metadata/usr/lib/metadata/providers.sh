@@ -226,8 +226,8 @@ ip_step() {
 	return 1
 }
 # The plan of equinix.awk (/tmp/em.net, every value checked): the links with the plan's MACs
-# lose their addresses, go down and take the plan's names; bond0 (made by the bonding driver
-# at boot, or here) gets its mode, comes up and takes them; then its addresses and routes.
+# lose their addresses, go down and take the plan's names; bond0 (made below, or by a bonding
+# module when it is loaded) gets its mode, comes up and takes them; then its addresses and routes.
 equinix_network() {
 	while read -r step mac name; do
 		[ "$step" = link ] || continue
@@ -240,9 +240,12 @@ equinix_network() {
 			[ "$d" = "$name" ] || ip_step "cannot rename $d to $name" link set "$d" name "$name" || return 1
 		done
 	done </tmp/em.net
+	# bond0 is asked for over netlink, as LinuxKit's provider does: where bonding is a module
+	# (pkg/kernel-debian), the kernel loads it, and the module makes bond0 itself (then ip says it
+	# exists). bonding_masters is the driver's own way, where ip cannot.
 	if [ ! -d /sys/class/net/bond0 ]; then
-		echo +bond0 2>/dev/null >/sys/class/net/bonding_masters
-		[ -d /sys/class/net/bond0/bonding ] || { why="cannot create bond0: the kernel has no bonding driver (no /sys/class/net/bonding_masters)"; return 1; }
+		ip link add name bond0 type bond 2>/dev/null || echo +bond0 2>/dev/null >/sys/class/net/bonding_masters
+		[ -d /sys/class/net/bond0/bonding ] || { why="cannot create bond0: the kernel has no bonding driver (built in or as a module)"; return 1; }
 	fi
 	mode=$(awk '$1 == "mode" { print $2 }' /tmp/em.net)
 	echo "$mode" 2>/tmp/ip.err >/sys/class/net/bond0/bonding/mode ||
