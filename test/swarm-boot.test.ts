@@ -13,7 +13,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { get } from 'node:http';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { freePort } from '../src/oci/registry/testing.js';
+import { freePortRun } from '../src/oci/registry/testing.js';
 import { tempDir } from './fixtures/boot.js';
 import { retry, run } from './fixtures/net.js';
 import { buildProjectPackages } from './fixtures/packages.js';
@@ -56,8 +56,11 @@ describe('examples/swarm: three machines form a swarm; a replicated service answ
     assert.equal(b.status, 0, b.stderr);
     // cluster.sh runs `$LINUXKIT`: this checkout's CLI.
     writeFileSync(join(tmp, 'linuxkit'), `#!/bin/sh\nexec node ${CLI} "$@"\n`, { mode: 0o755 });
-    base = (await freePort()) - 1;
-    web = await freePort();
+    // Machine i's engine is on BASE+i (cluster.sh): three consecutive free ports, and one more
+    // for the published web port.
+    const ports = await freePortRun(4);
+    base = ports - 1;
+    web = ports + 3;
     const r = await run(
       'env',
       [`LINUXKIT=${join(tmp, 'linuxkit')}`, 'sh', SCRIPT, 'start', '-n', '3', '-d', cluster, '-b', String(base), '-p', `${web}:8080`, join(tmp, 'swarm')].map(

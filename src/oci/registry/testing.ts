@@ -56,6 +56,34 @@ export async function freePort(): Promise<number> {
   });
 }
 
+/**
+ * The first of `count` consecutive TCP ports that are all free on 127.0.0.1 when asked (for a
+ * program that takes BASE+1, BASE+2, …). Drawn below Linux's ephemeral range (32768–60999), where
+ * the kernel never hands ports out to other programs' connections meanwhile.
+ */
+export async function freePortRun(count: number): Promise<number> {
+  for (let attempt = 0; attempt < 50; attempt++) {
+    const first = 20_000 + Math.floor(Math.random() * (32_000 - 20_000 - count));
+    const held: NetServer[] = [];
+    try {
+      for (let i = 0; i < count; i++) {
+        const srv = createNetServer();
+        await new Promise<void>((resolve, reject) => {
+          srv.once('error', reject);
+          srv.listen(first + i, '127.0.0.1', () => resolve());
+        });
+        held.push(srv);
+      }
+      return first;
+    } catch {
+      // One of them is taken: another run.
+    } finally {
+      await Promise.all(held.map((srv) => new Promise((resolve) => srv.close(resolve))));
+    }
+  }
+  throw new Error(`no run of ${count} free ports found on 127.0.0.1`);
+}
+
 export async function startTestRegistry(opts: TestRegistryOptions = {}): Promise<TestRegistry> {
   const dir = mkdtempSync(join(tmpdir(), 'lkts-registry-'));
   const storageDir = join(dir, 'storage');
