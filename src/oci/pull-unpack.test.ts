@@ -1,31 +1,43 @@
 // A pull that also fills the unpacked-layer cache (pull-unpack.ts, layer/inflate-copy.ts), against
 // a real registry (Debian's docker-registry, fed by skopeo): the copy is there after the pull and
-// the build's reader uses it instead of the blob; a config whose diff_id is wrong, an interrupted
-// download and LINUXKIT_LAYER_CACHE=off leave no copy; the pull itself succeeds or fails as it
-// does without the cache.
+// the build's reader uses it instead of the blob; a config whose diff_id is wrong, a blob that
+// does not match its digest, an interrupted download and LINUXKIT_LAYER_CACHE=off leave no copy;
+// the pull itself succeeds or fails as it does without the cache. Every pull goes through a proxy
+// throttled to a network's pace (PACE): on loopback a download that outruns zlib leaves its layer
+// to the build (inflate-copy.ts; the last test), which would make the negative tests pass for
+// that reason alone.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { readdir, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { Readable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+import { gzipSync } from 'node:zlib';
 import { pullImage } from './pull.js';
 import { LayoutStore, resolveImage } from './cache/index.js';
 import { blobPath } from './cache/layout.js';
 import { imageRootfs } from './layer/image.js';
 import { UnpackedLayers } from './layer/unpacked.js';
-import { registryBlobFile, startFaultProxy, startTestRegistry, skopeo, writeTestLayout, type TestRegistry } from './registry/testing.js';
+import { HOLD_BUDGET_MS, InflatingCopy } from './layer/inflate-copy.js';
+import { registryBlobFile, startFaultProxy, startTestRegistry, type FaultProxy, skopeo, writeTestLayout, type TestRegistry } from './registry/testing.js';
 import type { Descriptor, ImageConfigFile, ImageManifest } from './types.js';
 import { collect } from './testing.js';
 import { UserError } from '../util/index.js';
 
+const execFileAsync = promisify(execFile);
 const CLI = fileURLToPath(new URL('../../../bin/linuxkit.js', import.meta.url));
 const PLATFORM = { os: 'linux', architecture: 'amd64' };
+/** Bytes per second of a registry on a network (4 MB/s: a 1.5 MiB layer in ~0.4 s). */
+const PACE = 4_000_000;
 
 let reg: TestRegistry;
+/** The registry at a network's pace. */
+let slow: FaultProxy;
 let work: string;
 /** An image of a 1.5 MiB layer (inflated into the cache) and a 20 KB one (too small to be). */
 let good: { ref: string; manifest: ImageManifest; diffIds: string[] };
@@ -60,11 +72,12 @@ async function pushImage(name: string, edit: (c: ImageConfigFile) => void = () =
   const desc = await putJson(layout, manifest.mediaType!, manifest);
   await writeFile(join(layout, 'index.json'), JSON.stringify({ schemaVersion: 2, manifests: [{ ...desc, annotations: { 'org.opencontainers.image.ref.name': 'v1' } }] }));
   skopeo(['copy', '--quiet', '--dest-tls-verify=false', `oci:${layout}:v1`, `docker://${reg.host}/test/${name}:v1`]);
-  return { ref: `${reg.host}/test/${name}:v1`, manifest, config };
+  return { ref: `${slow.host}/test/${name}:v1`, manifest, config };
 }
 
 before(async () => {
   reg = await startTestRegistry();
+  slow = await startFaultProxy(reg.host, { bytesPerSecond: PACE });
   work = mkdtempSync(join(tmpdir(), 'lkts-pull-unpack-'));
   const g = await pushImage('good');
   good = { ...g, diffIds: g.config.rootfs.diff_ids };
@@ -79,6 +92,7 @@ before(async () => {
 });
 
 after(async () => {
+  await slow?.stop();
   await reg?.stop();
   rmSync(work, { recursive: true, force: true });
 });
@@ -126,10 +140,10 @@ test('an interrupted layer download leaves no unpacked copy; its retry makes one
   const layer = good.manifest.layers[0]!;
   const blobPathRe = new RegExp(`/blobs/${layer.digest}$`);
   // Every attempt cut: the pull fails as it does without the cache.
-  const cut = await startFaultProxy(reg.host, { faults: [{ method: 'GET', path: blobPathRe, fault: { resetAfterBytes: 700_000 }, times: 3 }] });
+  const cut = await startFaultProxy(reg.host, { faults: [{ method: 'GET', path: blobPathRe, fault: { resetAfterBytes: 700_000 }, times: 3 }], bytesPerSecond: PACE });
   try {
     const { store, layers } = await fresh();
-    const ref = good.ref.replace(reg.host, cut.host);
+    const ref = good.ref.replace(slow.host, cut.host);
     await assert.rejects(pullImage(ref, store, { arch: 'amd64', unpacked: layers }), (e: unknown) => e instanceof UserError && /download of blob/.test((e as Error).message));
     assert.deepEqual(await files(layers.dir), []);
     assert.equal(await store.hasBlob(layer.digest), false);
@@ -137,10 +151,10 @@ test('an interrupted layer download leaves no unpacked copy; its retry makes one
     await cut.stop();
   }
   // Cut once: the retry stores the blob and the copy.
-  const once = await startFaultProxy(reg.host, { faults: [{ method: 'GET', path: blobPathRe, fault: { resetAfterBytes: 700_000 }, times: 1 }] });
+  const once = await startFaultProxy(reg.host, { faults: [{ method: 'GET', path: blobPathRe, fault: { resetAfterBytes: 700_000 }, times: 1 }], bytesPerSecond: PACE });
   try {
     const { store, layers } = await fresh();
-    await pullImage(good.ref.replace(reg.host, once.host), store, { arch: 'amd64', unpacked: layers });
+    await pullImage(good.ref.replace(slow.host, once.host), store, { arch: 'amd64', unpacked: layers });
     const big = hex(good.diffIds[0]!);
     assert.deepEqual(await files(layers.dir), [big, `${big}.size`]);
     assert.equal(once.seen.filter((s) => blobPathRe.test(s)).length, 2);
@@ -151,17 +165,30 @@ test('an interrupted layer download leaves no unpacked copy; its retry makes one
 
 test('cache pull fills the unpacked-layer cache, and writes nothing there with LINUXKIT_LAYER_CACHE=off', async () => {
   const dir = mkdtempSync(join(work, 'cli-'));
-  const run = (layerCache: string, cache: string) => {
-    const r = spawnSync(process.execPath, [CLI, '--cache', join(dir, cache), 'cache', 'pull', good.ref], {
-      encoding: 'utf8',
+  // Not spawnSync: the proxy answering the CLI runs in this process.
+  const run = (layerCache: string, cache: string) =>
+    execFileAsync(process.execPath, [CLI, '--cache', join(dir, cache), 'cache', 'pull', good.ref], {
       env: { ...process.env, HOME: dir, XDG_CACHE_HOME: join(dir, 'xdg'), LINUXKIT_LAYER_CACHE: layerCache },
     });
-    assert.equal(r.status, 0, r.stderr);
-  };
-  run(join(dir, 'layers'), 'c1');
+  await run(join(dir, 'layers'), 'c1');
   const big = hex(good.diffIds[0]!);
   assert.deepEqual(await files(join(dir, 'layers')), [big, `${big}.size`]);
-  run('off', 'c2');
+  await run('off', 'c2');
   assert.deepEqual(await files(join(dir, 'xdg')), [], 'nothing under the default cache directory either');
   assert.deepEqual(await files(join(dir, 'layers')), [big, `${big}.size`]);
+});
+
+test('a download that outruns zlib leaves its layer to the build: no copy, the blob stored', async (t) => {
+  const dir = mkdtempSync(join(work, 'outrun-'));
+  const layers = new UnpackedLayers(join(dir, 'layers'));
+  // 256 MiB of zeros compress to 250 KB: one piece that zlib needs far longer than the budget for.
+  const tar = Buffer.alloc(256 << 20);
+  const blob = gzipSync(tar);
+  const diffId = `sha256:${createHash('sha256').update(tar).digest('hex')}`;
+  const copy = new InflatingCopy(layers, diffId);
+  const passed = await collect(copy.tee(Readable.from([blob])));
+  await copy.finish(true);
+  assert.ok(passed.equals(blob), 'the download gets every byte');
+  assert.deepEqual(await files(layers.dir), []);
+  t.diagnostic(`budget ${HOLD_BUDGET_MS} ms`);
 });
