@@ -23,7 +23,7 @@ import { LayoutStore, resolveImage } from './cache/index.js';
 import { blobPath } from './cache/layout.js';
 import { imageRootfs } from './layer/image.js';
 import { UnpackedLayers } from './layer/unpacked.js';
-import { HOLD_BUDGET_MS, InflatingCopy } from './layer/inflate-copy.js';
+import { InflatingCopy } from './layer/inflate-copy.js';
 import { registryBlobFile, startFaultProxy, startTestRegistry, type FaultProxy, skopeo, writeTestLayout, type TestRegistry } from './registry/testing.js';
 import type { Descriptor, ImageConfigFile, ImageManifest } from './types.js';
 import { collect } from './testing.js';
@@ -178,10 +178,10 @@ test('cache pull fills the unpacked-layer cache, and writes nothing there with L
   assert.deepEqual(await files(join(dir, 'layers')), [big, `${big}.size`]);
 });
 
-test('a download that outruns zlib leaves its layer to the build: no copy, the blob stored', async (t) => {
+test('a download that outruns zlib leaves its layer to the build: no copy, the blob stored', async () => {
   const dir = mkdtempSync(join(work, 'outrun-'));
   const layers = new UnpackedLayers(join(dir, 'layers'));
-  // 256 MiB of zeros compress to 250 KB: one piece that zlib needs far longer than the budget for.
+  // 256 MiB of zeros compress to 250 KB: one piece, all the download's time spent waiting for zlib.
   const tar = Buffer.alloc(256 << 20);
   const blob = gzipSync(tar);
   const diffId = `sha256:${createHash('sha256').update(tar).digest('hex')}`;
@@ -190,5 +190,4 @@ test('a download that outruns zlib leaves its layer to the build: no copy, the b
   await copy.finish(true);
   assert.ok(passed.equals(blob), 'the download gets every byte');
   assert.deepEqual(await files(layers.dir), []);
-  t.diagnostic(`budget ${HOLD_BUDGET_MS} ms`);
 });

@@ -9,14 +9,17 @@
 // Only while it is free: when the download runs faster than zlib (a registry on loopback or a
 // fast LAN, where the pull is bound by this machine's CPU) the download would wait for zlib
 // piece after piece, and a pull measured 2.6× slower for it; so once the download has waited
-// HOLD_BUDGET_MS for zlib, the copy is dropped and the first build inflates the layer as before.
+// longer for zlib than for the registry (and more than HOLD_MIN_MS), the copy is dropped and the
+// first build inflates the layer as before. Compared with the waits for the registry, not with a
+// fixed budget: on a network the socket goes on filling the reader's other buffer while zlib
+// works (plain-get.ts), so waits that add up over a long download cost it little.
 import { performance } from 'node:perf_hooks';
 import { isBorrowed, type BorrowedPieces } from '../store.js';
 import { detectCompression, gunzipStream } from './decompress.js';
 import type { UnpackedLayers } from './unpacked.js';
 
-/** How long a download may wait for zlib, in all, before its layer is left to the build. */
-export const HOLD_BUDGET_MS = 50;
+/** Waits for zlib shorter than this in all are never a reason to drop the copy. */
+export const HOLD_MIN_MS = 10;
 
 export class InflatingCopy {
   private readonly gunzip = gunzipStream();
@@ -25,8 +28,9 @@ export class InflatingCopy {
   private readonly closed: Promise<void>;
   private started = false;
   private dropped = false;
-  /** Milliseconds the download has waited for zlib. */
+  /** Milliseconds the download has waited for zlib, and for the registry's next piece. */
   private held = 0;
+  private fetching = 0;
 
   constructor(layers: UnpackedLayers, diffId: string) {
     // Errors reach the reader below, which discards the copy; the download never sees them.
@@ -44,15 +48,19 @@ export class InflatingCopy {
    */
   tee<T extends AsyncIterable<Buffer> | BorrowedPieces>(source: T): AsyncIterable<Buffer> {
     const pieces = async function* (this: InflatingCopy): AsyncGenerator<Buffer> {
+      let asked = performance.now();
       for await (const piece of source as AsyncIterable<Buffer>) {
+        this.fetching += performance.now() - asked;
         let read = false;
         const reading = this.feed(piece).then(() => (read = true));
         yield piece;
+        asked = performance.now();
         if (read) continue;
-        const since = performance.now();
         await reading;
-        this.held += performance.now() - since;
-        if (this.held > HOLD_BUDGET_MS && !this.dropped) this.drop();
+        const now = performance.now();
+        this.held += now - asked;
+        asked = now;
+        if (this.held > HOLD_MIN_MS && this.held > this.fetching && !this.dropped) this.drop();
       }
     }.bind(this);
     return isBorrowed(source) ? ({ borrowed: true, [Symbol.asyncIterator]: pieces } as BorrowedPieces) : pieces();
