@@ -109,7 +109,10 @@ const stepArgs = {
 function firstBuild(cache, format) {
   const images = ['kernel', 'init', 'small', 'large'].map((i) => `bench/${i}:1`);
   const out = `${cache}.out`;
-  return [`--cache ${quote(cache)} cache pull ${images.join(' ')}`, `build --cache ${quote(cache)} --dir ${quote(out)} -f ${format} ${quote(join(BENCH_YML, 'large.yml'))}`];
+  return [
+    `--cache ${quote(cache)} cache pull ${images.join(' ')}`,
+    `build --cache ${quote(cache)} --dir ${quote(out)} -f ${format} ${quote(join(BENCH_YML, 'large.yml'))}`,
+  ];
 }
 
 /** The environment of one run: build caches of its own next to `cache`, the local registry as docker.io's mirror. */

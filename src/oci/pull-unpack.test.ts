@@ -62,7 +62,10 @@ async function putJson(layout: string, mediaType: string, doc: unknown): Promise
 }
 
 /** A test image pushed to the registry as `name:v1`, with `edit` applied to its config first. */
-async function pushImage(name: string, edit: (c: ImageConfigFile) => void = () => undefined): Promise<{ ref: string; manifest: ImageManifest; config: ImageConfigFile }> {
+async function pushImage(
+  name: string,
+  edit: (c: ImageConfigFile) => void = () => undefined,
+): Promise<{ ref: string; manifest: ImageManifest; config: ImageConfigFile }> {
   const layout = join(work, name);
   const root = await writeTestLayout(layout, 'v1', [{ architecture: 'amd64', layers: [1536 * 1024, 20_000] }]);
   let manifest = await readJson<ImageManifest>(layout, root.digest);
@@ -70,7 +73,10 @@ async function pushImage(name: string, edit: (c: ImageConfigFile) => void = () =
   edit(config);
   manifest = { ...manifest, config: await putJson(layout, manifest.config.mediaType, config) };
   const desc = await putJson(layout, manifest.mediaType!, manifest);
-  await writeFile(join(layout, 'index.json'), JSON.stringify({ schemaVersion: 2, manifests: [{ ...desc, annotations: { 'org.opencontainers.image.ref.name': 'v1' } }] }));
+  await writeFile(
+    join(layout, 'index.json'),
+    JSON.stringify({ schemaVersion: 2, manifests: [{ ...desc, annotations: { 'org.opencontainers.image.ref.name': 'v1' } }] }),
+  );
   skopeo(['copy', '--quiet', '--dest-tls-verify=false', `oci:${layout}:v1`, `docker://${reg.host}/test/${name}:v1`]);
   return { ref: `${slow.host}/test/${name}:v1`, manifest, config };
 }
@@ -140,18 +146,27 @@ test('an interrupted layer download leaves no unpacked copy; its retry makes one
   const layer = good.manifest.layers[0]!;
   const blobPathRe = new RegExp(`/blobs/${layer.digest}$`);
   // Every attempt cut: the pull fails as it does without the cache.
-  const cut = await startFaultProxy(reg.host, { faults: [{ method: 'GET', path: blobPathRe, fault: { resetAfterBytes: 700_000 }, times: 3 }], bytesPerSecond: PACE });
+  const cut = await startFaultProxy(reg.host, {
+    faults: [{ method: 'GET', path: blobPathRe, fault: { resetAfterBytes: 700_000 }, times: 3 }],
+    bytesPerSecond: PACE,
+  });
   try {
     const { store, layers } = await fresh();
     const ref = good.ref.replace(slow.host, cut.host);
-    await assert.rejects(pullImage(ref, store, { arch: 'amd64', unpacked: layers }), (e: unknown) => e instanceof UserError && /download of blob/.test((e as Error).message));
+    await assert.rejects(
+      pullImage(ref, store, { arch: 'amd64', unpacked: layers }),
+      (e: unknown) => e instanceof UserError && /download of blob/.test((e as Error).message),
+    );
     assert.deepEqual(await files(layers.dir), []);
     assert.equal(await store.hasBlob(layer.digest), false);
   } finally {
     await cut.stop();
   }
   // Cut once: the retry stores the blob and the copy.
-  const once = await startFaultProxy(reg.host, { faults: [{ method: 'GET', path: blobPathRe, fault: { resetAfterBytes: 700_000 }, times: 1 }], bytesPerSecond: PACE });
+  const once = await startFaultProxy(reg.host, {
+    faults: [{ method: 'GET', path: blobPathRe, fault: { resetAfterBytes: 700_000 }, times: 1 }],
+    bytesPerSecond: PACE,
+  });
   try {
     const { store, layers } = await fresh();
     await pullImage(good.ref.replace(slow.host, once.host), store, { arch: 'amd64', unpacked: layers });

@@ -99,7 +99,14 @@ export async function pullImages(refs: Array<string | Reference>, store: ImageSt
   try {
     const plans = await Promise.allSettled(refs.map((ref) => planPull(client, ref, store, wants, opts)));
     const planned = plans.flatMap((p) => (p.status === 'fulfilled' && !('cached' in p.value) ? [p.value] : []));
-    const unpack = opts.unpacked && new PullUnpack(opts.unpacked, store, planned.flatMap((p) => p.images), wants);
+    const unpack =
+      opts.unpacked &&
+      new PullUnpack(
+        opts.unpacked,
+        store,
+        planned.flatMap((p) => p.images),
+        wants,
+      );
     const fetched = await fetchBlobs(client, store, planned, opts.concurrency ?? DEFAULT_CONCURRENCY, unpack);
     const done = planned.filter((p) => !fetched.failed.has(p));
     const tags: Array<{ ref: string; desc: Descriptor }> = [];
