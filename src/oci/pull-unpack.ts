@@ -60,11 +60,13 @@ export class PullUnpack {
     } catch {
       return undefined; // not stored (its download failed) or not JSON: the pull says why
     }
+    // Whatever the registry sent, it is only a reason not to inflate, never to fail the pull.
+    if (typeof config !== 'object' || config === null) return undefined;
     const platform: Platform = { os: config.os, architecture: config.architecture, ...(config.variant ? { variant: config.variant } : {}) };
     if (!this.platforms.some((p) => platformMatches(platform, p))) return undefined;
     const diffIds = config.rootfs?.diff_ids;
     const diffId = Array.isArray(diffIds) && diffIds.length === source.count ? diffIds[source.index] : undefined;
-    if (typeof diffId !== 'string' || (await this.layers.has(diffId))) return undefined;
+    if (typeof diffId !== 'string' || !/^sha256:[0-9a-f]{64}$/.test(diffId) || (await this.layers.has(diffId))) return undefined;
     return { layers: this.layers, diffId };
   }
 }
