@@ -13,6 +13,13 @@
 //   pull       linuxkit --cache {cache} cache pull IMG…   (bench/kernel:1 and bench/large:1 from a
 //              local docker-registry into a fresh cache {cache} each run; `{images}` are the refs)
 //   pull-big   the same for one image of 8 layers of 128 MiB (random data, gzip; made once here)
+//   first-tar  `cache pull` of large.yml's four images (through LINUXKIT_MIRROR, so they keep
+//              their docker.io names), then `build -f tar` of /work/shared/bench/large.yml: the
+//              first build after a pull; wall and CPU are printed for both and for each part
+//   first-kernel  the same with `-f kernel+initrd`
+// Every run gets fresh, empty build caches (LINUXKIT_LAYER_CACHE, LINUXKIT_INITRD_CACHE), so a
+// pull or build never finds what an earlier run left; a reference command's parts are
+// `{args}` filled with each linuxkit command line of the step in turn.
 // A reference is a shell command for some or all steps; `{args}`, `{cache}` (a fresh empty dir),
 // `{bench}`, `{images}` and `{registry}` are filled in. By default: `node -e 0` for the start-up
 // steps and skopeo (`oci:{cache}`, one copy per image) for the pulls. With a LinuxKit binary:
@@ -39,7 +46,9 @@ const { values: opt } = parseArgs({
 const RUNS = Number(opt.runs);
 const STEPS = opt.steps.split(',');
 const BENCH = opt['bench-cache'];
-const PULLS = ['pull', 'pull-big'];
+const FIRST = ['first-tar', 'first-kernel'];
+const PULLS = ['pull', 'pull-big', ...FIRST];
+const BENCH_YML = process.env.BENCH_YML ?? '/work/shared/bench';
 
 const refs = (opt.ref.length ? opt.ref : ['node:version,show-tag,cache-ls=node -e 0', 'skopeo:pull,pull-big={skopeo}']).map((r) => {
   const m = /^([\w.-]+)(?::([\w,-]+))?=(.+)$/.exec(r);
@@ -69,6 +78,11 @@ async function registry() {
     skopeo(['copy', '--quiet', '--dest-tls-verify=false', `oci:${BENCH}:docker.io/${ref}`, `docker://${reg.host}/${ref}`]);
     images.pull.push(`${reg.host}/${ref}`);
   }
+  if (STEPS.some((s) => FIRST.includes(s))) {
+    for (const ref of ['bench/init:1', 'bench/small:1']) {
+      skopeo(['copy', '--quiet', '--dest-tls-verify=false', `oci:${BENCH}:docker.io/${ref}`, `docker://${reg.host}/${ref}`]);
+    }
+  }
   if (STEPS.includes('pull-big')) {
     const layout = join(work, 'big-layout');
     await writeTestLayout(layout, 'v1', [{ architecture: 'amd64', layers: Array(8).fill(128 << 20) }]);
@@ -87,11 +101,32 @@ const stepArgs = {
   'cache-ls': () => `--cache ${quote(BENCH)} cache ls`,
   pull: (cache) => `--cache ${quote(cache)} cache pull ${reg.images.pull.join(' ')}`,
   'pull-big': (cache) => `--cache ${quote(cache)} cache pull ${reg.images['pull-big'].join(' ')}`,
+  'first-tar': (cache) => firstBuild(cache, 'tar'),
+  'first-kernel': (cache) => firstBuild(cache, 'kernel+initrd'),
 };
 
-/** The command line of `who` (ours or a reference) for `step`, with a fresh {cache} dir. */
-function commandFor(step, who, cache) {
-  const args = stepArgs[step](cache);
+/** A pull of large.yml's images into `cache`, then its build (the parts of a `first-*` step). */
+function firstBuild(cache, format) {
+  const images = ['kernel', 'init', 'small', 'large'].map((i) => `bench/${i}:1`);
+  const out = `${cache}.out`;
+  return [
+    `--cache ${quote(cache)} cache pull ${images.join(' ')}`,
+    `build --cache ${quote(cache)} --dir ${quote(out)} -f ${format} ${quote(join(BENCH_YML, 'large.yml'))}`,
+  ];
+}
+
+/** The environment of one run: build caches of its own next to `cache`, the local registry as docker.io's mirror. */
+function runEnv(cache) {
+  const mirror = reg ? ` LINUXKIT_MIRROR=http://${reg.reg.host}` : '';
+  return `export LINUXKIT_LAYER_CACHE=${quote(`${cache}.layers`)} LINUXKIT_INITRD_CACHE=${quote(`${cache}.members`)}${mirror};`;
+}
+
+/** The command lines (one per part of the step) of `who` (ours or a reference) for `step`, with a fresh {cache} dir. */
+function commandsFor(step, who, cache) {
+  return [stepArgs[step](cache)].flat().map((args) => `${runEnv(cache)} ${commandFor(step, who, cache, args)}`);
+}
+
+function commandFor(step, who, cache, args) {
   if (who === undefined) return `${lk} ${args} >/dev/null`;
   const images = reg?.images[step] ?? [];
   const fill = (s) =>
@@ -119,14 +154,25 @@ try {
       const order = i % 2 ? [...who.keys()].reverse() : [...who.keys()];
       for (const k of order) {
         const cache = mkdtempSync(join(work, 'cache-'));
-        const t = timed(commandFor(step, who[k], cache));
-        rmSync(cache, { recursive: true, force: true });
-        if (i > 0) times[k].push(t); // round 0 warms the page cache
+        const parts = commandsFor(step, who[k], cache).map(timed);
+        for (const d of ['', '.layers', '.members', '.out']) rmSync(cache + d, { recursive: true, force: true });
+        const sum = (f) => parts.reduce((n, p) => n + p[f], 0);
+        if (i > 0) times[k].push({ wall: sum('wall'), cpu: sum('cpu'), parts }); // round 0 warms the page cache
       }
     }
     const med = times.map((ts) => ({ wall: median(ts.map((t) => t.wall)), cpu: median(ts.map((t) => t.cpu)) }));
     results.push({ step, who, med });
-    const line = who.map((w, k) => `${w?.name ?? 'linuxkit-ts'} ${med[k].wall.toFixed(3)} s (CPU ${med[k].cpu.toFixed(3)})`);
+    // A step of several parts (pull, then build): each part's medians too.
+    const partsOf = (k) => {
+      const n = times[k][0].parts.length;
+      if (n < 2) return '';
+      const each = Array.from({ length: n }, (_, j) => {
+        const ps = times[k].map((t) => t.parts[j]);
+        return `${median(ps.map((p) => p.wall)).toFixed(3)} (${median(ps.map((p) => p.cpu)).toFixed(3)})`;
+      });
+      return ` [parts ${each.join(' + ')}]`;
+    };
+    const line = who.map((w, k) => `${w?.name ?? 'linuxkit-ts'} ${med[k].wall.toFixed(3)} s (CPU ${med[k].cpu.toFixed(3)})${partsOf(k)}`);
     const ratios = who.slice(1).map((w, k) => `${(med[0].wall / med[k + 1].wall).toFixed(2)}× ${w.name} (CPU ${(med[0].cpu / med[k + 1].cpu).toFixed(2)}×)`);
     console.log(`${step.padEnd(9)} ${line.join(', ')}; linuxkit-ts = ${ratios.join(', ') || 'no reference'}`);
   }

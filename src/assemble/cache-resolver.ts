@@ -43,7 +43,8 @@ export class CacheResolver implements ImageResolver {
     const { store, arch } = this.opts;
     // The registry is only contacted when the cache lacks something (or with --pull).
     this.client ??= new RegistryClient(this.opts.registry);
-    const { ref } = await pullImage(text, store, { arch, alwaysPull: this.opts.pull, client: this.client });
+    const { unpacked } = this.opts;
+    const { ref } = await pullImage(text, store, { arch, alwaysPull: this.opts.pull, client: this.client, ...(unpacked && { unpacked }) });
     const img = await resolveImage(store, ref, { os: 'linux', architecture: arch });
     return {
       // LinuxKit names images in its output as containerd prints them: expanded, no :latest added.

@@ -15,6 +15,7 @@ import { LayoutStore } from '../oci/index.js';
 import { extractToDirectory } from '../oci/index.js';
 import { imageRootfs } from '../oci/index.js';
 import { pullImages } from '../oci/index.js';
+import { defaultUnpackedLayers } from '../oci/index.js';
 import { pushImage } from '../oci/index.js';
 import { registryOptions } from '../oci/index.js';
 import { UserError } from '../util/index.js';
@@ -89,13 +90,17 @@ export async function importAction(file: string, opts: { name?: string }, cmd: C
 
 export async function pullAction(names: string[], cmd: Command): Promise<void> {
   const store = await LayoutStore.open(globalOptions(cmd).cache);
+  // Layers inflated as they download, for the next build (docs/performance.md: why always).
+  const unpacked = defaultUnpackedLayers();
   // All at once, in one process and connection pool (LinuxKit pulls them one after another).
   const pulled = await pullImages(names, store, {
     allPlatforms: true,
     withArchReferences: true,
     alwaysPull: true,
     registry: registryOptions(globalOptions(cmd)),
+    ...(unpacked && { unpacked }),
   });
+  await unpacked?.prune();
   for (const r of pulled) log.info(`${r.ref} ${r.descriptor.digest}`);
 }
 

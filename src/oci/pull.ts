@@ -25,6 +25,9 @@ import { UserError } from '../util/index.js';
 import { log } from '../util/index.js';
 import { byteProgress } from './progress.js';
 import { runLimited } from './limit.js';
+import { PullUnpack, type UnpackTarget } from './pull-unpack.js';
+import { InflatingCopy } from './layer/inflate-copy.js';
+import type { UnpackedLayers } from './layer/unpacked.js';
 
 export interface PullOptions {
   /** The architecture to pull (`amd64`, `arm64`, …; os linux). Default: this machine's. */
@@ -48,6 +51,11 @@ export interface PullOptions {
   /** A client to reuse (its connections, tokens); else one is made from `registry`. */
   client?: RegistryClient;
   registry?: RegistryClientOptions;
+  /**
+   * Also inflate the gzip layers downloaded into this cache of unpacked layers as they stream
+   * in (pull-unpack.ts says which), so the next build does not inflate them again.
+   */
+  unpacked?: UnpackedLayers;
 }
 
 export interface PullResult {
@@ -91,7 +99,15 @@ export async function pullImages(refs: Array<string | Reference>, store: ImageSt
   try {
     const plans = await Promise.allSettled(refs.map((ref) => planPull(client, ref, store, wants, opts)));
     const planned = plans.flatMap((p) => (p.status === 'fulfilled' && !('cached' in p.value) ? [p.value] : []));
-    const fetched = await fetchBlobs(client, store, planned, opts.concurrency ?? DEFAULT_CONCURRENCY);
+    const unpack =
+      opts.unpacked &&
+      new PullUnpack(
+        opts.unpacked,
+        store,
+        planned.flatMap((p) => p.images),
+        wants,
+      );
+    const fetched = await fetchBlobs(client, store, planned, opts.concurrency ?? DEFAULT_CONCURRENCY, unpack);
     const done = planned.filter((p) => !fetched.failed.has(p));
     const tags: Array<{ ref: string; desc: Descriptor }> = [];
     for (const p of done) tags.push(...(await storeManifests(store, p, wants, Boolean(opts.withArchReferences))));
@@ -117,6 +133,8 @@ interface Planned {
   children: Array<{ desc: Descriptor; body: Buffer }>;
   /** True when the root is itself the (single-platform) image manifest. */
   single: boolean;
+  /** The image manifests pulled (the root's own, or the chosen ones of an index). */
+  images: ImageManifest[];
   missing: Descriptor[];
   result: PullResult;
 }
@@ -175,6 +193,7 @@ async function planPull(client: RegistryClient, ref: string | Reference, store: 
     root: { descriptor: root.descriptor, body: root.body, doc: rootDoc },
     children,
     single,
+    images,
     missing,
     result: { ref: name, descriptor, cached: false, blobsFetched: missing.length, bytesFetched: bytes },
   };
@@ -184,7 +203,13 @@ async function planPull(client: RegistryClient, ref: string | Reference, store: 
  * The blobs every planned image misses, each digest once, `concurrency` at a time, under one
  * progress bar. An image whose blob failed is left out of the tagging (its verified blobs stay).
  */
-async function fetchBlobs(client: RegistryClient, store: ImageStore, planned: Planned[], concurrency: number): Promise<{ failed: Map<Planned, unknown> }> {
+async function fetchBlobs(
+  client: RegistryClient,
+  store: ImageStore,
+  planned: Planned[],
+  concurrency: number,
+  unpack: PullUnpack | undefined,
+): Promise<{ failed: Map<Planned, unknown> }> {
   const jobs = new Map<string, { desc: Descriptor; owners: Planned[] }>();
   for (const p of planned) {
     for (const b of p.missing) {
@@ -194,20 +219,29 @@ async function fetchBlobs(client: RegistryClient, store: ImageStore, planned: Pl
     }
   }
   const failed = new Map<Planned, unknown>();
-  const all = [...jobs.values()];
+  let all = [...jobs.values()];
+  // The configs that name diff_ids first: a layer to inflate waits for its own.
+  const configs = new Map<string, () => void>();
+  if (unpack) {
+    for (const j of all) if (unpack.isConfig(j.desc)) configs.set(j.desc.digest, unpack.downloading(j.desc.digest));
+    all = [...all.filter((j) => configs.has(j.desc.digest)), ...all.filter((j) => !configs.has(j.desc.digest))];
+  }
   const progress = byteProgress(
     planned.length === 1 ? planned[0]!.name : `${planned.length} images`,
     all.reduce((n, j) => n + j.desc.size, 0),
   );
   try {
     await runLimited(all, concurrency, async (job) => {
-      // Another blob of every image this one belongs to has failed: no need to fetch it.
-      if (job.owners.every((o) => failed.has(o))) return;
-      const owner = job.owners[0]!;
       try {
-        await fetchBlob(client, owner.ref, owner.name, store, job.desc, (n) => progress.add(n));
+        // Another blob of every image this one belongs to has failed: no need to fetch it.
+        if (job.owners.every((o) => failed.has(o))) return;
+        const owner = job.owners[0]!;
+        const copyTo = await unpack?.target(job.desc);
+        await fetchBlob(client, owner.ref, owner.name, store, job.desc, (n) => progress.add(n), copyTo);
       } catch (e) {
         for (const o of job.owners) if (!failed.has(o)) failed.set(o, e);
+      } finally {
+        configs.get(job.desc.digest)?.();
       }
     });
   } finally {
@@ -245,6 +279,7 @@ async function fetchBlob(
   store: ImageStore,
   desc: Descriptor,
   progress: (bytes: number) => void,
+  copyTo?: UnpackTarget,
 ): Promise<void> {
   for (let attempt = 1; ; attempt++) {
     let counted = 0;
@@ -258,7 +293,15 @@ async function fetchBlob(
           progress(n);
         },
       });
-      await store.putBlob(desc.digest, stream, desc.size);
+      // A layer to inflate as well: fed to zlib as it streams in, kept only once it is stored.
+      const copy = copyTo && new InflatingCopy(copyTo.layers, copyTo.diffId);
+      let stored = false;
+      try {
+        await store.putBlob(desc.digest, copy ? copy.tee(stream) : stream, desc.size);
+        stored = true;
+      } finally {
+        await copy?.finish(stored);
+      }
       return;
     } catch (e) {
       progress(-counted);

@@ -7,7 +7,7 @@
 // only needed on machines that meet such a layer. See docs/cache.md.
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
-import { PassThrough, Readable } from 'node:stream';
+import { PassThrough, Readable, type Transform } from 'node:stream';
 import { createGunzip, type ZlibOptions } from 'node:zlib';
 import { UserError } from '../../util/index.js';
 
@@ -58,9 +58,7 @@ export async function decompressed(source: Readable): Promise<{ stream: Readable
     case 'none':
       return { stream: source, compression };
     case 'gzip': {
-      // Bigger output pieces (fewer round trips to the thread pool) and room to run ahead of
-      // the tar parser, so inflating (a pool thread) overlaps with parsing (the main thread).
-      const gunzip = createGunzip({ chunkSize: GUNZIP_CHUNK, readableHighWaterMark: GUNZIP_AHEAD } as ZlibOptions);
+      const gunzip = gunzipStream();
       source.on('error', (err) => gunzip.destroy(err));
       // A consumer that stops early closes the file (or socket) underneath too.
       gunzip.on('close', () => source.destroy());
@@ -69,6 +67,15 @@ export async function decompressed(source: Readable): Promise<{ stream: Readable
     case 'zstd':
       return { stream: toolDecompress(source, 'zstd', 'a layer'), compression };
   }
+}
+
+/**
+ * A gunzip for layers: bigger output pieces (fewer round trips to the thread pool) and room to
+ * run ahead of its reader, so inflating (a pool thread) overlaps with parsing or copying (the
+ * main thread).
+ */
+export function gunzipStream(): Transform {
+  return createGunzip({ chunkSize: GUNZIP_CHUNK, readableHighWaterMark: GUNZIP_AHEAD } as ZlibOptions);
 }
 
 /**

@@ -54,13 +54,7 @@ export class UnpackedLayers {
   /** The uncompressed layer with this diff_id, if it is here and whole; marks it used. */
   async open(diffId: string): Promise<Readable | undefined> {
     const path = this.path(diffId);
-    if (!path) return undefined;
-    try {
-      const [want, st] = await Promise.all([readFile(path + SIZE_SUFFIX, 'utf8'), stat(path)]);
-      if (String(st.size) !== want.trim()) return undefined;
-    } catch {
-      return undefined;
-    }
+    if (!path || !(await whole(path))) return undefined;
     // Most recently used: kept longest when the cache is pruned.
     const now = new Date();
     await utimes(path, now, now).catch(() => undefined);
@@ -70,6 +64,12 @@ export class UnpackedLayers {
       await rm(path + SIZE_SUFFIX, { force: true });
       return new UnpackedCopyCorrupt(`the unpacked copy of layer ${diffId} in ${this.dir} was corrupt (it hashes to ${got}); it has been removed`);
     });
+  }
+
+  /** Whether the layer with this diff_id is here and whole (a pull then need not inflate it). */
+  async has(diffId: string): Promise<boolean> {
+    const path = this.path(diffId);
+    return path !== undefined && (await whole(path));
   }
 
   /**
@@ -105,10 +105,20 @@ export class UnpackedLayers {
   private async startCopy(path: string): Promise<LayerCopy | undefined> {
     try {
       await mkdir(this.dir, { recursive: true });
-      return new LayerCopy(path, `${path}.${process.pid}.${randomBytes(4).toString('hex')}`);
+      return new LayerCopy(path, `${path}.${process.pid}.${randomBytes(4).toString('hex')}`, this.maxBytes);
     } catch {
       return undefined;
     }
+  }
+}
+
+/** Whether the file at `path` has the size written beside it (a crash leaves it short). */
+async function whole(path: string): Promise<boolean> {
+  try {
+    const [want, st] = await Promise.all([readFile(path + SIZE_SUFFIX, 'utf8'), stat(path)]);
+    return String(st.size) === want.trim();
+  } catch {
+    return false;
   }
 }
 
@@ -122,6 +132,8 @@ class LayerCopy {
   constructor(
     private readonly path: string,
     private readonly tag: string,
+    /** A copy larger than the cache's bound would be pruned at once: not written past it. */
+    private readonly maxBytes: number,
   ) {
     this.out = createWriteStream(this.temp, { flags: 'wx', highWaterMark: WRITE_AHEAD });
     // A full disk or a read-only cache: stop copying, the build goes on.
@@ -138,8 +150,13 @@ class LayerCopy {
 
   /** Takes a piece of the layer (not copied: inflated pieces are never reused). */
   async add(chunk: Buffer): Promise<void> {
-    this.hash.update(chunk);
     this.size += chunk.length;
+    if (this.size > this.maxBytes) {
+      this.failed = true;
+      this.out.destroy();
+      return;
+    }
+    this.hash.update(chunk);
     if (!this.out.write(chunk)) await this.settled('drain');
   }
 

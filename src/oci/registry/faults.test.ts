@@ -12,7 +12,7 @@ import { fileURLToPath } from 'node:url';
 import { pullImage, pullImages } from '../pull.js';
 import { RegistryClient } from './client.js';
 import { LayoutStore, resolveImage } from '../cache/index.js';
-import { startFaultProxy, startTestRegistry, skopeo, writeTestLayout, type TestRegistry } from './testing.js';
+import { registryBlobFile, startFaultProxy, startTestRegistry, skopeo, writeTestLayout, type TestRegistry } from './testing.js';
 import type { ImageManifest } from '../types.js';
 import { UserError } from '../../util/index.js';
 
@@ -26,11 +26,6 @@ async function pushTestImage(repo: string, layers: number[]): Promise<ImageManif
   await writeTestLayout(dir, 'v1', [{ architecture: 'amd64', layers }]);
   skopeo(['copy', '--dest-tls-verify=false', `oci:${dir}:v1`, `docker://${reg.host}/${repo}:v1`]);
   return JSON.parse(skopeo(['inspect', '--raw', '--tls-verify=false', `docker://${reg.host}/${repo}:v1`])) as ImageManifest;
-}
-
-function registryBlobFile(digest: string): string {
-  const hex = digest.slice('sha256:'.length);
-  return join(reg.storageDir, 'docker/registry/v2/blobs/sha256', hex.slice(0, 2), hex, 'data');
 }
 
 async function freshStore(): Promise<LayoutStore> {
@@ -57,7 +52,7 @@ after(async () => {
 test('a blob corrupted in the registry: digest error, store unchanged', async () => {
   const manifest = await pushTestImage('bad/corrupt', [10_000, 20_000]);
   const layer = manifest.layers[1]!;
-  const file = registryBlobFile(layer.digest);
+  const file = registryBlobFile(reg, layer.digest);
   const data = readFileSync(file);
   data[data.length >> 1] ^= 0xff; // same size, different content
   writeFileSync(file, data);
@@ -212,7 +207,7 @@ test('several images in one pull: a blob failing its digest among concurrent one
   skopeo(['copy', '--dest-tls-verify=false', `docker://${reg.host}/many/good:v1`, `docker://${reg.host}/many/same:v1`, '--src-tls-verify=false']);
   const bad = await pushTestImage('many/bad', [300_000, 300_000, 300_000]);
   const layer = bad.layers[1]!;
-  const file = registryBlobFile(layer.digest);
+  const file = registryBlobFile(reg, layer.digest);
   const data = readFileSync(file);
   data[data.length >> 1] ^= 0xff;
   writeFileSync(file, data);
@@ -319,7 +314,7 @@ test('a manifest corrupted in the registry: the client refuses it by tag and by 
   const manifest = await pushTestImage('bad/manifest', [1_000]);
   const text = skopeo(['inspect', '--raw', '--tls-verify=false', `docker://${reg.host}/bad/manifest:v1`]);
   const digest = `sha256:${createHash('sha256').update(text).digest('hex')}`;
-  const file = registryBlobFile(digest);
+  const file = registryBlobFile(reg, digest);
   // Still JSON, still a manifest, same size: one hex digit of the layer's digest changed.
   const hex = manifest.layers[0]!.digest.slice(7);
   const swapped = hex.replace(/^./, (c) => (c === 'a' ? 'b' : 'a'));

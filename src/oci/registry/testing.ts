@@ -305,6 +305,12 @@ function tarOf(name: string, content: Buffer): Promise<Buffer> {
   return tarBuffer([{ header: { name, size: content.length, mode: 0o644, mtime: new Date(0) }, data: content }]);
 }
 
+/** Where the registry keeps a blob's bytes (to spoil them behind its back, in fault tests). */
+export function registryBlobFile(reg: Pick<TestRegistry, 'storageDir'>, digest: string): string {
+  const hex = digest.slice('sha256:'.length);
+  return join(reg.storageDir, 'docker/registry/v2/blobs/sha256', hex.slice(0, 2), hex, 'data');
+}
+
 /** Runs skopeo with TLS verification off (the test registry is plain HTTP). */
 export function skopeo(args: string[], opts: { env?: NodeJS.ProcessEnv } = {}): string {
   const r = spawnSync('skopeo', args, { encoding: 'utf8', env: { ...process.env, ...opts.env } });
