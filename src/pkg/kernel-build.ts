@@ -190,11 +190,18 @@ export async function buildKernel(input: KernelBuildInput): Promise<KernelBuildO
   const key = buildKey(input, fragmentText, env);
   const outDir = join(verDir, 'out', key);
   const what = `${input.info.name} ${input.info.version} for ${a.karch}`;
+  const cached = (): KernelBuildOutput | undefined => {
+    if (!existsSync(join(outDir, 'release'))) return undefined;
+    log.info(`kernel: ${what}: built before, from the cache (${outDir})`);
+    return { dir: outDir, release: readFileSync(join(outDir, 'release'), 'utf8').trim(), cached: true };
+  };
+  // A finished build is renamed into out/ whole (below), so it is read without the lock, which
+  // another process may hold for minutes compiling another fragment in the same object tree.
+  const done = cached();
+  if (done) return done;
   return withDirLock(verDir, `the kernel build cache of ${input.info.name} ${input.info.version}`, async () => {
-    if (existsSync(join(outDir, 'release'))) {
-      log.info(`kernel: ${what}: built before, from the cache (${outDir})`);
-      return { dir: outDir, release: readFileSync(join(outDir, 'release'), 'utf8').trim(), cached: true };
-    }
+    const doneMeanwhile = cached();
+    if (doneMeanwhile) return doneMeanwhile;
     const started = Date.now();
     const source = await sourceTree(verDir, input, env);
     const obj = join(verDir, `build-${a.karch}`);
