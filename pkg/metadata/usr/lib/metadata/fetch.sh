@@ -2,7 +2,7 @@
 # bounded by $TIMEOUT seconds (LinuxKit's http.Client: 2 s), so no provider can hang the boot;
 # a failed request leaves its reason in $why ("URL: what went wrong").
 # shellcheck shell=sh
-# shellcheck disable=SC2034 # $why and $status are read by the scripts that source this file
+# shellcheck disable=SC2034 # $why, $status and $statusline are read by the scripts that source this file
 
 # get URL FILE [HEADER]: the body of a 200 answer into FILE (busybox wget).
 get() {
@@ -44,13 +44,15 @@ raw() {
 	fi
 	[ "$status" = 200 ] && return 0
 	rm -f "$4"
-	why="$url: server returned $(head -n 1 /tmp/raw.out | tr -d '\r')"
+	why="$url: server returned $statusline"
 	return 1
 }
 
-# answer URL OUT FILE: the HTTP answer in OUT (from URL) parsed: $status its status code and
-# FILE its body, whatever the status; 1 ($status "", reason in $why) if OUT is not one.
+# answer URL OUT FILE: the HTTP answer in OUT (from URL) parsed: $status its status code,
+# $statusline its first line ("HTTP/1.1 404 Not Found") and FILE its body, whatever the status;
+# 1 ($status "", reason in $why) if OUT is not one.
 answer() {
+	statusline=$(head -n 1 "$2" | tr -d '\r')
 	status=$(awk 'NR == 1 && /^HTTP\/[0-9.]+ [0-9]+/ { print $2 } { exit }' "$2")
 	hdr=$(awk '/^\r?$/ { print NR; exit }' "$2")
 	if [ -z "$status" ] || [ -z "$hdr" ]; then

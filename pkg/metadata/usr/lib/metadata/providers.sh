@@ -4,6 +4,7 @@
 # writes the provider's files under $CONFIG and leaves user data, if the service has some, in
 # /tmp/userdata; it returns 1 (reason in $why) when something it needs is missing.
 # shellcheck shell=sh
+# shellcheck disable=SC2154 # $statusline is set by fetch.sh's requests (sourced before this file)
 
 IMDS=169.254.169.254
 AWS_META=http://$IMDS/latest/meta-data/
@@ -25,6 +26,9 @@ provider_name() {
 
 # put FILE NAME MODE: FILE becomes $CONFIG/NAME.
 put() { cp "$1" "$CONFIG/$2" && chmod "$3" "$CONFIG/$2"; }
+
+# put_keys FILE: the ssh keys in FILE (one a line) become $CONFIG/ssh/authorized_keys (0600).
+put_keys() { mkdir -p "$CONFIG/ssh" && chmod 0755 "$CONFIG/ssh" && put "$1" ssh/authorized_keys 0600; }
 
 # hostname_from URL [HEADER]: the hostname, which a provider must have, into $CONFIG/hostname.
 hostname_from() { get "$1" /tmp/value "$2" && put /tmp/value hostname 0644; }
@@ -55,7 +59,7 @@ keys() {
 		return
 	fi
 	[ -n "$4" ] && mv /tmp/keys.out /tmp/keys
-	mkdir -p "$CONFIG/ssh" && chmod 0755 "$CONFIG/ssh" && put /tmp/keys ssh/authorized_keys 0600
+	put_keys /tmp/keys
 }
 
 # userdata NAME URL [HEADER]: the generic user data into /tmp/userdata; none is not an error.
@@ -145,7 +149,7 @@ scaleway_keys() {
 		printf '%s\n' "$key" | sed "s/^'*//; s/'*\$//" >>/tmp/keys
 		i=$((i + 1))
 	done
-	mkdir -p "$CONFIG/ssh" && chmod 0755 "$CONFIG/ssh" && put /tmp/keys ssh/authorized_keys 0600
+	put_keys /tmp/keys
 }
 scaleway_userdata() {
 	port=1
@@ -197,22 +201,20 @@ EQUINIX=https://metadata.packet.net
 probe_equinixmetal() {
 	rm -f /tmp/em.*
 	https "$EQUINIX/metadata" /tmp/em.json || return 1
-	line=$(head -n 1 /tmp/https.out | tr -d '\r')
 	if ! reason=$(awk -v out=/tmp/em -f "$LIB/json.awk" -f "$LIB/equinix.awk" </tmp/em.json); then
 		# Go's reading: a body that is not JSON, from a failing status, is that status.
-		case "$status:$reason" in 200:*) ;; *:"not JSON"* | *:"not a JSON object") reason="server returned $line" ;; esac
+		case "$status:$reason" in 200:*) ;; *:"not JSON"* | *:"not a JSON object") reason="server returned $statusline" ;; esac
 		why="$EQUINIX/metadata: $reason"
 		return 1
 	fi
-	[ "$status" = 200 ] || { why="$EQUINIX/metadata: server returned $line"; return 1; }
+	[ "$status" = 200 ] || { why="$EQUINIX/metadata: server returned $statusline"; return 1; }
 }
 extract_equinixmetal() {
 	put /tmp/em.hostname hostname 0644 || { why="Failed to write hostname"; return 1; }
-	{ mkdir -p "$CONFIG/ssh" && chmod 0755 "$CONFIG/ssh" && put /tmp/em.keys ssh/authorized_keys 0600; } ||
-		{ why="Failed to write ssh keys"; return 1; }
+	put_keys /tmp/em.keys || { why="Failed to write ssh keys"; return 1; }
 	equinix_network || return 1
 	https "$EQUINIX/userdata" /tmp/em.userdata || { why="failed to get userdata: $why"; return 1; }
-	[ "$status" = 200 ] || { why="failed to get userdata: $EQUINIX/userdata: server returned $(head -n 1 /tmp/https.out | tr -d '\r')"; return 1; }
+	[ "$status" = 200 ] || { why="failed to get userdata: $EQUINIX/userdata: server returned $statusline"; return 1; }
 	# None, or an iPXE script (the machine's boot, not user data): no user data, as LinuxKit.
 	[ -s /tmp/em.userdata ] && [ "$(head -c 6 /tmp/em.userdata)" != '#!ipxe' ] && mv /tmp/em.userdata /tmp/userdata
 	return 0
